@@ -1,0 +1,45 @@
+"""Angels & Mortals: a secret-kindness game for a team or a class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration first, then each part's init_app, then blueprints."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+
+    from app import config
+
+    config.load(app, test_config)
+
+    from app import cli, extensions, security
+    from app.mail import outbox
+    from app.web import errors
+
+    extensions.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    outbox.init_app(app)
+    cli.init_app(app)
+
+    from app.web import dev, facilitator, participant
+
+    app.register_blueprint(facilitator.bp)
+    app.register_blueprint(participant.bp)
+    app.register_blueprint(dev.bp)
+
+    with app.app_context():
+        extensions.db.create_all()
+
+    return app

@@ -1,0 +1,98 @@
+"""`flask` commands: a demo game, and the outbox."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.mail import outbox as mail_outbox
+from app.models import OutboxMessage, Participant
+from app.services import accounts, games
+from app.services.draw import draw_names
+from app.services.invitations import participant_link
+
+outbox_cli = AppGroup("outbox", help="Send or list queued mail.")
+
+DEMO_PEOPLE = """Priya Sharma <priya@demo.example.org>
+Sam Lee <sam@demo.example.org>
+Alex Kim <alex@demo.example.org>
+Zoë Müller <zoe@demo.example.org>
+Tomás Ortega <tomas@demo.example.org>
+Aiko Tanaka <aiko@demo.example.org>
+Noah Williams <noah@demo.example.org>
+Fatima Haddad <fatima@demo.example.org>
+Oluwaseun Adeyemi <seun@demo.example.org>
+Grace O'Brien <grace@demo.example.org>"""
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(demo)
+    app.cli.add_command(outbox_cli)
+
+
+@click.command("demo")
+@click.option("--email", default="facilitator@demo.example.org", show_default=True)
+@click.option("--password", default="kindness-demo", show_default=True)
+@click.option("--seed", type=int, default=None, help="Seed the draw for a repeatable demo.")
+def demo(email: str, password: str, seed: int | None) -> None:
+    """Create a demo facilitator and a drawn game of ten, and print every private link."""
+    facilitator = accounts.find_by_email(email) or accounts.sign_up("Demo Facilitator", email,
+                                                                      password)
+    today = date.today()
+    game = games.create_game(facilitator, games.GameDetails(
+        name="Kindness month", group_kind="team", group_name="Demo team", starts_on=today,
+        ends_on=today + timedelta(days=28), avoid_repeat_mortals=False,
+        welcome="Be someone's secret angel this month. Small things count: a smile, a cuppa, "
+                "a kind note.",
+    ))
+    games.read_and_add(game, DEMO_PEOPLE, None)
+    couple = db.session.execute(
+        select(Participant).where(Participant.game_id == game.id).order_by(Participant.id).limit(2)
+    ).scalars().all()
+    games.add_exclusion(game, couple[0], couple[1], both_ways=True)
+    draw_names(game, random.Random(seed) if seed is not None else None)
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    click.echo(f"Facilitator: {base}/login  email {email}  password {password}")
+    click.echo(f"Game: {base}/games/{game.id}")
+    click.echo("Private links (each opens one participant's page):")
+    people = db.session.execute(
+        select(Participant).where(Participant.game_id == game.id).order_by(Participant.name)
+    ).scalars()
+    for person in people:
+        click.echo(f"  {person.name:<20} {participant_link(person)}")
+
+
+@outbox_cli.command("send")
+@click.option("--limit", default=500, show_default=True)
+def outbox_send(limit: int) -> None:
+    """Send due mail; safe from cron and safe to run twice at once."""
+    if not current_app.config.get("MAIL_SERVER"):
+        queued = db.session.execute(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued")
+        ).scalar_one()
+        click.echo(f"No MAIL_SERVER configured: {queued} message(s) kept in the outbox "
+                   "(see `flask outbox list`, or /dev/outbox in debug mode).")
+        return
+    report = mail_outbox.send_due(limit=limit)
+    click.echo(f"sent {report.sent}, will retry {report.retrying}, failed {report.failed}")
+    for error in sorted(set(report.errors)):
+        click.echo(f"  error: {error}")
+
+
+@outbox_cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include sent messages.")
+def outbox_list(show_all: bool) -> None:
+    """Print queued (or all) messages with their bodies, newest last."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if not show_all:
+        query = query.where(OutboxMessage.status != "sent")
+    for row in db.session.execute(query).scalars():
+        click.echo(f"--- #{row.id} [{row.status}] to {row.to_addr}: {row.subject}")
+        click.echo(row.body_text)

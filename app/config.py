@@ -1,0 +1,102 @@
+"""Configuration: embedded defaults, then instance/config.py, then the environment, then tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    # Mail: with no MAIL_SERVER the outbox keeps every message and logs it (the embedded default).
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@localhost>",
+    # Seconds an SMTP connection may wait; Flask-Mail itself sets none.
+    "MAIL_TIMEOUT": 10.0,
+    # Sending right after a commit happens inside a request, so it gets a shorter leash.
+    "MAIL_REQUEST_TIMEOUT": 1.0,
+    # Seconds a request may spend sending after its commit before leaving the rest queued.
+    "MAIL_REQUEST_BUDGET": 3.0,
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_BACKOFF_SECONDS": 60,
+    # Base URL put in front of links in emails, e.g. https://angels.example.org
+    "PUBLIC_BASE_URL": None,
+    # How long a participant's private link stays valid (seconds).
+    "PARTICIPANT_LINK_MAX_AGE": 60 * 60 * 24 * 120,
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "MAX_ROSTER_SIZE": 5000,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+_ENV_STRINGS = ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+                "PUBLIC_BASE_URL")
+_ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE")
+_ENV_NUMBERS = {"MAIL_PORT": int, "MAIL_TIMEOUT": float, "OUTBOX_MAX_ATTEMPTS": int}
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config: defaults, instance config.py, environment variables, then test_config."""
+    app.config.from_mapping(DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+        Path(app.instance_path) / "angels.sqlite3"
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        _from_environment(app)
+    else:
+        app.config.from_mapping(test_config)
+
+    if not app.config.get("SECRET_KEY"):
+        if os.environ.get("ANGELS_ENV") == "production":
+            # A production server with a throwaway key would log everyone out on each
+            # restart and differ between workers: refuse to start instead.
+            raise RuntimeError("SECRET_KEY must be set when ANGELS_ENV=production.")
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _from_environment(app: Flask) -> None:
+    """Read the documented environment variables, converting types."""
+    env = os.environ
+    if env.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = env["SECRET_KEY"]
+    if env.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    for key in _ENV_STRINGS:
+        if env.get(key):
+            app.config[key] = env[key]
+    for key in _ENV_BOOLS:
+        if key in env:
+            app.config[key] = env[key].strip().lower() in {"1", "true", "yes", "on"}
+    for key, kind in _ENV_NUMBERS.items():
+        if env.get(key):
+            app.config[key] = kind(env[key])
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common postgres:// spellings and point them at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(path: Path) -> str:
+    """Return the secret key kept in instance/, creating it once (safe if two workers race)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

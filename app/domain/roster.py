@@ -1,0 +1,207 @@
+"""Reading a roster the facilitator pasted or uploaded: good entries in, bad lines reported.
+
+Nothing the facilitator typed is lost: every line is either an entry or a RosterProblem that
+carries the original text back to the form.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+
+MAX_NAME_LENGTH = 120
+
+# "Name <email>" with optional quotes around the name.
+_ANGLE = re.compile(r'^\s*"?(?P<name>[^<>"]*?)"?\s*<\s*(?P<email>[^<>\s]+)\s*>\s*$')
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A person to add: display name, email as typed, and the case-folded key for de-duplication."""
+
+    line: int
+    name: str
+    email: str
+
+    @property
+    def key(self) -> str:
+        """The email folded for comparison: the same address in other capitals is the same person."""
+        return email_key(self.email)
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    """A line that could not be added, with its number, its original text and why."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RosterReading:
+    """The outcome of reading a roster: entries to add, and problems to show beside the form."""
+
+    entries: tuple[RosterEntry, ...]
+    problems: tuple[RosterProblem, ...]
+
+    @property
+    def leftover_text(self) -> str:
+        """The bad lines, one per line, ready to go back into the form for fixing."""
+        return "\n".join(p.text for p in self.problems)
+
+
+def email_key(email: str) -> str:
+    """Fold an email for comparison within a game."""
+    return email.strip().lower()
+
+
+def clean_name(name: str) -> str:
+    """Normalise a display name: NFC, single spaces, no control characters."""
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C" or ch == " ")
+    return " ".join(name.split())
+
+
+def name_from_email(email: str) -> str:
+    """Guess a friendly name from the local part: priya.sharma@x -> Priya Sharma."""
+    local = email.split("@", 1)[0]
+    words = [w for w in re.split(r"[._+\-]+", local) if w]
+    return " ".join(w[:1].upper() + w[1:] for w in words) or local
+
+
+def check_email(email: str) -> str:
+    """Return the normalised email, or raise ValueError with a reason a person can act on."""
+    email = email.strip()
+    if not email:
+        raise ValueError("no email address")
+    try:
+        result = validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"“{email}” is not a valid email address ({exc})") from None
+    return result.normalized
+
+
+def check_name(name: str) -> str:
+    """Return the cleaned name, or raise ValueError."""
+    name = clean_name(name)
+    if not name:
+        raise ValueError("the name is empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"the name is longer than {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def _split_line(text: str) -> tuple[str, str]:
+    """Split one pasted line into (name, email) in any of the accepted shapes."""
+    match = _ANGLE.match(text)
+    if match:
+        return match["name"].strip(), match["email"]
+    if "," in text or ";" in text or "\t" in text:
+        parts = [p.strip() for p in re.split(r"[,;\t]", text)]
+        parts = [p for p in parts if p]
+        emails = [p for p in parts if "@" in p]
+        if len(emails) != 1 or len(parts) > 2:
+            raise ValueError("expected “Name, email”")
+        others = [p for p in parts if p is not emails[0]]
+        return (others[0] if others else ""), emails[0]
+    if "@" in text and " " not in text.strip():
+        return "", text.strip()
+    if "@" in text:
+        # "Priya Sharma priya@x.org": the last word is the email.
+        name, _, email = text.strip().rpartition(" ")
+        if "@" in email and "@" not in name:
+            return name, email
+    raise ValueError("expected “Name <email>”, “Name, email” or an email address")
+
+
+def read_lines(text: str, known_keys: Iterable[str] = ()) -> RosterReading:
+    """Read pasted lines. Blank lines and lines starting with # are skipped silently.
+
+    `known_keys` are emails already on the roster (folded), reported as duplicates.
+    """
+    rows = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        rows.append((number, raw.rstrip("\r")))
+    return _read(rows, known_keys, _split_line)
+
+
+def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading:
+    """Read a CSV file with a header row naming `name` and `email` columns (any order, any case)."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return RosterReading(
+                (), (RosterProblem(0, "", "the file is not UTF-8 text; save it as CSV UTF-8"),)
+            )
+    data = data.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(data))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return RosterReading((), (RosterProblem(0, "", "the file is empty"),))
+    except csv.Error as exc:
+        return RosterReading((), (RosterProblem(1, "", f"not a CSV file ({exc})"),))
+    columns = [h.strip().lower() for h in header]
+    if "email" not in columns:
+        return RosterReading(
+            (), (RosterProblem(1, ",".join(header), "the first row must name an “email” column"),)
+        )
+    email_at = columns.index("email")
+    name_at = columns.index("name") if "name" in columns else None
+    rows = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            email = values[email_at].strip() if email_at < len(values) else ""
+            name = values[name_at].strip() if name_at is not None and name_at < len(values) else ""
+            rows.append((line, (name, email)))
+    except csv.Error as exc:
+        return RosterReading((), (RosterProblem(reader.line_num, "", f"not a CSV file ({exc})"),))
+    return _read(rows, known_keys, lambda pair: pair)
+
+
+def _as_text(raw) -> str:
+    """The line as it goes back into the paste box."""
+    if isinstance(raw, tuple):
+        name, email = raw
+        return f"{name}, {email}" if name else email
+    return raw
+
+
+def _read(rows, known_keys: Iterable[str], split) -> RosterReading:
+    """Shared core: split, validate, de-duplicate within the input and against the roster."""
+    known = set(known_keys)
+    seen: dict[str, int] = {}
+    entries: list[RosterEntry] = []
+    problems: list[RosterProblem] = []
+    for number, raw in rows:
+        try:
+            name, email = split(raw)
+            email = check_email(email)
+            name = check_name(name or name_from_email(email))
+        except ValueError as exc:
+            problems.append(RosterProblem(number, _as_text(raw), str(exc)))
+            continue
+        key = email_key(email)
+        if key in known:
+            problems.append(RosterProblem(number, _as_text(raw), f"{email} is already on the roster"))
+        elif key in seen:
+            problems.append(
+                RosterProblem(number, _as_text(raw), f"{email} already appears on line {seen[key]}")
+            )
+        else:
+            seen[key] = number
+            entries.append(RosterEntry(number, name, email))
+    return RosterReading(tuple(entries), tuple(problems))

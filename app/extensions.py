@@ -1,0 +1,83 @@
+"""Flask extensions, created unbound and attached to an app in init_app."""
+
+from __future__ import annotations
+
+import smtplib
+
+from flask import Flask, current_app
+from flask_login import LoginManager
+from flask_mail import Connection, Mail
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Declarative base for the typed models."""
+
+
+class TimeoutConnection(Connection):
+    """A Flask-Mail connection with a socket timeout.
+
+    Flask-Mail opens smtplib connections with no timeout, so a server that accepts and never
+    answers would hang the request or the worker forever.
+    """
+
+    timeout: float = 10.0
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        """Open the SMTP connection like Flask-Mail does, but with a timeout."""
+        state = self.mail
+        if state.use_ssl:
+            host = smtplib.SMTP_SSL(state.server, state.port, timeout=self.timeout)
+        else:
+            host = smtplib.SMTP(state.server, state.port, timeout=self.timeout)
+        host.set_debuglevel(int(state.debug))
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+
+class TimeoutMail(Mail):
+    """Flask-Mail whose connections time out (see TimeoutConnection)."""
+
+    def connect(self, timeout: float | None = None) -> TimeoutConnection:
+        """Open a connection that gives up after `timeout` seconds (MAIL_TIMEOUT by default)."""
+        connection = TimeoutConnection(current_app.extensions["mail"])
+        connection.timeout = timeout or current_app.config["MAIL_TIMEOUT"]
+        return connection
+
+
+db = SQLAlchemy(model_class=Base)
+mail = TimeoutMail()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    """WAL lets readers work during a write; busy_timeout waits instead of 'database is locked'."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    """Bind every extension to the app."""
+    db.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "facilitator.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"

@@ -1,0 +1,166 @@
+"""Typed models. Pairings live in their own table so nothing else ever carries them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: SQLite keeps no time zones, so every stored time is naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_public_id() -> str:
+    """An opaque, unguessable id for URLs and links."""
+    return secrets.token_urlsafe(16)
+
+
+class Facilitator(UserMixin, db.Model):
+    """Someone who runs games. Logs in with email and password."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    games: Mapped[list[Game]] = relationship(back_populates="facilitator")
+
+
+GAME_STATES = ("draft", "running", "ended")
+
+
+class Game(db.Model):
+    """One game: a roster, its exclusions, and (once drawn) its secret cycle."""
+
+    __table_args__ = (CheckConstraint("state IN ('draft', 'running', 'ended')", name="game_state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(
+        ForeignKey("facilitator.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    group_kind: Mapped[str] = mapped_column(String(10), default="team")
+    group_name: Mapped[str] = mapped_column(String(120), default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    welcome: Mapped[str] = mapped_column(Text, default="")
+    avoid_repeat_mortals: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    drawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    facilitator: Mapped[Facilitator] = relationship(back_populates="games")
+
+    @property
+    def is_draft(self) -> bool:
+        """True until names are drawn."""
+        return self.state == "draft"
+
+
+class Participant(db.Model):
+    """One person in one game, reached by email and a private signed link."""
+
+    __table_args__ = (UniqueConstraint("game_id", "email_key", name="participant_email_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(320))
+    # Lower-cased email: the roster holds each address once whatever its capitals.
+    email_key: Mapped[str] = mapped_column(String(320))
+    # Bumped to revoke every link issued before.
+    link_version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    game: Mapped[Game] = relationship()
+
+
+class Exclusion(db.Model):
+    """A pair who must not be matched: `angel` may not draw `mortal` (and back, if both_ways)."""
+
+    __table_args__ = (
+        UniqueConstraint("game_id", "angel_id", "mortal_id", name="exclusion_once"),
+        CheckConstraint("angel_id <> mortal_id", name="exclusion_two_people"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    angel_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    mortal_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    both_ways: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    angel: Mapped[Participant] = relationship(foreign_keys=[angel_id])
+    mortal: Mapped[Participant] = relationship(foreign_keys=[mortal_id])
+
+
+class Pairing(db.Model):
+    """The secret: angel -> mortal. Unique on both sides, so a game is drawn at most once."""
+
+    __table_args__ = (
+        UniqueConstraint("angel_id", name="pairing_one_mortal_each"),
+        UniqueConstraint("mortal_id", name="pairing_one_angel_each"),
+        CheckConstraint("angel_id <> mortal_id", name="pairing_not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    angel_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    mortal_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+OUTBOX_STATES = ("queued", "sending", "sent", "failed")
+
+
+class OutboxMessage(db.Model):
+    """An email written in the same transaction as the change that causes it; sent after commit."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'sending', 'sent', 'failed')", name="outbox_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int | None] = mapped_column(
+        ForeignKey("game.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    to_addr: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # Stable across retries, so a receiving server can recognise a resend of the same message.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

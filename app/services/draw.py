@@ -1,0 +1,123 @@
+"""The draw: one secret cycle through the roster, saved exactly once, invitations in the outbox."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from app.domain.pairing import DrawImpossible, draw_cycle
+from app.extensions import db
+from app.mail import outbox
+from app.models import Exclusion, Game, OutboxMessage, Pairing, Participant, utcnow
+from app.services import ServiceError
+from app.services.invitations import enqueue_invitation
+
+ALREADY_DRAWN = "Names have already been drawn for this game; nothing was changed."
+
+
+class AlreadyDrawn(ServiceError):
+    """A second draw of the same game (double click, two tabs, two workers)."""
+
+
+def _forbidden_arcs(game: Game) -> set[tuple[int, int]]:
+    """Exclusions as angel->mortal arcs; a two-way exclusion gives both arcs."""
+    arcs: set[tuple[int, int]] = set()
+    for angel_id, mortal_id, both_ways in db.session.execute(
+        select(Exclusion.angel_id, Exclusion.mortal_id, Exclusion.both_ways).where(
+            Exclusion.game_id == game.id
+        )
+    ):
+        arcs.add((angel_id, mortal_id))
+        if both_ways:
+            arcs.add((mortal_id, angel_id))
+    return arcs
+
+
+def _earlier_arcs(game: Game) -> set[tuple[int, int]]:
+    """Angel->mortal arcs used in this facilitator's earlier games, mapped onto this roster.
+
+    Matched by email; the earlier pairings are only ever turned into forbidden arcs here and
+    never shown to anyone.
+    """
+    here_angel = aliased(Participant)
+    here_mortal = aliased(Participant)
+    then_angel = aliased(Participant)
+    then_mortal = aliased(Participant)
+    rows = db.session.execute(
+        select(here_angel.id, here_mortal.id)
+        .select_from(Pairing)
+        .join(Game, Game.id == Pairing.game_id)
+        .join(then_angel, then_angel.id == Pairing.angel_id)
+        .join(then_mortal, then_mortal.id == Pairing.mortal_id)
+        .join(
+            here_angel,
+            (here_angel.email_key == then_angel.email_key) & (here_angel.game_id == game.id),
+        )
+        .join(
+            here_mortal,
+            (here_mortal.email_key == then_mortal.email_key) & (here_mortal.game_id == game.id),
+        )
+        .where(Game.facilitator_id == game.facilitator_id, Game.id != game.id)
+    )
+    return {(a, m) for a, m in rows}
+
+
+def draw_names(game: Game, rng: random.Random | None = None) -> int:
+    """Draw the game's cycle once and queue every invitation; return the number of people.
+
+    The state change, the pairings and the invitations are one transaction. The first write is
+    a conditional UPDATE of the game's state, so of two racing draws exactly one proceeds; the
+    unique constraints on Pairing back that up. Impossible constraints raise DrawImpossible and
+    leave the game in draft.
+    """
+    if game.state != "draft":
+        raise AlreadyDrawn(ALREADY_DRAWN)
+    people = db.session.execute(
+        select(Participant.id, Participant.name)
+        .where(Participant.game_id == game.id, Participant.active.is_(True))
+        .order_by(Participant.id)
+    ).all()
+    names = {pid: name for pid, name in people}
+    forbidden = _forbidden_arcs(game)
+    if game.avoid_repeat_mortals:
+        forbidden |= _earlier_arcs(game)
+    try:
+        cycle = draw_cycle(list(names), forbidden, rng or random.SystemRandom(), names)
+    except DrawImpossible as exc:
+        db.session.rollback()
+        raise ServiceError(str(exc)) from None
+    game_id = game.id
+    claimed = db.session.execute(
+        update(Game)
+        .where(Game.id == game_id, Game.state == "draft")
+        .values(state="running", drawn_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise AlreadyDrawn(ALREADY_DRAWN)
+    db.session.execute(
+        insert(Pairing),
+        [{"game_id": game_id, "angel_id": a, "mortal_id": m} for a, m in cycle.items()],
+    )
+    everyone = {
+        p.id: p
+        for p in db.session.execute(
+            select(Participant).where(Participant.id.in_(list(names)))
+        ).scalars()
+    }
+    messages: list[OutboxMessage] = [
+        enqueue_invitation(game, everyone[angel], everyone[mortal].name)
+        for angel, mortal in cycle.items()
+    ]
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyDrawn(ALREADY_DRAWN) from None
+    db.session.expire(game)
+    outbox.send_after_commit(messages)
+    return len(cycle)

@@ -1,0 +1,243 @@
+"""Games and rosters: create, edit, add and remove participants, exclusions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.domain import roster
+from app.extensions import db
+from app.models import Exclusion, Facilitator, Game, OutboxMessage, Participant
+from app.services import ServiceError
+
+
+@dataclass(frozen=True)
+class GameDetails:
+    """What the facilitator types about a game."""
+
+    name: str
+    group_kind: str
+    group_name: str
+    starts_on: date
+    ends_on: date
+    welcome: str
+    avoid_repeat_mortals: bool
+
+
+def games_of(facilitator: Facilitator) -> list[tuple[Game, int]]:
+    """The facilitator's games, newest first, each with its number of active participants."""
+    counts = (
+        select(Participant.game_id, func.count().label("n"))
+        .where(Participant.active.is_(True))
+        .group_by(Participant.game_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Game, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.game_id == Game.id)
+        .where(Game.facilitator_id == facilitator.id)
+        .order_by(Game.created_at.desc(), Game.id.desc())
+    ).all()
+    return [(game, n) for game, n in rows]
+
+
+def game_for(facilitator: Facilitator, game_id: int) -> Game | None:
+    """The game if this facilitator runs it; None otherwise (the view turns that into 404)."""
+    return db.session.execute(
+        select(Game).where(Game.id == game_id, Game.facilitator_id == facilitator.id)
+    ).scalar_one_or_none()
+
+
+def _check_details(details: GameDetails) -> None:
+    if details.ends_on < details.starts_on:
+        raise ServiceError("The game must end on or after the day it starts.")
+
+
+def create_game(facilitator: Facilitator, details: GameDetails) -> Game:
+    """Create a draft game for this facilitator."""
+    _check_details(details)
+    game = Game(facilitator_id=facilitator.id, **details.__dict__)
+    db.session.add(game)
+    db.session.commit()
+    return game
+
+
+def update_game(game: Game, details: GameDetails) -> None:
+    """Change a game's details. Dates and text may change after the draw too."""
+    _check_details(details)
+    for key, value in details.__dict__.items():
+        setattr(game, key, value)
+    db.session.commit()
+
+
+def roster_keys(game: Game) -> set[str]:
+    """Folded emails already on the roster."""
+    return set(
+        db.session.execute(
+            select(Participant.email_key).where(Participant.game_id == game.id)
+        ).scalars()
+    )
+
+
+def _require_draft(game: Game, what: str) -> None:
+    if not game.is_draft:
+        raise ServiceError(f"Names have been drawn, so {what} is no longer possible here.")
+
+
+def add_participants(game: Game, reading: roster.RosterReading) -> int:
+    """Add the good entries of a roster reading; return how many were added."""
+    _require_draft(game, "adding people")
+    if not reading.entries:
+        return 0
+    from flask import current_app
+
+    limit = current_app.config["MAX_ROSTER_SIZE"]
+    current = db.session.execute(
+        select(func.count()).select_from(Participant).where(Participant.game_id == game.id)
+    ).scalar_one()
+    if current + len(reading.entries) > limit:
+        raise ServiceError(f"A game can have at most {limit} participants.")
+    db.session.add_all(
+        Participant(game_id=game.id, name=e.name, email=e.email, email_key=e.key)
+        for e in reading.entries
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(
+            "Someone else changed this roster at the same moment; please submit again."
+        ) from None
+    return len(reading.entries)
+
+
+def read_and_add(game: Game, text: str, csv_data: bytes | None) -> roster.RosterReading:
+    """Read pasted text and/or a CSV upload against the roster and add the good lines."""
+    known = roster_keys(game)
+    readings = []
+    if text.strip():
+        readings.append(roster.read_lines(text, known))
+        known |= {e.key for e in readings[-1].entries}
+    if csv_data:
+        readings.append(roster.read_csv(csv_data, known))
+    reading = roster.RosterReading(
+        tuple(e for r in readings for e in r.entries),
+        tuple(p for r in readings for p in r.problems),
+    )
+    add_participants(game, reading)
+    return reading
+
+
+def participant_in(game: Game, participant_id: int) -> Participant | None:
+    """A participant of this game, or None."""
+    return db.session.execute(
+        select(Participant).where(Participant.id == participant_id, Participant.game_id == game.id)
+    ).scalar_one_or_none()
+
+
+def update_participant(game: Game, participant: Participant, name: str, email: str) -> None:
+    """Fix a participant's name or email (before the draw)."""
+    _require_draft(game, "editing people")
+    try:
+        name = roster.check_name(name)
+        email = roster.check_email(email)
+    except ValueError as exc:
+        raise ServiceError(str(exc).capitalize() + ".") from None
+    key = roster.email_key(email)
+    if key != participant.email_key and key in roster_keys(game):
+        raise ServiceError(f"{email} is already on the roster.")
+    participant.name, participant.email, participant.email_key = name, email, key
+    db.session.commit()
+
+
+def remove_participant(game: Game, participant: Participant) -> None:
+    """Take someone off the roster before the draw, with their exclusions."""
+    _require_draft(game, "removing people")
+    db.session.execute(
+        delete(Exclusion).where(
+            (Exclusion.angel_id == participant.id) | (Exclusion.mortal_id == participant.id)
+        )
+    )
+    db.session.delete(participant)
+    db.session.commit()
+
+
+def add_exclusion(game: Game, angel: Participant, mortal: Participant, both_ways: bool) -> None:
+    """Forbid `angel` from drawing `mortal` (and the reverse when both_ways)."""
+    _require_draft(game, "changing exclusions")
+    if angel.id == mortal.id:
+        raise ServiceError("Pick two different people.")
+    existing = db.session.execute(
+        select(Exclusion).where(
+            Exclusion.game_id == game.id,
+            ((Exclusion.angel_id == angel.id) & (Exclusion.mortal_id == mortal.id))
+            | ((Exclusion.angel_id == mortal.id) & (Exclusion.mortal_id == angel.id)),
+        )
+    ).scalars().all()
+    for row in existing:
+        if row.both_ways or (row.angel_id == angel.id and not both_ways):
+            raise ServiceError(f"{angel.name} and {mortal.name} are already kept apart.")
+    for row in existing:
+        db.session.delete(row)  # a wider rule replaces a narrower one
+    db.session.add(
+        Exclusion(game_id=game.id, angel_id=angel.id, mortal_id=mortal.id, both_ways=both_ways)
+    )
+    db.session.commit()
+
+
+def remove_exclusion(game: Game, exclusion_id: int) -> bool:
+    """Delete one of this game's exclusions; False if there was none."""
+    _require_draft(game, "changing exclusions")
+    result = db.session.execute(
+        delete(Exclusion).where(Exclusion.id == exclusion_id, Exclusion.game_id == game.id)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def exclusions_of(game: Game) -> list[Exclusion]:
+    """The game's exclusions with both people loaded."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.execute(
+            select(Exclusion)
+            .where(Exclusion.game_id == game.id)
+            .options(joinedload(Exclusion.angel), joinedload(Exclusion.mortal))
+            .order_by(Exclusion.id)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One line of the facilitator's roster: the person and their invitation's delivery."""
+
+    participant: Participant
+    invitation: str | None  # None before the draw; else queued, sending, sent or failed
+    error: str | None
+
+
+def roster_of(game: Game) -> list[RosterRow]:
+    """The roster with each latest invitation's status, in two queries whatever its size."""
+    people = db.session.execute(
+        select(Participant)
+        .where(Participant.game_id == game.id, Participant.active.is_(True))
+        .order_by(func.lower(Participant.name), Participant.id)
+    ).scalars().all()
+    latest = (
+        select(func.max(OutboxMessage.id))
+        .where(OutboxMessage.game_id == game.id, OutboxMessage.kind == "invitation")
+        .group_by(OutboxMessage.participant_id)
+    )
+    status = {
+        pid: (state, error)
+        for pid, state, error in db.session.execute(
+            select(OutboxMessage.participant_id, OutboxMessage.status, OutboxMessage.last_error)
+            .where(OutboxMessage.id.in_(latest))
+        )
+    }
+    return [RosterRow(p, *status.get(p.id, (None, None))) for p in people]

@@ -1,0 +1,46 @@
+"""Signed links. One salt per purpose; every load has a max_age.
+
+Signed is not encrypted: a token carries only the holder's opaque public id and link version,
+never anything about their angel or mortal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+PARTICIPANT_LINK_SALT = "participant-link"
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    """What a valid participant link says: whose it is and which version of their link."""
+
+    public_id: str
+    version: int
+
+
+class BadLink(Exception):
+    """The link is tampered with, expired or malformed (callers never say which)."""
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def participant_link_token(public_id: str, version: int) -> str:
+    """Sign a participant's private link."""
+    return _serializer(PARTICIPANT_LINK_SALT).dumps({"p": public_id, "v": version})
+
+
+def read_participant_link(token: str) -> LinkClaim:
+    """Verify a participant link; raise BadLink for anything not signed by us or too old."""
+    try:
+        data = _serializer(PARTICIPANT_LINK_SALT).loads(
+            token, max_age=current_app.config["PARTICIPANT_LINK_MAX_AGE"]
+        )
+        return LinkClaim(public_id=str(data["p"]), version=int(data["v"]))
+    except (BadData, KeyError, TypeError, ValueError) as exc:
+        raise BadLink from exc

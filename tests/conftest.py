@@ -1,0 +1,43 @@
+"""Shared fixtures: a fresh file database per test, a client, a CLI runner and builders."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """The test configuration; tests may change it before the `app` fixture is built."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        # A real file so WAL, busy timeouts and concurrent connections behave as in use.
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_BASE_URL": "http://angels.test",
+        "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """A fresh application with its own database."""
+    app = create_app(app_config)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
