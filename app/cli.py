@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
 @click.option("--email", default="facilitator@demo.example.org", show_default=True)
 @click.option("--password", default="kindness-demo", show_default=True)
 @click.option("--seed", type=int, default=None, help="Seed the draw for a repeatable demo.")
+@with_appcontext
 def demo(email: str, password: str, seed: int | None) -> None:
     """Create a demo facilitator and a drawn game of ten, and print every private link."""
     facilitator = accounts.find_by_email(email) or accounts.sign_up("Demo Facilitator", email,

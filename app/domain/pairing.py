@@ -52,9 +52,10 @@ _EXHAUSTIVE_ATTEMPTS = 300
 # Above this the per-person adjacency lists of the backtracking search get too
 # big (they hold every *allowed* arc), so larger groups use local repair.
 _DENSE_MAX_N = 1_500
-# Backtracking budget in list steps (one step ~ one arc looked at).
-_SEARCH_WORK = 8_000_000
-_SEARCH_MIN_STEPS = 20_000
+# Backtracking budget in steps (one step ~ one arc looked at; ~4 million a
+# second here), and the restart unit in steps per person.
+_SEARCH_WORK = 3_000_000
+_SEARCH_RESTART_UNIT = 32
 # Local repair budget in moves, for the large sparse case.
 _REPAIR_MIN_MOVES = 50_000
 _REPAIR_MOVES_PER_PERSON = 2
@@ -582,8 +583,7 @@ def _dense_fallback(
             raise _no_arrangement(roster, label)
         return list(rng.choice(cycles)), "exhaustive"
 
-    steps = max(_SEARCH_MIN_STEPS, _SEARCH_WORK // n)
-    cycle, complete = _search(out, inn, rng, steps)
+    cycle, complete = _search(out, inn, rng, _SEARCH_WORK)
     if cycle is None:
         raise _no_arrangement(roster, label) if complete else _too_tight(n)
     proposals = min(_MIX_MAX, int(_MIX_PER_PERSON_LOG * n * math.log(n)))
@@ -622,21 +622,31 @@ def _search(
     """Randomised backtracking search for a cycle through all n people.
 
     Returns (cycle, complete). ``complete`` is True when some run explored its
-    whole search tree, so a None cycle then proves no draw exists. Runs restart
-    with fresh random tie-breaks and doubling budgets (an unlucky early choice
-    can otherwise trap one long run), within max_steps arc looks in total.
+    whole search tree, so a None cycle then proves no draw exists. Search times
+    are heavy-tailed (an unlucky early choice can trap a run), so runs restart
+    with fresh random tie-breaks on the Luby schedule of budgets, which was
+    clearly the best of the schedules tried; max_steps bounds the total.
     """
-    n = len(out)
+    unit = _SEARCH_RESTART_UNIT * len(out)
     spent = 0
-    budget = max(64, 8 * n)
+    run = 1
     while spent < max_steps:
-        budget = min(budget, max_steps - spent)
+        budget = min(_luby(run) * unit, max_steps - spent)
         cycle, used, complete = _search_once(out, inn, rng, budget)
         spent += used
         if cycle is not None or complete:
             return cycle, complete
-        budget *= 2
+        run += 1
     return None, False
+
+
+def _luby(i: int) -> int:
+    """The i-th term (from 1) of the Luby sequence 1, 1, 2, 1, 1, 2, 4, 1, ..."""
+    while True:
+        k = i.bit_length()
+        if i == (1 << k) - 1:
+            return 1 << (k - 1)
+        i -= (1 << (k - 1)) - 1
 
 
 def _search_once(  # noqa: C901, PLR0912, PLR0915 - one tight loop, kept together for speed

@@ -65,6 +65,25 @@ def _earlier_arcs(game: Game) -> set[tuple[int, int]]:
     return {(a, m) for a, m in rows}
 
 
+def _explain(exc: DrawImpossible, people: list[int], chosen: set[tuple[int, int]],
+             earlier: set[tuple[int, int]], rng: random.Random, names: dict[int, str]) -> str:
+    """The reason a draw failed, without ever hinting at an earlier game's pairings.
+
+    A message naming people would, when earlier pairings took part, tell the facilitator who
+    was whose angel before; so then only the facilitator's own exclusions are named.
+    """
+    if not earlier:
+        return str(exc)
+    try:
+        draw_cycle(people, chosen, rng, names)
+    except DrawImpossible as own:
+        return str(own)
+    return (
+        "Names could not be drawn while also avoiding everyone's mortals from your earlier "
+        "games. Turn off that option in the game's details, or remove some exclusions."
+    )
+
+
 def draw_names(game: Game, rng: random.Random | None = None) -> int:
     """Draw the game's cycle once and queue every invitation; return the number of people.
 
@@ -81,14 +100,14 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
         .order_by(Participant.id)
     ).all()
     names = {pid: name for pid, name in people}
-    forbidden = _forbidden_arcs(game)
-    if game.avoid_repeat_mortals:
-        forbidden |= _earlier_arcs(game)
+    rng = rng or random.SystemRandom()
+    chosen = _forbidden_arcs(game)
+    earlier = _earlier_arcs(game) - chosen if game.avoid_repeat_mortals else set()
     try:
-        cycle = draw_cycle(list(names), forbidden, rng or random.SystemRandom(), names)
+        cycle = draw_cycle(list(names), chosen | earlier, rng, names)
     except DrawImpossible as exc:
         db.session.rollback()
-        raise ServiceError(str(exc)) from None
+        raise ServiceError(_explain(exc, list(names), chosen, earlier, rng, names)) from None
     game_id = game.id
     claimed = db.session.execute(
         update(Game)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from wtforms.fields.choices import SelectChoice
+
 from app.extensions import db, login_manager
 from app.models import Facilitator, Game
 from app.services import ServiceError, accounts, games
@@ -132,7 +134,7 @@ def edit_game(game_id: int):
 def _render_game(game: Game, roster_form: RosterForm | None = None, problems=(), status=200):
     people = games.roster_of(game)
     exclusion_form = ExclusionForm()
-    choices = [(row.participant.id, row.participant.name) for row in people]
+    choices = [SelectChoice(row.participant.id, row.participant.name) for row in people]
     exclusion_form.angel.choices = exclusion_form.mortal.choices = choices
     return render_template(
         "facilitator/game.html", game=game, people=people, problems=problems,

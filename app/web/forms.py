@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 
@@ -46,7 +47,7 @@ class GameForm(FlaskForm):
 
     name = StringField("Game name", [DataRequired(), Length(max=120)], filters=[_strip],
                        render_kw={"placeholder": "Kindness month"})
-    group_kind = RadioField("This game is for a", choices=[("team", "team"), ("class", "class")],
+    group_kind = RadioField("This game is for a", choices=[SelectChoice("team"), SelectChoice("class")],
                             default="team")
     group_name = StringField("Team or class name", [Optional(), Length(max=120)],
                              filters=[_strip], render_kw={"placeholder": "Design team"})
@@ -84,8 +85,8 @@ class ExclusionForm(FlaskForm):
     angel = SelectField("Person", coerce=int)
     direction = SelectField(
         "Rule",
-        choices=[("both", "must not be matched with (either way)"),
-                 ("one", "must not be the angel of")],
+        choices=[SelectChoice("both", "must not be matched with (either way)"),
+                 SelectChoice("one", "must not be the angel of")],
         default="both",
     )
     mortal = SelectField("Other person", coerce=int)
