@@ -44,19 +44,34 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def demo(email: str, password: str, seed: int | None) -> None:
     """Create a demo facilitator and a drawn game of ten, and print every private link."""
-    facilitator = accounts.find_by_email(email) or accounts.sign_up("Demo Facilitator", email,
-                                                                      password)
+    facilitator = accounts.find_by_email(email) or accounts.sign_up(
+        "Demo Facilitator", email, password
+    )
     today = date.today()
-    game = games.create_game(facilitator, games.GameDetails(
-        name="Kindness month", group_kind="team", group_name="Demo team", starts_on=today,
-        ends_on=today + timedelta(days=28), avoid_repeat_mortals=False,
-        welcome="Be someone's secret angel this month. Small things count: a smile, a cuppa, "
-                "a kind note.",
-    ))
+    game = games.create_game(
+        facilitator,
+        games.GameDetails(
+            name="Kindness month",
+            group_kind="team",
+            group_name="Demo team",
+            starts_on=today,
+            ends_on=today + timedelta(days=28),
+            avoid_repeat_mortals=False,
+            welcome="Be someone's secret angel this month. Small things count: a smile, a cuppa, "
+            "a kind note.",
+        ),
+    )
     games.read_and_add(game, DEMO_PEOPLE, None)
-    couple = db.session.execute(
-        select(Participant).where(Participant.game_id == game.id).order_by(Participant.id).limit(2)
-    ).scalars().all()
+    couple = (
+        db.session.execute(
+            select(Participant)
+            .where(Participant.game_id == game.id)
+            .order_by(Participant.id)
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
     games.add_exclusion(game, couple[0], couple[1], both_ways=True)
     draw_names(game, random.Random(seed) if seed is not None else None)
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
@@ -78,8 +93,10 @@ def outbox_send(limit: int) -> None:
         queued = db.session.execute(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued")
         ).scalar_one()
-        click.echo(f"No MAIL_SERVER configured: {queued} message(s) kept in the outbox "
-                   "(see `flask outbox list`, or /dev/outbox in debug mode).")
+        click.echo(
+            f"No MAIL_SERVER configured: {queued} message(s) kept in the outbox "
+            "(see `flask outbox list`, or /dev/outbox in debug mode)."
+        )
         return
     report = mail_outbox.send_due(limit=limit)
     click.echo(f"sent {report.sent}, will retry {report.retrying}, failed {report.failed}")

@@ -37,8 +37,13 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
 }
 
-_ENV_STRINGS = ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
-                "PUBLIC_BASE_URL")
+_ENV_STRINGS = (
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "PUBLIC_BASE_URL",
+)
 _ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE")
 _ENV_NUMBERS = {"MAIL_PORT": int, "MAIL_TIMEOUT": float, "OUTBOX_MAX_ATTEMPTS": int}
 
@@ -86,7 +91,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the common postgres:// spellings and point them at the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

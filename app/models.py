@@ -137,9 +137,7 @@ class OutboxMessage(db.Model):
     """An email written in the same transaction as the change that causes it; sent after commit."""
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'failed')", name="outbox_status"
-        ),
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="outbox_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

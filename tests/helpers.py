@@ -16,30 +16,43 @@ from app.services.draw import draw_names
 PASSWORD = "correct horse battery"
 
 
-def make_facilitator(name: str = "Fran Facilitator", email: str = "fran@example.org") -> Facilitator:
+def make_facilitator(
+    name: str = "Fran Facilitator", email: str = "fran@example.org"
+) -> Facilitator:
     """A facilitator account with the password PASSWORD."""
     return accounts.sign_up(name, email, PASSWORD)
 
 
-def make_game(facilitator: Facilitator, people: list[tuple[str, str]] | int = 5,
-              name: str = "Kindness month", **details) -> Game:
+def make_game(
+    facilitator: Facilitator,
+    people: list[tuple[str, str]] | int = 5,
+    name: str = "Kindness month",
+    **details,
+) -> Game:
     """A draft game with these (name, email) people, or n generated ones."""
     if isinstance(people, int):
         people = [(f"Person {i}", f"person{i}@example.org") for i in range(people)]
     today = date(2026, 12, 1)
-    game = games.create_game(facilitator, games.GameDetails(
-        name=name, group_kind=details.get("group_kind", "team"),
-        group_name=details.get("group_name", "Team"), starts_on=today,
-        ends_on=today + timedelta(days=28), welcome=details.get("welcome", "Be kind!"),
-        avoid_repeat_mortals=details.get("avoid_repeat_mortals", False),
-    ))
+    game = games.create_game(
+        facilitator,
+        games.GameDetails(
+            name=name,
+            group_kind=details.get("group_kind", "team"),
+            group_name=details.get("group_name", "Team"),
+            starts_on=today,
+            ends_on=today + timedelta(days=28),
+            welcome=details.get("welcome", "Be kind!"),
+            avoid_repeat_mortals=details.get("avoid_repeat_mortals", False),
+        ),
+    )
     reading = games.read_and_add(game, "\n".join(f"{n} <{e}>" for n, e in people), None)
     assert not reading.problems, reading.problems
     return game
 
 
-def make_running_game(facilitator: Facilitator, people: list[tuple[str, str]] | int = 5,
-                      seed: int = 1, **details) -> Game:
+def make_running_game(
+    facilitator: Facilitator, people: list[tuple[str, str]] | int = 5, seed: int = 1, **details
+) -> Game:
     """A game whose names are drawn (seeded, so repeatable)."""
     game = make_game(facilitator, people, **details)
     draw_names(game, random.Random(seed))
@@ -48,16 +61,20 @@ def make_running_game(facilitator: Facilitator, people: list[tuple[str, str]] | 
 
 def participants_of(game: Game) -> list[Participant]:
     """The game's participants in id order."""
-    return list(db.session.execute(
-        select(Participant).where(Participant.game_id == game.id).order_by(Participant.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Participant).where(Participant.game_id == game.id).order_by(Participant.id)
+        ).scalars()
+    )
 
 
 def pairings_of(game: Game) -> dict[int, int]:
     """angel id -> mortal id for a drawn game (tests only: nothing in the app shows this)."""
-    return dict(db.session.execute(
-        select(Pairing.angel_id, Pairing.mortal_id).where(Pairing.game_id == game.id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(Pairing.angel_id, Pairing.mortal_id).where(Pairing.game_id == game.id)
+        ).all()
+    )
 
 
 def login(client, email: str = "fran@example.org", password: str = PASSWORD):

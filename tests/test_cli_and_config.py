@@ -19,8 +19,9 @@ def test_demo_prints_a_login_and_ten_working_links(app, runner):
     for link in links:
         assert client.get(link).status_code == 302
         assert "You are the angel of" in client.get("/me").text
-    login = app.test_client().post("/login", data={
-        "email": "facilitator@demo.example.org", "password": "kindness-demo"})
+    login = app.test_client().post(
+        "/login", data={"email": "facilitator@demo.example.org", "password": "kindness-demo"}
+    )
     assert login.status_code == 302
 
 

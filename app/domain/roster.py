@@ -31,7 +31,7 @@ class RosterEntry:
 
     @property
     def key(self) -> str:
-        """The email folded for comparison: the same address in other capitals is the same person."""
+        """The email folded for comparison: the same address in other capitals is one person."""
         return email_key(self.email)
 
 
@@ -196,7 +196,9 @@ def _read(rows, known_keys: Iterable[str], split) -> RosterReading:
             continue
         key = email_key(email)
         if key in known:
-            problems.append(RosterProblem(number, _as_text(raw), f"{email} is already on the roster"))
+            problems.append(
+                RosterProblem(number, _as_text(raw), f"{email} is already on the roster")
+            )
         elif key in seen:
             problems.append(
                 RosterProblem(number, _as_text(raw), f"{email} already appears on line {seen[key]}")

@@ -146,15 +146,22 @@ def _mark_sent(row: OutboxMessage, now: datetime) -> None:
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)
-        .values(status="sent", sent_at=now, claim_token=None, claimed_until=None,
-                attempts=OutboxMessage.attempts + 1, last_error=None)
+        .values(
+            status="sent",
+            sent_at=now,
+            claim_token=None,
+            claimed_until=None,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
 
-def _mark_attempt_failed(row: OutboxMessage, now: datetime, error: str, permanent: bool,
-                         report: SendReport) -> None:
+def _mark_attempt_failed(
+    row: OutboxMessage, now: datetime, error: str, permanent: bool, report: SendReport
+) -> None:
     attempts = row.attempts + 1
     give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
     backoff = current_app.config["OUTBOX_BACKOFF_SECONDS"] * 2 ** min(attempts - 1, 10)
@@ -186,8 +193,12 @@ def _is_permanent(exc: Exception) -> bool:
     return False
 
 
-def send_due(now: datetime | None = None, limit: int = 200, ids: list[int] | None = None,
-             timeout: float | None = None) -> SendReport:
+def send_due(
+    now: datetime | None = None,
+    limit: int = 200,
+    ids: list[int] | None = None,
+    timeout: float | None = None,
+) -> SendReport:
     """Send what is due over one SMTP connection. Never raises for mail trouble.
 
     A message marked sent is never sent again; one that fails is retried later with back-off.
@@ -206,8 +217,11 @@ def send_due(now: datetime | None = None, limit: int = 200, ids: list[int] | Non
                 row = pending[0]
                 try:
                     connection.send(_as_mail(row))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError,
-                        smtplib.SMTPSenderRefused) as exc:
+                except (
+                    smtplib.SMTPRecipientsRefused,
+                    smtplib.SMTPDataError,
+                    smtplib.SMTPSenderRefused,
+                ) as exc:
                     # The server answered: only this message is affected.
                     pending.pop(0)
                     _mark_attempt_failed(row, now, _describe(exc), _is_permanent(exc), report)
@@ -243,15 +257,18 @@ def send_after_commit(messages: list[OutboxMessage]) -> None:
         for m in messages:
             current_app.logger.info(
                 "Mail kept in the outbox (no MAIL_SERVER): to %s, %r\n%s",
-                m.to_addr, m.subject, m.body_text,
+                m.to_addr,
+                m.subject,
+                m.body_text,
             )
         return
     deadline = time.monotonic() + current_app.config["MAIL_REQUEST_BUDGET"]
     try:
         # Small batches until the time budget is spent; the rest waits for the periodic sender.
         for start in range(0, len(ids), 20):
-            report = send_due(ids=ids[start:start + 20],
-                              timeout=current_app.config["MAIL_REQUEST_TIMEOUT"])
+            report = send_due(
+                ids=ids[start : start + 20], timeout=current_app.config["MAIL_REQUEST_TIMEOUT"]
+            )
             if report.errors or time.monotonic() > deadline:
                 break
     except Exception:  # noqa: BLE001 - the change is committed; mail must not undo the page

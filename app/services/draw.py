@@ -65,8 +65,14 @@ def _earlier_arcs(game: Game) -> set[tuple[int, int]]:
     return {(a, m) for a, m in rows}
 
 
-def _explain(exc: DrawImpossible, people: list[int], chosen: set[tuple[int, int]],
-             earlier: set[tuple[int, int]], rng: random.Random, names: dict[int, str]) -> str:
+def _explain(
+    exc: DrawImpossible,
+    people: list[int],
+    chosen: set[tuple[int, int]],
+    earlier: set[tuple[int, int]],
+    rng: random.Random,
+    names: dict[int, str],
+) -> str:
     """The reason a draw failed, without ever hinting at an earlier game's pairings.
 
     A message naming people would, when earlier pairings took part, tell the facilitator who

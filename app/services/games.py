@@ -170,13 +170,17 @@ def add_exclusion(game: Game, angel: Participant, mortal: Participant, both_ways
     _require_draft(game, "changing exclusions")
     if angel.id == mortal.id:
         raise ServiceError("Pick two different people.")
-    existing = db.session.execute(
-        select(Exclusion).where(
-            Exclusion.game_id == game.id,
-            ((Exclusion.angel_id == angel.id) & (Exclusion.mortal_id == mortal.id))
-            | ((Exclusion.angel_id == mortal.id) & (Exclusion.mortal_id == angel.id)),
+    existing = (
+        db.session.execute(
+            select(Exclusion).where(
+                Exclusion.game_id == game.id,
+                ((Exclusion.angel_id == angel.id) & (Exclusion.mortal_id == mortal.id))
+                | ((Exclusion.angel_id == mortal.id) & (Exclusion.mortal_id == angel.id)),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for row in existing:
         if row.both_ways or (row.angel_id == angel.id and not both_ways):
             raise ServiceError(f"{angel.name} and {mortal.name} are already kept apart.")
@@ -223,11 +227,15 @@ class RosterRow:
 
 def roster_of(game: Game) -> list[RosterRow]:
     """The roster with each latest invitation's status, in two queries whatever its size."""
-    people = db.session.execute(
-        select(Participant)
-        .where(Participant.game_id == game.id, Participant.active.is_(True))
-        .order_by(func.lower(Participant.name), Participant.id)
-    ).scalars().all()
+    people = (
+        db.session.execute(
+            select(Participant)
+            .where(Participant.game_id == game.id, Participant.active.is_(True))
+            .order_by(func.lower(Participant.name), Participant.id)
+        )
+        .scalars()
+        .all()
+    )
     latest = (
         select(func.max(OutboxMessage.id))
         .where(OutboxMessage.game_id == game.id, OutboxMessage.kind == "invitation")
@@ -236,8 +244,9 @@ def roster_of(game: Game) -> list[RosterRow]:
     status = {
         pid: (state, error)
         for pid, state, error in db.session.execute(
-            select(OutboxMessage.participant_id, OutboxMessage.status, OutboxMessage.last_error)
-            .where(OutboxMessage.id.in_(latest))
+            select(
+                OutboxMessage.participant_id, OutboxMessage.status, OutboxMessage.last_error
+            ).where(OutboxMessage.id.in_(latest))
         )
     }
     return [RosterRow(p, *status.get(p.id, (None, None))) for p in people]

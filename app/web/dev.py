@@ -20,10 +20,12 @@ def _only_in_development():
 
 @bp.route("/outbox")
 def outbox():
-    """Every message in the outbox, newest first, with its links, so a game can be played locally."""
-    messages = db.session.execute(
-        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(500)
-    ).scalars().all()
+    """Every message in the outbox, newest first, with its links, to play a game locally."""
+    messages = (
+        db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(500))
+        .scalars()
+        .all()
+    )
     return render_template("dev/outbox.html", messages=messages)
 
 

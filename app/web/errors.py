@@ -27,7 +27,9 @@ def init_app(app: Flask) -> None:
 
 def _csrf_error(error: CSRFError):
     return render_template(
-        "errors/error.html", code=400, title="This form has expired",
+        "errors/error.html",
+        code=400,
+        title="This form has expired",
         text="For your safety forms expire. Go back, reload the page and submit again.",
     ), 400
 
@@ -45,6 +47,8 @@ def _unexpected(error: Exception):
 
     current_app.logger.exception("Unhandled error")
     return render_template(
-        "errors/error.html", code=500, title="Something went wrong on our side",
+        "errors/error.html",
+        code=500,
+        title="Something went wrong on our side",
         text="Nothing you did caused this. Please try again in a moment.",
     ), 500

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, login_manager
@@ -39,8 +38,12 @@ def _own_game(game_id: int) -> Game:
 
 def _details(form: GameForm) -> games.GameDetails:
     return games.GameDetails(
-        name=form.name.data, group_kind=form.group_kind.data, group_name=form.group_name.data or "",
-        starts_on=form.starts_on.data, ends_on=form.ends_on.data, welcome=form.welcome.data or "",
+        name=form.name.data,
+        group_kind=form.group_kind.data,
+        group_name=form.group_name.data or "",
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        welcome=form.welcome.data or "",
         avoid_repeat_mortals=form.avoid_repeat_mortals.data,
     )
 
@@ -137,11 +140,15 @@ def _render_game(game: Game, roster_form: RosterForm | None = None, problems=(),
     choices = [SelectChoice(row.participant.id, row.participant.name) for row in people]
     exclusion_form.angel.choices = exclusion_form.mortal.choices = choices
     return render_template(
-        "facilitator/game.html", game=game, people=people, problems=problems,
-        roster_form=roster_form or RosterForm(), exclusion_form=exclusion_form,
+        "facilitator/game.html",
+        game=game,
+        people=people,
+        problems=problems,
+        roster_form=roster_form or RosterForm(),
+        exclusion_form=exclusion_form,
         exclusions=games.exclusions_of(game) if game.is_draft else [],
-        action=ActionForm(), me_on_roster=current_user.email.lower() in
-        {row.participant.email_key for row in people},
+        action=ActionForm(),
+        me_on_roster=current_user.email.lower() in {row.participant.email_key for row in people},
     ), status
 
 
@@ -167,11 +174,11 @@ def add_participants(game_id: int):
         flash(str(exc), "error")
         return _render_game(game, form, status=400)
     if reading.entries:
-        flash(f"Added {len(reading.entries)} {'person' if len(reading.entries) == 1 else 'people'}.",
-              "success")
+        count = len(reading.entries)
+        flash(f"Added {count} {'person' if count == 1 else 'people'}.", "success")
     if reading.problems:
         form.lines.data = reading.leftover_text
-        return _render_game(game, form, reading.problems, status=400 if not reading.entries else 200)
+        return _render_game(game, form, reading.problems, 200 if reading.entries else 400)
     if not reading.entries:
         flash("Paste some lines or choose a CSV file first.", "error")
     return redirect(url_for("facilitator.game", game_id=game.id))
@@ -206,8 +213,9 @@ def edit_participant(game_id: int, participant_id: int):
         else:
             flash("Saved.", "success")
             return redirect(url_for("facilitator.game", game_id=game.id))
-    return render_template("facilitator/participant.html", form=form, game=game, person=person,
-                           action=ActionForm())
+    return render_template(
+        "facilitator/participant.html", form=form, game=game, person=person, action=ActionForm()
+    )
 
 
 @bp.post("/games/<int:game_id>/participants/<int:participant_id>/remove")

@@ -45,31 +45,47 @@ class LoginForm(FlaskForm):
 class GameForm(FlaskForm):
     """A game's details."""
 
-    name = StringField("Game name", [DataRequired(), Length(max=120)], filters=[_strip],
-                       render_kw={"placeholder": "Kindness month"})
-    group_kind = RadioField("This game is for a", choices=[SelectChoice("team"), SelectChoice("class")],
-                            default="team")
-    group_name = StringField("Team or class name", [Optional(), Length(max=120)],
-                             filters=[_strip], render_kw={"placeholder": "Design team"})
-    starts_on = DateField("Starts on", [DataRequired()], default=date.today)
-    ends_on = DateField("Ends on", [DataRequired()],
-                        default=lambda: date.today() + timedelta(days=28))
-    welcome = TextAreaField("Welcome text for participants", [Optional(), Length(max=4000)],
-                            render_kw={"rows": 4})
-    avoid_repeat_mortals = BooleanField(
-        "Nobody gets the same mortal as in one of my earlier games"
+    name = StringField(
+        "Game name",
+        [DataRequired(), Length(max=120)],
+        filters=[_strip],
+        render_kw={"placeholder": "Kindness month"},
     )
+    group_kind = RadioField(
+        "This game is for a", choices=[SelectChoice("team"), SelectChoice("class")], default="team"
+    )
+    group_name = StringField(
+        "Team or class name",
+        [Optional(), Length(max=120)],
+        filters=[_strip],
+        render_kw={"placeholder": "Design team"},
+    )
+    starts_on = DateField("Starts on", [DataRequired()], default=date.today)
+    ends_on = DateField(
+        "Ends on", [DataRequired()], default=lambda: date.today() + timedelta(days=28)
+    )
+    welcome = TextAreaField(
+        "Welcome text for participants", [Optional(), Length(max=4000)], render_kw={"rows": 4}
+    )
+    avoid_repeat_mortals = BooleanField("Nobody gets the same mortal as in one of my earlier games")
 
 
 class RosterForm(FlaskForm):
     """People to add: pasted lines and/or a CSV file."""
 
-    lines = TextAreaField("Paste people, one per line", [Optional(), Length(max=500_000)],
-                          render_kw={"rows": 8, "placeholder":
-                                     "Priya Sharma <priya@example.org>\nSam Lee, sam@example.org"
-                                     "\nalex@example.org"})
-    csv_file = FileField("…or upload a CSV file with a header row name,email",
-                         [FileAllowed(["csv", "txt"], "Choose a .csv file.")])
+    lines = TextAreaField(
+        "Paste people, one per line",
+        [Optional(), Length(max=500_000)],
+        render_kw={
+            "rows": 8,
+            "placeholder": "Priya Sharma <priya@example.org>\nSam Lee, sam@example.org"
+            "\nalex@example.org",
+        },
+    )
+    csv_file = FileField(
+        "…or upload a CSV file with a header row name,email",
+        [FileAllowed(["csv", "txt"], "Choose a .csv file.")],
+    )
 
 
 class ParticipantForm(FlaskForm):
@@ -85,8 +101,10 @@ class ExclusionForm(FlaskForm):
     angel = SelectField("Person", coerce=int)
     direction = SelectField(
         "Rule",
-        choices=[SelectChoice("both", "must not be matched with (either way)"),
-                 SelectChoice("one", "must not be the angel of")],
+        choices=[
+            SelectChoice("both", "must not be matched with (either way)"),
+            SelectChoice("one", "must not be the angel of"),
+        ],
         default="both",
     )
     mortal = SelectField("Other person", coerce=int)

@@ -37,8 +37,9 @@ def me():
     if participant is None:
         session.pop(SESSION_KEY, None)
         return render_template("participant/bad_link.html"), 404
-    return render_template("participant/me.html", page=participants.page_for(participant),
-                           action=ActionForm())
+    return render_template(
+        "participant/me.html", page=participants.page_for(participant), action=ActionForm()
+    )
 
 
 @bp.post("/me/logout")

@@ -48,7 +48,9 @@ def test_duplicates_are_case_insensitive_within_input_and_against_roster():
 
 
 def test_unicode_names_survive():
-    reading = read_lines("Zoë Ørsted <zoe@example.org>\n李小龍, lee@example.org\nأحمد <ahmad@example.org>")
+    reading = read_lines(
+        "Zoë Ørsted <zoe@example.org>\n李小龍, lee@example.org\nأحمد <ahmad@example.org>"
+    )
     assert [e.name for e in reading.entries] == ["Zoë Ørsted", "李小龍", "أحمد"]
 
 
@@ -56,21 +58,26 @@ def test_csv_with_header_in_any_order_and_bom():
     data = "\ufeffEmail,Name\nsam@example.org,Sam Lee\nbroken,Nope\n,\nzoe@example.org,Zoë\n"
     reading = read_csv(data.encode("utf-8"))
     assert [(e.name, e.email) for e in reading.entries] == [
-        ("Sam Lee", "sam@example.org"), ("Zoë", "zoe@example.org"),
+        ("Sam Lee", "sam@example.org"),
+        ("Zoë", "zoe@example.org"),
     ]
     assert [(p.line, p.text) for p in reading.problems] == [(3, "Nope, broken")]
 
 
 def test_csv_without_email_column_or_not_utf8_is_explained():
     assert "email" in read_csv(b"name,mail\nA,a@example.org\n").problems[0].reason
-    assert "UTF-8" in read_csv("name,email\nZoë,z@example.org\n".encode("utf-16")).problems[0].reason
+    assert (
+        "UTF-8" in read_csv("name,email\nZoë,z@example.org\n".encode("utf-16")).problems[0].reason
+    )
 
 
 lines = st.one_of(
     st.text(max_size=40).filter(lambda s: "\n" not in s and "\r" not in s),
-    st.builds(lambda n, u: f"{n} <{u}@example.org>",
-              st.text(st.characters(categories=["L"]), min_size=1, max_size=12),
-              st.from_regex(r"[a-z]{1,8}", fullmatch=True)),
+    st.builds(
+        lambda n, u: f"{n} <{u}@example.org>",
+        st.text(st.characters(categories=["L"]), min_size=1, max_size=12),
+        st.from_regex(r"[a-z]{1,8}", fullmatch=True),
+    ),
 )
 
 
@@ -81,7 +88,8 @@ def test_nothing_the_facilitator_typed_is_lost(raw_lines):
     reading = read_lines(text)
     accounted = sorted([e.line for e in reading.entries] + [p.line for p in reading.problems])
     expected = [
-        i for i, line in enumerate(text.splitlines(), start=1)
+        i
+        for i, line in enumerate(text.splitlines(), start=1)
         if line.strip() and not line.lstrip().startswith("#")
     ]
     assert accounted == expected

@@ -6,9 +6,15 @@ from tests.helpers import PASSWORD, login, make_facilitator, make_game
 
 
 def test_sign_up_logs_in_and_leads_to_a_new_game(client):
-    response = client.post("/signup", data={
-        "name": "Nia", "email": "nia@example.org", "password": PASSWORD, "confirm": PASSWORD,
-    })
+    response = client.post(
+        "/signup",
+        data={
+            "name": "Nia",
+            "email": "nia@example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
     assert response.status_code == 302 and response.location == "/games/new"
     assert client.get("/games").status_code == 200
 
@@ -16,13 +22,25 @@ def test_sign_up_logs_in_and_leads_to_a_new_game(client):
 def test_sign_up_refuses_a_taken_email_and_short_passwords(client, app):
     with app.app_context():
         make_facilitator(email="taken@example.org")
-    taken = client.post("/signup", data={
-        "name": "X", "email": "Taken@Example.org", "password": PASSWORD, "confirm": PASSWORD,
-    })
+    taken = client.post(
+        "/signup",
+        data={
+            "name": "X",
+            "email": "Taken@Example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
     assert "already exists" in taken.text
-    short = client.post("/signup", data={
-        "name": "X", "email": "new@example.org", "password": "short", "confirm": "short",
-    })
+    short = client.post(
+        "/signup",
+        data={
+            "name": "X",
+            "email": "new@example.org",
+            "password": "short",
+            "confirm": "short",
+        },
+    )
     assert "at least 10" in short.text
     assert short.status_code == 200  # the form again, with what was typed
     assert 'value="new@example.org"' in short.text
@@ -68,9 +86,13 @@ def test_another_facilitators_game_is_404_everywhere(client, app):
     login(client)
     for url in (f"/games/{game_id}", f"/games/{game_id}/edit", f"/games/{game_id}/participants/1"):
         assert client.get(url).status_code == 404, url
-    for url in (f"/games/{game_id}/draw", f"/games/{game_id}/participants",
-                f"/games/{game_id}/add-me", f"/games/{game_id}/exclusions",
-                f"/games/{game_id}/participants/1/remove"):
+    for url in (
+        f"/games/{game_id}/draw",
+        f"/games/{game_id}/participants",
+        f"/games/{game_id}/add-me",
+        f"/games/{game_id}/exclusions",
+        f"/games/{game_id}/participants/1/remove",
+    ):
         assert client.post(url, data={"lines": "a@example.org"}).status_code == 404, url
     with app.app_context():
         from app.extensions import db
@@ -84,9 +106,15 @@ def test_csrf_is_required_on_forms(app_config, tmp_path):
 
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
     client = app.test_client()
-    response = client.post("/signup", data={
-        "name": "X", "email": "x@example.org", "password": PASSWORD, "confirm": PASSWORD,
-    })
+    response = client.post(
+        "/signup",
+        data={
+            "name": "X",
+            "email": "x@example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
     assert response.status_code == 400
     assert "expired" in response.text
     assert "Traceback" not in response.text

@@ -41,9 +41,13 @@ def test_draw_makes_one_cycle_and_queues_one_invitation_each(client, app):
         people = [p.id for p in participants_of(game)]
         assert game.state == "running" and game.drawn_at is not None
         assert _single_cycle(pairings_of(game), people)
-        recipients = db.session.execute(
-            select(OutboxMessage.participant_id).where(OutboxMessage.kind == "invitation")
-        ).scalars().all()
+        recipients = (
+            db.session.execute(
+                select(OutboxMessage.participant_id).where(OutboxMessage.kind == "invitation")
+            )
+            .scalars()
+            .all()
+        )
         assert sorted(recipients) == sorted(people)
 
 
@@ -62,11 +66,14 @@ def test_second_draw_is_refused_and_changes_nothing(client, app):
 
 def test_impossible_exclusions_explain_and_keep_the_draft(client, app):
     with app.app_context():
-        game = make_game(make_facilitator(), [("Ann", "ann@example.org"), ("Ben", "ben@example.org"),
-                                             ("Cy", "cy@example.org")])
+        game = make_game(
+            make_facilitator(),
+            [("Ann", "ann@example.org"), ("Ben", "ben@example.org"), ("Cy", "cy@example.org")],
+        )
         ann, ben, _ = participants_of(game)
-        db.session.add(Exclusion(game_id=game.id, angel_id=ann.id, mortal_id=ben.id,
-                                 both_ways=True))
+        db.session.add(
+            Exclusion(game_id=game.id, angel_id=ann.id, mortal_id=ben.id, both_ways=True)
+        )
         db.session.commit()
         game_id = game.id
     login(client)
@@ -99,8 +106,9 @@ def test_no_one_gets_an_earlier_mortal_when_asked(app):
         for seed in range(8):
             fran = make_facilitator(email=f"fran{seed}@example.org")
             first = make_running_game(fran, people, seed=seed, name="First")
-            second = make_running_game(fran, people, seed=seed + 100, name="Second",
-                                       avoid_repeat_mortals=True)
+            second = make_running_game(
+                fran, people, seed=seed + 100, name="Second", avoid_repeat_mortals=True
+            )
             assert not set(_by_email(first).items()) & set(_by_email(second).items())
 
 

@@ -12,8 +12,12 @@ from tests.helpers import make_facilitator, make_running_game, open_as_participa
 def _game(app, people=4):
     with app.app_context():
         game = make_running_game(make_facilitator(), people, welcome="Small things count.")
-        people = {p.id: p for p in db.session.execute(
-            db.select(Participant).where(Participant.game_id == game.id)).scalars()}
+        people = {
+            p.id: p
+            for p in db.session.execute(
+                db.select(Participant).where(Participant.game_id == game.id)
+            ).scalars()
+        }
         for p in people.values():
             db.session.expunge(p)
         return game.id, people, pairings_of(game)
@@ -51,8 +55,11 @@ def test_revoked_link_and_its_session_stop_working(app, client):
     angel = next(iter(people.values()))
     open_as_participant(client, app, angel)
     with app.app_context():
-        db.session.execute(update(Participant).where(Participant.id == angel.id)
-                           .values(link_version=Participant.link_version + 1))
+        db.session.execute(
+            update(Participant)
+            .where(Participant.id == angel.id)
+            .values(link_version=Participant.link_version + 1)
+        )
         db.session.commit()
     page = client.get("/me")
     assert page.status_code == 404 and "link doesn" in page.text
@@ -92,10 +99,19 @@ def test_logout_ends_the_session(app, client):
 def test_facilitator_playing_has_an_ordinary_link(app, client):
     with app.app_context():
         fran = make_facilitator()
-        game = make_running_game(fran, [("Fran Facilitator", "fran@example.org"),
-                                        ("Ann", "ann@example.org"), ("Ben", "ben@example.org")])
-        me = db.session.execute(db.select(Participant).where(
-            Participant.game_id == game.id, Participant.email_key == "fran@example.org")).scalar_one()
+        game = make_running_game(
+            fran,
+            [
+                ("Fran Facilitator", "fran@example.org"),
+                ("Ann", "ann@example.org"),
+                ("Ben", "ben@example.org"),
+            ],
+        )
+        me = db.session.execute(
+            db.select(Participant).where(
+                Participant.game_id == game.id, Participant.email_key == "fran@example.org"
+            )
+        ).scalar_one()
         db.session.expunge(me)
         game_page_before = db.session.get(Game, game.id).state
     assert game_page_before == "running"
