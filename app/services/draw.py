@@ -126,7 +126,7 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
         raise AlreadyDrawn(ALREADY_DRAWN)
     db.session.execute(
         insert(Pairing),
-        [{"game_id": game_id, "angel_id": a, "mortal_id": m} for a, m in cycle.items()],
+        [{"game_id": game_id, "angel_id": a, "mortal_id": cycle[a]} for a in sorted(cycle)],
     )
     everyone = {
         p.id: p
@@ -134,9 +134,11 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
             select(Participant).where(Participant.id.in_(list(names)))
         ).scalars()
     }
+    # Roster order, never cycle order: mail sent one after another in cycle order would let
+    # people who compare arrival times work out who is next to whom in the circle.
     messages: list[OutboxMessage] = [
-        enqueue_invitation(game, everyone[angel], everyone[mortal].name)
-        for angel, mortal in cycle.items()
+        enqueue_invitation(game, everyone[angel], everyone[cycle[angel]].name)
+        for angel in sorted(cycle)
     ]
     try:
         db.session.commit()

@@ -30,3 +30,65 @@ def enqueue_invitation(game: Game, participant: Participant, mortal_name: str) -
         mortal_name=mortal_name,
         link=participant_link(participant),
     )
+
+
+def resend_invitation(game: Game, participant: Participant, name: str, email: str) -> None:
+    """After the draw: fix a name or email and send the invitation again with a fresh link.
+
+    The old link stops working (its version is bumped). Only this participant is emailed.
+    """
+    from sqlalchemy import select
+
+    from app.domain import roster
+    from app.extensions import db
+    from app.models import Pairing
+    from app.services import ServiceError
+
+    if game.state != "running":
+        raise ServiceError("Invitations can be re-sent only while the game is running.")
+    try:
+        name, email = roster.check_name(name), roster.check_email(email)
+    except ValueError as exc:
+        raise ServiceError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+    key = roster.email_key(email)
+    taken = db.session.execute(
+        select(Participant.id).where(
+            Participant.game_id == game.id,
+            Participant.email_key == key,
+            Participant.id != participant.id,
+        )
+    ).first()
+    if taken:
+        raise ServiceError(f"{email} is already on the roster.")
+    mortal_name = db.session.execute(
+        select(Participant.name)
+        .join(Pairing, Pairing.mortal_id == Participant.id)
+        .where(Pairing.angel_id == participant.id)
+    ).scalar_one()
+    messages = []
+    if key != participant.email_key:
+        # Redirecting an invitation would show its mortal to whoever reads the new address,
+        # so an address that is known to work stays, and the old address hears of any change.
+        if participant.first_opened_at is not None:
+            raise ServiceError(
+                f"{participant.name} has already opened their page, so their address works "
+                "and cannot be changed. Re-send to the same address instead."
+            )
+        messages.append(
+            outbox.enqueue(
+                kind="address-changed",
+                to_addr=participant.email,
+                template="address_changed",
+                subject=f"Your address in {game.name} was changed",
+                game_id=game.id,
+                participant_id=participant.id,
+                game=game,
+                participant=participant,
+                new_email=email,
+            )
+        )
+    participant.name, participant.email, participant.email_key = name, email, key
+    participant.link_version += 1
+    messages.append(enqueue_invitation(game, participant, mortal_name))
+    db.session.commit()
+    outbox.send_after_commit(messages)

@@ -10,6 +10,7 @@ from app.extensions import db, login_manager
 from app.models import Facilitator, Game
 from app.services import ServiceError, accounts, games
 from app.services.draw import draw_names
+from app.services.invitations import resend_invitation
 from app.web.forms import (
     ActionForm,
     ExclusionForm,
@@ -207,11 +208,20 @@ def edit_participant(game_id: int, participant_id: int):
     form = ParticipantForm(obj=person)
     if form.validate_on_submit():
         try:
-            games.update_participant(game, person, form.name.data, form.email.data)
+            if game.is_draft:
+                games.update_participant(game, person, form.name.data, form.email.data)
+            else:
+                resend_invitation(game, person, form.name.data, form.email.data)
         except ServiceError as exc:
             form.email.errors.append(str(exc))
         else:
-            flash("Saved.", "success")
+            flash(
+                "Saved."
+                if game.is_draft
+                else f"A new invitation is on its way to "
+                f"{person.email}; the old link no longer works.",
+                "success",
+            )
             return redirect(url_for("facilitator.game", game_id=game.id))
     return render_template(
         "facilitator/participant.html", form=form, game=game, person=person, action=ActionForm()

@@ -102,7 +102,7 @@ class ExclusionForm(FlaskForm):
     direction = SelectField(
         "Rule",
         choices=[
-            SelectChoice("both", "must not be matched with (either way)"),
+            SelectChoice("both", "is never matched with"),
             SelectChoice("one", "must not be the angel of"),
         ],
         default="both",

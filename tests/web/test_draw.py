@@ -159,3 +159,93 @@ def test_racing_draws_produce_exactly_one(app):
         game = db.session.get(Game, game_id)
         assert _single_cycle(pairings_of(game), [p.id for p in participants_of(game)])
         assert db.session.execute(select(func.count(OutboxMessage.id))).scalar_one() == 30
+
+
+def test_invitations_are_queued_in_roster_order_not_cycle_order(app):
+    """Mail sent in cycle order would let people comparing arrival times rebuild the circle."""
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 12, seed=5)
+        order = (
+            db.session.execute(select(OutboxMessage.participant_id).order_by(OutboxMessage.id))
+            .scalars()
+            .all()
+        )
+        assert order == sorted(order)
+
+
+def test_fixing_an_email_after_the_draw_resends_with_a_new_link(client, app):
+    from app.models import Participant
+    from tests.helpers import open_as_participant
+
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 4)
+        person = participants_of(game)[0]
+        game_id, person_id = game.id, person.id
+        db.session.expunge(person)
+    login(client)
+    page = client.get(f"/games/{game_id}/participants/{person_id}")
+    assert "re-send invitation" in page.text
+    taken = client.post(
+        f"/games/{game_id}/participants/{person_id}",
+        data={"name": "Person 0", "email": "PERSON1@example.org"},
+    )
+    assert "already on the roster" in taken.text
+    done = client.post(
+        f"/games/{game_id}/participants/{person_id}",
+        data={"name": "Person 0", "email": "fixed@example.org"},
+        follow_redirects=True,
+    )
+    assert "new invitation is on its way to fixed@example.org" in done.text
+    assert open_as_participant(app.test_client(), app, person).status_code == 404
+    with app.app_context():
+        fixed = db.session.get(Participant, person_id)
+        assert fixed.link_version == 2
+        rows = (
+            db.session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.participant_id == person_id)
+                .order_by(OutboxMessage.id)
+            )
+            .scalars()
+            .all()
+        )
+        assert [(r.kind, r.to_addr) for r in rows] == [
+            ("invitation", "person0@example.org"),
+            ("address-changed", "person0@example.org"),
+            ("invitation", "fixed@example.org"),
+        ]
+        assert "fixed@example.org" in rows[1].body_text
+        assert db.session.execute(select(func.count(OutboxMessage.id))).scalar_one() == 6
+        assert open_as_participant(app.test_client(), app, fixed).status_code == 302
+
+
+def test_an_address_that_was_opened_cannot_be_redirected(client, app):
+    """Redirecting a working invitation would show its mortal to whoever reads the new address."""
+    from tests.helpers import open_as_participant
+
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 4)
+        person = participants_of(game)[0]
+        game_id, person_id = game.id, person.id
+        db.session.expunge(person)
+    open_as_participant(app.test_client(), app, person)
+    login(client)
+    refused = client.post(
+        f"/games/{game_id}/participants/{person_id}",
+        data={"name": "Person 0", "email": "facilitator@example.org"},
+    )
+    assert "already opened their page" in refused.text
+    same = client.post(
+        f"/games/{game_id}/participants/{person_id}",
+        data={"name": "Person 0", "email": "person0@example.org"},
+    )
+    assert same.status_code == 302
+    with app.app_context():
+        kinds = (
+            db.session.execute(
+                select(OutboxMessage.to_addr).where(OutboxMessage.participant_id == person_id)
+            )
+            .scalars()
+            .all()
+        )
+        assert kinds == ["person0@example.org", "person0@example.org"]
