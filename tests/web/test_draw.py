@@ -164,7 +164,7 @@ def test_racing_draws_produce_exactly_one(app):
 def test_invitations_are_queued_in_roster_order_not_cycle_order(app):
     """Mail sent in cycle order would let people comparing arrival times rebuild the circle."""
     with app.app_context():
-        game = make_running_game(make_facilitator(), 12, seed=5)
+        make_running_game(make_facilitator(), 12, seed=5)
         order = (
             db.session.execute(select(OutboxMessage.participant_id).order_by(OutboxMessage.id))
             .scalars()
