@@ -25,13 +25,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app import cli, extensions, security
     from app.mail import outbox
-    from app.web import errors
+    from app.web import autotick, errors
 
     extensions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     outbox.init_app(app)
     cli.init_app(app)
+    autotick.init_app(app)
 
     from app.web import dev, facilitator, participant
 

@@ -35,6 +35,22 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(demo)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(tick)
+
+
+@click.command("tick")
+@with_appcontext
+def tick() -> None:
+    """Periodic work: deliver notes that fall due, re-route stale courier offers, send mail.
+
+    Idempotent and safe when two copies run at once; run it from cron every minute.
+    """
+    from app.services.kindness import tick as run_tick
+
+    report = run_tick()
+    click.echo(
+        f"delivered {report.delivered}, re-routed {report.rerouted}, mail sent {report.mail_sent}"
+    )
 
 
 @click.command("demo")

@@ -29,6 +29,17 @@ DEFAULTS = {
     "PUBLIC_BASE_URL": None,
     # How long a participant's private link stays valid (seconds).
     "PARTICIPANT_LINK_MAX_AGE": 60 * 60 * 24 * 120,
+    # Kindnesses.
+    "NOTE_MAX_LENGTH": 1000,
+    "KINDNESS_DAILY_LIMIT": 10,
+    "DELIVERY_WINDOW_MINUTES": 60,
+    "DELIVERY_MIN_DELAY_MINUTES": 30,
+    "COURIER_ACCEPT_HOURS": 24,
+    "COURIER_MAX_TRIES": 3,
+    # Periodic work (deliveries, re-routing, mail) also runs on page loads at most this often,
+    # so `flask run` needs no second process. Turn off where cron runs `flask tick`.
+    "AUTO_TICK": True,
+    "AUTO_TICK_SECONDS": 30,
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_ROSTER_SIZE": 5000,
@@ -44,8 +55,16 @@ _ENV_STRINGS = (
     "MAIL_DEFAULT_SENDER",
     "PUBLIC_BASE_URL",
 )
-_ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE")
-_ENV_NUMBERS = {"MAIL_PORT": int, "MAIL_TIMEOUT": float, "OUTBOX_MAX_ATTEMPTS": int}
+_ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "AUTO_TICK")
+_ENV_NUMBERS = {
+    "MAIL_PORT": int,
+    "MAIL_TIMEOUT": float,
+    "OUTBOX_MAX_ATTEMPTS": int,
+    "NOTE_MAX_LENGTH": int,
+    "KINDNESS_DAILY_LIMIT": int,
+    "COURIER_ACCEPT_HOURS": float,
+    "COURIER_MAX_TRIES": int,
+}
 
 
 def load(app: Flask, test_config: dict | None) -> None:

@@ -63,6 +63,9 @@ class Game(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     welcome: Mapped[str] = mapped_column(Text, default="")
     avoid_repeat_mortals: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Notes arrive in rounds at these local times ("09:00, 15:00") in this IANA time zone.
+    delivery_times: Mapped[str] = mapped_column(String(60), default="09:00, 15:00")
+    timezone: Mapped[str] = mapped_column(String(60), default="UTC")
     state: Mapped[str] = mapped_column(String(10), default="draft")
     drawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -90,6 +93,7 @@ class Participant(db.Model):
     # Bumped to revoke every link issued before.
     link_version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    courier_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -161,4 +165,126 @@ class OutboxMessage(db.Model):
     claim_token: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Hint(db.Model):
+    """What brightens a participant's day; only their angel sees it."""
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    brightens: Mapped[str] = mapped_column(Text, default="")
+    favourite_treat: Mapped[str] = mapped_column(String(200), default="")
+    avoid: Mapped[str] = mapped_column(String(200), default="")
+    appreciated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class DropOffPoint(db.Model):
+    """A place the facilitator names where angels leave items for couriers to collect."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+KINDNESS_STATES = ("scheduled", "routing", "delivered", "undeliverable", "cancelled")
+
+
+class Kindness(db.Model):
+    """A note or an in-person kindness from an angel to their mortal.
+
+    States: a note is `scheduled` until its delivery moment, then `delivered`; an in-person
+    kindness is `routing` while couriers are asked, `delivered` once done, `undeliverable` when
+    no courier could take it (the angel is told). Either may be `cancelled` before delivery.
+    """
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('scheduled', 'routing', 'delivered', 'undeliverable', 'cancelled')",
+            name="kindness_state",
+        ),
+        CheckConstraint("kind IN ('note', 'in_person')", name="kindness_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    angel_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    mortal_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text)
+    instruction: Mapped[str] = mapped_column(Text, default="")
+    drop_off_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drop_off_point.id", ondelete="SET NULL")
+    )
+    claim_code: Mapped[str | None] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(15), index=True)
+    deliver_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    round_label: Mapped[str] = mapped_column(String(60), default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    drop_off: Mapped[DropOffPoint | None] = relationship()
+
+
+COURIER_STATES = ("offered", "accepted", "declined", "expired", "done", "withdrawn")
+
+
+class CourierRequest(db.Model):
+    """One courier asked to carry one in-person kindness. A re-route is a new row."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('offered', 'accepted', 'declined', 'expired', 'done', 'withdrawn')",
+            name="courier_state",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    kindness_id: Mapped[int] = mapped_column(
+        ForeignKey("kindness.id", ondelete="CASCADE"), index=True
+    )
+    courier_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(10), default="offered", index=True)
+    offered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    kindness: Mapped[Kindness] = relationship()
+
+
+class Thanks(db.Model):
+    """A mortal's thank-you to "my angel" for one kindness."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kindness_id: Mapped[int] = mapped_column(
+        ForeignKey("kindness.id", ondelete="CASCADE"), unique=True
+    )
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Report(db.Model):
+    """A report that a kindness was hurtful or inappropriate, kept for moderation."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    kindness_id: Mapped[int] = mapped_column(
+        ForeignKey("kindness.id", ondelete="CASCADE"), index=True
+    )
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

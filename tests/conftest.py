@@ -19,6 +19,8 @@ def app_config(tmp_path):
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_BASE_URL": "http://angels.test",
         "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
+        # Tests run periodic work themselves, at the moments they choose.
+        "AUTO_TICK": False,
     }
 
 

@@ -3,24 +3,24 @@
 Everyone is the secret *angel* of exactly one *mortal*. A draw is a single
 cycle through all participants (A -> B -> C -> ... -> A): nobody is their own
 angel, no two people are each other's angel, and the facilitator's exclusions
-(pairs of ``(angel, mortal)`` that must not happen) are respected.
+(pairs ``(angel, mortal)`` that must not happen) are respected.
 
 Pure standard library on purpose: the draw is the heart of the game and must be
 testable without Flask or a database.
 
 How a draw is made, cheapest first:
 
-1. Cheap diagnoses that are linear in the input and catch the common ways a
-   facilitator over-constrains a group ("Priya is excluded from everyone").
-2. Rejection sampling: shuffle everybody into a random cycle and keep it if it
-   uses no excluded arc. Every cycle comes from exactly ``n`` orders (its
+1. Rejection sampling: shuffle everybody into a random cycle and keep it if it
+   uses no excluded pair. Every cycle comes from exactly ``n`` orders (its
    rotations), so an accepted cycle is exactly uniform among valid cycles.
-3. Only when that keeps failing: deeper diagnoses (connectivity, Hall's
-   condition), then a search. Small groups (at most 9) are enumerated
-   completely, which is exact and uniform. Larger groups use a randomised
-   backtracking search (up to ``_DENSE_MAX_N`` people) or a local repair of a
-   random cycle (beyond that), followed by a random walk over valid cycles to
-   wash out the search's bias.
+2. Once a random cycle has failed, cheap diagnoses, linear in the input, catch
+   the common ways a group gets over-constrained ("Priya is excluded from
+   being the angel of everyone else").
+3. Only when sampling keeps failing: deeper diagnoses (connectivity, Hall's
+   condition), then a search. Groups of at most 9 are enumerated completely,
+   which is exact and uniform. Larger groups use a local repair of a random
+   cycle and, up to ``_DENSE_MAX_N`` people, a randomised backtracking search;
+   a random walk over valid cycles then washes out the search's bias.
 
 Everything is bounded: an instance that cannot be solved is reported with
 :class:`DrawImpossible`, never looped on.
@@ -33,39 +33,47 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, compress, islice
 from operator import itemgetter
 
 __all__ = ["MIN_PARTICIPANTS", "DrawImpossible", "draw_cycle", "is_valid_cycle"]
 
 MIN_PARTICIPANTS = 3
 
-# Rejection sampling budget, in participants shuffled. Around 10**5 people with
-# one exclusion each, an attempt succeeds with probability about 1/e and costs
-# ~0.1 s; six attempts keep the rare unlucky draw under a second before the
-# (much cheaper) local repair takes over.
+# Rejection sampling budget, in participants shuffled. At 10**5 people with one
+# exclusion each an attempt succeeds with probability about 1/e and costs
+# ~0.1 s; six attempts keep an unlucky draw near half a second before the (much
+# cheaper) local repair takes over.
 _REJECTION_WORK = 600_000
 _REJECTION_MAX_ATTEMPTS = 5_000
 # Groups this small are cheaper to enumerate exactly than to sample for long.
 _EXHAUSTIVE_MAX_N = 9
 _EXHAUSTIVE_ATTEMPTS = 300
-# Above this the per-person adjacency lists of the backtracking search get too
-# big (they hold every *allowed* arc), so larger groups use local repair.
+# Large groups stop sampling once the remaining attempts' combined chance of
+# success is below this.
+_HOPELESS = 1e-3
+# Up to this size the fallback holds every *allowed* pair in memory (n**2),
+# which the backtracking search needs; larger groups rely on local repair.
 _DENSE_MAX_N = 1_500
-# Backtracking budget in steps (one step ~ one arc looked at; ~4 million a
-# second here), and the restart unit in steps per person.
+# Local repair budgets, in moves (a few microseconds each).
+_REPAIR_FIRST_MOVES = 20_000  # before backtracking: settles easy dense cases
+_REPAIR_MIN_MOVES = 100_000
+_REPAIR_MOVES_PER_PERSON = 2
+_REPAIR_NOISE = 0.05  # chance of keeping a worsening move, to leave dead ends
+# Backtracking budget in steps (one step ~ one pair looked at, ~4 million a
+# second on a laptop) and the Luby restart unit in steps per person.
 _SEARCH_WORK = 3_000_000
 _SEARCH_RESTART_UNIT = 32
-# Local repair budget in moves, for the large sparse case.
-_REPAIR_MIN_MOVES = 50_000
-_REPAIR_MOVES_PER_PERSON = 2
-# Random-walk length after a search: ~n log n swaps mixes an unconstrained
-# permutation; the cap keeps the walk well under a second.
+# Random-walk lengths: ~n log n swaps mix an unconstrained permutation; the
+# cap keeps the walk well under a second. After a repair of a large group only
+# the positions the repair touched are re-randomised.
 _MIX_PER_PERSON_LOG = 10
-_MIX_MAX = 200_000
-_MIX_MAX_AFTER_REPAIR = 50_000
+_MIX_MAX = 100_000
+_MIX_PER_TOUCHED = 20
 # Long lists of names are cut so a message stays readable on a web page.
 _MAX_NAMES_SHOWN = 5
+
+_Excluded = Callable[[tuple[int, int]], bool]
 
 
 class DrawImpossible(ValueError):
@@ -105,7 +113,7 @@ def draw_cycle(
     :class:`DrawImpossible` (with a plain-sentence reason, naming people via
     ``names`` or else their ids) when there are fewer than 3 people, when the
     exclusions provably rule out every draw, or when they are so tight that the
-    bounded search gave up.
+    bounded search gave up. Always returns or raises within a bounded time.
     """
     return _draw(people, forbidden, rng, names).assignment
 
@@ -164,43 +172,59 @@ def _draw(
         raise DrawImpossible(
             f"At least {MIN_PARTICIPANTS} participants are needed to draw names; {count}."
         )
-    # Kept raw for the rejection check: arcs with unknown ids or (a, a) can
-    # never lie on a cycle through these people, so they need no filtering.
-    arcs = {(a, b) for a, b in forbidden}
-    _diagnose_cheaply(roster, arcs, label)
+    # Kept raw: pairs with unknown ids or (a, a) can never lie on a cycle
+    # through these people, so the rejection check needs no filtering.
+    # map(tuple) reuses the caller's tuples instead of allocating new ones.
+    arcs: set[tuple[int, int]] = set(map(tuple, forbidden))  # type: ignore[arg-type]
 
     shuffled = _shuffler(roster, rng)
     limit = _rejection_attempts(n)
     order = roster
+    counts: _Counts | None = None
+    heavy = _Heavy.none()
     for attempt in range(1, limit + 1):
         order = shuffled()
         if _avoids(order, arcs):
             return _Outcome(_assignment(order), "rejection", attempt)
+        if counts is None:
+            # Diagnose only once a random draw has failed: a draw that works
+            # needs no diagnosis, and at 10**5 people counting costs ~0.05 s.
+            counts = _Counts(arcs)
+            try:
+                _diagnose_cheaply(roster, arcs, counts, label)
+            except DrawImpossible as exc:
+                if n == MIN_PARTICIPANTS:
+                    # Every impossible 3-person draw is caught here.
+                    msg = (
+                        f"{exc} With only 3 participants there are just two possible arrangements."
+                    )
+                    raise DrawImpossible(msg) from None
+                raise
+            if n > _DENSE_MAX_N:
+                heavy = _Heavy(roster, arcs, counts)
+                if heavy.acceptance_bound * (limit - attempt) < _HOPELESS:
+                    # Large attempts are costly; don't spend them when they
+                    # would almost surely all fail.
+                    limit = attempt
+                    break
 
     # Random sampling keeps failing: the exclusions are dense or concentrated.
-    # From here on work with indices 0..n-1 and only the arcs that matter.
-    index = {person: i for i, person in enumerate(roster)}
-    pairs = {
-        (index[a], index[b])
-        for a, b in arcs
-        if a != b and a in index and b in index
-    }
     # One seeded generator for the many cheap choices below: SystemRandom costs
     # a system call per number, and seeding from rng keeps rng the only source.
     local = random.Random(rng.getrandbits(128))
     if n <= _DENSE_MAX_N:
-        cycle, method = _dense_fallback(n, pairs, local, roster, label)
+        order, method = _dense_fallback(roster, arcs, local, label)
     else:
-        start = [index[person] for person in order]
-        cycle, method = _sparse_fallback(n, pairs, start, local, roster, label)
-    return _Outcome(_assignment([roster[i] for i in cycle]), method, limit)
+        order, method = _sparse_fallback(roster, arcs, heavy, order, local, label)
+    return _Outcome(_assignment(order), method, limit)
 
 
 def _unique_roster(people: Sequence[int]) -> list[int]:
     roster = list(people)
     if len(set(roster)) != len(roster):
         repeated = sorted({p for p, c in Counter(roster).items() if c > 1}, key=roster.index)
-        raise ValueError(f"Duplicate participant ids: {', '.join(map(str, repeated))}")
+        msg = f"Duplicate participant ids: {', '.join(map(str, repeated))}"
+        raise ValueError(msg)
     return roster
 
 
@@ -212,20 +236,20 @@ def _rejection_attempts(n: int) -> int:
 
 
 def _avoids(order: list[int], arcs: set[tuple[int, int]]) -> bool:
-    """True iff the cycle order[0] -> order[1] -> ... -> order[0] uses no arc in arcs."""
-    # isdisjoint over a zip runs in C and stops at the first excluded arc.
-    return (order[-1], order[0]) not in arcs and arcs.isdisjoint(
-        zip(order, islice(order, 1, None))
-    )
+    """Tell whether the cycle order[0] -> order[1] -> ... -> order[0] avoids every pair in arcs."""
+    # isdisjoint over a zip runs in C and stops at the first excluded pair.
+    pairs = zip(order, islice(order, 1, None), strict=False)
+    return (order[-1], order[0]) not in arcs and arcs.isdisjoint(pairs)
 
 
 def _assignment(order: list[int]) -> dict[int, int]:
-    return dict(zip(order, chain(islice(order, 1, None), order[:1])))
+    return dict(zip(order, chain(islice(order, 1, None), order[:1]), strict=True))
 
 
 def _shuffler(roster: list[int], rng: random.Random) -> Callable[[], list[int]]:
     """Return a function producing uniformly random orderings of roster using rng."""
     if not isinstance(rng, random.SystemRandom):
+
         def shuffle_in_place() -> list[int]:
             order = roster.copy()
             rng.shuffle(order)
@@ -268,14 +292,18 @@ class _Labeller:
         return self._names.get(person) or str(person)
 
     def join(self, people: Sequence[int]) -> str:
-        """'A', 'A and B', 'A, B and C', or 'A, B, C, D, E and 7 others'."""
+        """List names as 'A', 'A and B', 'A, B and C', or 'A, B, C, D, E and 7 others'."""
         shown = [self(p) for p in people[:_MAX_NAMES_SHOWN]]
         hidden = len(people) - len(shown)
         if hidden:
-            return f"{', '.join(shown)} and {hidden} other{'s' if hidden > 1 else ''}"
+            return f"{', '.join(shown)} and {_count(hidden, 'other')}"
         if len(shown) == 1:
             return shown[0]
         return f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _count(k: int, noun: str) -> str:
+    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
 
 
 def _too_tight(n: int) -> DrawImpossible:
@@ -285,16 +313,9 @@ def _too_tight(n: int) -> DrawImpossible:
     )
 
 
-def _no_arrangement(roster: list[int], label: _Labeller) -> DrawImpossible:
-    if len(roster) == 3:
-        a, b, c = (label(p) for p in roster)
-        return DrawImpossible(
-            "With only 3 participants there are just two possible arrangements "
-            f"({a} → {b} → {c} → {a}, or {a} → {c} → {b} → {a}), "
-            "and the exclusions rule out both. Try removing some exclusions."
-        )
+def _no_arrangement(n: int) -> DrawImpossible:
     return DrawImpossible(
-        f"No arrangement of these {len(roster)} participants satisfies all the exclusions. "
+        f"No arrangement of these {n} participants satisfies all the exclusions. "
         "Try removing some exclusions."
     )
 
@@ -304,7 +325,37 @@ def _no_arrangement(roster: list[int], label: _Labeller) -> DrawImpossible:
 # --------------------------------------------------------------------------
 
 
-def _diagnose_cheaply(roster: list[int], arcs: set[tuple[int, int]], label: _Labeller) -> None:
+class _Counts:
+    """How many exclusions each id has as angel and as mortal.
+
+    Counted on the raw pairs, so unknown ids and (a, a) pairs are included: the
+    counts are upper bounds, used only to find the few people worth a closer look.
+    """
+
+    def __init__(self, arcs: set[tuple[int, int]]) -> None:
+        self.as_angel = Counter(map(itemgetter(0), arcs))
+        self.as_mortal = Counter(map(itemgetter(1), arcs))
+
+
+def _allowed(
+    roster: list[int], arcs: set[tuple[int, int]], candidates: Iterable[int], *, mortals: bool
+) -> dict[int, list[int]]:
+    """Exact allowed mortals (or angels) of each candidate, in roster order.
+
+    O(n) per candidate, so callers pass only the few people with many
+    exclusions. Iterating the roster keeps results (and messages) deterministic.
+    """
+    wanted = set(candidates)
+    if mortals:
+        return {
+            u: [p for p in roster if p != u and (u, p) not in arcs] for u in roster if u in wanted
+        }
+    return {u: [p for p in roster if p != u and (p, u) not in arcs] for u in roster if u in wanted}
+
+
+def _diagnose_cheaply(
+    roster: list[int], arcs: set[tuple[int, int]], counts: _Counts, label: _Labeller
+) -> None:
     """Raise DrawImpossible for the obvious dead ends, in time linear in the input.
 
     Only people with at most one allowed mortal (or angel) can cause these, and
@@ -312,52 +363,33 @@ def _diagnose_cheaply(roster: list[int], arcs: set[tuple[int, int]], label: _Lab
     after a count.
     """
     n = len(roster)
-    # Raw counts include ignored arcs, so they are upper bounds: fine as a filter.
-    out_raw = Counter(map(itemgetter(0), arcs))
-    in_raw = Counter(map(itemgetter(1), arcs))
-    tight_out = {a for a, c in out_raw.items() if c >= n - 2}
-    tight_in = {b for b, c in in_raw.items() if c >= n - 2}
+    tight_out = [a for a, c in counts.as_angel.items() if c >= n - 2]
+    tight_in = [b for b, c in counts.as_mortal.items() if c >= n - 2]
     if not tight_out and not tight_in:
         return
-    excluded_out: defaultdict[int, set[int]] = defaultdict(set)
-    excluded_in: defaultdict[int, set[int]] = defaultdict(set)
-    for a, b in arcs:
-        if a in tight_out:
-            excluded_out[a].add(b)
-        if b in tight_in:
-            excluded_in[b].add(a)
-    # Exact allowed sets, in roster order so messages are deterministic.
-    mortals_of = {
-        a: [p for p in roster if p != a and p not in excluded_out[a]]
-        for a in roster
-        if a in tight_out
-    }
-    angels_of = {
-        b: [p for p in roster if p != b and p not in excluded_in[b]]
-        for b in roster
-        if b in tight_in
-    }
+    mortals_of = _allowed(roster, arcs, tight_out, mortals=True)
+    angels_of = _allowed(roster, arcs, tight_in, mortals=False)
 
     no_mortal = [a for a, allowed in mortals_of.items() if not allowed]
+    if len(no_mortal) == 1:
+        who = label(no_mortal[0])
+        raise DrawImpossible(
+            f"{who} is excluded from being the angel of everyone else, "
+            f"so {who} can't be given a mortal."
+        )
     if no_mortal:
-        if len(no_mortal) == 1:
-            who = label(no_mortal[0])
-            raise DrawImpossible(
-                f"{who} is excluded from being the angel of everyone else, "
-                f"so {who} can't be given a mortal."
-            )
         raise DrawImpossible(
             f"{label.join(no_mortal)} are each excluded from being the angel of "
             "everyone else, so they can't be given mortals."
         )
     no_angel = [b for b, allowed in angels_of.items() if not allowed]
+    if len(no_angel) == 1:
+        who = label(no_angel[0])
+        raise DrawImpossible(
+            f"Everyone else is excluded from being the angel of {who}, "
+            f"so {who} can't be given an angel."
+        )
     if no_angel:
-        if len(no_angel) == 1:
-            who = label(no_angel[0])
-            raise DrawImpossible(
-                f"Everyone else is excluded from being the angel of {who}, "
-                f"so {who} can't be given an angel."
-            )
         raise DrawImpossible(
             f"Everyone else is excluded from being the angel of {label.join(no_angel)}, "
             "so they can't be given angels."
@@ -365,17 +397,14 @@ def _diagnose_cheaply(roster: list[int], arcs: set[tuple[int, int]], label: _Lab
 
     only_mortal = {a: allowed[0] for a, allowed in mortals_of.items() if len(allowed) == 1}
     only_angel = {b: allowed[0] for b, allowed in angels_of.items() if len(allowed) == 1}
-    _diagnose_forced(roster, only_mortal, only_angel, label)
+    _diagnose_clashes(only_mortal, only_angel, label)
+    _diagnose_short_loop(roster, only_mortal, only_angel, label)
 
 
-def _diagnose_forced(
-    roster: list[int],
-    only_mortal: dict[int, int],
-    only_angel: dict[int, int],
-    label: _Labeller,
+def _diagnose_clashes(
+    only_mortal: dict[int, int], only_angel: dict[int, int], label: _Labeller
 ) -> None:
-    """Raise if the pairings forced by single options clash or close a short loop."""
-    # Two people who can each only be the angel of the same person.
+    """Raise if two pairings forced by single options need the same person."""
     by_mortal: defaultdict[int, list[int]] = defaultdict(list)
     for angel, mortal in only_mortal.items():
         by_mortal[mortal].append(angel)
@@ -385,7 +414,6 @@ def _diagnose_forced(
                 f"{label.join(angels)} can each only be the angel of {label(mortal)}, "
                 f"but {label(mortal)} can have only one angel."
             )
-    # Two people who can each only have the same person as their angel.
     by_angel: defaultdict[int, list[int]] = defaultdict(list)
     for mortal, angel in only_angel.items():
         by_angel[angel].append(mortal)
@@ -395,27 +423,21 @@ def _diagnose_forced(
                 f"{label.join(mortals)} can each only have {label(angel)} as their angel, "
                 f"but {label(angel)} can be the angel of only one person."
             )
-    # Mixed clashes: someone's only mortal is someone whose only angel is another.
-    for angel, mortal in only_mortal.items():
-        other = only_angel.get(mortal)
-        if other is not None and other != angel:
-            raise DrawImpossible(
-                f"{label(angel)} can only be the angel of {label(mortal)}, "
-                f"but {label(mortal)} can only have {label(other)} as an angel."
-            )
-    for mortal, angel in only_angel.items():
-        other = only_mortal.get(angel)
-        if other is not None and other != mortal:
-            raise DrawImpossible(
-                f"{label(mortal)} can only have {label(angel)} as an angel, "
-                f"but {label(angel)} can only be the angel of {label(other)}."
-            )
+    # No mixed clash needs checking: if a's only mortal is m then a may be m's
+    # angel, so m's only angel (if m has just one) is a.
 
-    # No clashes left, so each person has at most one forced mortal. Following
-    # forced links must not close a loop before it has gone through everyone.
+
+def _diagnose_short_loop(
+    roster: list[int],
+    only_mortal: dict[int, int],
+    only_angel: dict[int, int],
+    label: _Labeller,
+) -> None:
+    """Raise if forced pairings close a loop that leaves people out."""
+    # Without clashes each person has at most one forced mortal and at most
+    # one forced angel, so the forced pairs form disjoint chains and loops.
     forced = dict(only_mortal)
-    for mortal, angel in only_angel.items():
-        forced[angel] = mortal
+    forced.update((angel, mortal) for mortal, angel in only_angel.items())
     n = len(roster)
     done: set[int] = set()
     for first in roster:
@@ -432,12 +454,12 @@ def _diagnose_forced(
         if current == first and len(loop) < n:
             who = [label(p) for p in loop]
             path = " → ".join([*who, who[0]])
-            together = "each other's angels" if len(loop) == 2 else "one another's angels"
+            together = "one another's angels" if loop[2:] else "each other's angels"
             others = n - len(loop)
             raise DrawImpossible(
                 f"The exclusions leave {label.join(loop)} no choice but to be {together} "
                 f"in a closed loop ({path}), which would leave out the other "
-                f"{others} participant{'s' if others > 1 else ''}."
+                f"{_count(others, 'participant')}."
             )
 
 
@@ -446,11 +468,10 @@ def _diagnose_connectivity(
 ) -> None:
     """Raise if some group can't be entered or left: a cycle must do both."""
     n = len(roster)
-    for adjacency, leaving in ((out, True), (inn, False)):
+    for adjacency, forward in ((out, True), (inn, False)):
         reached = bytearray(n)
         reached[0] = 1
         frontier = [0]
-        count = 1
         while frontier:
             nxt = []
             for u in frontier:
@@ -458,15 +479,14 @@ def _diagnose_connectivity(
                     if not reached[w]:
                         reached[w] = 1
                         nxt.append(w)
-            count += len(nxt)
             frontier = nxt
-        if count == n:
+        if all(reached):
             continue
         inside = [roster[i] for i in range(n) if reached[i]]
         outside = [roster[i] for i in range(n) if not reached[i]]
-        # Going forward: nobody reached may be the angel of anyone outside.
-        # Going backward: nobody outside may be the angel of anyone reached.
-        closed, shut_out = (inside, outside) if leaving else (outside, inside)
+        # Forward: nobody reached may be the angel of anyone outside.
+        # Backward: nobody outside may be the angel of anyone reached.
+        closed, shut_out = (inside, outside) if forward else (outside, inside)
         if len(closed) <= len(shut_out):
             raise DrawImpossible(
                 f"{label.join(closed)} may only be angels of one another, so the chain "
@@ -478,7 +498,7 @@ def _diagnose_connectivity(
         )
 
 
-def _hall_violation(
+def _hall_violation(  # noqa: C901 - Kuhn's algorithm, iterative
     left: list[int], adjacency: Mapping[int, Sequence[int]] | Sequence[Sequence[int]]
 ) -> tuple[list[int], list[int]] | None:
     """Find people who between them have fewer options than their number.
@@ -496,6 +516,12 @@ def _hall_violation(
                 holder_of[w] = u
                 break
     matched = set(holder_of.values())
+
+    def free_option_of(u: int) -> int | None:
+        # Looking for a free option before going deeper keeps augmenting
+        # paths short in dense groups, where almost every person has one.
+        return next((w for w in adjacency[u] if w not in holder_of), None)
+
     for root in left:
         if root in matched:
             continue
@@ -503,26 +529,24 @@ def _hall_violation(
         # [person, their remaining options, option that led to the next level].
         seen: set[int] = set()
         stack: list[list] = [[root, iter(adjacency[root]), -1]]
-        free_option = None
+        free_option = free_option_of(root)
         while stack and free_option is None:
             level = stack[-1]
             for w in level[1]:
                 if w in seen:
                     continue
                 seen.add(w)
-                if w not in holder_of:
-                    free_option = w
-                else:
-                    level[2] = w
-                    holder = holder_of[w]
-                    stack.append([holder, iter(adjacency[holder]), -1])
+                level[2] = w
+                holder = holder_of[w]
+                stack.append([holder, iter(adjacency[holder]), -1])
+                free_option = free_option_of(holder)
                 break
             else:
                 stack.pop()
         if free_option is None:
-            return [root, *(holder_of[w] for w in seen)], sorted(seen)
-        # Augment: the deepest person takes the free option, every person
-        # above takes the option they reached the next level through.
+            return [root, *(holder_of[w] for w in seen)], list(seen)
+        # Augment: the deepest person takes the free option, everyone above
+        # takes the option through which they reached the next level.
         holder_of[free_option] = stack[-1][0]
         for level in stack[:-1]:
             holder_of[level[2]] = level[0]
@@ -531,20 +555,25 @@ def _hall_violation(
 
 
 def _raise_hall(
-    violation: tuple[list[int], list[int]], roster: list[int], label: _Labeller, *, angels: bool
+    violation: tuple[list[int], list[int]],
+    order: Mapping[int, int],
+    label: _Labeller,
+    *,
+    angels: bool,
 ) -> None:
-    people = [roster[i] for i in sorted(violation[0])]
-    options = [roster[i] for i in violation[1]]
+    """Explain a Hall violation; order maps each id to its roster position."""
+    people = sorted(violation[0], key=order.__getitem__)
+    options = sorted(violation[1], key=order.__getitem__)
     k = len(people)
     if angels:
         raise DrawImpossible(
             f"{label.join(people)} can only be angels of {label.join(options)} between "
-            f"them: {k} people for {k - 1} mortal{'s' if k > 2 else ''}, so someone "
+            f"them: {k} people for {_count(k - 1, 'mortal')}, so someone "
             "would be left without a mortal."
         )
     raise DrawImpossible(
         f"{label.join(people)} can only have angels from among {label.join(options)}: "
-        f"{k} people for {k - 1} angel{'s' if k > 2 else ''}, so someone would be "
+        f"{k} people for {_count(k - 1, 'angel')}, so someone would be "
         "left without an angel."
     )
 
@@ -555,44 +584,60 @@ def _raise_hall(
 
 
 def _dense_fallback(
-    n: int,
-    pairs: set[tuple[int, int]],
-    rng: random.Random,
-    roster: list[int],
-    label: _Labeller,
+    roster: list[int], arcs: set[tuple[int, int]], rng: random.Random, label: _Labeller
 ) -> tuple[list[int], str]:
-    """Diagnose, then enumerate (n <= 9) or search; return a cycle of indices."""
-    excluded: list[set[int]] = [set() for _ in range(n)]
-    for a, b in pairs:
-        excluded[a].add(b)
+    """Up to _DENSE_MAX_N people: diagnose, then enumerate, repair or search."""
+    n = len(roster)
+    index = {person: i for i, person in enumerate(roster)}
     people = range(n)
-    out = [[w for w in people if w != u and w not in excluded[u]] for u in people]
-    inn: list[list[int]] = [[] for _ in people]
+    # allowed[a * n + b] is 1 iff index a may be the angel of index b: a flat
+    # table is quicker to probe than a set of pairs and allocates nothing.
+    allowed = bytearray(b"\x01") * (n * n)
     for u in people:
-        for w in out[u]:
-            inn[w].append(u)
+        allowed[u * n + u] = 0
+    for a, b in arcs:
+        i, j = index.get(a), index.get(b)
+        if i is not None and j is not None:
+            allowed[i * n + j] = 0
+    # Rows and columns of the table, picked out in C.
+    out = [list(compress(people, allowed[u * n : (u + 1) * n])) for u in people]
+    inn = [list(compress(people, allowed[v::n])) for v in people]
 
     _diagnose_connectivity(out, inn, roster, label)
     violation = _hall_violation(list(people), out)
     if violation is not None:
-        _raise_hall(violation, roster, label, angels=True)
+        named = ([roster[i] for i in violation[0]], [roster[i] for i in violation[1]])
+        _raise_hall(named, index, label, angels=True)
+
+    def excluded(arc: tuple[int, int]) -> bool:
+        return not allowed[arc[0] * n + arc[1]]
 
     if n <= _EXHAUSTIVE_MAX_N:
-        cycles = _all_cycles(out, n)
+        cycles = _all_cycles(out)
         if not cycles:
-            raise _no_arrangement(roster, label)
-        return list(rng.choice(cycles)), "exhaustive"
+            raise _no_arrangement(n)
+        return [roster[i] for i in rng.choice(cycles)], "exhaustive"
 
-    cycle, complete = _search(out, inn, rng, _SEARCH_WORK)
-    if cycle is None:
-        raise _no_arrangement(roster, label) if complete else _too_tight(n)
+    # Local repair settles dense groups fast; backtracking handles the tight,
+    # sparse ones (and can prove impossibility). Each covers the other's weakness.
+    order = list(people)
+    rng.shuffle(order)
+    mortals_of = dict(enumerate(out))
+    angels_of = dict(enumerate(inn))
+    method = "repair"
+    if _repair(order, excluded, mortals_of, angels_of, rng, _REPAIR_FIRST_MOVES) is None:
+        cycle, complete = _search(out, inn, rng, _SEARCH_WORK)
+        if cycle is None:
+            raise _no_arrangement(n) if complete else _too_tight(n)
+        order, method = cycle, "search"
     proposals = min(_MIX_MAX, int(_MIX_PER_PERSON_LOG * n * math.log(n)))
-    _mix(cycle, pairs, rng, proposals)
-    return cycle, "search"
+    _mix(order, excluded, rng, proposals)
+    return [roster[i] for i in order], method
 
 
-def _all_cycles(out: list[list[int]], n: int) -> list[tuple[int, ...]]:
-    """Every valid cycle, as the order starting from person 0 (small n only)."""
+def _all_cycles(out: list[list[int]]) -> list[tuple[int, ...]]:
+    """Every valid cycle, as the order starting from index 0 (small n only)."""
+    n = len(out)
     closes = {u for u in range(n) if 0 in out[u]}
     cycles: list[tuple[int, ...]] = []
     path = [0]
@@ -627,7 +672,10 @@ def _search(
     with fresh random tie-breaks on the Luby schedule of budgets, which was
     clearly the best of the schedules tried; max_steps bounds the total.
     """
-    unit = _SEARCH_RESTART_UNIT * len(out)
+    # One unit affords a few complete descents: a descent looks at every
+    # allowed pair about twice.
+    arcs = sum(map(len, out))
+    unit = _SEARCH_RESTART_UNIT * len(out) + 4 * arcs
     spent = 0
     run = 1
     while spent < max_steps:
@@ -641,7 +689,7 @@ def _search(
 
 
 def _luby(i: int) -> int:
-    """The i-th term (from 1) of the Luby sequence 1, 1, 2, 1, 1, 2, 4, 1, ..."""
+    """Return the i-th term (from 1) of the Luby sequence 1, 1, 2, 1, 1, 2, 4, 1, ..."""
     while True:
         k = i.bit_length()
         if i == (1 << k) - 1:
@@ -659,13 +707,13 @@ def _search_once(  # noqa: C901, PLR0912, PLR0915 - one tight loop, kept togethe
     start = min(range(n), key=lambda v: (min(len(out[v]), len(inn[v])), tiebreak[v]))
     free = bytearray(b"\x01") * n
     free[start] = 0
-    closes = bytearray(n)  # u -> start allowed
+    closes = bytearray(n)  # 1 where u -> start is allowed
     for u in inn[start]:
         closes[u] = 1
-    # Forward checking via counts: succ[u] = allowed mortals of u among
-    # free people and start; pred[u] = allowed angels of u among free people
-    # and the path's current end. A free person whose count hits 0 can never
-    # be fitted in, so that branch is cut at once.
+    # Forward checking by counts: succ[u] = allowed mortals of u among the
+    # free people and start; pred[u] = allowed angels of u among the free
+    # people and the path's current end. A free person whose count reaches 0
+    # can never be fitted in, so that branch is cut at once.
     succ = [len(o) for o in out]
     pred = [len(i) for i in inn]
     start_pred = len(inn[start])  # free people who could close the cycle
@@ -688,7 +736,7 @@ def _search_once(  # noqa: C901, PLR0912, PLR0915 - one tight loop, kept togethe
         v = next(frames[-1], None)
         c = path[-1]
         if v is None:
-            # All options from c tried: undo the move that brought us to c.
+            # Every option from c failed: undo the move that brought us to c.
             frames.pop()
             if len(path) == 1:
                 break
@@ -701,7 +749,8 @@ def _search_once(  # noqa: C901, PLR0912, PLR0915 - one tight loop, kept togethe
         if steps >= budget:
             return None, steps, False
         steps += len(inn[v]) + len(out[c])
-        # Move c -> v.
+        # Move c -> v, updating counts; finish the loops even once dead so
+        # that _undo_move reverses exactly what was done.
         free[v] = 0
         dead = False
         for u in inn[v]:
@@ -721,7 +770,8 @@ def _search_once(  # noqa: C901, PLR0912, PLR0915 - one tight loop, kept togethe
                 path.append(v)
                 return path, steps, True
             dead = True
-        elif start_pred == 0 or succ[v] - closes[v] == 0:
+        elif start_pred == 0 or succ[v] == closes[v]:
+            # Nobody free can close the cycle, or v has no free mortal left.
             dead = True
         if dead:
             _undo_move(c, v, out, inn, free, succ, pred)
@@ -733,7 +783,7 @@ def _search_once(  # noqa: C901, PLR0912, PLR0915 - one tight loop, kept togethe
     return None, steps, True
 
 
-def _undo_move(
+def _undo_move(  # noqa: PLR0913, PLR0917 - the search's state, passed flat for speed
     c: int,
     v: int,
     out: list[list[int]],
@@ -752,129 +802,171 @@ def _undo_move(
     free[v] = 1
 
 
-def _mix(order: list[int], pairs: set[tuple[int, int]], rng: random.Random, proposals: int) -> None:
-    """Random walk over valid cycles, in place, to wash out a search's bias.
+class _Heavy:
+    """Exact option lists of the people excluded from more than half the group.
 
-    Each step swaps two random positions and keeps the swap only if the cycle
-    stays valid. The proposal is symmetric, so the walk's long-run distribution
-    is uniform over the valid cycles it can reach.
+    There are at most 2 * len(arcs) / n such people and each list costs O(n),
+    so this stays linear. The repair picks from these lists instead of guessing.
     """
-    n = len(order)
-    rand = rng.random
-    for _ in range(proposals):
-        i = int(rand() * n)
-        j = int(rand() * n)
-        if i == j:
-            continue
-        order[i], order[j] = order[j], order[i]
-        # Only arcs starting just before or at a swapped position changed.
-        for k in {i - 1, i, j - 1, j}:
-            if (order[k], order[(k + 1) % n]) in pairs:
-                order[i], order[j] = order[j], order[i]
-                break
+
+    def __init__(
+        self, roster: list[int], arcs: set[tuple[int, int]], counts: _Counts | None = None
+    ) -> None:
+        n = len(roster)
+        half = n // 2
+        self.n = n
+        self.mortals_of: dict[int, list[int]] = {}
+        self.angels_of: dict[int, list[int]] = {}
+        if counts is None:
+            return
+        tight_out = (a for a, c in counts.as_angel.items() if c > half)
+        tight_in = (b for b, c in counts.as_mortal.items() if c > half)
+        mortals_of = _allowed(roster, arcs, tight_out, mortals=True)
+        angels_of = _allowed(roster, arcs, tight_in, mortals=False)
+        self.mortals_of = {u: v for u, v in mortals_of.items() if len(v) < half}
+        self.angels_of = {u: v for u, v in angels_of.items() if len(v) < half}
+
+    @classmethod
+    def none(cls) -> _Heavy:
+        return cls([], set())
+
+    @property
+    def acceptance_bound(self) -> float:
+        """An upper bound on the chance that a random cycle is valid.
+
+        A random cycle gives each person a uniformly random mortal (and angel)
+        among the other n - 1, so it can't succeed more often than the person
+        with the fewest options allows.
+        """
+        fewest = min(
+            map(len, chain(self.mortals_of.values(), self.angels_of.values())), default=None
+        )
+        return 1.0 if fewest is None else fewest / (self.n - 1)
 
 
-def _sparse_fallback(
-    n: int,
-    pairs: set[tuple[int, int]],
+def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already computed
+    roster: list[int],
+    arcs: set[tuple[int, int]],
+    heavy: _Heavy,
     start: list[int],
     rng: random.Random,
-    roster: list[int],
     label: _Labeller,
 ) -> tuple[list[int], str]:
     """Large groups: check the heavily excluded people, then repair a random cycle."""
-    excluded_out: defaultdict[int, set[int]] = defaultdict(set)
-    excluded_in: defaultdict[int, set[int]] = defaultdict(set)
-    for a, b in pairs:
-        excluded_out[a].add(b)
-        excluded_in[b].add(a)
-    # People excluded from more than half the group get explicit option lists:
-    # the repair picks from those instead of guessing. There are at most
-    # 2 * len(pairs) / n of them, so building the lists stays linear.
-    half = n // 2
-    mortals_of = {
-        u: [w for w in range(n) if w != u and w not in excluded_out[u]]
-        for u, ex in excluded_out.items()
-        if len(ex) > half
-    }
-    angels_of = {
-        u: [w for w in range(n) if w != u and w not in excluded_in[u]]
-        for u, ex in excluded_in.items()
-        if len(ex) > half
-    }
-    # Hall's condition restricted to them is still a proof when it fails.
-    violation = _hall_violation(sorted(mortals_of), mortals_of)
-    if violation is not None:
-        _raise_hall(violation, roster, label, angels=True)
-    violation = _hall_violation(sorted(angels_of), angels_of)
-    if violation is not None:
-        _raise_hall(violation, roster, label, angels=False)
+    n = len(roster)
+    mortals_of, angels_of = heavy.mortals_of, heavy.angels_of
+    # Hall's condition among just these people is still a proof when it fails.
+    if mortals_of or angels_of:
+        position = {person: i for i, person in enumerate(roster)}
+        violation = _hall_violation(list(mortals_of), mortals_of)
+        if violation is not None:
+            _raise_hall(violation, position, label, angels=True)
+        violation = _hall_violation(list(angels_of), angels_of)
+        if violation is not None:
+            _raise_hall(violation, position, label, angels=False)
 
+    # A C-level membership test: no Python frame per check.
+    excluded = arcs.__contains__
     order = list(start)
     max_moves = max(_REPAIR_MIN_MOVES, _REPAIR_MOVES_PER_PERSON * n)
-    if not _repair(order, pairs, mortals_of, angels_of, rng, max_moves):
+    touched = _repair(order, excluded, mortals_of, angels_of, rng, max_moves)
+    if touched is None:
         raise _too_tight(n)
-    _mix(order, pairs, rng, _MIX_MAX_AFTER_REPAIR)
+    # The repaired order is the uniformly random start except where the repair
+    # moved people, so re-randomise just those positions.
+    focus = sorted(touched)
+    _mix(order, excluded, rng, min(_MIX_MAX, _MIX_PER_TOUCHED * len(focus)), focus)
     return order, "repair"
 
 
-def _repair(  # noqa: C901, PLR0912 - one tight loop, kept together for speed
+def _repair(  # noqa: C901, PLR0913, PLR0917 - one tight loop, kept together for speed
     order: list[int],
-    pairs: set[tuple[int, int]],
+    excluded: _Excluded,
     mortals_of: Mapping[int, list[int]],
     angels_of: Mapping[int, list[int]],
     rng: random.Random,
     max_moves: int,
-) -> bool:
-    """Swap people around until order is a valid cycle; False if out of moves.
+) -> set[int] | None:
+    """Swap people around until order is a valid cycle.
 
-    Min-conflicts local search: pick an excluded arc a -> b, swap b (or a) with
-    someone who fits better, keep the swap unless it adds excluded arcs (with a
-    little noise to walk out of dead ends).
+    Min-conflicts local search: pick an excluded pair a -> b on the cycle and
+    swap b (or a) with someone who fits better: drawn from the explicit option
+    lists when a or b has them, else at random. A swap is kept unless it adds
+    excluded pairs (bar a little noise, to walk out of dead ends). Returns the
+    positions it changed, or None if max_moves ran out.
     """
     n = len(order)
-    position = [0] * n
-    for k, person in enumerate(order):
-        position[person] = k
-    nxt = chain(islice(order, 1, None), order[:1])
-    bad = [k for k, arc in enumerate(zip(order, nxt)) if arc in pairs]
+    position = {person: k for k, person in enumerate(order)}
+    following = chain(islice(order, 1, None), order[:1])
+    bad = [k for k, arc in enumerate(zip(order, following, strict=True)) if excluded(arc)]
     where = {k: i for i, k in enumerate(bad)}  # position -> index in bad
-
-    def set_bad(k: int, is_bad: bool) -> None:
-        if is_bad and k not in where:
-            where[k] = len(bad)
-            bad.append(k)
-        elif not is_bad and k in where:
-            i = where.pop(k)
-            last = bad.pop()
-            if i < len(bad):
-                bad[i] = last
-                where[last] = i
-
+    touched: set[int] = set()
     rand = rng.random
+
     for _ in range(max_moves):
         if not bad:
-            return True
+            return touched
         k = bad[int(rand() * len(bad))]
         a, b = order[k], order[(k + 1) % n]
-        # Choose which end of the excluded arc to replace, and with whom.
-        if a in mortals_of and (b not in angels_of or rand() < 0.5):
+        coin = rand() < 0.5  # noqa: PLR2004 - a fair coin
+        if a in mortals_of and (b not in angels_of or coin):
             x, y = (k + 1) % n, position[rng.choice(mortals_of[a])]
         elif b in angels_of:
             x, y = k, position[rng.choice(angels_of[b])]
         else:
-            x = (k + 1) % n if rand() < 0.5 else k
+            x = (k + 1) % n if coin else k
             y = int(rand() * n)
         if x == y:
             continue
-        touched = {(x - 1) % n, x, (y - 1) % n, y}
-        before = sum(t in where for t in touched)
+        # Swapping x and y changes only the pairs starting at these positions.
+        affected = list({(x - 1) % n, x, (y - 1) % n, y})
+        before = sum(t in where for t in affected)
         order[x], order[y] = order[y], order[x]
-        after = [(order[t], order[(t + 1) % n]) in pairs for t in touched]
-        if sum(after) > before and rand() >= 0.05:
+        after = [excluded((order[t], order[(t + 1) % n])) for t in affected]
+        if sum(after) > before and rand() >= _REPAIR_NOISE:
             order[x], order[y] = order[y], order[x]
             continue
         position[order[x]], position[order[y]] = x, y
-        for t, is_bad in zip(touched, after):
-            set_bad(t, is_bad)
-    return not bad
+        touched.update((x, y))
+        for t, is_bad in zip(affected, after, strict=True):
+            if is_bad and t not in where:
+                where[t] = len(bad)
+                bad.append(t)
+            elif not is_bad and t in where:
+                i = where.pop(t)
+                last = bad.pop()
+                if i < len(bad):
+                    bad[i] = last
+                    where[last] = i
+    return touched if not bad else None
+
+
+def _mix(
+    order: list[int],
+    excluded: _Excluded,
+    rng: random.Random,
+    proposals: int,
+    focus: Sequence[int] | None = None,
+) -> None:
+    """Random walk over valid cycles, in place, to wash out a search's bias.
+
+    Each step swaps two positions and keeps the swap only if the cycle stays
+    valid. Positions are drawn uniformly (or one from ``focus``, a fixed set),
+    so a swap and its reverse are equally likely: the walk's long-run
+    distribution is uniform over the valid cycles it can reach.
+    """
+    n = len(order)
+    rand = rng.random
+    pool = focus or None
+    size = len(pool) if pool else n
+    for _ in range(proposals):
+        i = pool[int(rand() * size)] if pool else int(rand() * n)
+        j = int(rand() * n)
+        if i == j:
+            continue
+        order[i], order[j] = order[j], order[i]
+        # Only pairs starting just before or at a swapped position changed.
+        for k in (i - 1, i, j - 1, j):
+            if excluded((order[k], order[(k + 1) % n])):
+                order[i], order[j] = order[j], order[i]
+                break

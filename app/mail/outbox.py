@@ -237,8 +237,15 @@ def send_due(
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return "the mail server did not answer in time"
+    # smtplib reports a read that timed out as SMTPServerDisconnected("... timed out"), with
+    # the TimeoutError only as its context: look along the chain.
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, socket.timeout | TimeoutError):
+            return "the mail server did not answer in time"
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
     if isinstance(exc, ConnectionRefusedError):
         return "the mail server refused the connection"
     return f"{type(exc).__name__}: {exc}"

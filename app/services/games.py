@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.domain import roster
+from app.domain import delivery, roster
 from app.extensions import db
-from app.models import Exclusion, Facilitator, Game, OutboxMessage, Participant
+from app.models import DropOffPoint, Exclusion, Facilitator, Game, OutboxMessage, Participant
 from app.services import ServiceError
 
 
@@ -25,6 +25,8 @@ class GameDetails:
     ends_on: date
     welcome: str
     avoid_repeat_mortals: bool
+    delivery_times: str = "09:00, 15:00"
+    timezone: str = "UTC"
 
 
 def games_of(facilitator: Facilitator) -> list[tuple[Game, int]]:
@@ -51,14 +53,21 @@ def game_for(facilitator: Facilitator, game_id: int) -> Game | None:
     ).scalar_one_or_none()
 
 
-def _check_details(details: GameDetails) -> None:
+def _check_details(details: GameDetails) -> GameDetails:
+    """Refuse impossible details; return them with times and zone in their canonical form."""
     if details.ends_on < details.starts_on:
         raise ServiceError("The game must end on or after the day it starts.")
+    try:
+        times = delivery.format_times(delivery.parse_times(details.delivery_times))
+        zone = delivery.parse_zone(details.timezone)
+    except ValueError as exc:
+        raise ServiceError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+    return replace(details, delivery_times=times, timezone=zone)
 
 
 def create_game(facilitator: Facilitator, details: GameDetails) -> Game:
     """Create a draft game for this facilitator."""
-    _check_details(details)
+    details = _check_details(details)
     game = Game(facilitator_id=facilitator.id, **details.__dict__)
     db.session.add(game)
     db.session.commit()
@@ -67,7 +76,7 @@ def create_game(facilitator: Facilitator, details: GameDetails) -> Game:
 
 def update_game(game: Game, details: GameDetails) -> None:
     """Change a game's details. Dates and text may change after the draw too."""
-    _check_details(details)
+    details = _check_details(details)
     for key, value in details.__dict__.items():
         setattr(game, key, value)
     db.session.commit()
@@ -250,3 +259,26 @@ def roster_of(game: Game) -> list[RosterRow]:
         )
     }
     return [RosterRow(p, *status.get(p.id, (None, None))) for p in people]
+
+
+def add_drop_off(game: Game, name: str) -> None:
+    """Name a place where angels leave items for couriers."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError("Name the drop-off point, e.g. “Shelf by the kitchen”.")
+    if len(name) > 120:
+        raise ServiceError("Keep the name under 120 characters.")
+    db.session.add(DropOffPoint(game_id=game.id, name=name))
+    db.session.commit()
+
+
+def remove_drop_off(game: Game, point_id: int) -> bool:
+    """Retire a drop-off point (kindnesses already using it keep its name)."""
+    point = db.session.execute(
+        select(DropOffPoint).where(DropOffPoint.id == point_id, DropOffPoint.game_id == game.id)
+    ).scalar_one_or_none()
+    if point is None:
+        return False
+    point.active = False
+    db.session.commit()
+    return True

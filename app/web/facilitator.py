@@ -11,8 +11,10 @@ from app.models import Facilitator, Game
 from app.services import ServiceError, accounts, games
 from app.services.draw import draw_names
 from app.services.invitations import resend_invitation
+from app.services.kindness import drop_off_points
 from app.web.forms import (
     ActionForm,
+    DropOffForm,
     ExclusionForm,
     GameForm,
     LoginForm,
@@ -46,6 +48,8 @@ def _details(form: GameForm) -> games.GameDetails:
         ends_on=form.ends_on.data,
         welcome=form.welcome.data or "",
         avoid_repeat_mortals=form.avoid_repeat_mortals.data,
+        delivery_times=form.delivery_times.data,
+        timezone=form.timezone.data,
     )
 
 
@@ -148,6 +152,8 @@ def _render_game(game: Game, roster_form: RosterForm | None = None, problems=(),
         roster_form=roster_form or RosterForm(),
         exclusion_form=exclusion_form,
         exclusions=games.exclusions_of(game) if game.is_draft else [],
+        drop_offs=drop_off_points(game),
+        drop_off_form=DropOffForm(),
         action=ActionForm(),
         me_on_roster=current_user.email.lower() in {row.participant.email_key for row in people},
     ), status
@@ -290,3 +296,27 @@ def draw(game_id: int):
         return _render_game(game, status=409)
     flash(f"Names drawn! {count} invitations are on their way.", "success")
     return redirect(url_for("facilitator.game", game_id=game.id))
+
+
+@bp.post("/games/<int:game_id>/drop-offs")
+@login_required
+def add_drop_off(game_id: int):
+    """Name a drop-off point for items couriers collect."""
+    game = _own_game(game_id)
+    form = DropOffForm()
+    try:
+        games.add_drop_off(game, form.name.data if form.validate_on_submit() else "")
+        flash("Drop-off point added.", "success")
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("facilitator.game", game_id=game.id) + "#drop-offs")
+
+
+@bp.post("/games/<int:game_id>/drop-offs/<int:point_id>/remove")
+@login_required
+def remove_drop_off(game_id: int, point_id: int):
+    """Retire a drop-off point."""
+    game = _own_game(game_id)
+    if ActionForm().validate_on_submit() and not games.remove_drop_off(game, point_id):
+        abort(404)
+    return redirect(url_for("facilitator.game", game_id=game.id) + "#drop-offs")

@@ -68,6 +68,30 @@ class GameForm(FlaskForm):
         "Welcome text for participants", [Optional(), Length(max=4000)], render_kw={"rows": 4}
     )
     avoid_repeat_mortals = BooleanField("Nobody gets the same mortal as in one of my earlier games")
+    delivery_times = StringField(
+        "Delivery rounds (local times of day)",
+        [DataRequired(), Length(max=60)],
+        default="09:00, 15:00",
+        filters=[_strip],
+    )
+    timezone = StringField(
+        "Time zone",
+        [DataRequired(), Length(max=60)],
+        default="UTC",
+        filters=[_strip],
+        render_kw={"placeholder": "Europe/London"},
+    )
+
+
+class DropOffForm(FlaskForm):
+    """A new drop-off point."""
+
+    name = StringField(
+        "New drop-off point",
+        [DataRequired(), Length(max=120)],
+        filters=[_strip],
+        render_kw={"placeholder": "Shelf by the kitchen"},
+    )
 
 
 class RosterForm(FlaskForm):
@@ -112,3 +136,50 @@ class ExclusionForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A bare button: only the CSRF token."""
+
+
+class NoteForm(FlaskForm):
+    """A note from an angel to their mortal."""
+
+    message = TextAreaField("Your note", [DataRequired()], render_kw={"rows": 5})
+    when = SelectField("When should it arrive?", default="next")
+
+
+class InPersonForm(FlaskForm):
+    """An in-person kindness, carried by a courier."""
+
+    instruction = TextAreaField(
+        "What should the courier do?",
+        [DataRequired()],
+        render_kw={"rows": 3, "placeholder": "Leave the card and a tea bag on their desk"},
+    )
+    message = TextAreaField("Message to go with it (optional)", render_kw={"rows": 3})
+    drop_off = SelectField("Leaving an item? Choose a drop-off point", coerce=int, default=0)
+
+
+class ThanksForm(FlaskForm):
+    """A thank-you to "my angel"."""
+
+    message = TextAreaField(
+        "Say thank you to your angel", [DataRequired(), Length(max=500)], render_kw={"rows": 2}
+    )
+
+
+class ReportForm(FlaskForm):
+    """Report a kindness as hurtful."""
+
+    reason = TextAreaField(
+        "What was wrong?", [DataRequired(), Length(max=1000)], render_kw={"rows": 2}
+    )
+
+
+class HintsForm(FlaskForm):
+    """What brightens a participant's day, and courier duty."""
+
+    brightens = TextAreaField(
+        "Things that brighten my day", [Length(max=2000)], render_kw={"rows": 4}
+    )
+    favourite_treat = StringField("Favourite drink or snack", [Length(max=200)])
+    avoid = StringField("Allergies or things to avoid", [Length(max=200)])
+    appreciated_by = StringField("How I like to be appreciated", [Length(max=200)])
+    courier_opt_out = BooleanField("I'd rather not deliver other angels' kindnesses")

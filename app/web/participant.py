@@ -1,12 +1,22 @@
-"""The participant's side: the private link, swapped for a session, and their page."""
+"""The participant's side: the private link, swapped for a session, and their pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from functools import wraps
 
-from app.services import participants
+from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from wtforms.fields.choices import SelectChoice
+
+from app.services import ServiceError, kindness, participants
 from app.tokens import BadLink
-from app.web.forms import ActionForm
+from app.web.forms import (
+    ActionForm,
+    HintsForm,
+    InPersonForm,
+    NoteForm,
+    ReportForm,
+    ThanksForm,
+)
 
 bp = Blueprint("participant", __name__)
 
@@ -25,21 +35,273 @@ def open_link(token: str):
     return redirect(url_for("participant.me"))
 
 
-def _current():
-    data = session.get(SESSION_KEY) or {}
-    return participants.from_session(data.get("id"), data.get("v"))
+def participant_required(view):
+    """Load the session's participant into g.me, or show the friendly bad-link page."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        data = session.get(SESSION_KEY) or {}
+        g.me = participants.from_session(data.get("id"), data.get("v"))
+        if g.me is None:
+            session.pop(SESSION_KEY, None)
+            return render_template("participant/bad_link.html"), 404
+        try:
+            return view(*args, **kwargs)
+        except LookupError:
+            abort(404)  # another participant's kindness or request is not there for you
+
+    return wrapper
+
+
+def _done(message: str, endpoint: str):
+    flash(message, "success")
+    return redirect(url_for(endpoint))
+
+
+def _refused(exc: ServiceError, endpoint: str):
+    flash(str(exc), "error")
+    return redirect(url_for(endpoint))
 
 
 @bp.route("/me")
+@participant_required
 def me():
-    """The participant's own page."""
-    participant = _current()
-    if participant is None:
-        session.pop(SESSION_KEY, None)
-        return render_template("participant/bad_link.html"), 404
+    """The participant's home: their mission and what is waiting for them."""
     return render_template(
-        "participant/me.html", page=participants.page_for(participant), action=ActionForm()
+        "participant/me.html",
+        page=participants.page_for(g.me),
+        action=ActionForm(),
+        hints=_mortal_hints(),
+        unread=kindness.unread_count(g.me),
+        requests=[r for r in kindness.courier_requests_of(g.me) if r[0].state != "done"],
     )
+
+
+def _mortal_hints():
+    mortal = kindness.mortal_of(g.me)
+    return kindness.hints_of(mortal) if mortal else None
+
+
+def _note_form() -> NoteForm:
+    form = NoteForm()
+    form.when.choices = [SelectChoice("next", "The next delivery round")] + [
+        SelectChoice(day.isoformat(), day.strftime("%A %-d %B"))
+        for day in kindness.delivery_days(g.me.game)
+    ]
+    return form
+
+
+def _in_person_form() -> InPersonForm:
+    form = InPersonForm()
+    form.drop_off.choices = [SelectChoice(0, "No item to leave")] + [
+        SelectChoice(p.id, p.name) for p in kindness.drop_off_points(g.me.game)
+    ]
+    return form
+
+
+@bp.route("/me/angel")
+@participant_required
+def angel():
+    """Being an angel: write a note, arrange an in-person kindness, see what was sent."""
+    return _angel_page(_note_form(), _in_person_form())
+
+
+def _angel_page(note_form, in_person_form, status=200):
+    return render_template(
+        "participant/angel.html",
+        page=participants.page_for(g.me),
+        hints=_mortal_hints(),
+        note_form=note_form,
+        in_person_form=in_person_form,
+        sent=kindness.sent_by(g.me),
+        action=ActionForm(),
+        running=g.me.game.state == "running",
+    ), status
+
+
+@bp.post("/me/angel/note")
+@participant_required
+def send_note():
+    """Schedule a note; what was typed stays in the form if it cannot be sent."""
+    form = _note_form()
+    if form.validate_on_submit():
+        from datetime import date
+
+        on_day = None if form.when.data == "next" else date.fromisoformat(form.when.data)
+        try:
+            note = kindness.send_note(g.me, form.message.data, on_day)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            return _done(
+                f"Your note is on its way: it arrives in the {note.round_label}.",
+                "participant.angel",
+            )
+    return _angel_page(form, _in_person_form(), 400)
+
+
+@bp.post("/me/angel/in-person")
+@participant_required
+def request_in_person():
+    """Ask for an in-person kindness, carried by a courier."""
+    form = _in_person_form()
+    if form.validate_on_submit():
+        try:
+            item = kindness.request_in_person(
+                g.me, form.instruction.data, form.message.data or "", form.drop_off.data or None
+            )
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            if item.state == "undeliverable":
+                flash(
+                    "No courier is available right now. You can send it as a note instead.", "error"
+                )
+                return redirect(url_for("participant.angel"))
+            return _done(
+                "A courier has been asked. You'll see here when it's delivered.",
+                "participant.angel",
+            )
+    return _angel_page(_note_form(), form, 400)
+
+
+@bp.post("/me/angel/<public_id>/cancel")
+@participant_required
+def cancel(public_id: str):
+    """Cancel a kindness that has not been delivered yet."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        kindness.cancel(g.me, public_id)
+    except ServiceError as exc:
+        return _refused(exc, "participant.angel")
+    return _done("Cancelled.", "participant.angel")
+
+
+@bp.post("/me/angel/<public_id>/as-note")
+@participant_required
+def as_note(public_id: str):
+    """Turn an in-person kindness nobody could carry into a note."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        note = kindness.convert_to_note(g.me, public_id)
+    except ServiceError as exc:
+        return _refused(exc, "participant.angel")
+    return _done(f"Sent as a note: it arrives in the {note.round_label}.", "participant.angel")
+
+
+@bp.route("/me/inbox")
+@participant_required
+def inbox():
+    """Kindnesses received. Opening the page marks them read."""
+    items = kindness.inbox_of(g.me)
+    unread = {k.id for k, _ in items if k.read_at is None}
+    response = render_template(
+        "participant/inbox.html",
+        page=participants.page_for(g.me),
+        items=items,
+        unread=unread,
+        reported=kindness.reported_by(g.me),
+        thanks_form=ThanksForm(),
+        report_form=ReportForm(),
+    )
+    if unread:
+        kindness.mark_inbox_read(g.me)
+    return response
+
+
+@bp.post("/me/inbox/<public_id>/thanks")
+@participant_required
+def thank(public_id: str):
+    """Thank "my angel" for one kindness."""
+    form = ThanksForm()
+    if not form.validate_on_submit():
+        flash("Write a few words of thanks first (up to 500 characters).", "error")
+        return redirect(url_for("participant.inbox"))
+    try:
+        kindness.thank(g.me, public_id, form.message.data)
+    except ServiceError as exc:
+        return _refused(exc, "participant.inbox")
+    return _done("Your thanks is on its way to your angel.", "participant.inbox")
+
+
+@bp.post("/me/inbox/<public_id>/report")
+@participant_required
+def report(public_id: str):
+    """Report a kindness that was hurtful."""
+    return _report(public_id, as_courier=False, endpoint="participant.inbox")
+
+
+def _report(public_id: str, as_courier: bool, endpoint: str):
+    form = ReportForm()
+    if not form.validate_on_submit():
+        flash("Say briefly what was wrong (up to 1000 characters).", "error")
+        return redirect(url_for(endpoint))
+    try:
+        kindness.report(g.me, public_id, form.reason.data, as_courier=as_courier)
+    except ServiceError as exc:
+        return _refused(exc, endpoint)
+    return _done("Thank you for telling us. The organiser will look at it.", endpoint)
+
+
+@bp.route("/me/deliveries")
+@participant_required
+def deliveries():
+    """Kindnesses this participant is asked to carry as a courier — never who sent them."""
+    return render_template(
+        "participant/deliveries.html",
+        page=participants.page_for(g.me),
+        requests=kindness.courier_requests_of(g.me),
+        action=ActionForm(),
+        report_form=ReportForm(),
+        reported=kindness.reported_by(g.me),
+    )
+
+
+@bp.post("/me/deliveries/<public_id>/<step>")
+@participant_required
+def courier_step(public_id: str, step: str):
+    """Accept, decline, mark done, or report a delivery."""
+    if step == "report":
+        return _report(public_id, as_courier=True, endpoint="participant.deliveries")
+    actions = {
+        "accept": (kindness.accept, "Thank you! Deliver it when you can, then mark it done."),
+        "decline": (kindness.decline, "No problem — another courier will be asked."),
+        "done": (kindness.mark_done, "Delivered. Thank you for keeping the secret!"),
+    }
+    if step not in actions or not ActionForm().validate_on_submit():
+        abort(404 if step not in actions else 400)
+    action, message = actions[step]
+    try:
+        action(g.me, public_id)
+    except ServiceError as exc:
+        return _refused(exc, "participant.deliveries")
+    return _done(message, "participant.deliveries")
+
+
+@bp.route("/me/hints", methods=["GET", "POST"])
+@participant_required
+def hints():
+    """What brightens my day (only my angel sees it), and courier duty."""
+    form = HintsForm(obj=kindness.hints_of(g.me))
+    if not form.is_submitted():
+        form.courier_opt_out.data = g.me.courier_opt_out
+    if form.validate_on_submit():
+        try:
+            kindness.save_hints(
+                g.me,
+                brightens=form.brightens.data or "",
+                favourite_treat=form.favourite_treat.data or "",
+                avoid=form.avoid.data or "",
+                appreciated_by=form.appreciated_by.data or "",
+            )
+            kindness.set_courier_opt_out(g.me, form.courier_opt_out.data)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            return _done("Saved. Only your angel sees your hints.", "participant.hints")
+    return render_template("participant/hints.html", page=participants.page_for(g.me), form=form)
 
 
 @bp.post("/me/logout")

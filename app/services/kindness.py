@@ -1,0 +1,708 @@
+"""Kindnesses: notes delivered in rounds, in-person kindnesses carried by couriers, thanks,
+reports and hints. Nothing here ever shows a sender to a mortal, a courier or a facilitator.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.domain import couriers as courier_rules
+from app.domain import delivery
+from app.extensions import db
+from app.mail import outbox
+from app.models import (
+    CourierRequest,
+    DropOffPoint,
+    Game,
+    Hint,
+    Kindness,
+    OutboxMessage,
+    Pairing,
+    Participant,
+    Report,
+    Thanks,
+    utcnow,
+)
+from app.services import ServiceError
+from app.services.invitations import participant_link
+
+OPEN_COURIER_STATES = ("offered", "accepted")
+
+
+def _rng(rng: random.Random | None) -> random.Random:
+    return rng or random.SystemRandom()
+
+
+def schedule_of(game: Game) -> delivery.Schedule:
+    """The game's delivery schedule, with the timing rules from configuration."""
+    config = current_app.config
+    try:
+        times = delivery.parse_times(game.delivery_times)
+    except ValueError:
+        times = delivery.DEFAULT_TIMES
+    return delivery.Schedule(
+        times=times,
+        zone=game.timezone or "UTC",
+        window=timedelta(minutes=config["DELIVERY_WINDOW_MINUTES"]),
+        min_delay=timedelta(minutes=config["DELIVERY_MIN_DELAY_MINUTES"]),
+    )
+
+
+def mortal_of(angel: Participant) -> Participant | None:
+    """The angel's current mortal."""
+    return db.session.execute(
+        select(Participant)
+        .join(Pairing, Pairing.mortal_id == Participant.id)
+        .where(Pairing.angel_id == angel.id)
+    ).scalar_one_or_none()
+
+
+def _require_running(game: Game) -> None:
+    if game.state != "running":
+        raise ServiceError("This game is not running, so kindnesses cannot be sent now.")
+
+
+def _clean_text(text: str, what: str, limit: int, required: bool = True) -> str:
+    """Plain text with line breaks kept; trailing spaces and NULs dropped."""
+    text = "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n"))
+    text = text.replace("\x00", "").strip()
+    if required and not text:
+        raise ServiceError(f"Write a {what} first.")
+    if len(text) > limit:
+        raise ServiceError(f"The {what} is {len(text)} characters; the limit is {limit}.")
+    return text
+
+
+def _check_daily_limit(angel: Participant, now: datetime) -> None:
+    schedule = schedule_of(angel.game)
+    today = delivery.local_date(now, schedule)
+    tz = schedule.tz()
+    start = (
+        datetime.combine(today, time(0), tzinfo=tz).astimezone(delivery.UTC).replace(tzinfo=None)
+    )
+    sent_today = db.session.execute(
+        select(func.count(Kindness.id)).where(
+            Kindness.angel_id == angel.id,
+            Kindness.created_at >= start,
+            Kindness.state != "cancelled",
+        )
+    ).scalar_one()
+    limit = current_app.config["KINDNESS_DAILY_LIMIT"]
+    if sent_today >= limit:
+        raise ServiceError(
+            f"You have sent {limit} kindnesses today, the daily limit. "
+            "Save the next one for tomorrow — it will mean just as much."
+        )
+
+
+def delivery_days(game: Game, now: datetime | None = None) -> list[date]:
+    """Later days an angel may choose for a note: tomorrow up to the game's end (at most 14)."""
+    today = delivery.local_date(now or utcnow(), schedule_of(game))
+    last = min(game.ends_on, today + timedelta(days=14))
+    return [today + timedelta(days=i) for i in range(1, (last - today).days + 1)]
+
+
+def send_note(
+    angel: Participant,
+    message: str,
+    on_day: date | None = None,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Kindness:
+    """Schedule a note for the angel's mortal in the next round (or the first round of a later
+    day), at a random moment inside that round."""
+    now = now or utcnow()
+    game = angel.game
+    _require_running(game)
+    mortal = mortal_of(angel)
+    if mortal is None:
+        raise ServiceError("You have no mortal in this game yet.")
+    message = _clean_text(message, "note", current_app.config["NOTE_MAX_LENGTH"])
+    _check_daily_limit(angel, now)
+    schedule = schedule_of(game)
+    round_ = delivery.round_for(schedule, now, on_day)
+    kindness = Kindness(
+        game_id=game.id,
+        angel_id=angel.id,
+        mortal_id=mortal.id,
+        kind="note",
+        message=message,
+        state="scheduled",
+        deliver_at=delivery.arrival(round_, schedule, _rng(rng)),
+        round_label=delivery.round_label(round_),
+        created_at=now,
+    )
+    db.session.add(kindness)
+    db.session.commit()
+    return kindness
+
+
+def drop_off_points(game: Game) -> list[DropOffPoint]:
+    """The game's active drop-off points."""
+    return list(
+        db.session.execute(
+            select(DropOffPoint)
+            .where(DropOffPoint.game_id == game.id, DropOffPoint.active.is_(True))
+            .order_by(DropOffPoint.name)
+        ).scalars()
+    )
+
+
+def request_in_person(
+    angel: Participant,
+    instruction: str,
+    message: str,
+    drop_off_id: int | None = None,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Kindness:
+    """Ask for an in-person kindness; a courier is picked and asked at once.
+
+    With a drop-off point, the angel gets a claim code to put on the item they leave there; the
+    courier collects it by that code and never learns who left it.
+    """
+    now, rng = now or utcnow(), _rng(rng)
+    game = angel.game
+    _require_running(game)
+    mortal = mortal_of(angel)
+    if mortal is None:
+        raise ServiceError("You have no mortal in this game yet.")
+    limit = current_app.config["NOTE_MAX_LENGTH"]
+    instruction = _clean_text(instruction, "instruction for the courier", limit)
+    message = _clean_text(message, "message", limit, required=False)
+    drop_off = None
+    if drop_off_id:
+        drop_off = db.session.execute(
+            select(DropOffPoint).where(
+                DropOffPoint.id == drop_off_id,
+                DropOffPoint.game_id == game.id,
+                DropOffPoint.active.is_(True),
+            )
+        ).scalar_one_or_none()
+        if drop_off is None:
+            raise ServiceError("Choose one of the game's drop-off points.")
+    _check_daily_limit(angel, now)
+    kindness = Kindness(
+        game_id=game.id,
+        angel_id=angel.id,
+        mortal_id=mortal.id,
+        kind="in_person",
+        instruction=instruction,
+        message=message,
+        state="routing",
+        drop_off_id=drop_off.id if drop_off else None,
+        claim_code=courier_rules.claim_code(rng) if drop_off else None,
+        created_at=now,
+    )
+    db.session.add(kindness)
+    db.session.flush()
+    messages = _route(kindness, now, rng)
+    db.session.commit()
+    outbox.send_after_commit(messages)
+    return kindness
+
+
+def _open_loads(game_id: int) -> dict[int, int]:
+    """Every possible courier of the game with their number of open deliveries (one query)."""
+    open_requests = (
+        select(CourierRequest.courier_id, func.count(CourierRequest.id).label("n"))
+        .where(CourierRequest.state.in_(OPEN_COURIER_STATES))
+        .group_by(CourierRequest.courier_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Participant.id, func.coalesce(open_requests.c.n, 0))
+        .outerjoin(open_requests, open_requests.c.courier_id == Participant.id)
+        .where(
+            Participant.game_id == game_id,
+            Participant.active.is_(True),
+            Participant.courier_opt_out.is_(False),
+        )
+    ).all()
+    return {pid: n for pid, n in rows}
+
+
+def _route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxMessage]:
+    """Offer the kindness to the next courier, or tell the angel nobody could carry it.
+
+    Runs inside the caller's transaction; returns the mail it queued.
+    """
+    asked = set(
+        db.session.execute(
+            select(CourierRequest.courier_id).where(CourierRequest.kindness_id == kindness.id)
+        ).scalars()
+    )
+    courier_id = None
+    if len(asked) < current_app.config["COURIER_MAX_TRIES"]:
+        courier_id = courier_rules.pick_courier(
+            _open_loads(kindness.game_id), kindness.mortal_id, asked, rng
+        )
+    if courier_id is None:
+        kindness.state = "undeliverable"
+        angel = db.session.get(Participant, kindness.angel_id)
+        return [
+            outbox.enqueue(
+                kind="undeliverable",
+                to_addr=angel.email,
+                template="undeliverable",
+                subject=f"Your in-person kindness in {angel.game.name} needs a new plan",
+                game_id=kindness.game_id,
+                participant_id=angel.id,
+                participant=angel,
+                game=angel.game,
+                link=participant_link(angel),
+            )
+        ]
+    hours = current_app.config["COURIER_ACCEPT_HOURS"]
+    request = CourierRequest(
+        kindness_id=kindness.id,
+        courier_id=courier_id,
+        state="offered",
+        offered_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    db.session.add(request)
+    courier = db.session.get(Participant, courier_id)
+    mortal = db.session.get(Participant, kindness.mortal_id)
+    return [
+        outbox.enqueue(
+            kind="courier-request",
+            to_addr=courier.email,
+            template="courier_request",
+            subject=f"Can you deliver a kindness in {courier.game.name}?",
+            game_id=kindness.game_id,
+            participant_id=courier.id,
+            participant=courier,
+            game=courier.game,
+            recipient_name=mortal.name,
+            hours=hours,
+            link=participant_link(courier),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class SentKindness:
+    """One of an angel's kindnesses as they see it."""
+
+    kindness: Kindness
+    status: str
+    thanks: str | None
+
+
+def sent_by(angel: Participant) -> list[SentKindness]:
+    """The angel's kindnesses, newest first, with a status and any thanks (two queries)."""
+    rows = db.session.execute(
+        select(Kindness, Thanks.message)
+        .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
+        .where(Kindness.angel_id == angel.id)
+        .order_by(Kindness.created_at.desc(), Kindness.id.desc())
+    ).all()
+    latest_courier_state = dict(
+        db.session.execute(
+            select(CourierRequest.kindness_id, CourierRequest.state).where(
+                CourierRequest.id.in_(
+                    select(func.max(CourierRequest.id))
+                    .join(Kindness, Kindness.id == CourierRequest.kindness_id)
+                    .where(Kindness.angel_id == angel.id)
+                    .group_by(CourierRequest.kindness_id)
+                )
+            )
+        ).all()
+    )
+    result = []
+    for kindness, thanks in rows:
+        result.append(SentKindness(kindness, _status(kindness, latest_courier_state), thanks))
+    return result
+
+
+def _status(kindness: Kindness, courier_state: dict[int, str]) -> str:
+    if kindness.state == "delivered":
+        return "read" if kindness.read_at else "delivered"
+    if kindness.state == "routing":
+        return (
+            "accepted by a courier"
+            if courier_state.get(kindness.id) == "accepted"
+            else ("waiting for a courier")
+        )
+    if kindness.state == "undeliverable":
+        return "no courier could take it"
+    return kindness.state
+
+
+def _own_kindness(angel: Participant, public_id: str) -> Kindness:
+    kindness = db.session.execute(
+        select(Kindness).where(Kindness.public_id == public_id, Kindness.angel_id == angel.id)
+    ).scalar_one_or_none()
+    if kindness is None:
+        raise LookupError(public_id)
+    return kindness
+
+
+def cancel(angel: Participant, public_id: str) -> None:
+    """Cancel a kindness that has not been delivered; an open courier request is withdrawn."""
+    kindness = _own_kindness(angel, public_id)
+    changed = db.session.execute(
+        update(Kindness)
+        .where(
+            Kindness.id == kindness.id,
+            Kindness.state.in_(("scheduled", "routing", "undeliverable")),
+        )
+        .values(state="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError("That kindness has already been delivered, so it cannot be cancelled.")
+    db.session.execute(
+        update(CourierRequest)
+        .where(
+            CourierRequest.kindness_id == kindness.id,
+            CourierRequest.state.in_(OPEN_COURIER_STATES),
+        )
+        .values(state="withdrawn", responded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def convert_to_note(
+    angel: Participant, public_id: str, now: datetime | None = None, rng=None
+) -> Kindness:
+    """Turn an in-person kindness no courier could take into a note for the next round."""
+    now = now or utcnow()
+    kindness = _own_kindness(angel, public_id)
+    if kindness.state != "undeliverable":
+        raise ServiceError("Only a kindness no courier could carry can become a note.")
+    text = kindness.message or kindness.instruction
+    schedule = schedule_of(angel.game)
+    round_ = delivery.round_for(schedule, now)
+    changed = db.session.execute(
+        update(Kindness)
+        .where(Kindness.id == kindness.id, Kindness.state == "undeliverable")
+        .values(
+            kind="note",
+            state="scheduled",
+            message=text,
+            deliver_at=delivery.arrival(round_, schedule, _rng(rng)),
+            round_label=delivery.round_label(round_),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError("That kindness has changed in the meantime; please look again.")
+    db.session.commit()
+    db.session.refresh(kindness)
+    return kindness
+
+
+def inbox_of(mortal: Participant) -> list[tuple[Kindness, str | None]]:
+    """Kindnesses delivered to the mortal, newest first, with any thanks they sent."""
+    return [
+        (kindness, thanks)
+        for kindness, thanks in db.session.execute(
+            select(Kindness, Thanks.message)
+            .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
+            .where(
+                Kindness.mortal_id == mortal.id,
+                Kindness.state == "delivered",
+                Kindness.hidden.is_(False),
+            )
+            .order_by(Kindness.delivered_at.desc(), Kindness.id.desc())
+        ).all()
+    ]
+
+
+def mark_inbox_read(mortal: Participant, now: datetime | None = None) -> None:
+    """Everything delivered so far has now been seen."""
+    db.session.execute(
+        update(Kindness)
+        .where(
+            Kindness.mortal_id == mortal.id,
+            Kindness.state == "delivered",
+            Kindness.read_at.is_(None),
+        )
+        .values(read_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def unread_count(mortal: Participant) -> int:
+    """How many delivered kindnesses the mortal has not seen yet."""
+    return db.session.execute(
+        select(func.count(Kindness.id)).where(
+            Kindness.mortal_id == mortal.id,
+            Kindness.state == "delivered",
+            Kindness.hidden.is_(False),
+            Kindness.read_at.is_(None),
+        )
+    ).scalar_one()
+
+
+def _received(mortal: Participant, public_id: str) -> Kindness:
+    kindness = db.session.execute(
+        select(Kindness).where(
+            Kindness.public_id == public_id,
+            Kindness.mortal_id == mortal.id,
+            Kindness.state == "delivered",
+        )
+    ).scalar_one_or_none()
+    if kindness is None:
+        raise LookupError(public_id)
+    return kindness
+
+
+def thank(mortal: Participant, public_id: str, message: str) -> None:
+    """Send a thank-you to "my angel" for one kindness; the angel sees it and gets an email."""
+    kindness = _received(mortal, public_id)
+    message = _clean_text(message, "thank-you", 500)
+    if db.session.execute(select(Thanks.id).where(Thanks.kindness_id == kindness.id)).first():
+        raise ServiceError("You have already thanked your angel for this one.")
+    db.session.add(Thanks(kindness_id=kindness.id, message=message))
+    angel = db.session.get(Participant, kindness.angel_id)
+    mail = outbox.enqueue(
+        kind="thanks",
+        to_addr=angel.email,
+        template="thanks",
+        subject=f"Your mortal in {angel.game.name} says thank you",
+        game_id=kindness.game_id,
+        participant_id=angel.id,
+        participant=angel,
+        game=angel.game,
+        message=message,
+        link=participant_link(angel),
+    )
+    db.session.commit()
+    outbox.send_after_commit([mail])
+
+
+def report(reporter: Participant, public_id: str, reason: str, as_courier: bool = False) -> None:
+    """Report a kindness as hurtful: the mortal for one they received, a courier for one they
+    carry. Stored for the facilitator's moderation."""
+    reason = _clean_text(reason, "reason", 1000)
+    if as_courier:
+        request = _courier_request(reporter, public_id)
+        kindness = request.kindness
+    else:
+        kindness = _received(reporter, public_id)
+    db.session.add(
+        Report(
+            game_id=kindness.game_id,
+            kindness_id=kindness.id,
+            reporter_id=reporter.id,
+            reason=reason,
+        )
+    )
+    db.session.commit()
+
+
+def reported_by(participant: Participant) -> set[int]:
+    """Ids of kindnesses this participant has reported."""
+    return set(
+        db.session.execute(
+            select(Report.kindness_id).where(Report.reporter_id == participant.id)
+        ).scalars()
+    )
+
+
+def hints_of(participant: Participant) -> Hint:
+    """The participant's hints (blank ones if never filled in)."""
+    return db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
+
+
+def save_hints(participant: Participant, **fields: str) -> None:
+    """Store the participant's hints."""
+    hint = db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
+    limits = {"brightens": 2000, "favourite_treat": 200, "avoid": 200, "appreciated_by": 200}
+    for key, limit in limits.items():
+        setattr(hint, key, _clean_text(fields.get(key, ""), "hint", limit, required=False))
+    db.session.add(hint)
+    db.session.commit()
+
+
+def set_courier_opt_out(participant: Participant, opt_out: bool) -> None:
+    """Opt in or out of courier duty (open requests stay with the courier)."""
+    participant.courier_opt_out = opt_out
+    db.session.commit()
+
+
+# Couriers -----------------------------------------------------------------------------------
+
+
+def courier_requests_of(courier: Participant) -> list[tuple[CourierRequest, Kindness, str]]:
+    """Requests offered to or carried by this courier, with the recipient's name — no sender."""
+    return [
+        (request, kindness, recipient)
+        for request, kindness, recipient in db.session.execute(
+            select(CourierRequest, Kindness, Participant.name)
+            .join(Kindness, Kindness.id == CourierRequest.kindness_id)
+            .join(Participant, Participant.id == Kindness.mortal_id)
+            .where(
+                CourierRequest.courier_id == courier.id,
+                CourierRequest.state.in_(("offered", "accepted", "done")),
+            )
+            .order_by(CourierRequest.offered_at.desc(), CourierRequest.id.desc())
+        ).all()
+    ]
+
+
+def _courier_request(courier: Participant, public_id: str) -> CourierRequest:
+    request = db.session.execute(
+        select(CourierRequest).where(
+            CourierRequest.public_id == public_id, CourierRequest.courier_id == courier.id
+        )
+    ).scalar_one_or_none()
+    if request is None:
+        raise LookupError(public_id)
+    return request
+
+
+def _move(request: CourierRequest, from_state: str, **values) -> bool:
+    changed = db.session.execute(
+        update(CourierRequest)
+        .where(CourierRequest.id == request.id, CourierRequest.state == from_state)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def accept(courier: Participant, public_id: str, now: datetime | None = None) -> None:
+    """The courier takes the delivery on."""
+    request = _courier_request(courier, public_id)
+    if not _move(request, "offered", state="accepted", responded_at=now or utcnow()):
+        db.session.rollback()
+        raise ServiceError("This request is no longer open.")
+    db.session.commit()
+
+
+def decline(courier: Participant, public_id: str, now=None, rng=None) -> None:
+    """The courier can't do it: the kindness goes to the next courier."""
+    now = now or utcnow()
+    request = _courier_request(courier, public_id)
+    if not (
+        _move(request, "offered", state="declined", responded_at=now)
+        or _move(request, "accepted", state="declined", responded_at=now)
+    ):
+        db.session.rollback()
+        raise ServiceError("This request is no longer open.")
+    messages = _route(request.kindness, now, _rng(rng))
+    db.session.commit()
+    outbox.send_after_commit(messages)
+
+
+def mark_done(courier: Participant, public_id: str, now: datetime | None = None) -> None:
+    """The courier delivered it: the mortal's inbox shows that an angel arranged a kindness."""
+    now = now or utcnow()
+    request = _courier_request(courier, public_id)
+    if not _move(request, "accepted", state="done", done_at=now):
+        db.session.rollback()
+        raise ServiceError("Accept the request before marking it done.")
+    kindness = request.kindness
+    db.session.execute(
+        update(Kindness)
+        .where(Kindness.id == kindness.id, Kindness.state == "routing")
+        .values(state="delivered", delivered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    messages = _notify_mortals([kindness.mortal_id])
+    db.session.commit()
+    outbox.send_after_commit(messages)
+
+
+# Periodic work ------------------------------------------------------------------------------
+
+
+def _notify_mortals(mortal_ids: list[int]) -> list[OutboxMessage]:
+    """One email per mortal saying an angel left them something (the text stays on the site)."""
+    messages = []
+    for mortal in db.session.execute(
+        select(Participant).where(Participant.id.in_(set(mortal_ids)))
+    ).scalars():
+        messages.append(
+            outbox.enqueue(
+                kind="kindness-arrived",
+                to_addr=mortal.email,
+                template="kindness_arrived",
+                subject=f"An angel left you a kindness in {mortal.game.name}",
+                game_id=mortal.game_id,
+                participant_id=mortal.id,
+                participant=mortal,
+                game=mortal.game,
+                link=participant_link(mortal),
+            )
+        )
+    return messages
+
+
+def deliver_due(now: datetime | None = None) -> int:
+    """Deliver every note whose moment has come; safe when two copies run at once."""
+    now = now or utcnow()
+    delivered = (
+        db.session.execute(
+            update(Kindness)
+            .where(
+                Kindness.state == "scheduled",
+                Kindness.deliver_at <= now,
+                Kindness.game_id.in_(select(Game.id).where(Game.state == "running")),
+            )
+            .values(state="delivered", delivered_at=Kindness.deliver_at)
+            .returning(Kindness.mortal_id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    messages = _notify_mortals(list(delivered)) if delivered else []
+    db.session.commit()
+    outbox.send_after_commit(messages)
+    return len(delivered)
+
+
+def reroute_stale(now: datetime | None = None, rng: random.Random | None = None) -> int:
+    """Offers not accepted in time go to the next courier; safe when two copies run at once."""
+    now, rng = now or utcnow(), _rng(rng)
+    expired = (
+        db.session.execute(
+            update(CourierRequest)
+            .where(CourierRequest.state == "offered", CourierRequest.expires_at <= now)
+            .values(state="expired", responded_at=now)
+            .returning(CourierRequest.kindness_id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    messages: list[OutboxMessage] = []
+    for kindness in db.session.execute(
+        select(Kindness).where(Kindness.id.in_(set(expired)), Kindness.state == "routing")
+    ).scalars():
+        messages += _route(kindness, now, rng)
+    db.session.commit()
+    outbox.send_after_commit(messages)
+    return len(expired)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one run of the periodic work did."""
+
+    delivered: int
+    rerouted: int
+    mail_sent: int
+
+
+def tick(now: datetime | None = None, rng: random.Random | None = None) -> TickReport:
+    """All periodic work, idempotent: deliveries that fall due, stale courier offers, mail."""
+    now = now or utcnow()
+    delivered = deliver_due(now)
+    rerouted = reroute_stale(now, rng)
+    report = outbox.send_due()
+    return TickReport(delivered, rerouted, report.sent)
