@@ -39,15 +39,24 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("tick")
+@click.option(
+    "--ahead",
+    type=float,
+    default=0.0,
+    help="Development: act as if this many hours had passed, to see notes arrive now.",
+)
 @with_appcontext
-def tick() -> None:
+def tick(ahead: float) -> None:
     """Periodic work: deliver notes that fall due, re-route stale courier offers, send mail.
 
     Idempotent and safe when two copies run at once; run it from cron every minute.
     """
+    from datetime import timedelta
+
+    from app.models import utcnow
     from app.services.kindness import tick as run_tick
 
-    report = run_tick()
+    report = run_tick(utcnow() + timedelta(hours=ahead))
     click.echo(
         f"delivered {report.delivered}, re-routed {report.rerouted}, mail sent {report.mail_sent}"
     )
@@ -91,6 +100,8 @@ def demo(email: str, password: str, seed: int | None) -> None:
         .all()
     )
     games.add_exclusion(game, couple[0], couple[1], both_ways=True)
+    games.add_drop_off(game, "Shelf by the kitchen")
+    games.add_drop_off(game, "Pigeonholes in reception")
     draw_names(game, random.Random(seed) if seed is not None else None)
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     click.echo(f"Facilitator: {base}/login  email {email}  password {password}")
@@ -101,6 +112,8 @@ def demo(email: str, password: str, seed: int | None) -> None:
     ).scalars()
     for person in people:
         click.echo(f"  {person.name:<20} {participant_link(person)}")
+    click.echo("Notes arrive in delivery rounds (09:00 and 15:00 UTC). To see them arrive now, run")
+    click.echo("  flask --app app tick --ahead 24")
 
 
 @outbox_cli.command("send")

@@ -190,6 +190,8 @@ def _is_permanent(exc: Exception) -> bool:
     """A 5xx answer about the recipient will not get better by retrying."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
     return False
 
 
@@ -211,6 +213,7 @@ def send_due(
     if not rows:
         return report
     pending = list(rows)
+    broken: Exception | None = None
     try:
         with mail.connect(timeout=timeout) as connection:
             while pending:
@@ -222,6 +225,11 @@ def send_due(
                     smtplib.SMTPDataError,
                     smtplib.SMTPSenderRefused,
                 ) as exc:
+                    if getattr(exc, "smtp_code", None) == 421:
+                        # "Service closing": the connection is gone for every message left,
+                        # and they should all carry this reason rather than a follow-on error.
+                        broken = exc
+                        break
                     # The server answered: only this message is affected.
                     pending.pop(0)
                     _mark_attempt_failed(row, now, _describe(exc), _is_permanent(exc), report)
@@ -230,9 +238,11 @@ def send_due(
                 _mark_sent(row, utcnow())
                 report.sent += 1
     except (OSError, smtplib.SMTPException) as exc:
-        # The connection itself broke: every message not yet sent waits for the next try.
+        # The connection itself broke (closing it may fail too: keep the first reason).
+        broken = broken or exc
+    if broken is not None:
         for row in pending:
-            _mark_attempt_failed(row, now, _describe(exc), False, report)
+            _mark_attempt_failed(row, now, _describe(broken), False, report)
     return report
 
 

@@ -153,7 +153,10 @@ class InPersonForm(FlaskForm):
         [DataRequired()],
         render_kw={"rows": 3, "placeholder": "Leave the card and a tea bag on their desk"},
     )
-    message = TextAreaField("Message to go with it (optional)", render_kw={"rows": 3})
+    # Its own id: the note form on the same page has a `message` field too.
+    message = TextAreaField(
+        "Message to go with it (optional)", id="in_person_message", render_kw={"rows": 3}
+    )
     drop_off = SelectField("Leaving an item? Choose a drop-off point", coerce=int, default=0)
 
 

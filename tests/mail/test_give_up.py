@@ -120,3 +120,15 @@ def test_transient_failures_beyond_max_attempts_fail(app, client, smtp_server, t
     for _, address in PEOPLE:
         expected = "Failed" if address in unlucky else "Sent"
         assert expected in cells[address], cells[address]
+
+
+def test_any_5xx_answer_is_permanent_and_4xx_is_not():
+    """A 5xx to MAIL FROM or DATA will not get better by retrying; a 4xx may."""
+    import smtplib
+
+    from app.mail.outbox import _is_permanent
+
+    assert _is_permanent(smtplib.SMTPDataError(554, b"rejected as spam"))
+    assert _is_permanent(smtplib.SMTPSenderRefused(550, b"no", "angels@angels.test"))
+    assert not _is_permanent(smtplib.SMTPDataError(451, b"try later"))
+    assert not _is_permanent(smtplib.SMTPRecipientsRefused({"a@x.org": (450, b"busy")}))
