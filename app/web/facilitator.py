@@ -197,7 +197,11 @@ def add_me(game_id: int):
     """Put the facilitator on the roster: they then play like everyone else."""
     game = _own_game(game_id)
     if ActionForm().validate_on_submit():
-        reading = games.read_and_add(game, f"{current_user.name} <{current_user.email}>", None)
+        try:
+            reading = games.read_and_add(game, f"{current_user.name} <{current_user.email}>", None)
+        except ServiceError as exc:  # e.g. a tab left open from before the draw
+            flash(str(exc), "error")
+            return redirect(url_for("facilitator.game", game_id=game.id))
         for problem in reading.problems:
             flash(f"Could not add you: {problem.reason}.", "error")
         if reading.entries:
