@@ -34,10 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     autotick.init_app(app)
 
-    from app.web import dev, facilitator, participant
+    from app.web import dev, facilitator, participant, public
 
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(participant.bp)
+    app.register_blueprint(public.bp)
     app.register_blueprint(dev.bp)
 
     with app.app_context():

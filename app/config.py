@@ -40,6 +40,10 @@ DEFAULTS = {
     # so `flask run` needs no second process. Turn off where cron runs `flask tick`.
     "AUTO_TICK": True,
     "AUTO_TICK_SECONDS": 30,
+    # Rate limits for the public forms (lost link, join). Use a shared store such as
+    # redis:// when several workers run.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_ROSTER_SIZE": 5000,
@@ -54,6 +58,7 @@ _ENV_STRINGS = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "PUBLIC_BASE_URL",
+    "RATELIMIT_STORAGE_URI",
 )
 _ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "AUTO_TICK")
 _ENV_NUMBERS = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import smtplib
 
 from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Connection, Mail
 from flask_sqlalchemy import SQLAlchemy
@@ -56,6 +58,7 @@ db = SQLAlchemy(model_class=Base)
 mail = TimeoutMail()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "connect")
@@ -78,6 +81,7 @@ def init_app(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "facilitator.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"

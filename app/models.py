@@ -53,6 +53,8 @@ class Game(db.Model):
     __table_args__ = (CheckConstraint("state IN ('draft', 'running', 'ended')", name="game_state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Opaque id for the game's public page (join, lost link); never the numeric id.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     facilitator_id: Mapped[int] = mapped_column(
         ForeignKey("facilitator.id", ondelete="CASCADE"), index=True
     )
@@ -63,6 +65,8 @@ class Game(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     welcome: Mapped[str] = mapped_column(Text, default="")
     avoid_repeat_mortals: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Anyone with the game's public page may join (spliced into the circle once drawn).
+    allow_self_join: Mapped[bool] = mapped_column(Boolean, default=False)
     # Notes arrive in rounds at these local times ("09:00, 15:00") in this IANA time zone.
     delivery_times: Mapped[str] = mapped_column(String(60), default="09:00, 15:00")
     timezone: Mapped[str] = mapped_column(String(60), default="UTC")
@@ -93,6 +97,7 @@ class Participant(db.Model):
     # Bumped to revoke every link issued before.
     link_version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    left_at: Mapped[datetime | None] = mapped_column(DateTime)
     courier_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -27,6 +27,7 @@ class GameDetails:
     avoid_repeat_mortals: bool
     delivery_times: str = "09:00, 15:00"
     timezone: str = "UTC"
+    allow_self_join: bool = False
 
 
 def games_of(facilitator: Facilitator) -> list[tuple[Game, int]]:

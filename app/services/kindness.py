@@ -201,7 +201,7 @@ def request_in_person(
     )
     db.session.add(kindness)
     db.session.flush()
-    messages = _route(kindness, now, rng)
+    messages = route(kindness, now, rng)
     db.session.commit()
     outbox.send_after_commit(messages)
     return kindness
@@ -227,7 +227,7 @@ def _open_loads(game_id: int) -> dict[int, int]:
     return {pid: n for pid, n in rows}
 
 
-def _route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxMessage]:
+def route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxMessage]:
     """Offer the kindness to the next courier, or tell the angel nobody could carry it.
 
     Runs inside the caller's transaction; returns the mail it queued.
@@ -593,7 +593,7 @@ def decline(courier: Participant, public_id: str, now=None, rng=None) -> None:
     ):
         db.session.rollback()
         raise ServiceError("This request is no longer open.")
-    messages = _route(request.kindness, now, _rng(rng))
+    messages = route(request.kindness, now, _rng(rng))
     db.session.commit()
     outbox.send_after_commit(messages)
 
@@ -684,7 +684,7 @@ def reroute_stale(now: datetime | None = None, rng: random.Random | None = None)
     for kindness in db.session.execute(
         select(Kindness).where(Kindness.id.in_(set(expired)), Kindness.state == "routing")
     ).scalars():
-        messages += _route(kindness, now, rng)
+        messages += route(kindness, now, rng)
     db.session.commit()
     outbox.send_after_commit(messages)
     return len(expired)

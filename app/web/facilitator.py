@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, login_manager
 from app.models import Facilitator, Game
-from app.services import ServiceError, accounts, games
+from app.services import ServiceError, accounts, games, roster_changes
 from app.services.draw import draw_names
 from app.services.invitations import resend_invitation
 from app.services.kindness import drop_off_points
@@ -17,6 +17,7 @@ from app.web.forms import (
     DropOffForm,
     ExclusionForm,
     GameForm,
+    LateJoinerForm,
     LoginForm,
     ParticipantForm,
     RosterForm,
@@ -50,6 +51,7 @@ def _details(form: GameForm) -> games.GameDetails:
         avoid_repeat_mortals=form.avoid_repeat_mortals.data,
         delivery_times=form.delivery_times.data,
         timezone=form.timezone.data,
+        allow_self_join=form.allow_self_join.data,
     )
 
 
@@ -139,7 +141,9 @@ def edit_game(game_id: int):
     return render_template("facilitator/game_form.html", form=form, game=game)
 
 
-def _render_game(game: Game, roster_form: RosterForm | None = None, problems=(), status=200):
+def _render_game(
+    game: Game, roster_form: RosterForm | None = None, problems=(), status=200, late_form=None
+):
     people = games.roster_of(game)
     exclusion_form = ExclusionForm()
     choices = [SelectChoice(row.participant.id, row.participant.name) for row in people]
@@ -154,6 +158,7 @@ def _render_game(game: Game, roster_form: RosterForm | None = None, problems=(),
         exclusions=games.exclusions_of(game) if game.is_draft else [],
         drop_offs=drop_off_points(game),
         drop_off_form=DropOffForm(),
+        late_form=late_form or LateJoinerForm(),
         action=ActionForm(),
         me_on_roster=current_user.email.lower() in {row.participant.email_key for row in people},
     ), status
@@ -324,3 +329,54 @@ def remove_drop_off(game_id: int, point_id: int):
     if ActionForm().validate_on_submit() and not games.remove_drop_off(game, point_id):
         abort(404)
     return redirect(url_for("facilitator.game", game_id=game.id) + "#drop-offs")
+
+
+@bp.post("/games/<int:game_id>/late-joiners")
+@login_required
+def add_late_joiners(game_id: int):
+    """Splice people into a running game; bad lines come back in the box."""
+    game = _own_game(game_id)
+    form = LateJoinerForm()
+    if not form.validate_on_submit():
+        flash("Paste at least one person to add.", "error")
+        return redirect(url_for("facilitator.game", game_id=game.id) + "#late")
+    try:
+        reading = roster_changes.add_late_joiners(game, form.lines.data)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return _render_game(game, status=409, late_form=form)
+    if reading.entries:
+        count = len(reading.entries)
+        flash(
+            f"Added {count} {'person' if count == 1 else 'people'} to the circle. Only they and "
+            "the people whose mortal changed were told.",
+            "success",
+        )
+    if reading.problems:
+        form.lines.data = reading.leftover_text
+        return _render_game(
+            game, problems=reading.problems, late_form=form, status=200 if reading.entries else 400
+        )
+    return redirect(url_for("facilitator.game", game_id=game.id))
+
+
+@bp.post("/games/<int:game_id>/participants/<int:participant_id>/withdraw")
+@login_required
+def withdraw(game_id: int, participant_id: int):
+    """Take someone out of a running game; the circle closes around them."""
+    game = _own_game(game_id)
+    person = games.participant_in(game, participant_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            roster_changes.withdraw(game, person)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+            return redirect(
+                url_for("facilitator.edit_participant", game_id=game.id, participant_id=person.id)
+            )
+        flash(
+            f"{person.name} has left the game. The circle was repaired and only the people "
+            "whose mortal changed were told.",
+            "success",
+        )
+    return redirect(url_for("facilitator.game", game_id=game.id))

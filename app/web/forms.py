@@ -68,6 +68,7 @@ class GameForm(FlaskForm):
         "Welcome text for participants", [Optional(), Length(max=4000)], render_kw={"rows": 4}
     )
     avoid_repeat_mortals = BooleanField("Nobody gets the same mortal as in one of my earlier games")
+    allow_self_join = BooleanField("Anyone with the game's public link may join")
     delivery_times = StringField(
         "Delivery rounds (local times of day)",
         [DataRequired(), Length(max=60)],
@@ -186,3 +187,26 @@ class HintsForm(FlaskForm):
     avoid = StringField("Allergies or things to avoid", [Length(max=200)])
     appreciated_by = StringField("How I like to be appreciated", [Length(max=200)])
     courier_opt_out = BooleanField("I'd rather not deliver other angels' kindnesses")
+
+
+class JoinForm(FlaskForm):
+    """Join a game from its public page."""
+
+    name = StringField("Your name", [DataRequired(), Length(max=120)], filters=[_strip])
+    email = EmailField("Your email", [DataRequired(), Length(max=320)], filters=[_strip])
+
+
+class LostLinkForm(FlaskForm):
+    """Ask for a fresh private link."""
+
+    email = EmailField("Your email", [DataRequired(), Length(max=320)], filters=[_strip])
+
+
+class LateJoinerForm(FlaskForm):
+    """People to splice into a running game."""
+
+    lines = TextAreaField(
+        "Add late joiners, one per line",
+        [DataRequired(), Length(max=100_000)],
+        render_kw={"rows": 3, "placeholder": "Jo Newman <jo@example.org>"},
+    )

@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
 from wtforms.fields.choices import SelectChoice
 
-from app.services import ServiceError, kindness, participants
+from app.services import ServiceError, kindness, participants, roster_changes
 from app.tokens import BadLink
 from app.web.forms import (
     ActionForm,
@@ -302,6 +302,21 @@ def hints():
         else:
             return _done("Saved. Only your angel sees your hints.", "participant.hints")
     return render_template("participant/hints.html", page=participants.page_for(g.me), form=form)
+
+
+@bp.route("/me/leave", methods=["GET", "POST"])
+@participant_required
+def leave():
+    """Leave the game, after a confirmation page."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            roster_changes.withdraw(g.me.game, g.me)
+        except ServiceError as exc:
+            return _refused(exc, "participant.me")
+        session.pop(SESSION_KEY, None)
+        return render_template("participant/left.html", game=g.me.game)
+    return render_template("participant/leave.html", page=participants.page_for(g.me), form=form)
 
 
 @bp.post("/me/logout")

@@ -1,0 +1,302 @@
+"""Roster changes after the draw: late joiners spliced in, leavers cut out, lost links.
+
+Only the people affected are told: the newcomer (their invitation) and whoever's mortal
+changed. Nobody else's assignment moves.
+"""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import delete, insert, select, update
+
+from app.domain import cycle_edits, roster
+from app.domain.pairing import DrawImpossible
+from app.extensions import db
+from app.mail import outbox
+from app.models import (
+    CourierRequest,
+    Exclusion,
+    Game,
+    Kindness,
+    OutboxMessage,
+    Pairing,
+    Participant,
+    utcnow,
+)
+from app.services import ServiceError
+from app.services.games import add_participants, roster_keys
+from app.services.invitations import enqueue_invitation, participant_link
+
+
+def _cycle(game: Game) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(Pairing.angel_id, Pairing.mortal_id).where(Pairing.game_id == game.id)
+        ).all()
+    )
+
+
+def _forbidden(game: Game) -> set[tuple[int, int]]:
+    arcs = set()
+    for a, m, both in db.session.execute(
+        select(Exclusion.angel_id, Exclusion.mortal_id, Exclusion.both_ways).where(
+            Exclusion.game_id == game.id
+        )
+    ):
+        arcs.add((a, m))
+        if both:
+            arcs.add((m, a))
+    return arcs
+
+
+def _names(game: Game) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            select(Participant.id, Participant.name).where(Participant.game_id == game.id)
+        ).all()
+    )
+
+
+def _save_cycle(game: Game, before: dict[int, int], after: dict[int, int]) -> set[int]:
+    """Write only the pairings that changed; return the angels whose mortal changed."""
+    gone = set(before) - set(after)
+    changed = cycle_edits.changed_angels(before, after)
+    new = set(after) - set(before)
+    rewrite = gone | changed
+    if rewrite:
+        db.session.execute(delete(Pairing).where(Pairing.angel_id.in_(rewrite)))
+    rows = [
+        {"game_id": game.id, "angel_id": a, "mortal_id": after[a]}
+        for a in sorted((changed | new) & set(after))
+    ]
+    if rows:
+        db.session.execute(insert(Pairing), rows)
+    return changed
+
+
+def _tell_new_mortal(
+    game: Game, angels: set[int], names: dict[int, str], after: dict[int, int]
+) -> list[OutboxMessage]:
+    messages = []
+    for person in db.session.execute(
+        select(Participant).where(Participant.id.in_(angels)).order_by(Participant.id)
+    ).scalars():
+        messages.append(
+            outbox.enqueue(
+                kind="mortal-changed",
+                to_addr=person.email,
+                template="mortal_changed",
+                subject=f"Your mortal in {game.name} has changed",
+                game_id=game.id,
+                participant_id=person.id,
+                game=game,
+                participant=person,
+                mortal_name=names[after[person.id]],
+                link=participant_link(person),
+            )
+        )
+    return messages
+
+
+def add_late_joiners(
+    game: Game, text: str, rng: random.Random | None = None
+) -> roster.RosterReading:
+    """Add people to a running game: each is spliced into the circle at a random allowed place.
+
+    Bad lines come back in the reading, as before the draw. Told: each newcomer (their
+    invitation) and each person whose mortal changed.
+    """
+    if game.state != "running":
+        raise ServiceError("Late joiners can be added only while the game is running.")
+    rng = rng or random.SystemRandom()
+    reading = roster.read_lines(text, roster_keys(game))
+    if not reading.entries:
+        return reading
+    newcomers = [
+        Participant(game_id=game.id, name=e.name, email=e.email, email_key=e.key)
+        for e in reading.entries
+    ]
+    db.session.add_all(newcomers)
+    db.session.flush()
+    before = _cycle(game)
+    after = dict(before)
+    names = _names(game)
+    forbidden = _forbidden(game)
+    try:
+        for person in newcomers:
+            after = cycle_edits.splice_in(after, person.id, forbidden, rng, names)
+    except DrawImpossible as exc:
+        db.session.rollback()
+        raise ServiceError(str(exc)) from None
+    changed = _save_cycle(game, before, after)
+    messages = [enqueue_invitation(game, p, names[after[p.id]]) for p in newcomers]
+    messages += _tell_new_mortal(game, changed - {p.id for p in newcomers}, names, after)
+    db.session.commit()
+    outbox.send_after_commit(messages)
+    return reading
+
+
+def join(game: Game, name: str, email: str, rng: random.Random | None = None) -> None:
+    """Self-join through the game's public page, while the game allows it."""
+    if not game.allow_self_join or game.state == "ended":
+        raise ServiceError("This game is not open for joining.")
+    reading = roster.read_lines(f"{name} <{email}>" if name.strip() else email, roster_keys(game))
+    if reading.problems:
+        raise ServiceError(
+            reading.problems[0].reason[:1].upper() + reading.problems[0].reason[1:] + "."
+        )
+    if game.state == "draft":
+        add_participants(game, reading)
+    else:
+        add_late_joiners(game, f"{reading.entries[0].name} <{reading.entries[0].email}>", rng)
+
+
+def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) -> None:
+    """Take someone out of a running game and repair the circle.
+
+    Their scheduled kindnesses are cancelled; deliveries they carry go to another courier;
+    kindnesses on their way to them are cancelled and their angels told. Refused below three.
+    """
+    if game.state != "running" or not leaver.active:
+        raise ServiceError("Only an active participant of a running game can leave.")
+    rng = rng or random.SystemRandom()
+    now = utcnow()
+    names = _names(game)
+    before = _cycle(game)
+    try:
+        after = cycle_edits.cut_out(before, leaver.id, _forbidden(game), rng, names)
+    except DrawImpossible as exc:
+        raise ServiceError(str(exc)) from None
+    # Claim the change first: of two racing withdrawals of the same person, one proceeds.
+    claimed = db.session.execute(
+        update(Participant)
+        .where(Participant.id == leaver.id, Participant.active.is_(True))
+        .values(active=False, left_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError(f"{leaver.name} has already left the game.")
+    changed = _save_cycle(game, before, after)
+    messages = _tell_new_mortal(game, changed, names, after)
+    messages += _cancel_around(game, leaver, now, rng)
+    db.session.commit()
+    db.session.expire(leaver)
+    outbox.send_after_commit(messages)
+
+
+def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMessage]:
+    """Tidy the kindnesses that involve someone who left."""
+    from app.services import kindness as kindness_service
+
+    # What the leaver sent and is not delivered yet goes nowhere.
+    sent = (
+        db.session.execute(
+            update(Kindness)
+            .where(Kindness.angel_id == leaver.id, Kindness.state.in_(("scheduled", "routing")))
+            .values(state="cancelled")
+            .returning(Kindness.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    # What was on its way to the leaver is cancelled, and its angels are told.
+    incoming = db.session.execute(
+        update(Kindness)
+        .where(Kindness.mortal_id == leaver.id, Kindness.state.in_(("scheduled", "routing")))
+        .values(state="cancelled")
+        .returning(Kindness.id, Kindness.angel_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.execute(
+        update(CourierRequest)
+        .where(
+            CourierRequest.kindness_id.in_(list(sent) + [k for k, _ in incoming]),
+            CourierRequest.state.in_(("offered", "accepted")),
+        )
+        .values(state="withdrawn", responded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # Deliveries the leaver was carrying go to the next courier.
+    carried = (
+        db.session.execute(
+            update(CourierRequest)
+            .where(
+                CourierRequest.courier_id == leaver.id,
+                CourierRequest.state.in_(("offered", "accepted")),
+            )
+            .values(state="withdrawn", responded_at=now)
+            .returning(CourierRequest.kindness_id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    messages: list[OutboxMessage] = []
+    for item in db.session.execute(
+        select(Kindness).where(Kindness.id.in_(carried), Kindness.state == "routing")
+    ).scalars():
+        messages += kindness_service.route(item, now, rng)
+    angels = {angel for _, angel in incoming}
+    for person in db.session.execute(
+        select(Participant).where(Participant.id.in_(angels), Participant.active.is_(True))
+    ).scalars():
+        messages.append(
+            outbox.enqueue(
+                kind="kindness-cancelled",
+                to_addr=person.email,
+                template="kindness_cancelled",
+                subject=f"A kindness you sent in {game.name} was cancelled",
+                game_id=game.id,
+                participant_id=person.id,
+                game=game,
+                participant=person,
+                recipient_name=leaver.name,
+                link=participant_link(person),
+            )
+        )
+    return messages
+
+
+def send_fresh_links(email: str) -> None:
+    """ "I lost my link": email a fresh link for every running game this address plays in.
+
+    Says nothing about whether the address is known; the caller answers the same either way.
+    """
+    key = roster.email_key(email)
+    people = (
+        db.session.execute(
+            select(Participant)
+            .join(Game, Game.id == Participant.game_id)
+            .where(
+                Participant.email_key == key,
+                Participant.active.is_(True),
+                Game.state == "running",
+            )
+        )
+        .scalars()
+        .all()
+    )
+    messages = [
+        outbox.enqueue(
+            kind="fresh-link",
+            to_addr=person.email,
+            template="fresh_link",
+            subject=f"Your link for {person.game.name}",
+            game_id=person.game_id,
+            participant_id=person.id,
+            game=person.game,
+            participant=person,
+            link=participant_link(person),
+        )
+        for person in people
+    ]
+    db.session.commit()
+    outbox.send_after_commit(messages)
+
+
+def game_by_public_id(public_id: str) -> Game | None:
+    """A game by its public page id."""
+    return db.session.execute(select(Game).where(Game.public_id == public_id)).scalar_one_or_none()
