@@ -34,11 +34,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     autotick.init_app(app)
 
-    from app.web import dev, facilitator, participant, public
+    from app.web import dashboard, dev, facilitator, moderation, participant, public
 
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(participant.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(moderation.bp)
     app.register_blueprint(dev.bp)
 
     with app.app_context():

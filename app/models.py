@@ -67,6 +67,9 @@ class Game(db.Model):
     avoid_repeat_mortals: Mapped[bool] = mapped_column(Boolean, default=False)
     # Anyone with the game's public page may join (spliced into the circle once drawn).
     allow_self_join: Mapped[bool] = mapped_column(Boolean, default=False)
+    # At the end, everyone sees who their angel was (unless that angel chose to stay secret).
+    reveal_at_end: Mapped[bool] = mapped_column(Boolean, default=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Notes arrive in rounds at these local times ("09:00, 15:00") in this IANA time zone.
     delivery_times: Mapped[str] = mapped_column(String(60), default="09:00, 15:00")
     timezone: Mapped[str] = mapped_column(String(60), default="UTC")
@@ -99,6 +102,14 @@ class Participant(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     left_at: Mapped[datetime | None] = mapped_column(DateTime)
     courier_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Moderation acts on "the sender of this note" without showing who that is.
+    muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An angel may stay secret even at the reveal.
+    stay_secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The mortal's guess of who their angel is, recorded before the end.
+    guess_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL", use_alter=True)
+    )
     first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -292,4 +303,22 @@ class Report(db.Model):
     )
     reporter_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text)
+    # open, dismissed or acted (what was done is in the audit list).
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    # Set only by the deliberate, recorded reveal step; the sender is told.
+    revealed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    kindness: Mapped[Kindness] = relationship()
+
+
+class AuditEntry(db.Model):
+    """A facilitator's moderation or game action: what, when, why. Never names a sender,
+    except the deliberate reveal step, which records that it happened."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

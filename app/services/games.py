@@ -28,6 +28,7 @@ class GameDetails:
     delivery_times: str = "09:00, 15:00"
     timezone: str = "UTC"
     allow_self_join: bool = False
+    reveal_at_end: bool = True
 
 
 def games_of(facilitator: Facilitator) -> list[tuple[Game, int]]:

@@ -62,9 +62,11 @@ def mortal_of(angel: Participant) -> Participant | None:
     ).scalar_one_or_none()
 
 
-def _require_running(game: Game) -> None:
+def _require_running(game: Game, angel: Participant | None = None) -> None:
     if game.state != "running":
         raise ServiceError("This game is not running, so kindnesses cannot be sent now.")
+    if angel is not None and angel.muted:
+        raise ServiceError("The organiser has stopped you from sending kindnesses in this game.")
 
 
 def _clean_text(text: str, what: str, limit: int, required: bool = True) -> str:
@@ -118,7 +120,7 @@ def send_note(
     day), at a random moment inside that round."""
     now = now or utcnow()
     game = angel.game
-    _require_running(game)
+    _require_running(game, angel)
     mortal = mortal_of(angel)
     if mortal is None:
         raise ServiceError("You have no mortal in this game yet.")
@@ -168,7 +170,7 @@ def request_in_person(
     """
     now, rng = now or utcnow(), _rng(rng)
     game = angel.game
-    _require_running(game)
+    _require_running(game, angel)
     mortal = mortal_of(angel)
     if mortal is None:
         raise ServiceError("You have no mortal in this game yet.")

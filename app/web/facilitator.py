@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, login_manager
 from app.models import Facilitator, Game
-from app.services import ServiceError, accounts, games, roster_changes
+from app.services import ServiceError, accounts, ending, games, moderation, roster_changes
 from app.services.draw import draw_names
 from app.services.invitations import resend_invitation
 from app.services.kindness import drop_off_points
@@ -52,6 +61,7 @@ def _details(form: GameForm) -> games.GameDetails:
         delivery_times=form.delivery_times.data,
         timezone=form.timezone.data,
         allow_self_join=form.allow_self_join.data,
+        reveal_at_end=form.reveal_at_end.data,
     )
 
 
@@ -159,6 +169,9 @@ def _render_game(
         drop_offs=drop_off_points(game),
         drop_off_form=DropOffForm(),
         late_form=late_form or LateJoinerForm(),
+        open_reports=moderation.open_report_count(game),
+        guesses=ending.guess_summary(game) if game.state == "ended" else None,
+        min_count=current_app.config.get("DASHBOARD_MIN_COUNT", 3),
         action=ActionForm(),
         me_on_roster=current_user.email.lower() in {row.participant.email_key for row in people},
     ), status

@@ -69,6 +69,7 @@ class GameForm(FlaskForm):
     )
     avoid_repeat_mortals = BooleanField("Nobody gets the same mortal as in one of my earlier games")
     allow_self_join = BooleanField("Anyone with the game's public link may join")
+    reveal_at_end = BooleanField("At the end, reveal to everyone who their angel was", default=True)
     delivery_times = StringField(
         "Delivery rounds (local times of day)",
         [DataRequired(), Length(max=60)],
@@ -210,3 +211,21 @@ class LateJoinerForm(FlaskForm):
         [DataRequired(), Length(max=100_000)],
         render_kw={"rows": 3, "placeholder": "Jo Newman <jo@example.org>"},
     )
+
+
+class ModerationForm(FlaskForm):
+    """An action on a report, with the text it needs (warning, reason)."""
+
+    text = TextAreaField("Message or reason", [Length(max=2000)], render_kw={"rows": 2})
+
+
+class ConfirmNameForm(FlaskForm):
+    """Type the game's name to confirm a step that cannot be undone."""
+
+    name = StringField("Type the game's name to confirm", [DataRequired()], filters=[_strip])
+
+
+class GuessForm(FlaskForm):
+    """A mortal's guess of who their angel is."""
+
+    guess = SelectField("I think my angel is", coerce=int)

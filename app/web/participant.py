@@ -7,10 +7,11 @@ from functools import wraps
 from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
 from wtforms.fields.choices import SelectChoice
 
-from app.services import ServiceError, kindness, participants, roster_changes
+from app.services import ServiceError, ending, kindness, participants, roster_changes
 from app.tokens import BadLink
 from app.web.forms import (
     ActionForm,
+    GuessForm,
     HintsForm,
     InPersonForm,
     NoteForm,
@@ -302,6 +303,54 @@ def hints():
         else:
             return _done("Saved. Only your angel sees your hints.", "participant.hints")
     return render_template("participant/hints.html", page=participants.page_for(g.me), form=form)
+
+
+@bp.route("/me/guess", methods=["GET", "POST"])
+@participant_required
+def guess():
+    """Guess who your angel is (before the end), and choose whether to stay secret yourself."""
+    form = GuessForm()
+    form.guess.choices = [SelectChoice(0, "I'd rather not guess")] + [
+        SelectChoice(pid, name) for pid, name in ending.guess_choices(g.me)
+    ]
+    if not form.is_submitted():
+        form.guess.data = g.me.guess_id or 0
+    if form.validate_on_submit():
+        try:
+            ending.set_guess(g.me, form.guess.data or None)
+        except ServiceError as exc:
+            return _refused(exc, "participant.guess")
+        return _done(
+            "Your guess is saved. Only you will see whether it was right.", "participant.guess"
+        )
+    return render_template(
+        "participant/guess.html", page=participants.page_for(g.me), form=form, action=ActionForm()
+    )
+
+
+@bp.post("/me/stay-secret")
+@participant_required
+def stay_secret():
+    """Toggle staying unknown to your mortal even at the reveal."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        ending.set_stay_secret(g.me, not g.me.stay_secret)
+    except ServiceError as exc:
+        return _refused(exc, "participant.guess")
+    return _done(
+        "You will stay secret, even at the reveal."
+        if g.me.stay_secret
+        else "Your mortal will learn it was you, if the game reveals angels at the end.",
+        "participant.guess",
+    )
+
+
+@bp.route("/me/rules")
+@participant_required
+def rules():
+    """How the game works and what stays secret."""
+    return render_template("participant/rules.html", page=participants.page_for(g.me))
 
 
 @bp.route("/me/leave", methods=["GET", "POST"])

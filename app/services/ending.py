@@ -1,0 +1,190 @@
+"""The end of a game: kindnesses stop, open requests close, and (if chosen) the reveal.
+
+Also guesses before the end, staying secret at the reveal, and deleting an ended game with
+all its personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.mail import outbox
+from app.models import (
+    CourierRequest,
+    Game,
+    Kindness,
+    OutboxMessage,
+    Pairing,
+    Participant,
+    utcnow,
+)
+from app.services import ServiceError
+from app.services.invitations import participant_link
+from app.services.moderation import record
+
+
+def set_guess(mortal: Participant, guess_id: int | None) -> None:
+    """Record the mortal's guess of who their angel is (anyone else on the roster)."""
+    if mortal.game.state != "running":
+        raise ServiceError("Guesses can be made only while the game is running.")
+    if guess_id is not None:
+        ok = db.session.execute(
+            select(Participant.id).where(
+                Participant.id == guess_id,
+                Participant.game_id == mortal.game_id,
+                Participant.id != mortal.id,
+                Participant.active.is_(True),
+            )
+        ).first()
+        if not ok:
+            raise ServiceError("Choose someone from the game.")
+    mortal.guess_id = guess_id
+    db.session.commit()
+
+
+def set_stay_secret(angel: Participant, stay_secret: bool) -> None:
+    """An angel may choose to stay unknown even at the reveal (before the end)."""
+    if angel.game.state != "running":
+        raise ServiceError("This can be changed only while the game is running.")
+    angel.stay_secret = stay_secret
+    db.session.commit()
+
+
+def guess_choices(mortal: Participant) -> list[tuple[int, str]]:
+    """Everyone the mortal may guess: the other active participants, by name."""
+    return list(
+        db.session.execute(
+            select(Participant.id, Participant.name)
+            .where(
+                Participant.game_id == mortal.game_id,
+                Participant.active.is_(True),
+                Participant.id != mortal.id,
+            )
+            .order_by(func.lower(Participant.name))
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """What a participant learns at the end."""
+
+    revealed: bool  # the game reveals at all
+    angel_name: str | None  # None when the angel chose to stay secret
+    guessed: bool
+    guess_right: bool
+
+
+def reveal_for(mortal: Participant) -> Reveal | None:
+    """The reveal for this participant, once the game has ended (None before, or if off)."""
+    game = mortal.game
+    if game.state != "ended":
+        return None
+    if not game.reveal_at_end:
+        return Reveal(False, None, False, False)
+    angel = db.session.execute(
+        select(Participant)
+        .join(Pairing, Pairing.angel_id == Participant.id)
+        .where(Pairing.mortal_id == mortal.id)
+    ).scalar_one_or_none()
+    if angel is None:
+        return Reveal(True, None, False, False)
+    right = mortal.guess_id == angel.id
+    return Reveal(
+        True, None if angel.stay_secret else angel.name, mortal.guess_id is not None, right
+    )
+
+
+def guess_summary(game: Game) -> tuple[int, int]:
+    """(guesses made, guesses right) over the game's active mortals — one query."""
+    angel = aliased(Pairing)
+    made, right = db.session.execute(
+        select(
+            func.count(Participant.guess_id),
+            func.count(angel.id),
+        )
+        .select_from(Participant)
+        .outerjoin(
+            angel, (angel.mortal_id == Participant.id) & (angel.angel_id == Participant.guess_id)
+        )
+        .where(Participant.game_id == game.id, Participant.active.is_(True))
+    ).one()
+    return made, right
+
+
+def end_game(game: Game) -> None:
+    """End the game: notes still scheduled arrive now, open courier requests close and their
+    angels are told, and everyone gets the ending email (with the reveal, if chosen)."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Game)
+        .where(Game.id == game.id, Game.state == "running")
+        .values(state="ended", ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError("Only a running game can be ended.")
+    # Notes already written arrive together, at the end: one moment for all, no timing hint.
+    db.session.execute(
+        update(Kindness)
+        .where(Kindness.game_id == game.id, Kindness.state == "scheduled")
+        .values(state="delivered", delivered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    closed = db.session.execute(
+        update(Kindness)
+        .where(Kindness.game_id == game.id, Kindness.state.in_(("routing", "undeliverable")))
+        .values(state="cancelled")
+        .returning(Kindness.id, Kindness.angel_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if closed:
+        db.session.execute(
+            update(CourierRequest)
+            .where(
+                CourierRequest.kindness_id.in_([k for k, _ in closed]),
+                CourierRequest.state.in_(("offered", "accepted")),
+            )
+            .values(state="withdrawn", responded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    unfinished = {angel for _, angel in closed}
+    record(game, "end", "The game was ended.")
+    db.session.expire(game)
+    messages: list[OutboxMessage] = []
+    for person in db.session.execute(
+        select(Participant)
+        .where(Participant.game_id == game.id, Participant.active.is_(True))
+        .order_by(Participant.id)
+    ).scalars():
+        messages.append(
+            outbox.enqueue(
+                kind="game-ended",
+                to_addr=person.email,
+                template="game_ended",
+                subject=f"{game.name} has ended",
+                game_id=game.id,
+                participant_id=person.id,
+                game=game,
+                participant=person,
+                reveal=reveal_for(person),
+                unfinished=person.id in unfinished,
+                link=participant_link(person),
+            )
+        )
+    db.session.commit()
+    outbox.send_after_commit(messages)
+
+
+def delete_game(game: Game) -> None:
+    """Delete an ended game with every participant, note, hint and email it holds."""
+    if game.state != "ended":
+        raise ServiceError("End the game before deleting it.")
+    # The database cascades from the game to everything that belongs to it.
+    db.session.execute(delete(Game).where(Game.id == game.id))
+    db.session.commit()

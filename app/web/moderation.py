@@ -1,0 +1,88 @@
+"""The facilitator's moderation queue, audit list, ending and deleting a game."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.services import ServiceError, ending, games, moderation
+from app.web.forms import ConfirmNameForm, ModerationForm
+
+bp = Blueprint("moderation", __name__)
+
+
+def _own_game(game_id: int):
+    return games.game_for(current_user, game_id) or abort(404)
+
+
+@bp.route("/games/<int:game_id>/moderation")
+@login_required
+def queue(game_id: int):
+    """Reports (text, reason, when — never the sender) and the audit list."""
+    game = _own_game(game_id)
+    return render_template(
+        "facilitator/moderation.html",
+        game=game,
+        reports=moderation.reports_of(game),
+        audit=moderation.audit_of(game),
+        form=ModerationForm(),
+    )
+
+
+@bp.post("/games/<int:game_id>/reports/<int:report_id>/<action>")
+@login_required
+def act(game_id: int, report_id: int, action: str):
+    """Dismiss, hide, warn, mute — or, deliberately and recorded, reveal the sender."""
+    game = _own_game(game_id)
+    form = ModerationForm()
+    if action not in moderation.ACTIONS:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        flash(moderation.act(game, report_id, action, form.text.data or ""), "success")
+    except LookupError:
+        abort(404)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("moderation.queue", game_id=game.id) + f"#report-{report_id}")
+
+
+@bp.route("/games/<int:game_id>/end", methods=["GET", "POST"])
+@login_required
+def end(game_id: int):
+    """End the game after a confirmation that names what will happen."""
+    game = _own_game(game_id)
+    form = ConfirmNameForm()
+    if form.validate_on_submit():
+        if form.name.data != game.name:
+            form.name.errors.append("That is not the game's name.")
+        else:
+            try:
+                ending.end_game(game)
+            except ServiceError as exc:
+                flash(str(exc), "error")
+            else:
+                flash("The game has ended. Everyone has been told.", "success")
+            return redirect(url_for("facilitator.game", game_id=game.id))
+    return render_template("facilitator/end.html", game=game, form=form)
+
+
+@bp.route("/games/<int:game_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(game_id: int):
+    """Delete an ended game with all its personal data."""
+    game = _own_game(game_id)
+    form = ConfirmNameForm()
+    if form.validate_on_submit():
+        if form.name.data != game.name:
+            form.name.errors.append("That is not the game's name.")
+        else:
+            try:
+                ending.delete_game(game)
+            except ServiceError as exc:
+                flash(str(exc), "error")
+                return redirect(url_for("facilitator.game", game_id=game_id))
+            flash("The game and all its personal data are deleted.", "success")
+            return redirect(url_for("facilitator.game_list"))
+    return render_template("facilitator/delete.html", game=game, form=form)
