@@ -72,6 +72,7 @@ def me():
         "participant/me.html",
         page=participants.page_for(g.me),
         action=ActionForm(),
+        reveal=ending.reveal_for(g.me),
         hints=_mortal_hints(),
         unread=kindness.unread_count(g.me),
         requests=[r for r in kindness.courier_requests_of(g.me) if r[0].state != "done"],
