@@ -43,7 +43,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(moderation.bp)
     app.register_blueprint(dev.bp)
 
-    with app.app_context():
-        extensions.db.create_all()
+    extensions.prepare_schema(app)
 
     return app

@@ -75,9 +75,7 @@ _ENV_NUMBERS = {
 def load(app: Flask, test_config: dict | None) -> None:
     """Fill app.config: defaults, instance config.py, environment variables, then test_config."""
     app.config.from_mapping(DEFAULTS)
-    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
-        Path(app.instance_path) / "angels.sqlite3"
-    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = _embedded_database(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -85,12 +83,22 @@ def load(app: Flask, test_config: dict | None) -> None:
     else:
         app.config.from_mapping(test_config)
 
+    # SQLite (the embedded default) keeps itself migrated on start; PostgreSQL is migrated
+    # explicitly with `flask db upgrade`, so several workers never race to change the schema.
+    app.config.setdefault(
+        "AUTO_MIGRATE",
+        app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not app.testing,
+    )
     if not app.config.get("SECRET_KEY"):
         if os.environ.get("ANGELS_ENV") == "production":
             # A production server with a throwaway key would log everyone out on each
             # restart and differ between workers: refuse to start instead.
             raise RuntimeError("SECRET_KEY must be set when ANGELS_ENV=production.")
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _embedded_database(app: Flask) -> str:
+    return "sqlite:///" + str(Path(app.instance_path) / "angels.sqlite3")
 
 
 def _from_environment(app: Flask) -> None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import smtplib
+from pathlib import Path
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Connection, Mail
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class Base(DeclarativeBase):
@@ -58,6 +62,7 @@ db = SQLAlchemy(model_class=Base)
 mail = TimeoutMail()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
 
 
@@ -78,6 +83,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG00
 def init_app(app: Flask) -> None:
     """Bind every extension to the app."""
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -85,3 +91,20 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "facilitator.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
+
+
+def prepare_schema(app: Flask) -> None:
+    """Bring the database schema up to date where that is safe to do on start.
+
+    The embedded SQLite default migrates itself, so `flask run` needs no extra command. Tests
+    on a throwaway database create the tables directly. Anything else (PostgreSQL in
+    production) is migrated by the operator with `flask --app app db upgrade`.
+    """
+    if app.config.get("AUTO_MIGRATE"):
+        from flask_migrate import upgrade
+
+        with app.app_context():
+            upgrade(directory=str(MIGRATIONS))
+    elif app.testing and app.config.get("CREATE_TABLES", True):
+        with app.app_context():
+            db.create_all()

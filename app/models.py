@@ -107,9 +107,7 @@ class Participant(db.Model):
     # An angel may stay secret even at the reveal.
     stay_secret: Mapped[bool] = mapped_column(Boolean, default=False)
     # The mortal's guess of who their angel is, recorded before the end.
-    guess_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participant.id", ondelete="SET NULL", use_alter=True)
-    )
+    guess_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
     first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

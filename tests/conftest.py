@@ -6,6 +6,7 @@ import pytest
 
 from app import create_app
 from app.extensions import db
+from tests.helpers import database_uri, engine_options, reset_database
 
 
 @pytest.fixture
@@ -14,8 +15,10 @@ def app_config(tmp_path):
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        # A real file so WAL, busy timeouts and concurrent connections behave as in use.
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        # A real file so WAL, busy timeouts and concurrent connections behave as in use;
+        # TEST_DATABASE_URL runs the same tests on PostgreSQL instead.
+        "SQLALCHEMY_DATABASE_URI": database_uri(tmp_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_BASE_URL": "http://angels.test",
         "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
@@ -28,6 +31,7 @@ def app_config(tmp_path):
 def app(app_config):
     """A fresh application with its own database."""
     app = create_app(app_config)
+    reset_database(app)
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
@@ -14,6 +16,52 @@ from app.services import accounts, games
 from app.services.draw import draw_names
 
 PASSWORD = "correct horse battery"
+
+# Set to a postgresql+psycopg:// URL to run the whole suite on PostgreSQL (see README).
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def database_uri(directory) -> str:
+    """The database for one test app: PostgreSQL when asked for, else a SQLite file here."""
+    return TEST_DATABASE_URL or f"sqlite:///{Path(directory) / 'test.sqlite3'}"
+
+
+def engine_options() -> dict:
+    """Test engines on PostgreSQL keep no idle connections, so none outlive their test."""
+    if TEST_DATABASE_URL:
+        from sqlalchemy.pool import NullPool
+
+        return {"poolclass": NullPool}
+    return {}
+
+
+def reset_database(app: Flask) -> None:
+    """Give a test app empty tables. A SQLite file is new per test; PostgreSQL is shared."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+
+
+def fresh_app(directory, **config) -> Flask:
+    """A test app of its own (for property tests that need a new database per example)."""
+    from app import create_app
+
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_uri(directory),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_BASE_URL": "http://angels.test",
+        "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
+        "AUTO_TICK": False,
+    }
+    settings.update(config)
+    app = create_app(settings)
+    reset_database(app)
+    return app
 
 
 def make_facilitator(

@@ -113,7 +113,9 @@ def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Outbo
     due = select(OutboxMessage.id).where(_due_condition(now)).order_by(OutboxMessage.id)
     if ids is not None:
         due = due.where(OutboxMessage.id.in_(ids))
-    due = due.limit(limit)
+    # PostgreSQL: rows another sender is claiming right now are skipped, not waited for.
+    # SQLite has no row locks; the conditional UPDATE below is what keeps claims exclusive.
+    due = due.limit(limit).with_for_update(skip_locked=True)
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()), _due_condition(now))

@@ -647,14 +647,19 @@ def _notify_mortals(mortal_ids: list[int]) -> list[OutboxMessage]:
 def deliver_due(now: datetime | None = None) -> int:
     """Deliver every note whose moment has come; safe when two copies run at once."""
     now = now or utcnow()
+    due = (
+        select(Kindness.id)
+        .where(
+            Kindness.state == "scheduled",
+            Kindness.deliver_at <= now,
+            Kindness.game_id.in_(select(Game.id).where(Game.state == "running")),
+        )
+        .with_for_update(skip_locked=True)
+    )
     delivered = (
         db.session.execute(
             update(Kindness)
-            .where(
-                Kindness.state == "scheduled",
-                Kindness.deliver_at <= now,
-                Kindness.game_id.in_(select(Game.id).where(Game.state == "running")),
-            )
+            .where(Kindness.id.in_(due.scalar_subquery()), Kindness.state == "scheduled")
             .values(state="delivered", delivered_at=Kindness.deliver_at)
             .returning(Kindness.mortal_id)
             .execution_options(synchronize_session=False)
@@ -671,10 +676,17 @@ def deliver_due(now: datetime | None = None) -> int:
 def reroute_stale(now: datetime | None = None, rng: random.Random | None = None) -> int:
     """Offers not accepted in time go to the next courier; safe when two copies run at once."""
     now, rng = now or utcnow(), _rng(rng)
+    stale = (
+        select(CourierRequest.id)
+        .where(CourierRequest.state == "offered", CourierRequest.expires_at <= now)
+        .with_for_update(skip_locked=True)
+    )
     expired = (
         db.session.execute(
             update(CourierRequest)
-            .where(CourierRequest.state == "offered", CourierRequest.expires_at <= now)
+            .where(
+                CourierRequest.id.in_(stale.scalar_subquery()), CourierRequest.state == "offered"
+            )
             .values(state="expired", responded_at=now)
             .returning(CourierRequest.kindness_id)
             .execution_options(synchronize_session=False)

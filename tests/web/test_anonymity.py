@@ -33,6 +33,7 @@ from app.models import Exclusion, Game, OutboxMessage, Pairing, Participant
 from app.services import draw as draw_service
 from app.services import games as games_service
 from app.tokens import PARTICIPANT_LINK_SALT
+from tests.helpers import database_uri, engine_options, reset_database
 
 SECRET = "test-secret"
 BASE_URL = "http://angels.test"
@@ -59,13 +60,16 @@ def fresh_app(**overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": SECRET,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/test.sqlite3",
+        "SQLALCHEMY_DATABASE_URI": database_uri(folder),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_BASE_URL": BASE_URL,
         "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
     }
     config.update(overrides)
     app = create_app(config)
+    if "SQLALCHEMY_DATABASE_URI" not in overrides:  # a second app on the same data keeps it
+        reset_database(app)
     try:
         yield app
     finally:

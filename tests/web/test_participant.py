@@ -6,7 +6,13 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Game, Participant
-from tests.helpers import make_facilitator, make_running_game, open_as_participant, pairings_of
+from tests.helpers import (
+    make_facilitator,
+    make_running_game,
+    open_as_participant,
+    pairings_of,
+    reset_database,
+)
 
 
 def _game(app, people=4):
@@ -74,6 +80,7 @@ def test_expired_and_tampered_links_get_the_friendly_page(app_config):
     from app import create_app
 
     app = create_app({**app_config, "PARTICIPANT_LINK_MAX_AGE": -1})
+    reset_database(app)
     _, people, _ = _game(app)
     angel = next(iter(people.values()))
     expired = open_as_participant(app.test_client(), app, angel)
