@@ -44,6 +44,8 @@ DEFAULTS = {
     # redis:// when several workers run.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Number of proxies in front (nginx, a load balancer) whose X-Forwarded-* headers to trust.
+    "PROXY_FIX": 0,
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_ROSTER_SIZE": 5000,
@@ -69,6 +71,7 @@ _ENV_NUMBERS = {
     "KINDNESS_DAILY_LIMIT": int,
     "COURIER_ACCEPT_HOURS": float,
     "COURIER_MAX_TRIES": int,
+    "PROXY_FIX": int,
 }
 
 
@@ -89,12 +92,43 @@ def load(app: Flask, test_config: dict | None) -> None:
         "AUTO_MIGRATE",
         app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not app.testing,
     )
-    if not app.config.get("SECRET_KEY"):
-        if os.environ.get("ANGELS_ENV") == "production":
-            # A production server with a throwaway key would log everyone out on each
-            # restart and differ between workers: refuse to start instead.
-            raise RuntimeError("SECRET_KEY must be set when ANGELS_ENV=production.")
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    _choose_secret_key(app)
+
+
+WEAK_KEYS = {"dev", "development", "secret", "changeme", "change-me", "test", "key"}
+
+
+def _from_command_line() -> bool:
+    """True when the app is being loaded by the `flask` command (run, demo, tick, …)."""
+    import click
+
+    return click.get_current_context(silent=True) is not None
+
+
+def _choose_secret_key(app: Flask) -> None:
+    """Use the configured SECRET_KEY, or refuse to start where a made-up one would be unsafe.
+
+    On a developer's machine (debug, tests, or the `flask` command) a key is generated once
+    into instance/secret_key. A server (gunicorn, or ANGELS_ENV=production) must be given a
+    real one, so it never runs on a key nobody chose and workers never disagree.
+    """
+    key = app.config.get("SECRET_KEY")
+    production = os.environ.get("ANGELS_ENV") == "production"
+    relaxed = (app.debug or app.testing or _from_command_line()) and not production
+    if key:
+        if not relaxed and (len(key) < 16 or key.lower() in WEAK_KEYS):
+            raise RuntimeError(
+                "SECRET_KEY is too weak: use a long random value, e.g. "
+                "python -c 'import secrets; print(secrets.token_hex(32))'."
+            )
+        return
+    if not relaxed:
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment to a long random value, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))' "
+            "(see README, Running in production)."
+        )
+    app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 
 
 def _embedded_database(app: Flask) -> str:
@@ -106,6 +140,11 @@ def _from_environment(app: Flask) -> None:
     env = os.environ
     if env.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = env["SECRET_KEY"]
+    if env.get("SECRET_KEY_FALLBACKS"):
+        # Older keys, still accepted for sessions and links while a new key is rolled out.
+        app.config["SECRET_KEY_FALLBACKS"] = [
+            k.strip() for k in env["SECRET_KEY_FALLBACKS"].split(",") if k.strip()
+        ]
     if env.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
     for key in _ENV_STRINGS:

@@ -27,7 +27,10 @@ class BadLink(Exception):
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    """Signs with SECRET_KEY; also accepts SECRET_KEY_FALLBACKS, so rotating keys keeps links."""
+    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    keys = [*fallbacks, current_app.config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=salt)
 
 
 def participant_link_token(public_id: str, version: int) -> str:

@@ -12,7 +12,7 @@ from app.extensions import db
 
 def test_embedded_sqlite_migrates_itself_and_matches_the_models(tmp_path):
     app = create_app({
-        "SECRET_KEY": "x",
+        "SECRET_KEY": "a-long-enough-test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
         "AUTO_TICK": False,
     })
@@ -28,7 +28,7 @@ def test_embedded_sqlite_migrates_itself_and_matches_the_models(tmp_path):
 
 def test_migrating_twice_changes_nothing(tmp_path):
     config = {
-        "SECRET_KEY": "x",
+        "SECRET_KEY": "a-long-enough-test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'again.sqlite3'}",
         "AUTO_TICK": False,
     }

@@ -80,8 +80,11 @@ def rounds_from(schedule: Schedule, local_day: date):
     tz = schedule.tz()
     day = local_day
     while True:
-        for at in schedule.times:
-            yield Round(_to_utc(day, at, tz), day, at)
+        # Sorted by the moment they open: on a spring-forward day a local time inside the gap
+        # opens later than the typed order suggests.
+        yield from sorted(
+            (Round(_to_utc(day, at, tz), day, at) for at in schedule.times), key=lambda r: r.start
+        )
         day += timedelta(days=1)
 
 

@@ -57,6 +57,10 @@ def game_for(facilitator: Facilitator, game_id: int) -> Game | None:
 
 def _check_details(details: GameDetails) -> GameDetails:
     """Refuse impossible details; return them with times and zone in their canonical form."""
+    name = roster.clean_name(details.name)  # no line breaks: the name goes into mail subjects
+    if not name:
+        raise ServiceError("Give the game a name.")
+    details = replace(details, name=name, group_name=roster.clean_name(details.group_name or ""))
     if details.ends_on < details.starts_on:
         raise ServiceError("The game must end on or after the day it starts.")
     try:

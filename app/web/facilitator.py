@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from app.extensions import db, login_manager
+from app.extensions import db, limiter, login_manager
 from app.models import Facilitator, Game
 from app.services import ServiceError, accounts, ending, games, moderation, roster_changes
 from app.services.draw import draw_names
@@ -65,6 +65,11 @@ def _details(form: GameForm) -> games.GameDetails:
     )
 
 
+def _login_email() -> str:
+    """Rate-limit key: the account being tried, so guessing one password from many places fails."""
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
 @bp.route("/")
 def home():
     """The front page, or the facilitator's games once logged in."""
@@ -74,6 +79,7 @@ def home():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
 def signup():
     """Create a facilitator account."""
     form = SignupForm()
@@ -90,6 +96,8 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("30 per hour", methods=["POST"], key_func=_login_email)
 def login():
     """Log in with email and password."""
     form = LoginForm()

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from wtforms.fields.choices import SelectChoice
 
+from app.extensions import limiter
 from app.services import ServiceError, ending, kindness, participants, roster_changes
 from app.tokens import BadLink
 from app.web.forms import (
@@ -121,7 +132,14 @@ def _angel_page(note_form, in_person_form, status=200):
     ), status
 
 
+def _participant_key() -> str:
+    """Rate-limit key: the participant in the session (their link), else the client address."""
+    data = session.get(SESSION_KEY) or {}
+    return "participant:" + str(data.get("id") or request.remote_addr)
+
+
 @bp.post("/me/angel/note")
+@limiter.limit("30 per hour", key_func=_participant_key)
 @participant_required
 def send_note():
     """Schedule a note; what was typed stays in the form if it cannot be sent."""
@@ -143,6 +161,7 @@ def send_note():
 
 
 @bp.post("/me/angel/in-person")
+@limiter.limit("30 per hour", key_func=_participant_key)
 @participant_required
 def request_in_person():
     """Ask for an in-person kindness, carried by a courier."""

@@ -427,7 +427,7 @@ def test_arrows_between_names_show_only_exclusions_before_the_draw():
 def test_the_developer_outbox_does_not_exist_outside_debug_and_testing():
     """/dev/outbox shows every mortal's name; a production server answers 404 for it."""
     roster = Roster(tuple((f"Zq{i}x Person", f"m{i}q@example.org") for i in range(4)), ())
-    with fresh_app(TESTING=False) as app:
+    with fresh_app(TESTING=False, SECRET_KEY="a-long-enough-production-key") as app:
         client, game_id, people, _ = drawn_game(app, roster)
         with app.app_context():
             message_id = db.session.execute(select(OutboxMessage.id)).scalars().first()

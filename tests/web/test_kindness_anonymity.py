@@ -1,0 +1,627 @@
+"""Anonymity while kindnesses flow: notes, in-person kindnesses, couriers, ticks, thanks and
+reports, driven through the real participant views with one test client per person.
+
+After a random sequence of actions every page a participant can reach, every email in the
+outbox and every facilitator page is checked against what that reader may know:
+
+- a participant sees their own name, their mortal's name (on /me and /me/angel only) and, on
+  /me/deliveries, the recipient of each delivery they carry — never their angel, never a sender,
+  never anybody else's email;
+- an email names only its recipient (and, for a courier request, the delivery's recipient;
+  for an invitation, the mortal) — never a sender;
+- the facilitator's pages do not change at all while kindnesses flow.
+
+Every example builds its own application on a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from app import create_app
+from app.extensions import db
+from app.models import (
+    CourierRequest,
+    DropOffPoint,
+    Kindness,
+    OutboxMessage,
+    Report,
+    Thanks,
+    utcnow,
+)
+from app.services import games as games_service
+from app.services import kindness as kindness_service
+from tests.helpers import (
+    database_uri,
+    engine_options,
+    login,
+    make_facilitator,
+    make_running_game,
+    open_as_participant,
+    pairings_of,
+    participants_of,
+    reset_database,
+)
+
+PROPERTY = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+PAGES = ("/me", "/me/angel", "/me/inbox", "/me/deliveries", "/me/hints", "/me/rules", "/me/guess")
+
+# Names are "Qz" + letters + index + "x" with no q, z or x among the letters: "qz" occurs only
+# at the start and "x" only at the end, so no name is inside another (or inside its email's
+# domain), and none is shorter than 8 characters (claim codes are 6). Free text uses no digits,
+# so it can never contain a name either. Checks compare lower-cased, which also catches the
+# email, whose local part is the lower-cased name.
+_NAME_LETTERS = "abcdefghijklmnoprstuvwy"
+_TEXT = st.text("abcdefghij klmnop<>&\"'éü\n", min_size=1, max_size=30).filter(str.strip)
+
+_CSRF = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
+_DELIVERY_ITEM = re.compile(r'<li class="item card">(.*?)</li>', re.S)
+_RECIPIENT = re.compile(r"For <strong>(.*?)</strong>")
+
+
+def _normalise(page: str) -> str:
+    return _CSRF.sub(r"\1CSRF\2", page)
+
+
+_OPEN_REPORTS = re.compile(r' <span class="badge badge-bad">(\d+) open</span>')
+
+
+def _open_reports_badge(page: str) -> tuple[str, int]:
+    """The page without the moderation badge, and the number of open reports it showed."""
+    found = _OPEN_REPORTS.findall(page)
+    return _OPEN_REPORTS.sub("", page), int(found[0]) if found else 0
+
+
+@contextmanager
+def fresh_app():
+    """An application on its own new SQLite file (conftest's test settings), removed after."""
+    folder = tempfile.mkdtemp(prefix="kindness-anonymity-")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_uri(folder),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
+            "WTF_CSRF_ENABLED": False,
+            "PUBLIC_BASE_URL": "http://angels.test",
+            "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
+            "AUTO_TICK": False,
+        }
+    )
+    reset_database(app)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    public_id: str
+    link_version: int
+    name: str
+    email: str
+
+    @property
+    def key(self) -> str:
+        """What must not appear: lower-cased name (also the email's local part)."""
+        return self.name.lower()
+
+
+@dataclass
+class World:
+    app: object
+    game_id: int
+    people: dict[int, Person]
+    order: list[int]  # participant ids, by roster order
+    mortal: dict[int, int]  # angel id -> mortal id
+    angel: dict[int, int]  # mortal id -> angel id
+    clients: dict[int, object]
+    drop_offs: list[int]
+    clock: object  # the moment of the last tick (naive UTC)
+    rng: random.Random
+
+    def names_in(self, text: str) -> set[int]:
+        low = text.lower()
+        return {pid for pid, p in self.people.items() if p.key in low}
+
+    def emails_in(self, text: str) -> set[int]:
+        low = text.lower()
+        return {pid for pid, p in self.people.items() if p.email.lower() in low}
+
+
+@st.composite
+def rosters(draw):
+    n = draw(st.integers(4, 9))
+    people = []
+    for i in range(n):
+        letters = draw(st.text(_NAME_LETTERS, min_size=4, max_size=6))
+        name = f"Qz{letters}{i}x"
+        people.append((name, f"{name.lower()}@ex{i}.org"))
+    return people
+
+
+def _actions():
+    who = st.integers(0, 8)
+    pick = st.integers(0, 50)
+    courier = st.tuples(
+        st.just("courier"), who, st.sampled_from(["accept", "decline", "done", "done"]), pick
+    )
+    tick = st.tuples(st.just("tick"), st.integers(1, 12))
+    thanks = st.tuples(st.just("thanks"), who, pick, _TEXT)
+    return st.lists(
+        st.one_of(
+            st.tuples(st.just("note"), who, _TEXT),
+            st.tuples(st.just("in_person"), who, _TEXT, st.one_of(st.just(""), _TEXT), pick),
+            st.tuples(st.just("in_person"), who, _TEXT, st.one_of(st.just(""), _TEXT), pick),
+            courier,
+            courier,
+            courier,
+            tick,
+            tick,
+            thanks,
+            thanks,
+            st.tuples(st.just("report"), who, pick, _TEXT),
+            st.tuples(st.just("courier_report"), who, pick, _TEXT),
+            st.tuples(st.just("cancel"), who, pick),
+            st.tuples(st.just("as_note"), who, pick),
+            st.tuples(st.just("view"), who, st.sampled_from(PAGES)),
+        ),
+        min_size=5,
+        max_size=25,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Building the game and driving it
+
+
+def build_world(app, people, seed: int, drop_offs: int) -> World:
+    with app.app_context():
+        facilitator = make_facilitator()
+        game = make_running_game(facilitator, people, seed=seed)
+        for i in range(drop_offs):
+            games_service.add_drop_off(game, f"Shelf number {'one two'.split()[i]}")
+        stored = participants_of(game)
+        persons = {p.id: Person(p.id, p.public_id, p.link_version, p.name, p.email) for p in stored}
+        mortal = pairings_of(game)
+        points = list(
+            db.session.execute(
+                select(DropOffPoint.id).where(DropOffPoint.game_id == game.id)
+            ).scalars()
+        )
+        game_id = game.id
+    assert sorted(p.name for p in persons.values()) == sorted(n for n, _ in people)
+    clients = {}
+    for pid, person in persons.items():
+        client = app.test_client()
+        assert open_as_participant(client, app, person).status_code == 302
+        clients[pid] = client
+    return World(
+        app=app,
+        game_id=game_id,
+        people=persons,
+        order=sorted(persons),
+        mortal=mortal,
+        angel={m: a for a, m in mortal.items()},
+        clients=clients,
+        drop_offs=points,
+        clock=utcnow(),
+        rng=random.Random(seed),
+    )
+
+
+def _ids(world: World, query) -> list[str]:
+    with world.app.app_context():
+        return list(db.session.execute(query).scalars())
+
+
+def _choose(ids: list[str], pick: int) -> str | None:
+    return ids[pick % len(ids)] if ids else None
+
+
+def _inbox_ids(kind: str, column):
+    """Delivered kindnesses, for thanks only those not thanked yet."""
+    query = select(column).where(Kindness.state == "delivered").order_by(column)
+    if kind == "thanks":
+        query = query.outerjoin(Thanks, Thanks.kindness_id == Kindness.id).where(
+            Thanks.id.is_(None)
+        )
+    return query
+
+
+def _actor(world: World, kind: str, index: int) -> int:
+    """Who acts: for courier steps someone with a delivery to answer, for thanks and reports
+    someone with something in their inbox (when there is such a person), else anybody."""
+    if kind in ("courier", "courier_report"):
+        busy = _ids(
+            world,
+            select(CourierRequest.courier_id)
+            .where(CourierRequest.state.in_(("offered", "accepted")))
+            .distinct(),
+        )
+    elif kind in ("thanks", "report"):
+        busy = _ids(world, _inbox_ids(kind, Kindness.mortal_id).distinct())
+    else:
+        busy = []
+    people = sorted(busy) or world.order
+    return people[index % len(people)]
+
+
+def run_action(world: World, action: tuple) -> None:
+    kind = action[0]
+    if kind == "tick":
+        world.clock = max(world.clock, utcnow()) + timedelta(hours=action[1])
+        with world.app.app_context():
+            kindness_service.tick(now=world.clock, rng=world.rng)
+        return
+    pid = _actor(world, kind, action[1])
+    client = world.clients[pid]
+    if kind == "note":
+        response = client.post("/me/angel/note", data={"message": action[2], "when": "next"})
+        # 400 only when the daily limit is reached (a friendly message, the text kept).
+        assert response.status_code in (302, 400)
+    elif kind == "in_person":
+        points = [0, *world.drop_offs]
+        response = client.post(
+            "/me/angel/in-person",
+            data={
+                "instruction": action[2],
+                "message": action[3],
+                "drop_off": str(points[action[4] % len(points)]),
+            },
+        )
+        assert response.status_code in (302, 400)
+    elif kind == "courier":
+        step, pick = action[2], action[3]
+        page = client.get("/me/deliveries").get_data(as_text=True)
+        check_page(world, pid, "/me/deliveries", page)
+        ids = re.findall(rf"/me/deliveries/([A-Za-z0-9_-]+)/{step}\"", page)
+        offered = re.findall(r"/me/deliveries/([A-Za-z0-9_-]+)/accept\"", page)
+        if step == "done" and not ids and offered:  # accept one, then deliver it
+            ids = [_choose(offered, pick)]
+            assert client.post(f"/me/deliveries/{ids[0]}/accept").status_code == 302
+        if not ids:  # try one that is no longer open: a friendly refusal, nothing else
+            ids = _ids(
+                world,
+                select(CourierRequest.public_id)
+                .where(CourierRequest.courier_id == pid)
+                .order_by(CourierRequest.id),
+            )
+        request_id = _choose(ids, pick)
+        if request_id is not None:
+            assert client.post(f"/me/deliveries/{request_id}/{step}").status_code == 302
+    elif kind in ("thanks", "report"):
+        ids = _ids(world, _inbox_ids(kind, Kindness.public_id).where(Kindness.mortal_id == pid))
+        kindness_id = _choose(ids, action[2])
+        if kindness_id is not None:
+            field = "message" if kind == "thanks" else "reason"
+            response = client.post(f"/me/inbox/{kindness_id}/{kind}", data={field: action[3]})
+            assert response.status_code == 302
+    elif kind == "courier_report":
+        ids = _ids(
+            world,
+            select(CourierRequest.public_id)
+            .where(
+                CourierRequest.courier_id == pid,
+                CourierRequest.state.in_(("offered", "accepted")),
+            )
+            .order_by(CourierRequest.id),
+        )
+        request_id = _choose(ids, action[2])
+        if request_id is not None:
+            response = client.post(
+                f"/me/deliveries/{request_id}/report", data={"reason": action[3]}
+            )
+            assert response.status_code == 302
+    elif kind in ("cancel", "as_note"):
+        ids = _ids(
+            world,
+            select(Kindness.public_id).where(Kindness.angel_id == pid).order_by(Kindness.id),
+        )
+        kindness_id = _choose(ids, action[2])
+        if kindness_id is not None:
+            path = "cancel" if kind == "cancel" else "as-note"
+            assert client.post(f"/me/angel/{kindness_id}/{path}").status_code == 302
+    elif kind == "view":
+        path = action[2]
+        response = client.get(path)
+        assert response.status_code == 200
+        check_page(world, pid, path, response.get_data(as_text=True))
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+
+
+# --------------------------------------------------------------------------------------------
+# What each reader may see
+
+
+def _visible_requests(world: World, courier_id: int) -> list[tuple[int, int]]:
+    """(sender id, recipient id) of the courier's listed deliveries, in the page's order."""
+    with world.app.app_context():
+        return [
+            (angel_id, mortal_id)
+            for angel_id, mortal_id in db.session.execute(
+                select(Kindness.angel_id, Kindness.mortal_id)
+                .join(CourierRequest, CourierRequest.kindness_id == Kindness.id)
+                .where(
+                    CourierRequest.courier_id == courier_id,
+                    CourierRequest.state.in_(("offered", "accepted", "done")),
+                )
+                .order_by(CourierRequest.offered_at.desc(), CourierRequest.id.desc())
+            ).all()
+        ]
+
+
+def check_page(world: World, viewer: int, path: str, page: str) -> None:
+    """The names and emails on one of the viewer's pages are exactly what they may know."""
+    me, mortal, angel = viewer, world.mortal[viewer], world.angel[viewer]
+    who = world.people[viewer].name
+    others_emails = world.emails_in(page) - {me}
+    assert not others_emails, (
+        f"{path} of {who} shows the email of {[world.people[p].name for p in others_emails]}"
+    )
+    if path == "/me/guess":
+        # Everyone may be guessed, so the list names exactly everyone: it rules nobody out.
+        assert world.names_in(page) == set(world.people), f"{who}'s guess list is not everyone"
+        return
+    allowed = {me}
+    if path in ("/me", "/me/angel"):
+        allowed.add(mortal)
+    if path == "/me/deliveries":
+        listed = _visible_requests(world, viewer)
+        items = _DELIVERY_ITEM.findall(page)
+        assert len(items) == len(listed), (path, who, len(items), len(listed))
+        for item, (sender, recipient) in zip(items, listed):
+            shown = _RECIPIENT.search(item)
+            assert shown and shown.group(1) == world.people[recipient].name, item
+            in_item = world.names_in(item)
+            assert in_item <= {recipient, me}, (
+                f"a delivery on {who}'s courier page names "
+                f"{[world.people[p].name for p in in_item - {recipient, me}]}"
+            )
+            assert sender == me or sender not in in_item, (
+                f"{who} can read the sender of a delivery they carry"
+            )
+            allowed.add(recipient)
+    shown = world.names_in(page)
+    assert shown <= allowed, (
+        f"{path} of {who} names {[world.people[p].name for p in shown - allowed]} "
+        f"(their angel is {world.people[angel].name})"
+    )
+    if angel not in allowed:
+        assert angel not in shown, f"{path} of {who} names their angel"
+
+
+def check_outbox(world: World) -> None:
+    """Every queued email names only its recipient and who it is allowed to mention."""
+    with world.app.app_context():
+        mails = list(db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
+        requests = list(
+            db.session.execute(
+                select(CourierRequest.courier_id, Kindness.angel_id, Kindness.mortal_id)
+                .join(Kindness, Kindness.id == CourierRequest.kindness_id)
+                .order_by(CourierRequest.id)
+            ).all()
+        )
+        by_courier: dict[int, list[tuple[int, int]]] = {}
+        for courier, sender, recipient in requests:
+            by_courier.setdefault(courier, []).append((sender, recipient))
+        courier_mails: dict[int, int] = {}
+        for mail in mails:
+            to = mail.participant_id
+            assert to in world.people, (mail.kind, mail.to_addr)
+            person = world.people[to]
+            assert mail.to_addr == person.email, (mail.kind, mail.to_addr, person.email)
+            assert world.emails_in(mail.to_addr) == {to}
+            assert not world.names_in(mail.subject), (mail.kind, mail.subject)
+            body = f"{mail.body_text}\n{mail.body_html}"
+            allowed = {to}
+            if mail.kind == "invitation":
+                allowed.add(world.mortal[to])
+            elif mail.kind == "courier-request":
+                # The n-th request offered to a courier and the n-th such email go together.
+                n = courier_mails.get(to, 0)
+                courier_mails[to] = n + 1
+                sender, recipient = by_courier[to][n]
+                allowed.add(recipient)
+                in_body = world.names_in(body)
+                assert recipient in in_body, "the courier is told whom to deliver to"
+                assert sender == to or sender not in in_body, (
+                    f"courier request to {person.name} names the sender"
+                )
+                if sender == to:  # only as "Hello <name>"
+                    stripped = body.replace(f"Hello {person.name}", "")
+                    assert person.key not in stripped.lower() or recipient == to
+            else:
+                assert mail.kind in ("kindness-arrived", "thanks", "undeliverable"), mail.kind
+            shown = world.names_in(body)
+            assert shown <= allowed, (
+                f"{mail.kind} email to {person.name} names "
+                f"{[world.people[p].name for p in shown - allowed]}"
+            )
+            assert world.emails_in(body) <= {to}, (mail.kind, person.name)
+        assert courier_mails == {c: len(r) for c, r in by_courier.items()}
+
+
+def facilitator_pages(world: World, client) -> dict[str, str]:
+    paths = [
+        "/games",
+        f"/games/{world.game_id}",
+        f"/games/{world.game_id}/edit",
+        f"/games/{world.game_id}/moderation",
+    ] + [f"/games/{world.game_id}/participants/{pid}" for pid in world.order]
+    pages = {}
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        pages[path] = _normalise(response.get_data(as_text=True))
+    return pages
+
+
+# --------------------------------------------------------------------------------------------
+# The properties
+
+
+@PROPERTY
+@given(
+    people=rosters(),
+    seed=st.integers(0, 2**32 - 1),
+    drop_offs=st.integers(1, 2),
+    actions=_actions(),
+    later=_actions(),
+    replies=st.lists(
+        st.tuples(
+            st.sampled_from(["thanks", "thanks", "report"]),
+            st.integers(0, 8),
+            st.integers(0, 50),
+            _TEXT,
+        ),
+        max_size=8,
+    ),
+)
+def test_kindnesses_never_unmask_an_angel(people, seed, drop_offs, actions, later, replies):
+    with fresh_app() as app:
+        world = build_world(app, people, seed, drop_offs)
+        facilitator = app.test_client()
+        assert login(facilitator).status_code == 302
+        before = facilitator_pages(world, facilitator)
+
+        # A first round of sending, a day for notes to arrive, then thanks, reports and more.
+        for action in [*actions, ("tick", 24), *later]:
+            run_action(world, action)
+        # Let every note fall due and every stale offer move on; mortals answer what arrived.
+        for action in [("tick", 49), *replies]:
+            run_action(world, action)
+
+        for pid in world.order:
+            client = world.clients[pid]
+            for path in PAGES:
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+                check_page(world, pid, path, response.get_data(as_text=True))
+        check_outbox(world)
+        after = facilitator_pages(world, facilitator)
+        game_page = f"/games/{world.game_id}"
+        with app.app_context():
+            open_reports = db.session.execute(
+                select(func.count(Report.id)).where(Report.status == "open")
+            ).scalar_one()
+        # The one change allowed: the aggregate count of reports waiting for moderation.
+        before[game_page], zero = _open_reports_badge(before[game_page])
+        after[game_page], shown = _open_reports_badge(after[game_page])
+        assert (zero, shown) == (0, open_reports)
+        # The moderation queue shows reports (reason, text) but never who reported or sent.
+        moderation = after.pop(f"/games/{world.game_id}/moderation")
+        before.pop(f"/games/{world.game_id}/moderation")
+        assert not world.names_in(moderation) and not world.emails_in(moderation)
+        for path in before:
+            assert after[path] == before[path], f"facilitator page {path} changed"
+
+
+def _kindness_world(app):
+    """Five people; everyone sends a note and an in-person kindness, notes are delivered, every
+    courier accepts what they were offered."""
+    people = [(f"Qzabcd{i}x", f"qzabcd{i}x@ex{i}.org") for i in range(5)]
+    world = build_world(app, people, seed=7, drop_offs=1)
+    for i in range(5):
+        run_action(world, ("note", i, "a little note"))
+        run_action(world, ("in_person", i, "leave a flower", "for you", 1))
+    run_action(world, ("tick", 30))
+    for i in range(5):
+        for _ in range(3):
+            run_action(world, ("courier", i, "accept", 0))
+    return world
+
+
+def test_guessed_ids_of_others_get_one_and_the_same_404():
+    with fresh_app() as app:
+        world = _kindness_world(app)
+        with app.app_context():
+            kindnesses = list(
+                db.session.execute(
+                    select(
+                        Kindness.public_id, Kindness.angel_id, Kindness.mortal_id, Kindness.state
+                    )
+                ).all()
+            )
+            requests = list(
+                db.session.execute(
+                    select(CourierRequest.public_id, CourierRequest.courier_id)
+                ).all()
+            )
+            request_states = sorted(
+                db.session.execute(select(CourierRequest.public_id, CourierRequest.state)).all()
+            )
+        assert any(state == "delivered" for *_, state in kindnesses)
+        assert requests
+        random_id = secrets.token_urlsafe(16)
+        reference = None
+        checked = 0
+        for pid in world.order:
+            client = world.clients[pid]
+            client.get("/me")  # shows (and so clears) any message left from the setup
+            not_mine_as_angel = [k for k, a, _, _ in kindnesses if a != pid] + [random_id]
+            not_mine_as_mortal = [k for k, _, m, s in kindnesses if m != pid] + [random_id]
+            not_mine_as_courier = [r for r, c in requests if c != pid] + [random_id]
+            posts = (
+                [(f"/me/angel/{k}/cancel", {}) for k in not_mine_as_angel]
+                + [(f"/me/angel/{k}/as-note", {}) for k in not_mine_as_angel]
+                + [(f"/me/inbox/{k}/thanks", {"message": "thank you"}) for k in not_mine_as_mortal]
+                + [(f"/me/inbox/{k}/report", {"reason": "not nice"}) for k in not_mine_as_mortal]
+                + [
+                    (f"/me/deliveries/{r}/{step}", {"reason": "not nice"})
+                    for r in not_mine_as_courier
+                    for step in ("accept", "decline", "done", "report")
+                ]
+                # A kindness id where a request id belongs, and the other way round.
+                + [(f"/me/deliveries/{k}/accept", {}) for k, *_ in kindnesses]
+                + [(f"/me/angel/{r}/cancel", {}) for r, _ in requests]
+            )
+            for path, data in posts:
+                response = client.post(path, data=data)
+                assert response.status_code == 404, (path, response.status_code)
+                body = _normalise(response.get_data(as_text=True))
+                if reference is None:
+                    reference = body
+                assert body == reference, f"{path} answers differently from other 404s"
+                assert not world.names_in(body) and not world.emails_in(body), path
+                checked += 1
+        assert checked > 100
+        # Nothing changed hands: no thanks, reports, cancellations or courier steps went through.
+        with app.app_context():
+            after = list(
+                db.session.execute(
+                    select(
+                        Kindness.public_id, Kindness.angel_id, Kindness.mortal_id, Kindness.state
+                    )
+                ).all()
+            )
+            assert (
+                sorted(
+                    db.session.execute(select(CourierRequest.public_id, CourierRequest.state)).all()
+                )
+                == request_states
+            )
+            assert db.session.execute(select(func.count(Thanks.id))).scalar_one() == 0
+            assert db.session.execute(select(func.count(Report.id))).scalar_one() == 0
+        assert sorted(after) == sorted(kindnesses)
