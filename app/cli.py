@@ -58,7 +58,9 @@ def tick(ahead: float) -> None:
 
     report = run_tick(utcnow() + timedelta(hours=ahead))
     click.echo(
-        f"delivered {report.delivered}, re-routed {report.rerouted}, mail sent {report.mail_sent}"
+        f"delivered {report.delivered}, re-routed {report.rerouted}, "
+        f"reminders {report.reminded}, nudges {report.nudged}, digests {report.digests}, "
+        f"mail sent {report.mail_sent}"
     )
 
 

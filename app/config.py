@@ -36,6 +36,11 @@ DEFAULTS = {
     "DELIVERY_MIN_DELAY_MINUTES": 30,
     "COURIER_ACCEPT_HOURS": 24,
     "COURIER_MAX_TRIES": 3,
+    # Gentle reminders: an angel quiet for this many days gets one warm email, at most every
+    # REMINDER_GAP_DAYS; a mortal with a kindness unread this long gets a nudge.
+    "REMINDER_AFTER_DAYS": 3,
+    "REMINDER_GAP_DAYS": 3,
+    "NUDGE_AFTER_DAYS": 2,
     # Periodic work (deliveries, re-routing, mail) also runs on page loads at most this often,
     # so `flask run` needs no second process. Turn off where cron runs `flask tick`.
     "AUTO_TICK": True,

@@ -106,6 +106,14 @@ class Participant(db.Model):
     muted: Mapped[bool] = mapped_column(Boolean, default=False)
     # An angel may stay secret even at the reveal.
     stay_secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Email: "each" kindness as it arrives, a daily "digest", or "none" (the site shows all).
+    email_preference: Mapped[str] = mapped_column(String(10), default="each")
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_digest_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The value they chose to live by during the game (a private journal's heading).
+    journal_value: Mapped[str] = mapped_column(String(120), default="")
     # The mortal's guess of who their angel is, recorded before the end.
     guess_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
     first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -319,4 +327,26 @@ class AuditEntry(db.Model):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JournalEntry(db.Model):
+    """A private diary entry: only its author can read it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    did: Mapped[str] = mapped_column(Text, default="")
+    felt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GameIdea(db.Model):
+    """A kindness idea the facilitator added for their game."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -12,6 +12,7 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 PARTICIPANT_LINK_SALT = "participant-link"
+PREFERENCES_LINK_SALT = "preferences-link"
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,15 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(keys, salt=salt)
 
 
-def participant_link_token(public_id: str, version: int) -> str:
-    """Sign a participant's private link."""
-    return _serializer(PARTICIPANT_LINK_SALT).dumps({"p": public_id, "v": version})
+def participant_link_token(public_id: str, version: int, salt: str = PARTICIPANT_LINK_SALT) -> str:
+    """Sign a participant's private link (or, with its own salt, their preferences link)."""
+    return _serializer(salt).dumps({"p": public_id, "v": version})
 
 
-def read_participant_link(token: str) -> LinkClaim:
+def read_participant_link(token: str, salt: str = PARTICIPANT_LINK_SALT) -> LinkClaim:
     """Verify a participant link; raise BadLink for anything not signed by us or too old."""
     try:
-        data = _serializer(PARTICIPANT_LINK_SALT).loads(
+        data = _serializer(salt).loads(
             token, max_age=current_app.config["PARTICIPANT_LINK_MAX_AGE"]
         )
         return LinkClaim(public_id=str(data["p"]), version=int(data["v"]))

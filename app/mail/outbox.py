@@ -70,6 +70,11 @@ def enqueue(
     with the change that caused it.
     """
     context.setdefault("subject", subject)
+    if "participant" in context:
+        # Every email to a participant carries a one-click link to their email preferences.
+        from app.services.invitations import preferences_link
+
+        context.setdefault("preferences_link", preferences_link(context["participant"]))
     message = OutboxMessage(
         kind=kind,
         to_addr=to_addr,

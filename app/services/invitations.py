@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from app.mail import outbox
 from app.models import Game, OutboxMessage, Participant
-from app.tokens import participant_link_token
+from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
 
 
 def participant_link(participant: Participant) -> str:
     """The absolute private link of a participant (current link version)."""
     token = participant_link_token(participant.public_id, participant.link_version)
     return outbox.external_url("participant.open_link", token=token)
+
+
+def preferences_link(participant: Participant) -> str:
+    """The one-click link to a participant's email preferences, put in every email to them."""
+    token = participant_link_token(
+        participant.public_id, participant.link_version, PREFERENCES_LINK_SALT
+    )
+    return outbox.external_url("participant.open_preferences", token=token)
 
 
 def enqueue_invitation(game: Game, participant: Participant, mortal_name: str) -> OutboxMessage:

@@ -469,6 +469,9 @@ def thank(mortal: Participant, public_id: str, message: str) -> None:
         raise ServiceError("You have already thanked your angel for this one.")
     db.session.add(Thanks(kindness_id=kindness.id, message=message))
     angel = db.session.get(Participant, kindness.angel_id)
+    if angel.email_preference != "each":
+        db.session.commit()
+        return
     mail = outbox.enqueue(
         kind="thanks",
         to_addr=angel.email,
@@ -626,7 +629,11 @@ def _notify_mortals(mortal_ids: list[int]) -> list[OutboxMessage]:
     """One email per mortal saying an angel left them something (the text stays on the site)."""
     messages = []
     for mortal in db.session.execute(
-        select(Participant).where(Participant.id.in_(set(mortal_ids)))
+        select(Participant).where(
+            Participant.id.in_(set(mortal_ids)),
+            # Digest readers hear once a day; "none" means the site only.
+            Participant.email_preference == "each",
+        )
     ).scalars():
         messages.append(
             outbox.enqueue(
@@ -711,12 +718,20 @@ class TickReport:
     delivered: int
     rerouted: int
     mail_sent: int
+    reminded: int = 0
+    nudged: int = 0
+    digests: int = 0
 
 
 def tick(now: datetime | None = None, rng: random.Random | None = None) -> TickReport:
     """All periodic work, idempotent: deliveries that fall due, stale courier offers, mail."""
+    from app.services import experience
+
     now = now or utcnow()
     delivered = deliver_due(now)
     rerouted = reroute_stale(now, rng)
+    reminded = experience.send_reminders(now)
+    nudged = experience.send_nudges(now)
+    digests = experience.send_digests(now)
     report = outbox.send_due()
-    return TickReport(delivered, rerouted, report.sent)
+    return TickReport(delivered, rerouted, report.sent, reminded, nudged, digests)

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Game, Pairing, Participant, utcnow
-from app.tokens import BadLink, read_participant_link
+from app.tokens import PARTICIPANT_LINK_SALT, BadLink, read_participant_link
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,12 @@ def _current(public_id: str, version: int) -> Participant | None:
     return participant
 
 
-def open_link(token: str) -> ParticipantSession:
+def open_link(token: str, salt: str = PARTICIPANT_LINK_SALT) -> ParticipantSession:
     """Check a private link and record the first opening; raise BadLink for any bad link.
 
     Opening the same link again (mail scanners prefetch) changes nothing more.
     """
-    claim = read_participant_link(token)
+    claim = read_participant_link(token, salt)
     participant = _current(claim.public_id, claim.version)
     if participant is None:
         raise BadLink

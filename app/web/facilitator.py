@@ -17,7 +17,15 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, limiter, login_manager
 from app.models import Facilitator, Game
-from app.services import ServiceError, accounts, ending, games, moderation, roster_changes
+from app.services import (
+    ServiceError,
+    accounts,
+    ending,
+    experience,
+    games,
+    moderation,
+    roster_changes,
+)
 from app.services.draw import draw_names
 from app.services.invitations import resend_invitation
 from app.services.kindness import drop_off_points
@@ -26,6 +34,7 @@ from app.web.forms import (
     DropOffForm,
     ExclusionForm,
     GameForm,
+    IdeaForm,
     LateJoinerForm,
     LoginForm,
     ParticipantForm,
@@ -177,6 +186,8 @@ def _render_game(
         drop_offs=drop_off_points(game),
         drop_off_form=DropOffForm(),
         late_form=late_form or LateJoinerForm(),
+        game_ideas=experience.game_ideas(game),
+        idea_form=IdeaForm(),
         open_reports=moderation.open_report_count(game),
         guesses=ending.guess_summary(game) if game.state == "ended" else None,
         min_count=current_app.config.get("DASHBOARD_MIN_COUNT", 3),
@@ -401,3 +412,27 @@ def withdraw(game_id: int, participant_id: int):
             "success",
         )
     return redirect(url_for("facilitator.game", game_id=game.id))
+
+
+@bp.post("/games/<int:game_id>/ideas")
+@login_required
+def add_idea(game_id: int):
+    """Add a kindness idea for this game's angels."""
+    game = _own_game(game_id)
+    form = IdeaForm()
+    try:
+        experience.add_game_idea(game, form.text.data if form.validate_on_submit() else "")
+        flash("Idea added. Angels see it among their suggestions.", "success")
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("facilitator.game", game_id=game.id) + "#ideas")
+
+
+@bp.post("/games/<int:game_id>/ideas/<int:idea_id>/remove")
+@login_required
+def remove_idea(game_id: int, idea_id: int):
+    """Remove one of the game's own ideas."""
+    game = _own_game(game_id)
+    if ActionForm().validate_on_submit() and not experience.remove_game_idea(game, idea_id):
+        abort(404)
+    return redirect(url_for("facilitator.game", game_id=game.id) + "#ideas")

@@ -229,3 +229,50 @@ class GuessForm(FlaskForm):
     """A mortal's guess of who their angel is."""
 
     guess = SelectField("I think my angel is", coerce=int)
+
+
+class PreferencesForm(FlaskForm):
+    """How a participant hears from the game."""
+
+    email_preference = RadioField(
+        "Email me",
+        choices=[
+            SelectChoice("each", "about every kindness as it arrives"),
+            SelectChoice("digest", "once a day, with a short digest"),
+            SelectChoice("none", "never — I'll check the site (courier requests still come)"),
+        ],
+        default="each",
+    )
+    reminders = BooleanField("Gentle reminders with an idea when I haven't sent anything lately")
+
+
+class JournalValueForm(FlaskForm):
+    """The value a participant wants to live by."""
+
+    value = StringField(
+        "A value I want to live by during the game",
+        [Length(max=120)],
+        filters=[_strip],
+        render_kw={"list": "values"},
+    )
+
+
+class JournalEntryForm(FlaskForm):
+    """One dated journal entry."""
+
+    day = DateField("Day", [DataRequired()], default=date.today)
+    did = TextAreaField("What I did", [Length(max=4000)], render_kw={"rows": 3})
+    felt = TextAreaField(
+        "How it felt — and how others reacted", [Length(max=4000)], render_kw={"rows": 3}
+    )
+
+
+class IdeaForm(FlaskForm):
+    """A facilitator's kindness idea for their game."""
+
+    text = StringField(
+        "New idea",
+        [DataRequired(), Length(max=300)],
+        filters=[_strip],
+        render_kw={"placeholder": "Bring in a board game for lunch break"},
+    )

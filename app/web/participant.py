@@ -9,6 +9,7 @@ from flask import (
     abort,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -18,14 +19,24 @@ from flask import (
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import limiter
-from app.services import ServiceError, ending, kindness, participants, roster_changes
-from app.tokens import BadLink
+from app.services import (
+    ServiceError,
+    ending,
+    experience,
+    kindness,
+    participants,
+    roster_changes,
+)
+from app.tokens import PREFERENCES_LINK_SALT, BadLink
 from app.web.forms import (
     ActionForm,
     GuessForm,
     HintsForm,
     InPersonForm,
+    JournalEntryForm,
+    JournalValueForm,
     NoteForm,
+    PreferencesForm,
     ReportForm,
     ThanksForm,
 )
@@ -45,6 +56,18 @@ def open_link(token: str):
     session[SESSION_KEY] = {"id": claim.public_id, "v": claim.version}
     session.permanent = True
     return redirect(url_for("participant.me"))
+
+
+@bp.route("/prefs/<token>")
+def open_preferences(token: str):
+    """The one-click link in every email: open the session and go to the preferences."""
+    try:
+        claim = participants.open_link(token, PREFERENCES_LINK_SALT)
+    except BadLink:
+        return render_template("participant/bad_link.html"), 404
+    session[SESSION_KEY] = {"id": claim.public_id, "v": claim.version}
+    session.permanent = True
+    return redirect(url_for("participant.preferences"))
 
 
 def participant_required(view):
@@ -115,13 +138,21 @@ def _in_person_form() -> InPersonForm:
 @bp.route("/me/angel")
 @participant_required
 def angel():
-    """Being an angel: write a note, arrange an in-person kindness, see what was sent."""
-    return _angel_page(_note_form(), _in_person_form())
+    """Being an angel: write a note, arrange an in-person kindness, see what was sent.
+
+    `?idea=<key>` ("Use this idea") pre-fills the matching form.
+    """
+    note_form, in_person_form = _note_form(), _in_person_form()
+    idea = experience.idea_by_key(g.me.game, request.args.get("idea", ""))
+    if idea is not None:
+        (in_person_form.instruction if idea.in_person else note_form.message).data = idea.text
+    return _angel_page(note_form, in_person_form)
 
 
 def _angel_page(note_form, in_person_form, status=200):
     return render_template(
         "participant/angel.html",
+        suggestion=experience.suggestion_for(g.me),
         page=participants.page_for(g.me),
         hints=_mortal_hints(),
         note_form=note_form,
@@ -386,6 +417,87 @@ def leave():
         session.pop(SESSION_KEY, None)
         return render_template("participant/left.html", game=g.me.game)
     return render_template("participant/leave.html", page=participants.page_for(g.me), form=form)
+
+
+@bp.route("/me/preferences", methods=["GET", "POST"])
+@participant_required
+def preferences():
+    """Email preferences and reminders."""
+    form = PreferencesForm()
+    if not form.is_submitted():
+        form.email_preference.data = g.me.email_preference
+        form.reminders.data = g.me.reminders
+    if form.validate_on_submit():
+        try:
+            experience.set_preferences(g.me, form.email_preference.data, form.reminders.data)
+        except ServiceError as exc:
+            return _refused(exc, "participant.preferences")
+        return _done("Saved.", "participant.preferences")
+    return render_template(
+        "participant/preferences.html", page=participants.page_for(g.me), form=form
+    )
+
+
+@bp.route("/me/journal", methods=["GET", "POST"])
+@participant_required
+def journal():
+    """A private journal: a value to live by and dated entries. Only its author reads it."""
+    value_form, entry_form = JournalValueForm(prefix="value"), JournalEntryForm(prefix="entry")
+    if not value_form.is_submitted():
+        value_form.value.data = g.me.journal_value
+    if entry_form.validate_on_submit():
+        try:
+            experience.add_journal_entry(
+                g.me, entry_form.day.data, entry_form.did.data or "", entry_form.felt.data or ""
+            )
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            return _done("Saved to your journal.", "participant.journal")
+    return render_template(
+        "participant/journal.html",
+        page=participants.page_for(g.me),
+        value_form=value_form,
+        entry_form=entry_form,
+        entries=experience.journal_of(g.me),
+        values=experience.VALUES,
+        action=ActionForm(),
+    )
+
+
+@bp.post("/me/journal/value")
+@participant_required
+def journal_value():
+    """Choose the value to live by."""
+    form = JournalValueForm(prefix="value")
+    if form.validate_on_submit():
+        try:
+            experience.set_journal_value(g.me, form.value.data or "")
+        except ServiceError as exc:
+            return _refused(exc, "participant.journal")
+    return _done("Saved.", "participant.journal")
+
+
+@bp.post("/me/journal/<int:entry_id>/delete")
+@participant_required
+def delete_journal_entry(entry_id: int):
+    """Delete one of your own entries."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not experience.delete_journal_entry(g.me, entry_id):
+        abort(404)
+    return _done("Entry deleted.", "participant.journal")
+
+
+@bp.route("/me/journal.<any(md, txt):fmt>")
+@participant_required
+def download_journal(fmt: str):
+    """Download the journal as Markdown or plain text."""
+    export = experience.export_journal(g.me, markdown=fmt == "md")
+    response = make_response(export.body)
+    response.headers["Content-Type"] = f"{export.mimetype}; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
 
 
 @bp.post("/me/logout")

@@ -730,7 +730,7 @@ def test_hints_are_shown_only_to_the_angel_next_to_the_mortals_name(app):
         "brightens": "Sunflowers & <b>jazz</b>\r\nLong walks",
         "favourite_treat": "Chai latte",
         "avoid": "Peanuts",
-        "appreciated_by": "A handwritten card",
+        "appreciated_by": "A hand-drawn limerick",
     }
     response = world.client(mortal).post("/me/hints", data=hints, follow_redirects=True)
     assert "Saved. Only your angel sees your hints." in response.text
@@ -743,7 +743,7 @@ def test_hints_are_shown_only_to_the_angel_next_to_the_mortals_name(app):
         "Sunflowers &amp; &lt;b&gt;jazz&lt;/b&gt;\nLong walks",
         "Chai latte",
         "Peanuts",
-        "A handwritten card",
+        "A hand-drawn limerick",
     ):
         assert heading < page.index(shown) < section_end, shown
     assert "<b>jazz</b>" not in page
@@ -753,7 +753,7 @@ def test_hints_are_shown_only_to_the_angel_next_to_the_mortals_name(app):
             if (pid, path) in ((angel, "/me/angel"), (mortal, "/me/hints")):
                 continue
             text = world.client(pid).get(path).text
-            for secret in ("Sunflowers", "Chai latte", "Peanuts", "handwritten card"):
+            for secret in ("Sunflowers", "Chai latte", "Peanuts", "hand-drawn limerick"):
                 assert secret not in text, (world.name(pid), path, secret)
 
 
@@ -787,7 +787,9 @@ def test_the_mortals_inbox_is_the_same_whoever_their_angel_is(app_config, tmp_pa
             tick(app, deliver_at)
             inbox = world.client(mortal).get("/me/inbox").text
             [mail] = mails(app, "kindness-arrived")
-            body = re.sub(r"http://angels\.test/p/\S+", "LINK", mail.body_text + mail.body_html)
+            body = re.sub(
+                r'http://angels\.test/(?:p|prefs)/[^\s"<]+', "LINK", mail.body_text + mail.body_html
+            )
             seen.append((world.name(angel), deliver_at, normalised(inbox), body, inbox))
         finally:
             with app.app_context():
@@ -840,9 +842,13 @@ def test_flask_tick_prints_what_it_did(app, runner):
         )
     result = runner.invoke(args=["tick"])
     assert result.exit_code == 0, result.output
-    assert result.output == "delivered 1, re-routed 1, mail sent 0\n"
+    assert result.output == (
+        "delivered 1, re-routed 1, reminders 0, nudges 0, digests 0, mail sent 0\n"
+    )
     again = runner.invoke(args=["tick"])
-    assert again.output == "delivered 0, re-routed 0, mail sent 0\n"
+    assert again.output == (
+        "delivered 0, re-routed 0, reminders 0, nudges 0, digests 0, mail sent 0\n"
+    )
     mortal = world.mortal_of[angel]
     assert "Arrived by itself" in world.client(mortal).get("/me/inbox").text
 

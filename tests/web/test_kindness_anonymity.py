@@ -436,8 +436,8 @@ def check_outbox(world: World) -> None:
             assert not world.names_in(mail.subject), (mail.kind, mail.subject)
             body = f"{mail.body_text}\n{mail.body_html}"
             allowed = {to}
-            if mail.kind == "invitation":
-                allowed.add(world.mortal[to])
+            if mail.kind in ("invitation", "reminder"):
+                allowed.add(world.mortal[to])  # their own mortal, never their angel
             elif mail.kind == "courier-request":
                 # The n-th request offered to a courier and the n-th such email go together.
                 n = courier_mails.get(to, 0)
@@ -453,7 +453,13 @@ def check_outbox(world: World) -> None:
                     stripped = body.replace(f"Hello {person.name}", "")
                     assert person.key not in stripped.lower() or recipient == to
             else:
-                assert mail.kind in ("kindness-arrived", "thanks", "undeliverable"), mail.kind
+                assert mail.kind in (
+                    "kindness-arrived",
+                    "thanks",
+                    "undeliverable",
+                    "nudge",
+                    "digest",
+                ), mail.kind
             shown = world.names_in(body)
             assert shown <= allowed, (
                 f"{mail.kind} email to {person.name} names "

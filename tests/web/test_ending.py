@@ -1,0 +1,562 @@
+"""The end of a game: guesses and staying secret beforehand, ending (kindnesses stop, scheduled
+notes arrive, courier requests close, everyone is told, the reveal if chosen), the facilitator's
+aggregate of guesses, and deleting an ended game with every trace of its people.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, inspect, or_, select, text
+
+from app.extensions import db
+from app.models import (
+    AuditEntry,
+    CourierRequest,
+    Exclusion,
+    Facilitator,
+    Game,
+    Kindness,
+    OutboxMessage,
+    Participant,
+)
+from app.services import experience, games, kindness, moderation
+from tests.helpers import (
+    login,
+    make_facilitator,
+    make_running_game,
+    open_as_participant,
+    pairings_of,
+    participants_of,
+)
+
+PEOPLE = [
+    ("Aurora Finch", "aurora.f@example.org"),
+    ("Bartholomew Quill", "bquill@example.org"),
+    ("Cressida Vance", "cvance@example.org"),
+    ("Desmond Yates", "dyates@example.org"),
+    ("Evangeline Pike", "epike@example.org"),
+]
+OTHERS = [
+    ("Fiona Grant", "fgrant@example.org"),
+    ("Gideon Hart", "ghart@example.org"),
+    ("Helena Ives", "hives@example.org"),
+    ("Ignatius Jolley", "ijolley@example.org"),
+]
+PAGES = (
+    "/me",
+    "/me/angel",
+    "/me/inbox",
+    "/me/deliveries",
+    "/me/hints",
+    "/me/guess",
+    "/me/rules",
+    "/me/journal",
+)
+NOT_RUNNING = "This game is not running, so kindnesses cannot be sent now."
+_CSRF = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
+
+
+@dataclass
+class World:
+    """A running game seen from outside: ids, names, the secret pairing, one client each."""
+
+    app: Flask
+    game_id: int
+    name: str
+    people: dict[int, SimpleNamespace]
+    mortal_of: dict[int, int]
+    clients: dict = field(default_factory=dict)
+    facilitator_client: object = None
+
+    def client(self, pid: int):
+        if pid not in self.clients:
+            client = self.app.test_client()
+            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
+            self.clients[pid] = client
+        return self.clients[pid]
+
+    def angel_of(self, pid: int) -> int:
+        return next(a for a, m in self.mortal_of.items() if m == pid)
+
+    def by_name(self, name: str) -> int:
+        return next(p for p, person in self.people.items() if person.name == name)
+
+    @property
+    def fac(self):
+        if self.facilitator_client is None:
+            self.facilitator_client = self.app.test_client()
+            assert login(self.facilitator_client).status_code == 302
+        return self.facilitator_client
+
+    def end(self, name: str | None = None):
+        return self.fac.post(f"/games/{self.game_id}/end", data={"name": name or self.name})
+
+    def pages_of(self, pid: int) -> str:
+        """Everything this participant can read on the site, concatenated."""
+        client = self.client(pid)
+        pages = []
+        for path in PAGES:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            pages.append(response.text)
+        return "\n".join(pages)
+
+
+def build(app: Flask, people=PEOPLE, seed: int = 1, name: str = "Kindness month") -> World:
+    with app.app_context():
+        facilitator = (
+            db.session.execute(
+                select(Facilitator).where(Facilitator.email == "fran@example.org")
+            ).scalar_one_or_none()
+            or make_facilitator()
+        )
+        game = make_running_game(facilitator, people, seed=seed, name=name)
+        found = {
+            p.id: SimpleNamespace(
+                id=p.id,
+                name=p.name,
+                email=p.email,
+                public_id=p.public_id,
+                link_version=p.link_version,
+            )
+            for p in participants_of(game)
+        }
+        return World(app, game.id, name, found, pairings_of(game))
+
+
+def participant(app: Flask, pid: int) -> SimpleNamespace:
+    with app.app_context():
+        p = db.session.get(Participant, pid)
+        return SimpleNamespace(guess_id=p.guess_id, stay_secret=p.stay_secret, active=p.active)
+
+
+def game_row(app: Flask, game_id: int) -> SimpleNamespace:
+    with app.app_context():
+        g = db.session.get(Game, game_id)
+        return SimpleNamespace(state=g.state, ended_at=g.ended_at)
+
+
+def ended_mails(app: Flask) -> list[SimpleNamespace]:
+    with app.app_context():
+        return [
+            SimpleNamespace(
+                to_addr=m.to_addr,
+                participant_id=m.participant_id,
+                subject=m.subject,
+                body=m.subject + "\n" + m.body_text + "\n" + m.body_html,
+                body_text=m.body_text,
+            )
+            for m in db.session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == "game-ended")
+                .order_by(OutboxMessage.id)
+            ).scalars()
+        ]
+
+
+def guess(world: World, pid: int, guess_id: int):
+    return world.client(pid).post("/me/guess", data={"guess": str(guess_id)})
+
+
+# --- guesses and staying secret --------------------------------------------------------------
+
+
+def test_a_guess_is_another_active_participant_of_the_same_game(app):
+    world = build(app)
+    second = build(app, OTHERS, name="Other game")
+    mortal = world.by_name("Aurora Finch")
+    friend = world.by_name("Cressida Vance")
+    leaver = world.by_name("Evangeline Pike")
+    assert world.client(leaver).post("/me/leave").status_code == 200
+    assert participant(app, leaver).active is False
+
+    page = world.client(mortal).get("/me/guess").text
+    options = re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)</option>', page)
+    assert options[0] == ("0", "I&#39;d rather not guess")
+    active = {pid for pid in world.people if pid not in (mortal, leaver)}
+    assert {int(v) for v, _ in options[1:]} == active
+
+    response = guess(world, mortal, friend)
+    assert response.status_code == 302
+    assert "Your guess is saved." in world.client(mortal).get("/me/guess").text
+    assert participant(app, mortal).guess_id == friend
+
+    for refused in (mortal, leaver, second.by_name("Gideon Hart"), 999_999):
+        guess(world, mortal, refused)
+        assert participant(app, mortal).guess_id == friend, refused
+
+    assert guess(world, mortal, 0).status_code == 302
+    assert participant(app, mortal).guess_id is None
+
+    # Only active participants are told the game has ended.
+    guess(world, mortal, friend)
+    assert world.end().status_code == 302
+    assert sorted(m.participant_id for m in ended_mails(app)) == sorted(active | {mortal})
+    # After the end a guess can no longer change.
+    response = guess(world, mortal, world.by_name("Desmond Yates"))
+    assert participant(app, mortal).guess_id == friend
+
+
+def test_stay_secret_toggles(app):
+    world = build(app)
+    angel = world.by_name("Bartholomew Quill")
+    mortal_name = world.people[world.mortal_of[angel]].name
+    client = world.client(angel)
+    assert participant(app, angel).stay_secret is False
+    assert (
+        f"At the end, {mortal_name} will learn that you were their angel."
+        in client.get("/me/guess").text
+    )
+
+    response = client.post("/me/stay-secret", follow_redirects=True)
+    assert "You will stay secret, even at the reveal." in response.text
+    assert participant(app, angel).stay_secret is True
+    assert f"You have chosen to stay unknown to {mortal_name}" in response.text
+
+    response = client.post("/me/stay-secret", follow_redirects=True)
+    assert "Your mortal will learn it was you" in response.text
+    assert participant(app, angel).stay_secret is False
+    # Nobody else's choice changed.
+    assert not any(participant(app, pid).stay_secret for pid in world.people)
+
+
+# --- ending ----------------------------------------------------------------------------------
+
+
+def _end_section(page: str) -> str:
+    match = re.search(r"<section class=\"card\">\s*<h2>The end</h2>.*?</section>", page, re.S)
+    assert match
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(0)).split())
+
+
+def test_ending_stops_kindnesses_delivers_notes_closes_requests_and_reveals(app):
+    world = build(app)
+    a, b, c, d, e = (world.by_name(n) for n, _ in PEOPLE)
+    angel = {pid: world.angel_of(pid) for pid in world.people}
+
+    # A note still scheduled, an in-person kindness offered and one accepted by its courier.
+    response = world.client(a).post(
+        "/me/angel/note", data={"message": "Waiting for the round", "when": "next"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        offered = kindness.request_in_person(
+            db.session.get(Participant, b), "Leave a tulip", "", rng=random.Random(1)
+        )
+        accepted = kindness.request_in_person(
+            db.session.get(Participant, c), "Leave a biscuit", "", rng=random.Random(2)
+        )
+        accepted_request = db.session.execute(
+            select(CourierRequest).where(CourierRequest.kindness_id == accepted.id)
+        ).scalar_one()
+        kindness.accept(
+            db.session.get(Participant, accepted_request.courier_id), accepted_request.public_id
+        )
+        unfinished_ids = {offered.id, accepted.id}
+        accepted_courier = accepted_request.courier_id
+
+    # Guesses: a right, b wrong, c right (but c's angel stays secret); d and e don't guess.
+    wrong = next(p for p in world.people if p not in (b, angel[b]))
+    assert guess(world, a, angel[a]).status_code == 302
+    assert guess(world, b, wrong).status_code == 302
+    assert guess(world, c, angel[c]).status_code == 302
+    assert world.client(angel[c]).post("/me/stay-secret").status_code == 302
+
+    # The confirmation, and a wrong name refused.
+    confirm = world.fac.get(f"/games/{world.game_id}/end")
+    assert confirm.status_code == 200
+    assert "End Kindness month?" in confirm.text
+    assert "Everyone learns who their angel was" in confirm.text
+    for wrong_name in ("", "kindness month", "Kindness"):
+        refused = world.end(wrong_name)
+        assert refused.status_code == 200, wrong_name
+        assert game_row(app, world.game_id).state == "running"
+    assert "That is not the game&#39;s name." in world.end("Kindness mont").text
+    assert ended_mails(app) == []
+
+    response = world.end()
+    assert response.status_code == 302
+    assert response.location.endswith(f"/games/{world.game_id}")
+    ended = game_row(app, world.game_id)
+    assert ended.state == "ended" and ended.ended_at is not None
+
+    # Kindnesses stop.
+    with app.app_context():
+        count = db.session.execute(select(func.count(Kindness.id))).scalar_one()
+    response = world.client(d).post("/me/angel/note", data={"message": "Too late", "when": "next"})
+    assert response.status_code == 400 and NOT_RUNNING in response.text
+    response = world.client(d).post(
+        "/me/angel/in-person", data={"instruction": "Too late", "message": "", "drop_off": "0"}
+    )
+    assert NOT_RUNNING in response.text
+    with app.app_context():
+        assert db.session.execute(select(func.count(Kindness.id))).scalar_one() == count
+        states = dict(db.session.execute(select(Kindness.id, Kindness.state)).all())
+        requests = dict(
+            db.session.execute(select(CourierRequest.kindness_id, CourierRequest.state)).all()
+        )
+    # The scheduled note arrives; the in-person kindnesses are cancelled, requests withdrawn.
+    assert "Waiting for the round" in world.client(world.mortal_of[a]).get("/me/inbox").text
+    assert sorted(states.values()) == ["cancelled", "cancelled", "delivered"]
+    assert {k for k, s in states.items() if s == "cancelled"} == unfinished_ids
+    assert requests == {k: "withdrawn" for k in unfinished_ids}
+    deliveries = world.client(accepted_courier).get("/me/deliveries").text
+    assert "Leave a biscuit" not in deliveries
+
+    # One ending email each, with the reveal.
+    mails = ended_mails(app)
+    assert sorted(m.participant_id for m in mails) == sorted(world.people)
+    mail_of = {m.participant_id: m for m in mails}
+    for pid, mail in mail_of.items():
+        assert mail.to_addr == world.people[pid].email
+        assert mail.subject == "Kindness month has ended"
+        cancelled_note = "could not be delivered before the end" in mail.body_text
+        assert cancelled_note == (pid in (b, c)), world.people[pid].name
+
+    for pid in (a, b, d, e):
+        name = world.people[angel[pid]].name
+        home = world.client(pid).get("/me").text
+        assert "Your angel was" in home and name in home
+        assert f"Your angel was: {name}" in mail_of[pid].body_text
+    assert "Your guess was right!" in world.client(a).get("/me").text
+    assert "Your guess was right!" in mail_of[a].body_text
+    assert "Your guess was not right this time." in world.client(b).get("/me").text
+    assert "Your guess was not right this time." in mail_of[b].body_text
+    for pid in (d, e):
+        assert "Your guess" not in world.client(pid).get("/me").text
+        assert "Your guess" not in mail_of[pid].body_text
+
+    # c's angel chose to stay secret: c is told so, and their name is nowhere c can read.
+    secret = world.people[angel[c]]
+    home = world.client(c).get("/me").text
+    assert "Your angel chose to stay unknown" in home
+    assert "Your angel chose to stay unknown" in mail_of[c].body_text
+    everything = (world.pages_of(c) + mail_of[c].body).lower()
+    assert secret.name.lower() not in everything
+    assert secret.email.lower() not in everything
+    assert "your guess was right" not in everything
+
+    # The facilitator sees only the share of right guesses.
+    page = world.fac.get(f"/games/{world.game_id}").text
+    section = _end_section(page)
+    assert "67% of the 3 guesses were right." in section
+    assert page.lower().count("guess") == section.lower().count("guess")
+
+    # Ending twice is refused and changes nothing.
+    again = world.end()
+    assert again.status_code == 302
+    assert "Only a running game can be ended." in world.fac.get(f"/games/{world.game_id}").text
+    assert len(ended_mails(app)) == len(world.people)
+    with app.app_context():
+        ends = db.session.execute(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "end")
+        ).scalar_one()
+    assert ends == 1
+
+
+def test_without_the_reveal_nobody_learns_their_angel(app):
+    world = build(app)
+    with app.app_context():
+        db.session.get(Game, world.game_id).reveal_at_end = False
+        db.session.commit()
+    a, b, c, *_ = (world.by_name(n) for n, _ in PEOPLE)
+    guess(world, a, world.angel_of(a))
+    guess(world, b, world.angel_of(b))
+    guess(world, c, world.angel_of(c))
+    assert "Nobody learns who their angel was" in world.fac.get(f"/games/{world.game_id}/end").text
+    assert world.end().status_code == 302
+
+    mail_of = {m.participant_id: m for m in ended_mails(app)}
+    assert sorted(mail_of) == sorted(world.people)
+    for pid in world.people:
+        angel = world.people[world.angel_of(pid)]
+        assert "This game keeps its secrets" in world.client(pid).get("/me").text
+        everything = (world.pages_of(pid) + mail_of[pid].body).lower()
+        assert angel.name.lower() not in everything, world.people[pid].name
+        assert angel.email.lower() not in everything
+        assert "your angel was" not in everything and "your guess was" not in everything
+    section = _end_section(world.fac.get(f"/games/{world.game_id}").text)
+    assert "The reveal was off" in section and "%" not in section
+
+
+@pytest.mark.parametrize(
+    ("guessers", "shown"),
+    [
+        (0, "Nobody recorded a guess."),
+        (1, "Fewer than 3 people recorded a guess"),
+        (2, "Fewer than 3 people recorded a guess"),
+    ],
+)
+def test_few_guesses_are_not_shown_to_the_facilitator(app, guessers, shown):
+    world = build(app)
+    for pid in sorted(world.people)[:guessers]:
+        guess(world, pid, world.angel_of(pid))
+    world.end()
+    section = _end_section(world.fac.get(f"/games/{world.game_id}").text)
+    assert shown in section
+    assert "%" not in section and "right" not in section
+
+
+# --- deleting --------------------------------------------------------------------------------
+
+
+def _linked_rows(game_id: int) -> dict[str, set]:
+    """Primary keys of every row that belongs to the game, following foreign keys from it
+    (rows pointing at the game, its participants, its kindnesses, …), table by table."""
+    known: dict[str, set] = {"game": {game_id}}
+    changed = True
+    while changed:
+        changed = False
+        for table in db.metadata.sorted_tables:
+            conditions = [
+                fk.parent.in_(known[fk.column.table.name])
+                for fk in table.foreign_keys
+                if known.get(fk.column.table.name)
+            ]
+            if not conditions:
+                continue
+            [pk] = table.primary_key.columns
+            found = set(db.session.execute(select(pk).where(or_(*conditions))).scalars())
+            if not found <= known.get(table.name, set()):
+                known.setdefault(table.name, set()).update(found)
+                changed = True
+    return known
+
+
+def _snapshot(game_id: int) -> dict[str, list]:
+    """Every row of the game, in full."""
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        ids = _linked_rows(game_id).get(table.name)
+        if ids:
+            [pk] = table.primary_key.columns
+            rows[table.name] = sorted(
+                tuple(map(str, r)) for r in db.session.execute(select(table).where(pk.in_(ids)))
+            )
+    return rows
+
+
+def _dump() -> str:
+    """Every value of every table in the database, as text."""
+    parts = []
+    for name in inspect(db.engine).get_table_names():
+        for row in db.session.execute(text(f'SELECT * FROM "{name}"')):
+            parts.append(" | ".join(map(str, row)))
+    return "\n".join(parts).lower()
+
+
+def _fill(world: World, drop_off: str, seed: int) -> None:
+    """Put something of the game in every table."""
+    app = world.app
+    ids = sorted(world.people)
+    first, second, third = ids[:3]
+    with app.app_context():
+        game = db.session.get(Game, world.game_id)
+        games.add_drop_off(game, drop_off)
+        experience.add_game_idea(game, f"Bring {drop_off} flowers")
+        db.session.add(Exclusion(game_id=game.id, angel_id=first, mortal_id=second))
+        db.session.commit()
+        angel = db.session.get(Participant, first)
+        kindness.save_hints(db.session.get(Participant, second), brightens="Sunny days")
+        experience.add_journal_entry(angel, date(2026, 12, 2), "Left a note", "Happy")
+        note = kindness.send_note(
+            angel, "A secret note", now=datetime(2026, 12, 2, 7), rng=random.Random(seed)
+        )
+        kindness.tick(now=note.deliver_at, rng=random.Random(0))
+        mortal = db.session.get(Participant, note.mortal_id)
+        public_id = note.public_id
+        kindness.thank(mortal, public_id, "Thank you so much")
+        kindness.report(mortal, public_id, "Hmm, odd")
+        point = kindness.drop_off_points(game)[0].id
+        kindness.request_in_person(
+            db.session.get(Participant, third), "Collect it", "", point, rng=random.Random(seed)
+        )
+        report_id = moderation.reports_of(game)[0].report.id
+        moderation.act(game, report_id, "warn", "Be gentle")
+    guess(world, second, first)
+    assert world.end().status_code == 302
+
+
+TABLES = (
+    "participant",
+    "pairing",
+    "kindness",
+    "courier_request",
+    "thanks",
+    "report",
+    "hint",
+    "outbox_message",
+    "audit_entry",
+    "drop_off_point",
+    "exclusion",
+    "game",
+    "journal_entry",
+    "game_idea",
+)
+
+
+def test_deleting_an_ended_game_removes_every_row_and_every_name(app):
+    world = build(app)
+    other = build(app, OTHERS, name="Other game")
+    _fill(world, "Kitchen shelf", seed=3)
+    with app.app_context():
+        other_note = kindness.send_note(
+            db.session.get(Participant, sorted(other.people)[0]),
+            "Another game's note",
+            rng=random.Random(1),
+        )
+        assert other_note.state == "scheduled"
+
+    # Only after the end.
+    running = other.fac.post(f"/games/{other.game_id}/delete", data={"name": "Other game"})
+    assert running.status_code == 302
+    assert "End the game before deleting it." in other.fac.get(f"/games/{other.game_id}").text
+    assert game_row(app, other.game_id).state == "running"
+
+    with app.app_context():
+        doomed = _linked_rows(world.game_id)
+        for table in TABLES:
+            assert doomed.get(table), f"the test should put a row in {table}"
+        other_before = _snapshot(other.game_id)
+        facilitators = db.session.execute(select(func.count(Facilitator.id))).scalar_one()
+        dump = _dump()
+    for name, email in PEOPLE + OTHERS:
+        assert name.lower() in dump and email in dump  # the dump does see them
+
+    confirm = world.fac.get(f"/games/{world.game_id}/delete")
+    assert confirm.status_code == 200 and "Delete Kindness month?" in confirm.text
+    wrong = world.fac.post(f"/games/{world.game_id}/delete", data={"name": "Other game"})
+    assert wrong.status_code == 200 and "That is not the game&#39;s name." in wrong.text
+    assert game_row(app, world.game_id).state == "ended"
+
+    response = world.fac.post(f"/games/{world.game_id}/delete", data={"name": "Kindness month"})
+    assert response.status_code == 302 and response.location.endswith("/games")
+    assert "The game and all its personal data are deleted." in world.fac.get("/games").text
+    assert world.fac.get(f"/games/{world.game_id}").status_code == 404
+
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            ids = doomed.get(table.name)
+            if ids:
+                [pk] = table.primary_key.columns
+                left = db.session.execute(
+                    select(func.count()).select_from(table).where(pk.in_(ids))
+                ).scalar_one()
+                assert left == 0, table.name
+        assert _linked_rows(world.game_id) == {"game": {world.game_id}}
+        dump = _dump()
+        assert _snapshot(other.game_id) == other_before
+        assert db.session.execute(select(func.count(Facilitator.id))).scalar_one() == facilitators
+    for name, email in PEOPLE:
+        assert name.lower() not in dump and email not in dump, name
+    assert "kitchen shelf" not in dump and "a secret note" not in dump
+    for name, email in OTHERS:
+        assert name.lower() in dump and email in dump
+    assert other.fac.get(f"/games/{other.game_id}").status_code == 200

@@ -1,0 +1,645 @@
+"""Moderation without unmasking: the facilitator sees a report's text, reason and date and acts
+on "the sender of this kindness" (dismiss, hide, warn, mute) without learning who they are;
+revealing a sender is a deliberate step with a reason, recorded and told to the sender.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from app import create_app
+from app.extensions import db
+from app.models import (
+    AuditEntry,
+    CourierRequest,
+    Facilitator,
+    Kindness,
+    OutboxMessage,
+    Participant,
+    Report,
+)
+from app.services import kindness
+from tests.helpers import (
+    database_uri,
+    engine_options,
+    login,
+    make_facilitator,
+    make_running_game,
+    open_as_participant,
+    pairings_of,
+    participants_of,
+    reset_database,
+)
+
+# Names and addresses that are not substrings of each other nor of any page's fixed text.
+PEOPLE = [
+    ("Aurora Finch", "aurora.f@example.org"),
+    ("Bartholomew Quill", "bquill@example.org"),
+    ("Cressida Vance", "cvance@example.org"),
+    ("Desmond Yates", "dyates@example.org"),
+    ("Evangeline Pike", "epike@example.org"),
+]
+SENT_AT = datetime(2026, 12, 2, 7, 15)
+MODERATION_MAIL = ("moderation-warning", "moderation-muted", "moderation-revealed")
+NOT_SERIOUS = "Revealing a sender is a serious step"
+
+_CSRF = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
+_BADGE = re.compile(r' <span class="badge badge-bad">\d+ open</span>')
+_DATE = re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4}( \d\d:\d\d)?")
+
+
+@dataclass
+class World:
+    """A running game seen from outside: ids, names, the secret pairing, one client each."""
+
+    app: Flask
+    game_id: int
+    people: dict[int, SimpleNamespace]
+    mortal_of: dict[int, int]
+    clients: dict = field(default_factory=dict)
+    facilitator_client: object = None
+
+    def client(self, pid: int):
+        if pid not in self.clients:
+            client = self.app.test_client()
+            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
+            self.clients[pid] = client
+        return self.clients[pid]
+
+    def angel_of(self, pid: int) -> int:
+        return next(a for a, m in self.mortal_of.items() if m == pid)
+
+    def by_name(self, name: str) -> int:
+        return next(p for p, person in self.people.items() if person.name == name)
+
+    @property
+    def fac(self):
+        if self.facilitator_client is None:
+            self.facilitator_client = self.app.test_client()
+            assert login(self.facilitator_client).status_code == 302
+        return self.facilitator_client
+
+    def moderation(self) -> str:
+        response = self.fac.get(f"/games/{self.game_id}/moderation")
+        assert response.status_code == 200
+        return response.text
+
+    def game_pages(self) -> list[str]:
+        """The facilitator's other pages of the game (its open-reports badge and CSRF tokens
+        aside): the roster names everybody, so they must not change with an action."""
+        pages = [self.fac.get(f"/games/{self.game_id}"), self.fac.get("/games")]
+        assert [p.status_code for p in pages] == [200, 200]
+        return [_CSRF.sub(r"\1CSRF\2", _BADGE.sub("", p.text)) for p in pages]
+
+    def act(self, report_id: int, action: str, text: str = "", client=None):
+        client = client or self.fac
+        return client.post(
+            f"/games/{self.game_id}/reports/{report_id}/{action}", data={"text": text}
+        )
+
+    def names_in(self, text: str) -> set[str]:
+        """Every participant name or email found in a text (case-insensitive)."""
+        low = text.lower()
+        return {
+            p.name for p in self.people.values() if p.name.lower() in low or p.email.lower() in low
+        }
+
+
+def build(app: Flask, people=PEOPLE, seed: int = 1, name: str = "Kindness month") -> World:
+    with app.app_context():
+        facilitator = (
+            db.session.execute(
+                select(Facilitator).where(Facilitator.email == "fran@example.org")
+            ).scalar_one_or_none()
+            or make_facilitator()
+        )
+        game = make_running_game(facilitator, people, seed=seed, name=name)
+        found = {
+            p.id: SimpleNamespace(
+                id=p.id,
+                name=p.name,
+                email=p.email,
+                public_id=p.public_id,
+                link_version=p.link_version,
+            )
+            for p in participants_of(game)
+        }
+        return World(app, game.id, found, pairings_of(game))
+
+
+def delivered_note(world: World, angel: int, text: str, seed: int = 5) -> SimpleNamespace:
+    """A note from this angel, delivered by a tick (detached summary)."""
+    with world.app.app_context():
+        note = kindness.send_note(
+            db.session.get(Participant, angel), text, now=SENT_AT, rng=random.Random(seed)
+        )
+        found = SimpleNamespace(id=note.id, public_id=note.public_id, deliver_at=note.deliver_at)
+        kindness.tick(now=note.deliver_at, rng=random.Random(0))
+    return found
+
+
+def report_note(world: World, mortal: int, note: SimpleNamespace, reason: str) -> int:
+    """The mortal reports the note through their inbox; returns the report id."""
+    response = world.client(mortal).post(
+        f"/me/inbox/{note.public_id}/report", data={"reason": reason}, follow_redirects=True
+    )
+    assert "Thank you for telling us. The organiser will look at it." in response.text
+    with world.app.app_context():
+        return db.session.execute(
+            select(Report.id).where(Report.kindness_id == note.id, Report.reporter_id == mortal)
+        ).scalar_one()
+
+
+def reported(world: World, angel: int, text: str, reason: str) -> tuple[int, SimpleNamespace]:
+    """The angel's note, delivered and reported by their mortal: (report id, note)."""
+    note = delivered_note(world, angel, text)
+    return report_note(world, world.mortal_of[angel], note, reason), note
+
+
+def mails(app: Flask, *kinds: str) -> list[SimpleNamespace]:
+    with app.app_context():
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if kinds:
+            query = query.where(OutboxMessage.kind.in_(kinds))
+        return [
+            SimpleNamespace(
+                kind=m.kind,
+                to_addr=m.to_addr,
+                participant_id=m.participant_id,
+                subject=m.subject,
+                body_text=m.body_text,
+                body_html=m.body_html,
+            )
+            for m in db.session.execute(query).scalars()
+        ]
+
+
+def report_row(app: Flask, report_id: int) -> SimpleNamespace:
+    with app.app_context():
+        r = db.session.get(Report, report_id)
+        return SimpleNamespace(status=r.status, revealed_at=r.revealed_at, created_at=r.created_at)
+
+
+def audit(app: Flask) -> list[tuple[str, int | None, str]]:
+    with app.app_context():
+        return [
+            (a.action, a.report_id, a.reason)
+            for a in db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+        ]
+
+
+def report_item(page: str, report_id: int) -> str:
+    """One report's <li> on the moderation page."""
+    match = re.search(rf'<li class="item card" id="report-{report_id}">.*?</li>', page, re.S)
+    assert match, report_id
+    return match.group(0)
+
+
+def audit_rows(page: str) -> list[str]:
+    table = re.search(r'<section class="card" aria-labelledby="audit-h">.*?</section>', page, re.S)
+    assert table
+    return re.findall(r"<tr><td>.*?</tr>", table.group(0), re.S)
+
+
+# --- what the facilitator sees -------------------------------------------------------------
+
+
+def test_a_reported_note_shows_text_reason_and_date_but_nobodys_name(app):
+    """The queue shows the note, the reason and the report's date — no participant's name or
+    email anywhere (sender, reporter or anyone else)."""
+    world = build(app)
+    angel = world.by_name("Desmond Yates")
+    report_id, _ = reported(world, angel, "Roses are red,\nyour desk is a mess", "That was mean")
+    created = report_row(app, report_id).created_at
+
+    page = world.moderation()
+    item = report_item(page, report_id)
+    assert "Roses are red,\nyour desk is a mess" in item
+    assert "That was mean" in item
+    assert created.strftime("%-d %b %Y") in item
+    assert f"Report #{report_id}" in item and "Note" in item and "Open" in item
+    assert world.names_in(page) == set()
+    assert "Revealed a sender" not in page and "Sender revealed" not in page
+
+
+@contextmanager
+def fresh_app():
+    """An application on its own new SQLite file, removed afterwards."""
+    folder = tempfile.mkdtemp(prefix="moderation-")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_uri(folder),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
+            "WTF_CSRF_ENABLED": False,
+            "PUBLIC_BASE_URL": "http://angels.test",
+            "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
+            "AUTO_TICK": False,
+        }
+    )
+    reset_database(app)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _normalise(page: str) -> str:
+    return _DATE.sub("DATE", _CSRF.sub(r"\1CSRF\2", page))
+
+
+_WORDS = st.text("abcdefghij klmnop<>&\"'é\n", min_size=1, max_size=40).filter(str.strip)
+
+
+@st.composite
+def rosters(draw):
+    n = draw(st.integers(3, 7))
+    people = []
+    for i in range(n):
+        letters = draw(st.text("abcdefghijklmnoprstuvwy", min_size=4, max_size=6))
+        name = f"Qz{letters}{i}x"
+        people.append((name, f"{name.lower()}@ex{i}.org"))
+    return people
+
+
+def _scenario(people, seed, mortal_index, notes, actions):
+    """Play one scenario in a fresh app: the mortal's angel sends these notes, the mortal reports
+    some, the facilitator acts; return the sender's name and the moderation pages seen."""
+    with fresh_app() as app:
+        world = build(app, people, seed=seed)
+        order = sorted(world.people)
+        mortal = order[mortal_index % len(order)]
+        angel = world.angel_of(mortal)
+        report_ids = []
+        for i, (text, reason) in enumerate(notes):
+            note = delivered_note(world, angel, text, seed=i)
+            if reason is not None:
+                report_ids.append(report_note(world, mortal, note, reason))
+        pages = [_normalise(world.moderation())]
+        for action, pick, text in actions:
+            if report_ids:
+                world.act(report_ids[pick % len(report_ids)], action, text)
+            pages.append(_normalise(world.moderation()))
+        return world.people[angel].name, pages, {p.name for p in world.people.values()}
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    people=rosters(),
+    seed=st.integers(1, 10_000),
+    mortal_index=st.integers(0, 6),
+    notes=st.lists(st.tuples(_WORDS, st.one_of(st.none(), _WORDS)), min_size=1, max_size=2),
+    actions=st.lists(
+        st.tuples(
+            st.sampled_from(["dismiss", "hide", "warn", "mute"]),
+            st.integers(0, 3),
+            st.one_of(st.just(""), _WORDS),
+        ),
+        max_size=3,
+    ),
+)
+def test_the_moderation_page_is_the_same_whoever_sent_the_note(
+    people, seed, mortal_index, notes, actions
+):
+    """Same roster, two draws in which the mortal has different angels, the same notes and
+    reports and the same actions: the facilitator's moderation pages are identical (CSRF
+    tokens and dates aside) and never name anybody."""
+    first = _scenario(people, seed, mortal_index, notes, actions)
+    # Another draw of the same roster in which the same mortal has a different angel.
+    for other_seed in range(seed + 1, seed + 60):
+        with fresh_app() as app:
+            world = build(app, people, seed=other_seed)
+            mortal = sorted(world.people)[mortal_index % len(world.people)]
+            if world.people[world.angel_of(mortal)].name != first[0]:
+                break
+    else:
+        raise AssertionError("no other draw found")
+    second = _scenario(people, other_seed, mortal_index, notes, actions)
+    assert first[0] != second[0]
+    assert first[1] == second[1]
+    for page in first[1] + second[1]:
+        low = page.lower()
+        assert not [n for n in first[2] if n.lower() in low]
+
+
+# --- the actions -----------------------------------------------------------------------------
+
+
+def test_dismiss_closes_the_report_and_is_audited(app):
+    world = build(app)
+    report_id, note = reported(world, world.by_name("Aurora Finch"), "Just a joke", "Unkind")
+    response = world.act(report_id, "dismiss", "Looks harmless")
+    assert response.status_code == 302
+    assert response.location.endswith(f"/games/{world.game_id}/moderation#report-{report_id}")
+    assert report_row(app, report_id).status == "dismissed"
+    assert audit(app) == [("dismiss", report_id, "Looks harmless")]
+    page = world.moderation()
+    assert "Report dismissed." in page
+    assert "Dismissed" in report_item(page, report_id)
+    assert mails(app, *MODERATION_MAIL) == []
+    # The kindness stays in the recipient's inbox.
+    assert (
+        "Just a joke"
+        in world.client(world.mortal_of[note_angel(world, note)]).get("/me/inbox").text
+    )
+
+
+def note_angel(world: World, note) -> int:
+    with world.app.app_context():
+        return db.session.get(Kindness, note.id).angel_id
+
+
+def test_hide_takes_the_kindness_out_of_the_inbox(app):
+    world = build(app)
+    angel = world.by_name("Bartholomew Quill")
+    mortal = world.mortal_of[angel]
+    report_id, _ = reported(world, angel, "Something cruel here", "Hurtful")
+    kept, _ = reported(world, angel, "Something lovely here", "Mistake")
+    assert "Something cruel here" in world.client(mortal).get("/me/inbox").text
+
+    assert world.act(report_id, "hide").status_code == 302
+    inbox = world.client(mortal).get("/me/inbox").text
+    assert "Something cruel here" not in inbox
+    assert "Something lovely here" in inbox
+    assert report_row(app, report_id).status == "acted"
+    page = world.moderation()
+    assert "Hidden from recipient" in report_item(page, report_id)
+    assert "Hidden from recipient" not in report_item(page, kept)
+    assert [a[:2] for a in audit(app)] == [("hide", report_id)]
+    assert world.names_in(page) == set()
+
+
+def test_warn_needs_text_and_mails_only_the_sender(app):
+    world = build(app)
+    angel = world.by_name("Cressida Vance")
+    sender = world.people[angel]
+    report_id, _ = reported(world, angel, "You never smile", "Felt judged")
+    before = len(mails(app))
+    game_pages = world.game_pages()
+
+    refused = world.act(report_id, "warn", "   ")
+    assert refused.status_code == 302
+    page = world.moderation()
+    assert "Write the warning the sender will receive." in page
+    assert report_row(app, report_id).status == "open"
+    assert audit(app) == [] and len(mails(app)) == before
+
+    response = world.act(report_id, "warn", "Please keep notes kind and light.")
+    assert response.status_code == 302
+    [warning] = mails(app, *MODERATION_MAIL)
+    assert warning.kind == "moderation-warning"
+    assert (warning.to_addr, warning.participant_id) == (sender.email, angel)
+    assert "Please keep notes kind and light." in warning.body_text
+    assert "Please keep notes kind and light." in warning.body_html
+    assert "You never smile" in warning.body_text
+    assert len(mails(app)) == before + 1
+    assert report_row(app, report_id).status == "acted"
+    assert audit(app) == [("warn", report_id, "Please keep notes kind and light.")]
+
+    page = world.moderation()
+    assert "The sender has been sent your warning. You have not been told who they are." in page
+    assert "Please keep notes kind and light." in page  # in the audit list
+    assert world.names_in(page) == set()
+    assert world.game_pages() == game_pages
+
+
+def test_mute_stops_the_sender_and_tells_only_them(app):
+    world = build(app)
+    angel = world.by_name("Evangeline Pike")
+    sender = world.people[angel]
+    report_id, _ = reported(world, angel, "Ugly words", "Nasty")
+    with app.app_context():
+        stored = db.session.execute(select(func.count(Kindness.id))).scalar_one()
+    game_pages = world.game_pages()
+
+    assert world.act(report_id, "mute", "Repeated unkind notes").status_code == 302
+    page = world.moderation()
+    assert world.game_pages() == game_pages
+    assert "The sender can no longer send kindnesses in this game." in page
+    assert world.names_in(page) == set()
+    [muted] = mails(app, *MODERATION_MAIL)
+    assert muted.kind == "moderation-muted"
+    assert (muted.to_addr, muted.participant_id) == (sender.email, angel)
+    assert "Repeated unkind notes" in muted.body_text
+    assert audit(app) == [("mute", report_id, "Repeated unkind notes")]
+
+    client = world.client(angel)
+    response = client.post("/me/angel/note", data={"message": "One more", "when": "next"})
+    assert response.status_code == 400
+    assert "The organiser has stopped you from sending kindnesses in this game." in response.text
+    assert "One more" in response.text  # what was typed is kept
+    response = client.post(
+        "/me/angel/in-person",
+        data={"instruction": "Leave a flower", "message": "", "drop_off": "0"},
+    )
+    assert "The organiser has stopped you from sending kindnesses in this game." in response.text
+    with app.app_context():
+        assert db.session.execute(select(func.count(Kindness.id))).scalar_one() == stored
+    # Others still send.
+    other = world.by_name("Aurora Finch")
+    ok = world.client(other).post("/me/angel/note", data={"message": "Hi!", "when": "next"})
+    assert ok.status_code == 302
+
+
+def test_a_muted_sender_cannot_send_by_turning_an_undeliverable_kindness_into_a_note(app):
+    """Turning an in-person kindness nobody could carry into a note is sending too: once the
+    sender is muted it is refused and nothing is scheduled."""
+    world = build(app)
+    angel = world.by_name("Evangeline Pike")
+    mortal = world.mortal_of[angel]
+    with app.app_context():
+        for p in db.session.execute(select(Participant)).scalars():
+            p.courier_opt_out = p.id != mortal  # only the recipient left: no courier
+        db.session.commit()
+        item = kindness.request_in_person(
+            db.session.get(Participant, angel),
+            "Leave a card",
+            "A card for you",
+            rng=random.Random(1),
+        )
+        assert item.state == "undeliverable"
+        item_id = item.public_id
+    report_id, _ = reported(world, angel, "Ugly words", "Nasty")
+    assert world.act(report_id, "mute", "Stop please").status_code == 302
+
+    response = world.client(angel).post(f"/me/angel/{item_id}/as-note", follow_redirects=True)
+    with app.app_context():
+        state = db.session.execute(
+            select(Kindness.state).where(Kindness.public_id == item_id)
+        ).scalar_one()
+    refused = "The organiser has stopped you from sending kindnesses in this game." in response.text
+    # Today the conversion goes through: the muted sender's note is scheduled for the mortal.
+    assert (state, refused) == ("undeliverable", True)
+
+
+def test_reveal_needs_a_reason_and_then_names_the_sender_of_that_report_only(app):
+    world = build(app)
+    angel = world.by_name("Aurora Finch")
+    other_angel = world.by_name("Desmond Yates")
+    sender = world.people[angel]
+    report_id, _ = reported(world, angel, "A threat, really", "I feel unsafe")
+    same_sender, _ = reported(world, angel, "A second note", "Also odd")
+    other, _ = reported(world, other_angel, "Another note", "Weird")
+
+    for short in ("", "Because", "   short   "):
+        response = world.act(report_id, "reveal", short)
+        assert response.status_code == 302
+        page = world.moderation()
+        assert NOT_SERIOUS in page
+        assert world.names_in(page) == set()
+        assert report_row(app, report_id).revealed_at is None
+        assert report_row(app, report_id).status == "open"
+    assert mails(app, *MODERATION_MAIL) == [] and audit(app) == []
+
+    reason = "A threat to a colleague must be followed up in person."
+    response = world.act(report_id, "reveal", reason)
+    assert response.status_code == 302
+    page = world.moderation()
+    item = report_item(page, report_id)
+    assert f"Sender revealed: <strong>{sender.name}</strong>" in item
+    # Only that report: not the other report of the same sender, not another sender's report.
+    assert world.names_in(report_item(page, same_sender)) == set()
+    assert world.names_in(report_item(page, other)) == set()
+    assert world.people[other_angel].name not in page
+    assert report_row(app, report_id).revealed_at is not None
+    assert audit(app) == [("reveal", report_id, reason)]
+    [told] = mails(app, *MODERATION_MAIL)
+    assert told.kind == "moderation-revealed"
+    assert (told.to_addr, told.participant_id) == (sender.email, angel)
+    assert reason in told.body_text and "A threat, really" in told.body_text
+
+    # Revealing again sends no second email.
+    world.act(report_id, "reveal", reason)
+    assert len(mails(app, *MODERATION_MAIL)) == 1
+
+
+def test_every_action_is_in_the_audit_list_with_what_when_and_why(app):
+    world = build(app)
+    ids = {}
+    for name, action in zip(
+        ("Aurora Finch", "Bartholomew Quill", "Cressida Vance", "Desmond Yates", "Evangeline Pike"),
+        ("dismiss", "hide", "warn", "mute", "reveal"),
+        strict=True,
+    ):
+        ids[action], _ = reported(world, world.by_name(name), f"Note for {action}", "Bad")
+    reasons = {
+        "dismiss": "Nothing wrong here",
+        "hide": "Better not seen",
+        "warn": "Please be gentle",
+        "mute": "Too many complaints",
+        "reveal": "Serious enough to need a conversation",
+    }
+    for action, reason in reasons.items():
+        assert world.act(ids[action], action, reason).status_code == 302
+
+    rows = audit_rows(world.moderation())
+    labels = {
+        "dismiss": "Dismissed a report",
+        "hide": "Hid a kindness",
+        "warn": "Warned a sender",
+        "mute": "Muted a sender",
+        "reveal": "Revealed a sender",
+    }
+    assert len(rows) == 5
+    for row, action in zip(rows, reversed(list(reasons)), strict=True):  # newest first
+        assert re.search(r"<td>\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC</td>", row), row
+        assert f"{labels[action]} (report #{ids[action]})" in row
+        assert reasons[action] in row
+    assert [a[0] for a in audit(app)] == list(reasons)
+
+
+# --- who may see and do what -----------------------------------------------------------------
+
+
+def test_other_facilitators_unknown_actions_and_foreign_reports_get_404(app):
+    world = build(app)
+    report_id, _ = reported(world, world.by_name("Aurora Finch"), "Hmm", "Odd")
+    with app.app_context():
+        make_facilitator("Olga Other", "olga@example.org")
+    second = build(
+        app,
+        [
+            ("Fiona Grant", "fgrant@example.org"),
+            ("Gideon Hart", "ghart@example.org"),
+            ("Helena Ives", "hives@example.org"),
+        ],
+        name="Other game",
+    )
+    foreign, _ = reported(second, second.by_name("Gideon Hart"), "Elsewhere", "There")
+
+    olga = app.test_client()
+    assert login(olga, "olga@example.org").status_code == 302
+    assert olga.get(f"/games/{world.game_id}/moderation").status_code == 404
+    for action in ("dismiss", "hide", "warn", "mute", "reveal"):
+        response = world.act(report_id, action, "A long enough reason to act", client=olga)
+        assert response.status_code == 404, action
+    assert world.act(report_id, "unmask", "A long enough reason").status_code == 404
+    assert world.act(report_id, "delete", "A long enough reason").status_code == 404
+    for action in ("dismiss", "hide", "warn", "mute", "reveal"):
+        assert world.act(foreign, action, "A long enough reason").status_code == 404, action
+    assert world.act(999_999, "dismiss").status_code == 404
+
+    assert report_row(app, report_id).status == "open"
+    assert report_row(app, foreign).status == "open"
+    assert report_row(app, foreign).revealed_at is None
+    assert audit(app) == [] and mails(app, *MODERATION_MAIL) == []
+    assert "Elsewhere" not in world.moderation()
+
+
+def test_a_couriers_report_is_in_the_queue(app):
+    world = build(app)
+    angel = world.by_name("Bartholomew Quill")
+    with app.app_context():
+        item = kindness.request_in_person(
+            db.session.get(Participant, angel),
+            "Leave a mug of cocoa on the desk",
+            "From your angel",
+            rng=random.Random(3),
+        )
+        offer = db.session.execute(
+            select(CourierRequest).where(CourierRequest.kindness_id == item.id)
+        ).scalar_one()
+        courier, offer_id = offer.courier_id, offer.public_id
+    response = world.client(courier).post(
+        f"/me/deliveries/{offer_id}/report",
+        data={"reason": "The instruction feels like a prank"},
+        follow_redirects=True,
+    )
+    assert "Thank you for telling us. The organiser will look at it." in response.text
+    page = world.moderation()
+    with app.app_context():
+        report_id = db.session.execute(select(Report.id)).scalar_one()
+    item_html = report_item(page, report_id)
+    assert "In-person kindness" in item_html
+    assert "Leave a mug of cocoa on the desk" in item_html
+    assert "The instruction feels like a prank" in item_html
+    assert world.names_in(page) == set()
+
+
+def test_the_rules_say_a_sender_may_be_revealed_and_is_told(app):
+    world = build(app)
+    page = world.client(world.by_name("Aurora Finch")).get("/me/rules").text
+    assert "warn or stop “the sender of that kindness” without learning who it is" in page
+    assert (
+        "Only for a serious report may the organiser choose to see who sent it. "
+        "That step is recorded, and the sender is told, with the reason."
+    ) in page
