@@ -378,6 +378,7 @@ def convert_to_note(
 ) -> Kindness:
     """Turn an in-person kindness no courier could take into a note for the next round."""
     now = now or utcnow()
+    _require_running(angel.game, angel)
     kindness = _own_kindness(angel, public_id)
     if kindness.state != "undeliverable":
         raise ServiceError("Only a kindness no courier could carry can become a note.")

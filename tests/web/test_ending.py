@@ -96,7 +96,9 @@ class World:
         return self.facilitator_client
 
     def end(self, name: str | None = None):
-        return self.fac.post(f"/games/{self.game_id}/end", data={"name": name or self.name})
+        return self.fac.post(
+            f"/games/{self.game_id}/end", data={"name": self.name if name is None else name}
+        )
 
     def pages_of(self, pid: int) -> str:
         """Everything this participant can read on the site, concatenated."""
@@ -200,7 +202,10 @@ def test_a_guess_is_another_active_participant_of_the_same_game(app):
     assert world.end().status_code == 302
     assert sorted(m.participant_id for m in ended_mails(app)) == sorted(active | {mortal})
     # After the end a guess can no longer change.
-    response = guess(world, mortal, world.by_name("Desmond Yates"))
+    response = world.client(mortal).post(
+        "/me/guess", data={"guess": str(world.by_name("Desmond Yates"))}, follow_redirects=True
+    )
+    assert "Guesses can be made only while the game is running." in response.text
     assert participant(app, mortal).guess_id == friend
 
 
