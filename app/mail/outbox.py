@@ -70,7 +70,7 @@ def enqueue(
     with the change that caused it.
     """
     context.setdefault("subject", subject)
-    if "participant" in context:
+    if "participant" in context and "preferences_link" not in context:
         # Every email to a participant carries a one-click link to their email preferences.
         from app.services.invitations import preferences_link
 

@@ -23,7 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.services import ServiceError
-from app.services.invitations import participant_link
+from app.services.invitations import notify
 from app.services.moderation import record
 
 
@@ -163,18 +163,12 @@ def end_game(game: Game) -> None:
         .order_by(Participant.id)
     ).scalars():
         messages.append(
-            outbox.enqueue(
-                kind="game-ended",
-                to_addr=person.email,
-                template="game_ended",
-                subject=f"{game.name} has ended",
-                game_id=game.id,
-                participant_id=person.id,
-                game=game,
-                participant=person,
+            notify(
+                person,
+                "game-ended",
+                f"{game.name} has ended",
                 reveal=reveal_for(person),
                 unfinished=person.id in unfinished,
-                link=participant_link(person),
             )
         )
     db.session.commit()

@@ -17,14 +17,13 @@ from app.models import (
     Hint,
     JournalEntry,
     Kindness,
-    OutboxMessage,
     Pairing,
     Participant,
     Thanks,
     utcnow,
 )
 from app.services import ServiceError
-from app.services.invitations import participant_link
+from app.services.invitations import notify
 
 EMAIL_PREFERENCES = ("each", "digest", "none")
 VALUES = (
@@ -129,21 +128,6 @@ def set_preferences(participant: Participant, email_preference: str, reminders: 
 # Periodic: reminders, nudges, digests ---------------------------------------------------------
 
 
-def _enqueue(person: Participant, kind: str, subject: str, **context) -> OutboxMessage:
-    return outbox.enqueue(
-        kind=kind,
-        to_addr=person.email,
-        template=kind.replace("-", "_"),
-        subject=subject,
-        game_id=person.game_id,
-        participant_id=person.id,
-        participant=person,
-        game=person.game,
-        link=participant_link(person),
-        **context,
-    )
-
-
 def send_reminders(now: datetime) -> int:
     """One warm email to angels who have sent nothing for a while, with an idea.
 
@@ -197,7 +181,7 @@ def send_reminders(now: datetime) -> int:
         if mortal is None:
             continue
         messages.append(
-            _enqueue(
+            notify(
                 person,
                 "reminder",
                 f"A small idea for {person.game.name}",
@@ -248,7 +232,7 @@ def send_nudges(now: datetime) -> int:
         .all()
     )
     messages = [
-        _enqueue(person, "nudge", f"Something is waiting for you in {person.game.name}")
+        notify(person, "nudge", f"Something is waiting for you in {person.game.name}")
         for person in db.session.execute(
             select(Participant).where(Participant.id.in_(claimed)).order_by(Participant.id)
         ).scalars()
@@ -308,7 +292,7 @@ def send_digests(now: datetime) -> int:
         .all()
     )
     messages = [
-        _enqueue(
+        notify(
             person,
             "digest",
             f"Today in {person.game.name}",

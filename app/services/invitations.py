@@ -26,17 +26,8 @@ def enqueue_invitation(game: Game, participant: Participant, mortal_name: str) -
 
     Only the participant is addressed; the mortal's name is in the body alone, never in a header.
     """
-    return outbox.enqueue(
-        kind="invitation",
-        to_addr=participant.email,
-        template="invitation",
-        subject=f"Your secret mission in {game.name}",
-        game_id=game.id,
-        participant_id=participant.id,
-        game=game,
-        participant=participant,
-        mortal_name=mortal_name,
-        link=participant_link(participant),
+    return notify(
+        participant, "invitation", f"Your secret mission in {game.name}", mortal_name=mortal_name
     )
 
 
@@ -82,17 +73,15 @@ def resend_invitation(game: Game, participant: Participant, name: str, email: st
                 f"{participant.name} has already opened their page, so their address works "
                 "and cannot be changed. Re-send to the same address instead."
             )
+        # No link: the one this address had stops working with this change.
         messages.append(
-            outbox.enqueue(
-                kind="address-changed",
-                to_addr=participant.email,
-                template="address_changed",
-                subject=f"Your address in {game.name} was changed",
-                game_id=game.id,
-                participant_id=participant.id,
-                game=game,
-                participant=participant,
+            notify(
+                participant,
+                "address-changed",
+                f"Your address in {game.name} was changed",
                 new_email=email,
+                link=None,
+                preferences_link=None,
             )
         )
     participant.name, participant.email, participant.email_key = name, email, key
@@ -100,3 +89,23 @@ def resend_invitation(game: Game, participant: Participant, name: str, email: st
     messages.append(enqueue_invitation(game, participant, mortal_name))
     db.session.commit()
     outbox.send_after_commit(messages)
+
+
+def notify(person: Participant, kind: str, subject: str, **context) -> OutboxMessage:
+    """Queue an email of this kind to one participant, in the current transaction.
+
+    The template is `email/<kind with _>.txt|html`; the participant, their game and their
+    private link are always in its context. Only this participant is addressed.
+    """
+    context.setdefault("link", participant_link(person))
+    return outbox.enqueue(
+        kind=kind,
+        to_addr=person.email,
+        template=kind.replace("-", "_"),
+        subject=subject,
+        game_id=person.game_id,
+        participant_id=person.id,
+        participant=person,
+        game=person.game,
+        **context,
+    )

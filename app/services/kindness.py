@@ -29,7 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.services import ServiceError
-from app.services.invitations import participant_link
+from app.services.invitations import notify
 
 OPEN_COURIER_STATES = ("offered", "accepted")
 
@@ -248,16 +248,10 @@ def route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxM
         kindness.state = "undeliverable"
         angel = db.session.get(Participant, kindness.angel_id)
         return [
-            outbox.enqueue(
-                kind="undeliverable",
-                to_addr=angel.email,
-                template="undeliverable",
-                subject=f"Your in-person kindness in {angel.game.name} needs a new plan",
-                game_id=kindness.game_id,
-                participant_id=angel.id,
-                participant=angel,
-                game=angel.game,
-                link=participant_link(angel),
+            notify(
+                angel,
+                "undeliverable",
+                f"Your in-person kindness in {angel.game.name} needs a new plan",
             )
         ]
     hours = current_app.config["COURIER_ACCEPT_HOURS"]
@@ -272,18 +266,12 @@ def route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxM
     courier = db.session.get(Participant, courier_id)
     mortal = db.session.get(Participant, kindness.mortal_id)
     return [
-        outbox.enqueue(
-            kind="courier-request",
-            to_addr=courier.email,
-            template="courier_request",
-            subject=f"Can you deliver a kindness in {courier.game.name}?",
-            game_id=kindness.game_id,
-            participant_id=courier.id,
-            participant=courier,
-            game=courier.game,
+        notify(
+            courier,
+            "courier-request",
+            f"Can you deliver a kindness in {courier.game.name}?",
             recipient_name=mortal.name,
             hours=hours,
-            link=participant_link(courier),
         )
     ]
 
@@ -473,17 +461,8 @@ def thank(mortal: Participant, public_id: str, message: str) -> None:
     if angel.email_preference != "each":
         db.session.commit()
         return
-    mail = outbox.enqueue(
-        kind="thanks",
-        to_addr=angel.email,
-        template="thanks",
-        subject=f"Your mortal in {angel.game.name} says thank you",
-        game_id=kindness.game_id,
-        participant_id=angel.id,
-        participant=angel,
-        game=angel.game,
-        message=message,
-        link=participant_link(angel),
+    mail = notify(
+        angel, "thanks", f"Your mortal in {angel.game.name} says thank you", message=message
     )
     db.session.commit()
     outbox.send_after_commit([mail])
@@ -636,19 +615,8 @@ def _notify_mortals(mortal_ids: list[int]) -> list[OutboxMessage]:
             Participant.email_preference == "each",
         )
     ).scalars():
-        messages.append(
-            outbox.enqueue(
-                kind="kindness-arrived",
-                to_addr=mortal.email,
-                template="kindness_arrived",
-                subject=f"An angel left you a kindness in {mortal.game.name}",
-                game_id=mortal.game_id,
-                participant_id=mortal.id,
-                participant=mortal,
-                game=mortal.game,
-                link=participant_link(mortal),
-            )
-        )
+        subject = f"An angel left you a kindness in {mortal.game.name}"
+        messages.append(notify(mortal, "kindness-arrived", subject))
     return messages
 
 

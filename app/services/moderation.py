@@ -14,7 +14,7 @@ from app.extensions import db
 from app.mail import outbox
 from app.models import AuditEntry, Game, Kindness, Participant, Report, utcnow
 from app.services import ServiceError
-from app.services.invitations import participant_link
+from app.services.invitations import notify
 
 ACTIONS = ("dismiss", "hide", "warn", "mute", "reveal")
 
@@ -91,21 +91,6 @@ def _report_in(game: Game, report_id: int) -> Report:
     return report
 
 
-def _tell_sender(game: Game, sender: Participant, kind: str, subject: str, **context):
-    return outbox.enqueue(
-        kind=kind,
-        to_addr=sender.email,
-        template=kind.replace("-", "_"),
-        subject=subject,
-        game_id=game.id,
-        participant_id=sender.id,
-        game=game,
-        participant=sender,
-        link=participant_link(sender),
-        **context,
-    )
-
-
 def act(game: Game, report_id: int, action: str, text: str = "") -> str:
     """Carry out a moderation action on a report; return a sentence for the facilitator."""
     if action not in ACTIONS:
@@ -126,8 +111,7 @@ def act(game: Game, report_id: int, action: str, text: str = "") -> str:
         if not text:
             raise ServiceError("Write the warning the sender will receive.")
         messages.append(
-            _tell_sender(
-                game,
+            notify(
                 sender,
                 "moderation-warning",
                 f"A message from the organiser of {game.name}",
@@ -141,8 +125,7 @@ def act(game: Game, report_id: int, action: str, text: str = "") -> str:
         sender.muted = True
         report.status = "acted"
         messages.append(
-            _tell_sender(
-                game,
+            notify(
                 sender,
                 "moderation-muted",
                 f"You can no longer send kindnesses in {game.name}",
@@ -160,8 +143,7 @@ def act(game: Game, report_id: int, action: str, text: str = "") -> str:
             report.revealed_at = utcnow()
             report.status = "acted"
             messages.append(
-                _tell_sender(
-                    game,
+                notify(
                     sender,
                     "moderation-revealed",
                     f"The organiser of {game.name} was shown that you sent a kindness",

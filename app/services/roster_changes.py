@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.services import ServiceError
 from app.services.games import add_participants, roster_keys
-from app.services.invitations import enqueue_invitation, participant_link
+from app.services.invitations import enqueue_invitation, notify
 
 
 def _cycle(game: Game) -> dict[int, int]:
@@ -83,17 +83,11 @@ def _tell_new_mortal(
         select(Participant).where(Participant.id.in_(angels)).order_by(Participant.id)
     ).scalars():
         messages.append(
-            outbox.enqueue(
-                kind="mortal-changed",
-                to_addr=person.email,
-                template="mortal_changed",
-                subject=f"Your mortal in {game.name} has changed",
-                game_id=game.id,
-                participant_id=person.id,
-                game=game,
-                participant=person,
+            notify(
+                person,
+                "mortal-changed",
+                f"Your mortal in {game.name} has changed",
                 mortal_name=names[after[person.id]],
-                link=participant_link(person),
             )
         )
     return messages
@@ -244,17 +238,11 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
         select(Participant).where(Participant.id.in_(angels), Participant.active.is_(True))
     ).scalars():
         messages.append(
-            outbox.enqueue(
-                kind="kindness-cancelled",
-                to_addr=person.email,
-                template="kindness_cancelled",
-                subject=f"A kindness you sent in {game.name} was cancelled",
-                game_id=game.id,
-                participant_id=person.id,
-                game=game,
-                participant=person,
+            notify(
+                person,
+                "kindness-cancelled",
+                f"A kindness you sent in {game.name} was cancelled",
                 recipient_name=leaver.name,
-                link=participant_link(person),
             )
         )
     return messages
@@ -279,20 +267,7 @@ def send_fresh_links(email: str) -> None:
         .scalars()
         .all()
     )
-    messages = [
-        outbox.enqueue(
-            kind="fresh-link",
-            to_addr=person.email,
-            template="fresh_link",
-            subject=f"Your link for {person.game.name}",
-            game_id=person.game_id,
-            participant_id=person.id,
-            game=person.game,
-            participant=person,
-            link=participant_link(person),
-        )
-        for person in people
-    ]
+    messages = [notify(p, "fresh-link", f"Your link for {p.game.name}") for p in people]
     db.session.commit()
     outbox.send_after_commit(messages)
 

@@ -48,24 +48,30 @@ def act(game_id: int, report_id: int, action: str):
     return redirect(url_for("moderation.queue", game_id=game.id) + f"#report-{report_id}")
 
 
+def _confirmed(game, template: str):
+    """A confirmation page where the facilitator types the game's name; True once they have."""
+    form = ConfirmNameForm()
+    if form.validate_on_submit():
+        if form.name.data == game.name:
+            return True, None
+        form.name.errors.append("That is not the game's name.")
+    return False, render_template(template, game=game, form=form)
+
+
 @bp.route("/games/<int:game_id>/end", methods=["GET", "POST"])
 @login_required
 def end(game_id: int):
     """End the game after a confirmation that names what will happen."""
     game = _own_game(game_id)
-    form = ConfirmNameForm()
-    if form.validate_on_submit():
-        if form.name.data != game.name:
-            form.name.errors.append("That is not the game's name.")
-        else:
-            try:
-                ending.end_game(game)
-            except ServiceError as exc:
-                flash(str(exc), "error")
-            else:
-                flash("The game has ended. Everyone has been told.", "success")
-            return redirect(url_for("facilitator.game", game_id=game.id))
-    return render_template("facilitator/end.html", game=game, form=form)
+    confirmed, page = _confirmed(game, "facilitator/end.html")
+    if not confirmed:
+        return page
+    try:
+        ending.end_game(game)
+        flash("The game has ended. Everyone has been told.", "success")
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("facilitator.game", game_id=game.id))
 
 
 @bp.route("/games/<int:game_id>/delete", methods=["GET", "POST"])
@@ -73,16 +79,13 @@ def end(game_id: int):
 def delete(game_id: int):
     """Delete an ended game with all its personal data."""
     game = _own_game(game_id)
-    form = ConfirmNameForm()
-    if form.validate_on_submit():
-        if form.name.data != game.name:
-            form.name.errors.append("That is not the game's name.")
-        else:
-            try:
-                ending.delete_game(game)
-            except ServiceError as exc:
-                flash(str(exc), "error")
-                return redirect(url_for("facilitator.game", game_id=game_id))
-            flash("The game and all its personal data are deleted.", "success")
-            return redirect(url_for("facilitator.game_list"))
-    return render_template("facilitator/delete.html", game=game, form=form)
+    confirmed, page = _confirmed(game, "facilitator/delete.html")
+    if not confirmed:
+        return page
+    try:
+        ending.delete_game(game)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("facilitator.game", game_id=game_id))
+    flash("The game and all its personal data are deleted.", "success")
+    return redirect(url_for("facilitator.game_list"))
