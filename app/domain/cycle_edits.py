@@ -58,10 +58,10 @@ def cut_out(
 ) -> dict[int, int]:
     """Remove `leaver` and repair the cycle.
 
-    A->L->C becomes A->C when allowed: only A's mortal changes. Otherwise a nearby change: A
-    moves to another place in the circle (X->A->Y, and A's old angel P takes C), chosen
-    uniformly among allowed places — three people get a new mortal. Refuses (DrawImpossible)
-    below the minimum size or when no repair fits the exclusions.
+    A->L->C becomes A->C when allowed: only A's mortal changes. Otherwise the smallest other
+    repair: three people get a new mortal, chosen uniformly among the repairs the exclusions
+    allow. Refuses (DrawImpossible) below the minimum size or when no such repair fits; the
+    message names only the leaver.
     """
     if leaver not in cycle:
         raise ValueError(f"{leaver} is not in the cycle")
@@ -77,28 +77,56 @@ def cut_out(
     result[a] = c
     if (a, c) not in arcs:
         return result
-    # Walk the path C -> ... -> P -> A (everyone but the leaver, A last).
+    # Walk the path C -> ... -> A (everyone but the leaver, A last) and look for the smallest
+    # repair that fits: cut two of its links x1->y1 and x2->y2 and reconnect them as
+    # x1->y2, A->y1, x2->C. Three people get a new mortal. (Moving A elsewhere is the case
+    # y2 = A; moving C is the case x1 = C.)
     path = [c]
     while path[-1] != a:
         path.append(result[path[-1]])
-    p = path[-2]
-    if (p, c) not in arcs:
-        # Take A out of the path (P -> C) and put it between some X -> Y on it.
-        candidates = [
-            (x, y)
-            for x, y in zip(path[:-2], path[1:-1], strict=True)
-            if (x, a) not in arcs and (a, y) not in arcs
-        ]
-        if candidates:
-            x, y = rng.choice(candidates)
-            result[p] = c
-            result[x] = a
-            result[a] = y
-            return result
+    repairs = _three_link_repairs(path, arcs, rng)
+    if repairs:
+        x1, y1, x2, y2 = rng.choice(repairs)
+        result[x1], result[a], result[x2] = y2, y1, c
+        return result
+    # Never name anyone else here: which exclusion blocks the repair would point at the
+    # leaver's angel.
     raise DrawImpossible(
-        f"{_names(names, leaver)} cannot leave without breaking an exclusion around "
-        f"{_names(names, a)}. Remove that exclusion first, or ask the organiser for help."
+        f"{_names(names, leaver)} cannot leave without breaking one of the game's exclusions. "
+        "Please ask the organiser for help."
     )
+
+
+# Above this many people, repairs are sampled rather than all listed (the list is n²/2 long).
+_LIST_ALL_UP_TO = 1500
+_SAMPLES = 200_000
+
+
+def _three_link_repairs(
+    path: list[int], arcs: set[tuple[int, int]], rng: random.Random
+) -> list[tuple[int, int, int, int]]:
+    """Allowed (x1, y1, x2, y2) for the repair described in cut_out, all of them for a small
+    circle, else those found in a bounded random sample."""
+    c, a = path[0], path[-1]
+    k = len(path) - 1  # links path[i] -> path[i + 1] for i < k
+
+    def fits(i: int, j: int) -> bool:
+        x1, y1, x2, y2 = path[i], path[i + 1], path[j], path[j + 1]
+        return (x1, y2) not in arcs and (a, y1) not in arcs and (x2, c) not in arcs
+
+    if k < 2:
+        return []
+    if k <= _LIST_ALL_UP_TO:
+        pairs = ((i, j) for i in range(k - 1) for j in range(i + 1, k))
+        return [(path[i], path[i + 1], path[j], path[j + 1]) for i, j in pairs if fits(i, j)]
+    found = []
+    for _ in range(_SAMPLES):
+        i, j = sorted(rng.sample(range(k), 2))
+        if fits(i, j):
+            found.append((path[i], path[i + 1], path[j], path[j + 1]))
+            if len(found) >= 32:
+                break
+    return found
 
 
 def changed_angels(before: Mapping[int, int], after: Mapping[int, int]) -> set[int]:

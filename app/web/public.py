@@ -41,7 +41,8 @@ def join(public_id: str):
         try:
             roster_changes.join(game, form.name.data, form.email.data)
         except ServiceError as exc:
-            form.email.errors.append(str(exc))
+            # Flashed, not attached to the form: a closed game shows no join form at all.
+            flash(str(exc), "error")
         else:
             flash(
                 "You're in! "

@@ -1,0 +1,620 @@
+"""Roster changes after the draw: late joiners spliced in, leavers cut out, self-join, re-send.
+
+The Pairing rows are the truth about the circle (tests only). After every change the active
+people form one valid circle, and only the people affected are emailed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import tempfile
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from app.domain.cycle_edits import changed_angels
+from app.domain.pairing import is_valid_cycle
+from app.extensions import db, limiter
+from app.models import (
+    CourierRequest,
+    Exclusion,
+    Game,
+    Kindness,
+    OutboxMessage,
+    Pairing,
+    Participant,
+    utcnow,
+)
+from app.services import ServiceError, games, kindness
+from app.services.draw import draw_names
+from tests.helpers import (
+    fresh_app,
+    login,
+    make_facilitator,
+    make_game,
+    make_running_game,
+    open_as_participant,
+    pairings_of,
+    participants_of,
+)
+
+# Names and addresses that are not substrings of each other.
+PEOPLE = [
+    ("Aurora Finch", "aurora.f@example.org"),
+    ("Bartholomew Quill", "bquill@example.org"),
+    ("Cressida Vance", "cvance@example.org"),
+    ("Desmond Yates", "dyates@example.org"),
+    ("Evangeline Pike", "epike@example.org"),
+    ("Florian Gage", "fgage@example.org"),
+]
+BAD_LINK = "link doesn"
+
+
+# Helpers ---------------------------------------------------------------------------------
+
+
+def build(app: Flask, people=PEOPLE, seed: int = 3, running: bool = True) -> SimpleNamespace:
+    """A game (drawn unless running=False) seen from outside: ids, people by id."""
+    with app.app_context():
+        facilitator = make_facilitator()
+        maker = make_running_game if running else make_game
+        game = maker(facilitator, list(people), **({"seed": seed} if running else {}))
+        return SimpleNamespace(
+            id=game.id,
+            public_id=game.public_id,
+            people={p.id: _person(p) for p in participants_of(game)},
+        )
+
+
+def _person(p: Participant) -> SimpleNamespace:
+    return SimpleNamespace(
+        id=p.id, name=p.name, email=p.email, public_id=p.public_id, link_version=p.link_version
+    )
+
+
+def cycle(app: Flask, game_id: int) -> dict[int, int]:
+    with app.app_context():
+        return pairings_of(db.session.get(Game, game_id))
+
+
+def active_ids(app: Flask, game_id: int) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.execute(
+                select(Participant.id).where(
+                    Participant.game_id == game_id, Participant.active.is_(True)
+                )
+            ).scalars()
+        )
+
+
+def mail_mark(app: Flask) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.coalesce(func.max(OutboxMessage.id), 0))).scalar()
+
+
+def mails_since(app: Flask, mark: int) -> list[SimpleNamespace]:
+    with app.app_context():
+        return [
+            SimpleNamespace(kind=m.kind, pid=m.participant_id, to=m.to_addr, body=m.body_text)
+            for m in db.session.execute(
+                select(OutboxMessage).where(OutboxMessage.id > mark).order_by(OutboxMessage.id)
+            ).scalars()
+        ]
+
+
+def recipients(mails, kind: str) -> list[int]:
+    return sorted(m.pid for m in mails if m.kind == kind)
+
+
+def angel_of(circle: dict[int, int], person: int) -> int:
+    return next(a for a, m in circle.items() if m == person)
+
+
+def participant_client(app: Flask, person: SimpleNamespace):
+    client = app.test_client()
+    assert open_as_participant(client, app, person).status_code == 302
+    assert client.get("/me").status_code == 200
+    return client
+
+
+def flashes(client) -> list[str]:
+    with client.session_transaction() as session:
+        return [text for _, text in session.get("_flashes", [])]
+
+
+def link_in(body: str) -> str:
+    return re.search(r"http://angels\.test(/p/\S+)", body).group(1)
+
+
+# Late joiners ------------------------------------------------------------------------------
+
+
+def test_late_joiners_are_spliced_in_and_only_the_changed_angel_is_told(app, client):
+    world = build(app)
+    before = cycle(app, world.id)
+    now = utcnow()
+    with app.app_context():
+        for pid in world.people:
+            kindness.send_note(db.session.get(Participant, pid), f"Note from {pid}", now=now)
+        kindness.tick(now + timedelta(days=2), random.Random(1))
+        delivered = dict(
+            db.session.execute(
+                select(Kindness.id, Kindness.mortal_id).where(Kindness.state == "delivered")
+            ).all()
+        )
+    assert len(delivered) == len(world.people)
+    login(client)
+    mark = mail_mark(app)
+
+    lines = (
+        "Nadia Newman <nadia.n@example.org>\nnot an address at all\nAurora F <AURORA.F@example.org>"
+    )
+    response = client.post(f"/games/{world.id}/late-joiners", data={"lines": lines})
+
+    assert response.status_code == 200
+    assert "Added 1 person" in response.text
+    assert "Line 2" in response.text and "Line 3" in response.text
+    box = response.text.split('name="lines"', 1)[1].split("</textarea>", 1)[0]
+    assert "not an address at all" in box and "AURORA.F@example.org" in box
+    assert "Nadia" not in box
+    with app.app_context():
+        newcomer = db.session.execute(
+            select(Participant).where(Participant.email_key == "nadia.n@example.org")
+        ).scalar_one()
+        newcomer_id = newcomer.id
+    after = cycle(app, world.id)
+    assert is_valid_cycle(after, [*world.people, newcomer_id], ())
+    (a,) = changed_angels(before, after)
+    assert after[a] == newcomer_id and after[newcomer_id] == before[a]
+
+    mails = mails_since(app, mark)
+    assert {(m.kind, m.pid) for m in mails} == {("invitation", newcomer_id), ("mortal-changed", a)}
+    assert len(mails) == 2
+    told = next(m for m in mails if m.kind == "mortal-changed")
+    assert "Nadia Newman" in told.body and told.to == world.people[a].email
+    invitation = next(m for m in mails if m.kind == "invitation")
+    assert world.people[before[a]].name in invitation.body
+
+    # What A already delivered to their old mortal B stays delivered, in B's inbox.
+    with app.app_context():
+        still = dict(
+            db.session.execute(
+                select(Kindness.id, Kindness.mortal_id).where(Kindness.state == "delivered")
+            ).all()
+        )
+    assert still == delivered
+    b_inbox = participant_client(app, world.people[before[a]]).get("/me/inbox")
+    assert f"Note from {a}" in b_inbox.text
+
+
+def test_late_joiners_with_only_bad_lines_change_nothing(app, client):
+    world = build(app)
+    before = cycle(app, world.id)
+    login(client)
+    mark = mail_mark(app)
+    response = client.post(f"/games/{world.id}/late-joiners", data={"lines": "x@\ny@"})
+    assert response.status_code == 400
+    assert "x@\ny@" in response.text
+    assert cycle(app, world.id) == before and mails_since(app, mark) == []
+
+
+def test_late_joiners_are_refused_before_the_draw(app, client):
+    world = build(app, running=False)
+    login(client)
+    response = client.post(
+        f"/games/{world.id}/late-joiners", data={"lines": "Nadia Newman <nadia.n@example.org>"}
+    )
+    assert response.status_code == 409
+    assert "only while the game is running" in response.text
+    assert len(active_ids(app, world.id)) == len(PEOPLE)
+
+
+# Leaving -----------------------------------------------------------------------------------
+
+
+def _leave(app: Flask, client, world, leaver: int, how: str, leaver_client=None):
+    """Withdraw `leaver` by the facilitator (client logged in) or by themself."""
+    if how == "facilitator":
+        return client.post(f"/games/{world.id}/participants/{leaver}/withdraw")
+    leaver_client = leaver_client or participant_client(app, world.people[leaver])
+    page = leaver_client.get("/me/leave")
+    assert page.status_code == 200 and "Leave" in page.text
+    return leaver_client.post("/me/leave")
+
+
+@pytest.mark.parametrize("how", ["facilitator", "self"])
+def test_leaving_repairs_the_circle_and_tidies_kindnesses(app, client, how):
+    world = build(app, seed=5)
+    ids = list(world.people)
+    before = cycle(app, world.id)
+    leaver = ids[2]
+    a, c = angel_of(before, leaver), before[leaver]
+    carrier_angel = next(p for p in ids if p not in (leaver, a))  # their mortal is not the leaver
+    now = utcnow()
+    with app.app_context():
+        get = lambda pid: db.session.get(Participant, pid)  # noqa: E731
+        own_note = kindness.send_note(get(leaver), "From the leaver", now=now).id
+        own_visit = kindness.request_in_person(get(leaver), "Leave a tea bag", "", now=now).id
+        note_to_leaver = kindness.send_note(get(a), "For the leaver", now=now).id
+        visit_to_leaver = kindness.request_in_person(get(a), "A flower on the desk", "", now=now).id
+        carried = kindness.request_in_person(get(carrier_angel), "A cuppa", "", now=now).id
+        # The leaver is the courier of `carried` (test setup: make it so).
+        request = db.session.execute(
+            select(CourierRequest).where(CourierRequest.kindness_id == carried)
+        ).scalar_one()
+        request.courier_id = leaver
+        db.session.commit()
+        carried_request = request.id
+    leaver_client = participant_client(app, world.people[leaver])
+    login(client)
+    mark = mail_mark(app)
+
+    response = _leave(app, client, world, leaver, how, leaver_client)
+
+    if how == "facilitator":
+        assert response.status_code == 302
+        assert any("has left the game" in f for f in flashes(client))
+    else:
+        assert response.status_code == 200 and "You have left" in response.text
+    after = cycle(app, world.id)
+    remaining = [p for p in ids if p != leaver]
+    assert sorted(active_ids(app, world.id)) == sorted(remaining)
+    assert leaver not in after and leaver not in after.values()
+    assert is_valid_cycle(after, remaining, ())
+    assert changed_angels(before, after) == {a} and after[a] == c
+
+    mails = mails_since(app, mark)
+    assert recipients(mails, "mortal-changed") == [a]
+    assert world.people[c].name in next(m for m in mails if m.kind == "mortal-changed").body
+    assert recipients(mails, "kindness-cancelled") == [a]
+    assert leaver not in {m.pid for m in mails}
+    assert not {m.kind for m in mails} - {"mortal-changed", "kindness-cancelled", "courier-request"}
+
+    with app.app_context():
+        state = lambda kid: db.session.get(Kindness, kid).state  # noqa: E731
+        assert state(own_note) == "cancelled"
+        assert state(own_visit) == "cancelled"
+        assert state(note_to_leaver) == "cancelled"
+        assert state(visit_to_leaver) == "cancelled"
+        open_for = lambda kid: list(  # noqa: E731
+            db.session.execute(
+                select(CourierRequest).where(
+                    CourierRequest.kindness_id == kid,
+                    CourierRequest.state.in_(("offered", "accepted")),
+                )
+            ).scalars()
+        )
+        assert open_for(own_visit) == [] and open_for(visit_to_leaver) == []
+        # The delivery the leaver carried goes to somebody else.
+        assert db.session.get(CourierRequest, carried_request).state == "withdrawn"
+        assert state(carried) == "routing"
+        (offer,) = open_for(carried)
+        assert offer.state == "offered" and offer.id != carried_request
+        assert offer.courier_id not in (leaver, before[carrier_angel])
+        new_courier = offer.courier_id
+    assert recipients(mails, "courier-request") == [new_courier]
+
+    # The leaver's session and link stop working, with the friendly page.
+    gone = leaver_client.get("/me")
+    assert gone.status_code == 404 and BAD_LINK in gone.text
+    relink = open_as_participant(app.test_client(), app, world.people[leaver])
+    assert relink.status_code == 404 and BAD_LINK in relink.text
+
+
+@pytest.mark.parametrize("how", ["facilitator", "self"])
+def test_leaving_is_refused_with_three_people(app, client, how):
+    world = build(app, people=PEOPLE[:3])
+    leaver = list(world.people)[0]
+    before = cycle(app, world.id)
+    leaver_client = participant_client(app, world.people[leaver])
+    login(client)
+    mark = mail_mark(app)
+
+    response = _leave(app, client, world, leaver, how, leaver_client)
+
+    assert response.status_code == 302
+    shown = flashes(client if how == "facilitator" else leaver_client)
+    assert any("at least 3" in text for text in shown), shown
+    page = (client if how == "facilitator" else leaver_client).get(response.location)
+    assert "at least 3" in page.text
+    assert cycle(app, world.id) == before
+    assert len(active_ids(app, world.id)) == 3
+    assert mails_since(app, mark) == []
+    assert leaver_client.get("/me").status_code == 200
+
+
+@pytest.mark.parametrize("how", ["facilitator", "self"])
+def test_a_refused_leave_never_names_the_leavers_angel(app, client, how):
+    """A -> L -> C -> X -> P -> A with A -> C and P -> C excluded: the easy repairs are out.
+
+    Whatever happens, neither the leaver (A's mortal) nor the facilitator may learn A.
+    """
+    world = build(app, people=PEOPLE[:5], seed=2)
+    before = cycle(app, world.id)
+    leaver = list(world.people)[0]
+    a, c = angel_of(before, leaver), before[leaver]
+    p = angel_of(before, a)
+    with app.app_context():
+        db.session.add_all(
+            [
+                Exclusion(game_id=world.id, angel_id=a, mortal_id=c, both_ways=False),
+                Exclusion(game_id=world.id, angel_id=p, mortal_id=c, both_ways=False),
+            ]
+        )
+        db.session.commit()
+    leaver_client = participant_client(app, world.people[leaver])
+    login(client)
+
+    response = _leave(app, client, world, leaver, how, leaver_client)
+
+    viewer = client if how == "facilitator" else leaver_client
+    shown = flashes(viewer)
+    angel_name = world.people[a].name
+    assert not [text for text in shown if angel_name in text], shown
+    if how == "self" and response.status_code == 302:
+        assert angel_name not in viewer.get(response.location).text
+    after = cycle(app, world.id)
+    if leaver in active_ids(app, world.id):
+        assert after == before
+    else:
+        assert is_valid_cycle(after, [q for q in world.people if q != leaver], {(a, c), (p, c)})
+
+
+# Self-join ---------------------------------------------------------------------------------
+
+
+def _allow_self_join(app: Flask, game_id: int, allowed: bool = True) -> None:
+    with app.app_context():
+        db.session.get(Game, game_id).allow_self_join = allowed
+        db.session.commit()
+
+
+def test_self_join_while_running_is_spliced_in(app, client):
+    limiter.reset()
+    world = build(app)
+    _allow_self_join(app, world.id)
+    before = cycle(app, world.id)
+    mark = mail_mark(app)
+    assert "Join the game" in client.get(f"/g/{world.public_id}").text
+
+    response = client.post(
+        f"/g/{world.public_id}/join", data={"name": "Juniper Late", "email": "juniper@example.org"}
+    )
+
+    assert response.status_code == 302
+    assert "You&#39;re in!" in client.get(response.location).text
+    with app.app_context():
+        joiner = db.session.execute(
+            select(Participant.id).where(Participant.email_key == "juniper@example.org")
+        ).scalar_one()
+    after = cycle(app, world.id)
+    assert is_valid_cycle(after, [*world.people, joiner], ())
+    (a,) = changed_angels(before, after)
+    assert after[a] == joiner and after[joiner] == before[a]
+    mails = mails_since(app, mark)
+    assert sorted((m.kind, m.pid) for m in mails) == [("invitation", joiner), ("mortal-changed", a)]
+
+
+def test_self_join_is_refused_when_not_allowed(app, client):
+    limiter.reset()
+    world = build(app)
+    before = cycle(app, world.id)
+    mark = mail_mark(app)
+    assert "Join the game" not in client.get(f"/g/{world.public_id}").text
+    response = client.post(
+        f"/g/{world.public_id}/join", data={"name": "Juniper Late", "email": "juniper@example.org"}
+    )
+    assert response.status_code == 400
+    assert "not open for joining" in response.text
+    assert cycle(app, world.id) == before
+    assert len(active_ids(app, world.id)) == len(PEOPLE)
+    assert mails_since(app, mark) == []
+
+
+def test_self_join_in_draft_just_adds_to_the_roster(app, client):
+    limiter.reset()
+    world = build(app, running=False)
+    _allow_self_join(app, world.id)
+    mark = mail_mark(app)
+    response = client.post(
+        f"/g/{world.public_id}/join", data={"name": "Juniper Late", "email": "juniper@example.org"}
+    )
+    assert response.status_code == 302
+    assert "when names are drawn" in client.get(response.location).text
+    with app.app_context():
+        game = db.session.get(Game, world.id)
+        assert game.state == "draft"
+        assert "Juniper Late" in [p.name for p in participants_of(game)]
+        assert db.session.execute(select(func.count(Pairing.id))).scalar() == 0
+    assert mails_since(app, mark) == []
+
+
+def test_self_join_via_the_edit_form_setting(app, client):
+    limiter.reset()
+    world = build(app)
+    login(client)
+    with app.app_context():
+        game = db.session.get(Game, world.id)
+        form = {
+            "name": game.name,
+            "group_kind": game.group_kind,
+            "group_name": game.group_name,
+            "starts_on": game.starts_on.isoformat(),
+            "ends_on": game.ends_on.isoformat(),
+            "welcome": game.welcome,
+            "delivery_times": game.delivery_times,
+            "timezone": game.timezone,
+            "reveal_at_end": "y",
+            "allow_self_join": "y",
+        }
+    assert client.post(f"/games/{world.id}/edit", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Game, world.id).allow_self_join is True
+    response = app.test_client().post(
+        f"/g/{world.public_id}/join", data={"name": "Juniper Late", "email": "juniper@example.org"}
+    )
+    assert response.status_code == 302
+    assert len(active_ids(app, world.id)) == len(PEOPLE) + 1
+    assert is_valid_cycle(cycle(app, world.id), active_ids(app, world.id), ())
+
+
+# Re-send ----------------------------------------------------------------------------------
+
+
+def test_resending_an_invitation_issues_a_new_link_and_kills_the_old_one(app, client):
+    world = build(app)
+    person = world.people[list(world.people)[1]]
+    before = cycle(app, world.id)
+    old_session = participant_client(app, person)
+    login(client)
+    mark = mail_mark(app)
+
+    response = client.post(
+        f"/games/{world.id}/participants/{person.id}",
+        data={"name": person.name, "email": person.email},
+    )
+
+    assert response.status_code == 302
+    assert any("old link no longer works" in f for f in flashes(client))
+    with app.app_context():
+        assert db.session.get(Participant, person.id).link_version == person.link_version + 1
+    old = open_as_participant(app.test_client(), app, person)
+    assert old.status_code == 404 and BAD_LINK in old.text
+    assert old_session.get("/me").status_code == 404
+    (mail,) = mails_since(app, mark)
+    assert (mail.kind, mail.pid, mail.to) == ("invitation", person.id, person.email)
+    fresh = app.test_client()
+    assert fresh.get(link_in(mail.body)).status_code == 302
+    assert person.name in fresh.get("/me").text
+    assert cycle(app, world.id) == before
+
+
+# Property: random roster changes -----------------------------------------------------------
+
+STEPS = st.one_of(
+    st.tuples(st.just("join"), st.integers(1, 2)),
+    st.tuples(st.just("withdraw"), st.integers(0, 10**6)),
+    st.tuples(st.just("leave"), st.integers(0, 10**6)),
+    st.tuples(st.just("note"), st.integers(0, 10**6)),
+    st.tuples(st.just("tick"), st.integers(1, 40)),
+)
+
+
+def _forbidden(game_id: int) -> set[tuple[int, int]]:
+    arcs = set()
+    for row in db.session.execute(select(Exclusion).where(Exclusion.game_id == game_id)).scalars():
+        arcs.add((row.angel_id, row.mortal_id))
+        if row.both_ways:
+            arcs.add((row.mortal_id, row.angel_id))
+    return arcs
+
+
+def _setup(app: Flask, exclusions, seed: int) -> tuple[int, set[tuple[int, int]]]:
+    with app.app_context():
+        game = make_game(make_facilitator(), 6)
+        people = participants_of(game)
+        for i, j, both in exclusions:
+            if i != j:
+                try:
+                    games.add_exclusion(game, people[i], people[j], both)
+                except ServiceError:
+                    pass
+        try:
+            draw_names(game, random.Random(seed))
+        except ServiceError:
+            reject()
+        return game.id, _forbidden(game.id)
+
+
+def _check(app: Flask, game_id: int, forbidden, before, mark) -> dict[int, int]:
+    """The invariants after one step; returns the circle now."""
+    with app.app_context():
+        rows = {p.id: p.active for p in participants_of(db.session.get(Game, game_id))}
+        after = pairings_of(db.session.get(Game, game_id))
+        emailed = set(
+            db.session.execute(
+                select(OutboxMessage.participant_id).where(
+                    OutboxMessage.id > mark,
+                    OutboxMessage.kind.in_(("invitation", "mortal-changed")),
+                )
+            ).scalars()
+        )
+    active = [p for p, is_active in rows.items() if is_active]
+    inactive = {p for p, is_active in rows.items() if not is_active}
+    assert not inactive & (set(after) | set(after.values()))
+    assert {a: m for a, m in after.items() if a in active} == after
+    assert is_valid_cycle(after, active, forbidden)
+    assert forbidden.isdisjoint(after.items())
+    expected = {a for a, m in after.items() if before.get(a) != m}
+    assert emailed == expected
+    return after
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    exclusions=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.booleans()), max_size=4),
+    steps=st.lists(STEPS, min_size=1, max_size=8),
+    seed=st.integers(0, 2**32),
+)
+def test_random_roster_changes_keep_one_circle_and_tell_only_the_affected(exclusions, steps, seed):
+    directory = tempfile.mkdtemp()
+    app = fresh_app(directory)
+    try:
+        game_id, forbidden = _setup(app, exclusions, seed)
+        rng = random.Random(seed)
+        now = utcnow()
+        facilitator = app.test_client()
+        login(facilitator)
+        newcomers = 0
+        circle = cycle(app, game_id)
+        for action, arg in steps:
+            mark = mail_mark(app)
+            active = sorted(active_ids(app, game_id))
+            if action == "join":
+                lines = []
+                for _ in range(arg):
+                    newcomers += 1
+                    lines.append(f"Newcomer {newcomers} <newcomer{newcomers}@example.org>")
+                response = facilitator.post(
+                    f"/games/{game_id}/late-joiners", data={"lines": "\n".join(lines)}
+                )
+                assert response.status_code == 302
+            elif action == "withdraw":
+                leaver = active[arg % len(active)]
+                response = facilitator.post(f"/games/{game_id}/participants/{leaver}/withdraw")
+                assert response.status_code == 302
+            elif action == "leave":
+                leaver = active[arg % len(active)]
+                with app.app_context():
+                    person = _person(db.session.get(Participant, leaver))
+                client = participant_client(app, person)
+                response = client.post("/me/leave")
+                assert response.status_code in (200, 302)
+            elif action == "note":
+                with app.app_context():
+                    angel = db.session.get(Participant, active[arg % len(active)])
+                    try:
+                        kindness.send_note(angel, "A little note", now=now, rng=rng)
+                    except ServiceError:
+                        pass
+            else:
+                now += timedelta(hours=arg)
+                with app.app_context():
+                    kindness.tick(now, rng)
+            circle = _check(app, game_id, forbidden, circle, mark)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(directory, ignore_errors=True)
