@@ -1,0 +1,151 @@
+"""Accessibility of the main pages in a real browser: axe-core finds no serious or critical
+violations, at phone width (360 px) and on a laptop, and the pages work without JavaScript."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models import Kindness, utcnow
+from app.services import experience, games, kindness
+from app.tokens import participant_link_token
+from tests.helpers import (
+    PASSWORD,
+    make_facilitator,
+    make_running_game,
+    pairings_of,
+    participants_of,
+)
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "a11y"
+SERIOUS = {"serious", "critical"}
+PARTICIPANT_PAGES = (
+    "/me",
+    "/me/angel",
+    "/me/inbox",
+    "/me/deliveries",
+    "/me/hints",
+    "/me/journal",
+    "/me/preferences",
+    "/me/guess",
+    "/me/rules",
+)
+
+
+@pytest.fixture
+def played_game(app):
+    """A running game with a delivered note, a courier request, hints and a journal entry."""
+    with app.app_context():
+        facilitator = make_facilitator()
+        game = make_running_game(
+            facilitator,
+            [
+                ("Amara Okafor", "amara@example.org"),
+                ("Bjørn Lund", "bjorn@example.org"),
+                ("Chiara Rossi", "chiara@example.org"),
+                ("Dev Patel", "dev@example.org"),
+            ],
+            seed=3,
+        )
+        games.add_drop_off(game, "Shelf by the kitchen")
+        people = participants_of(game)
+        pairs = pairings_of(game)
+        angel = people[0]
+        mortal = next(p for p in people if p.id == pairs[angel.id])
+        kindness.save_hints(
+            mortal,
+            brightens="Jazz, rainy days and tea",
+            favourite_treat="Chai latte",
+            avoid="Peanuts",
+            appreciated_by="A handwritten note",
+        )
+        past = utcnow() - timedelta(days=1)
+        note = kindness.send_note(
+            angel, "You made my Monday!\nThank you.", now=past, rng=random.Random(1)
+        )
+        kindness.request_in_person(
+            angel, "Leave a tea bag on their desk", "Enjoy!", now=past, rng=random.Random(2)
+        )
+        db.session.execute(
+            db.update(Kindness).where(Kindness.id == note.id).values(deliver_at=past)
+        )
+        db.session.commit()
+        kindness.tick(utcnow())
+        experience.add_journal_entry(
+            mortal, past.date(), "Held the door, in secret.", "Lighter all day."
+        )
+        links = {p.name: participant_link_token(p.public_id, p.link_version) for p in people}
+        return {"game_id": game.id, "angel": angel.name, "mortal": mortal.name, "links": links}
+
+
+def _check(page, label: str, width_name: str) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    problems = [
+        f"{label} ({width_name}): {v['id']} [{v['impact']}] {v['help']} — "
+        f"{', '.join(str(n['target']) for n in v['nodes'][:3])}"
+        for v in results.response["violations"]
+        if v.get("impact") in SERIOUS
+    ]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(
+        path=str(SCREENSHOTS / f"{label.strip('/').replace('/', '-') or 'home'}-{width_name}.png"),
+        full_page=True,
+    )
+    return problems
+
+
+def test_main_pages_have_no_serious_accessibility_violations(live_server, browser, played_game):
+    pytest.importorskip("axe_playwright_python", reason="pip install -e '.[test]'")
+    problems: list[str] = []
+    for width_name, viewport in (
+        ("phone", {"width": 360, "height": 740}),
+        ("laptop", {"width": 1280, "height": 800}),
+    ):
+        context = browser.new_context(viewport=viewport)
+        participant = context.new_page()
+        for name in (played_game["angel"], played_game["mortal"]):
+            participant.goto(f"{live_server.url}/p/{played_game['links'][name]}")
+            for path in PARTICIPANT_PAGES:
+                participant.goto(live_server.url + path)
+                assert participant.locator("h1").count() == 1, path
+                problems += _check(participant, f"{name.split()[0]}{path}", width_name)
+        facilitator = context.new_page()
+        for path in ("/", "/login", "/signup", "/lost-link"):
+            facilitator.goto(live_server.url + path)
+            problems += _check(facilitator, path, width_name)
+        facilitator.goto(live_server.url + "/login")
+        facilitator.fill("#email", "fran@example.org")
+        facilitator.fill("#password", PASSWORD)
+        facilitator.click("button:has-text('Log in')")
+        game = played_game["game_id"]
+        for path in (
+            "/games",
+            f"/games/{game}",
+            f"/games/{game}/edit",
+            f"/games/{game}/dashboard",
+            f"/games/{game}/moderation",
+            "/games/new",
+        ):
+            facilitator.goto(live_server.url + path)
+            problems += _check(facilitator, path, width_name)
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_pages_work_without_javascript(live_server, browser, played_game):
+    """Forms are plain HTML: with JavaScript off a mortal can still read and thank."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/p/{played_game['links'][played_game['mortal']]}")
+    page.goto(live_server.url + "/me/inbox")
+    assert "You made my Monday!" in page.content()
+    page.fill("textarea[name=message]", "Thank you, angel!")
+    page.click("button:has-text('Send thanks')")
+    assert "Your thanks is on its way" in page.content()
+    context.close()
