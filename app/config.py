@@ -41,6 +41,8 @@ DEFAULTS = {
     "REMINDER_AFTER_DAYS": 3,
     "REMINDER_GAP_DAYS": 3,
     "NUDGE_AFTER_DAYS": 2,
+    # Digest readers get their daily email at this hour in the game's time zone.
+    "DIGEST_HOUR": 18,
     # Periodic work (deliveries, re-routing, mail) also runs on page loads at most this often,
     # so `flask run` needs no second process. Turn off where cron runs `flask tick`.
     "AUTO_TICK": True,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from app.domain import delivery, ideas
 from app.extensions import db
@@ -150,7 +150,10 @@ def send_reminders(now: datetime) -> int:
             Game.drawn_at <= quiet_since,
             Participant.active.is_(True),
             Participant.reminders.is_(True),
+            Participant.email_preference != "none",
             Participant.muted.is_(False),
+            # A late joiner has had no chance to be quiet for long yet.
+            or_(Participant.created_at <= Game.drawn_at, Participant.created_at <= quiet_since),
             or_(last_sent.c.at.is_(None), last_sent.c.at <= quiet_since),
             or_(Participant.last_reminded_at.is_(None), Participant.last_reminded_at <= gap),
         )
@@ -242,9 +245,38 @@ def send_nudges(now: datetime) -> int:
     return len(messages)
 
 
+def _last_digest_moment(game_zone: str, now: datetime) -> datetime:
+    """The most recent DIGEST_HOUR in the game's time zone at or before now (naive UTC)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(game_zone or "UTC")
+    local_now = now.replace(tzinfo=delivery.UTC).astimezone(zone)
+    moment = local_now.replace(
+        hour=current_app.config["DIGEST_HOUR"], minute=0, second=0, microsecond=0
+    )
+    if moment > local_now:
+        moment -= timedelta(days=1)
+    return moment.astimezone(delivery.UTC).replace(tzinfo=None)
+
+
 def send_digests(now: datetime) -> int:
-    """Once a day, one email to digest readers with what arrived for them since the last one."""
-    day_ago = now - timedelta(days=1)
+    """Once a day, at DIGEST_HOUR in the game's time zone, one email to each digest reader with
+    what arrived for them up to that hour since their last digest (nothing new, no email)."""
+    zones = db.session.execute(
+        select(Game.id, Game.timezone).where(
+            Game.state == "running",
+            Game.id.in_(
+                select(Participant.game_id).where(Participant.email_preference == "digest")
+            ),
+        )
+    ).all()
+    if not zones:
+        return 0
+    # The latest digest moment of each game, as one SQL expression keyed by the game.
+    moment = case(
+        {game_id: _last_digest_moment(zone, now) for game_id, zone in zones},
+        value=Participant.game_id,
+    )
     since = func.coalesce(Participant.last_digest_at, Participant.created_at)
     arrived = (
         select(func.count(Kindness.id))
@@ -253,6 +285,7 @@ def send_digests(now: datetime) -> int:
             Kindness.state == "delivered",
             Kindness.hidden.is_(False),
             Kindness.delivered_at > since,
+            Kindness.delivered_at <= moment,
         )
         .correlate(Participant)
         .scalar_subquery()
@@ -260,31 +293,29 @@ def send_digests(now: datetime) -> int:
     thanked = (
         select(func.count(Thanks.id))
         .join(Kindness, Kindness.id == Thanks.kindness_id)
-        .where(Kindness.angel_id == Participant.id, Thanks.created_at > since)
+        .where(
+            Kindness.angel_id == Participant.id,
+            Thanks.created_at > since,
+            Thanks.created_at <= moment,
+        )
         .correlate(Participant)
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        select(Participant.id, arrived, thanked)
-        .join(Game, Game.id == Participant.game_id)
-        .where(
-            Game.state == "running",
-            Participant.active.is_(True),
-            Participant.email_preference == "digest",
-            or_(Participant.last_digest_at.is_(None), Participant.last_digest_at <= day_ago),
-        )
-    ).all()
+    due = and_(
+        Participant.active.is_(True),
+        Participant.email_preference == "digest",
+        Participant.game_id.in_([game_id for game_id, _ in zones]),
+        since < moment,
+    )
+    rows = db.session.execute(select(Participant.id, arrived, thanked).where(due)).all()
     wanted = {pid: (a, t) for pid, a, t in rows if a or t}
     if not wanted:
         return 0
     claimed = (
         db.session.execute(
             update(Participant)
-            .where(
-                Participant.id.in_(list(wanted)),
-                or_(Participant.last_digest_at.is_(None), Participant.last_digest_at <= day_ago),
-            )
-            .values(last_digest_at=now)
+            .where(Participant.id.in_(list(wanted)), due)
+            .values(last_digest_at=moment)
             .returning(Participant.id)
             .execution_options(synchronize_session=False)
         )

@@ -1,11 +1,49 @@
-"""Placeholder replaced by the dashboard blueprint."""
+"""The facilitator's participation dashboard: aggregate figures only, never per person."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user, login_required
+
+from app.models import Game
+from app.services import dashboard, games
 
 bp = Blueprint("dashboard", __name__)
 
 
+def _own_game(game_id: int) -> Game:
+    """The current facilitator's game, or 404 — another facilitator's game does not exist here."""
+    game = games.game_for(current_user, game_id)
+    if game is None:
+        abort(404)
+    return game
+
+
 @bp.route("/games/<int:game_id>/dashboard")
+@login_required
 def view(game_id: int):
-    """Placeholder until the dashboard lands."""
-    return "", 404
+    """Participation at a glance; before the draw, a note to draw names first."""
+    game = _own_game(game_id)
+    figures = None if game.is_draft else dashboard.dashboard_of(game)
+    return render_template(
+        "facilitator/dashboard.html",
+        game=game,
+        figures=figures,
+        min_count=dashboard.min_count(),
+    )
+
+
+@bp.route("/games/<int:game_id>/dashboard.csv")
+@login_required
+def daily_csv(game_id: int):
+    """The kindnesses-per-day table as a CSV download."""
+    game = _own_game(game_id)
+    if game.is_draft:
+        abort(404)
+    return Response(
+        dashboard.daily_csv(game),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="game-{game.id}-kindnesses-per-day.csv"'
+        },
+    )

@@ -421,7 +421,9 @@ def add_idea(game_id: int):
     game = _own_game(game_id)
     form = IdeaForm()
     try:
-        experience.add_game_idea(game, form.text.data if form.validate_on_submit() else "")
+        if not form.validate_on_submit() and "csrf_token" in form.errors:
+            abort(400)
+        experience.add_game_idea(game, form.text.data or "")
         flash("Idea added. Angels see it among their suggestions.", "success")
     except ServiceError as exc:
         flash(str(exc), "error")

@@ -239,7 +239,9 @@ class PreferencesForm(FlaskForm):
         choices=[
             SelectChoice("each", "about every kindness as it arrives"),
             SelectChoice("digest", "once a day, with a short digest"),
-            SelectChoice("none", "never — I'll check the site (courier requests still come)"),
+            SelectChoice(
+                "none", "never — I'll check the site (courier requests still come; no reminders)"
+            ),
         ],
         default="each",
     )

@@ -470,11 +470,14 @@ def journal():
 def journal_value():
     """Choose the value to live by."""
     form = JournalValueForm(prefix="value")
-    if form.validate_on_submit():
-        try:
-            experience.set_journal_value(g.me, form.value.data or "")
-        except ServiceError as exc:
-            return _refused(exc, "participant.journal")
+    if not form.validate_on_submit():
+        return _refused(
+            ServiceError("Keep the value short — up to 120 characters."), "participant.journal"
+        )
+    try:
+        experience.set_journal_value(g.me, form.value.data or "")
+    except ServiceError as exc:
+        return _refused(exc, "participant.journal")
     return _done("Saved.", "participant.journal")
 
 
