@@ -1,0 +1,410 @@
+"""The facilitator's participation dashboard: right figures, small counts of people hidden,
+whole local days, a constant number of queries — and never a participant's name or address.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+import string
+from datetime import datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import Integer, cast, event, func, insert, select, update
+
+from app.extensions import db
+from app.models import (
+    CourierRequest,
+    Game,
+    Kindness,
+    OutboxMessage,
+    Thanks,
+    new_public_id,
+)
+from app.services import dashboard, kindness
+from tests.helpers import (
+    login,
+    make_facilitator,
+    make_game,
+    make_running_game,
+    pairings_of,
+    participants_of,
+)
+
+# Names and addresses that are not substrings of each other or of the page's own words.
+PEOPLE = [
+    ("Aurora Finch", "aurora.f@example.org"),
+    ("Bartholomew Quill", "bquill@example.org"),
+    ("Cressida Vance", "cvance@example.org"),
+    ("Desmond Yates", "dyates@example.org"),
+    ("Evangeline Pike", "epike@example.org"),
+    ("Fitzgerald Orme", "forme@example.org"),
+]
+RNG_SEED = 11
+DASHBOARD_NOW = datetime(2026, 12, 9, 23, 0)  # 18:00 on 9 December in New York
+
+
+@pytest.fixture
+def app_config(app_config, request):
+    """The shared test configuration, with any overrides a test passes indirectly."""
+    return {**app_config, **getattr(request, "param", {})}
+
+
+def config(**overrides):
+    """Parametrize a test's app configuration."""
+    return pytest.mark.parametrize("app_config", [overrides], indirect=True, ids=["config"])
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """The dashboard's "now", fixed so the last-7-days figure does not depend on the clock."""
+    monkeypatch.setattr(dashboard, "utcnow", lambda: DASHBOARD_NOW)
+    return DASHBOARD_NOW
+
+
+def _invitation(game_id: int, participant_id: int, status: str) -> None:
+    db.session.execute(
+        insert(OutboxMessage).values(
+            game_id=game_id,
+            participant_id=participant_id,
+            kind="invitation",
+            to_addr="someone@example.org",
+            subject="Your invitation",
+            body_text="…",
+            body_html="…",
+            message_id=f"<{new_public_id()}@test>",
+            status=status,
+        )
+    )
+
+
+def _set_invitations(game: Game, statuses: dict[int, str]) -> None:
+    """Give each participant's latest invitation this status."""
+    for pid, status in statuses.items():
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.participant_id == pid, OutboxMessage.kind == "invitation")
+            .values(status=status)
+        )
+    db.session.commit()
+
+
+def _courier_request(kindness_id: int, state: str = "offered") -> CourierRequest:
+    return db.session.execute(
+        select(CourierRequest)
+        .where(CourierRequest.kindness_id == kindness_id, CourierRequest.state == state)
+        .order_by(CourierRequest.id.desc())
+    ).scalar_one()
+
+
+def build_small_game(app: Flask) -> int:
+    """A game in New York time, played through the services at chosen moments.
+
+    Five active people (a sixth leaves at the end); notes on 2 and 3 December local time,
+    two in-person kindnesses (one done, one declined and then left unanswered), one
+    cancelled note, one thanks; four invitations delivered, one failed, two pages opened.
+    """
+    rng = random.Random(RNG_SEED)
+    with app.app_context():
+        game = make_running_game(make_facilitator(), PEOPLE, seed=3)
+        game.timezone = "America/New_York"
+        db.session.commit()
+        a, b, c, d, e, f = participants_of(game)
+        mortal_of = pairings_of(game)
+        by_id = {p.id: p for p in (a, b, c, d, e, f)}
+
+        first = kindness.send_note(a, "A song for you", now=datetime(2026, 12, 2, 10), rng=rng)
+        extra = kindness.send_note(a, "Second thoughts", now=datetime(2026, 12, 2, 11), rng=rng)
+        kindness.cancel(a, extra.public_id)
+        kindness.send_note(b, "A poem", now=datetime(2026, 12, 3, 3), rng=rng)  # 2 Dec, NY
+        kindness.send_note(c, "A smile", now=datetime(2026, 12, 3, 15), rng=rng)
+        tea = kindness.request_in_person(
+            d, "Leave a tea bag on the desk", "Tea time", now=datetime(2026, 12, 3, 15), rng=rng
+        )
+        request = _courier_request(tea.id)
+        courier = by_id[request.courier_id]
+        kindness.accept(courier, request.public_id, now=datetime(2026, 12, 3, 16))
+        kindness.mark_done(courier, request.public_id, now=datetime(2026, 12, 3, 17))
+        flower = kindness.request_in_person(
+            e, "Put a flower on the shelf", "", now=datetime(2026, 12, 3, 16), rng=rng
+        )
+        request = _courier_request(flower.id)
+        kindness.decline(
+            by_id[request.courier_id], request.public_id, datetime(2026, 12, 3, 17), rng
+        )
+        # The second courier never answers: the offer expires and moves on again.
+        kindness.tick(now=datetime(2026, 12, 5, 12), rng=rng)
+        kindness.thank(by_id[mortal_of[a.id]], first.public_id, "Thank you, angel!")
+
+        _set_invitations(game, {a.id: "sent", b.id: "sent", c.id: "sent", d.id: "failed"})
+        _set_invitations(game, {e.id: "failed", f.id: "sent"})
+        _invitation(game.id, e.id, "sent")  # re-sent after a fix: the latest one counts
+        for p in (a, b, f):
+            p.first_opened_at = datetime(2026, 12, 1, 9)
+        f.active = False  # f has left: nothing of theirs is counted among people
+        db.session.commit()
+        return game.id
+
+
+def test_the_figures_of_a_small_game(app):
+    game_id = build_small_game(app)
+    with app.app_context():
+        figures = dashboard.dashboard_of(db.session.get(Game, game_id), now=DASHBOARD_NOW)
+    assert figures.participants.value == 5
+    assert figures.invitations_sent.value == 4  # a, b, c and e's re-sent one
+    assert figures.invitations_failed.text == "fewer than 3"  # d
+    assert figures.opened.text == "fewer than 3"  # a and b (f left)
+    # b, c, d and e sent after 2 December 23:00 UTC; a's only kindness is older.
+    assert figures.active_angels.value == 4
+    assert figures.active_share.text == "80%"
+    assert (figures.notes, figures.in_person, figures.kindnesses) == (3, 2, 5)
+    assert (figures.courier_done, figures.courier_declined, figures.courier_rerouted) == (1, 1, 2)
+    assert figures.thanks == 1
+    days = {d.day.isoformat(): (d.notes, d.in_person) for d in figures.days}
+    assert list(days) == [f"2026-12-0{i}" for i in range(1, 10)]
+    assert days["2026-12-02"] == (2, 0)  # 10:00 UTC and 03:00 UTC the next day, in New York
+    assert days["2026-12-03"] == (1, 2)
+    assert sum(n + p for n, p in days.values()) == 5
+
+
+def test_an_ended_game_counts_its_last_week(app):
+    game_id = build_small_game(app)
+    with app.app_context():
+        game = db.session.get(Game, game_id)
+        game.state, game.ended_at = "ended", datetime(2026, 12, 4)
+        db.session.commit()
+        figures = dashboard.dashboard_of(game, now=datetime(2027, 2, 1))
+        assert figures.active_angels.value == 5  # all five sent in the week before the end
+        assert figures.days[-1].day.isoformat() == "2026-12-03"  # 4 Dec 00:00 UTC, NY time
+
+
+def test_the_page_shows_the_figures_and_hides_small_counts(app, client, frozen_now):
+    game_id = build_small_game(app)
+    login(client)
+    page = client.get(f"/games/{game_id}/dashboard")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert html.count("<dd>fewer than 3</dd>") == 2  # failed invitations, opened pages
+    assert re.search(r"Angels who sent a kindness in the last 7 days</dt>\s*<dd>4 ", html)
+    assert "(80%)" in html
+    assert re.search(r"<svg[^>]*role=\"img\"[^>]*aria-label=\"Kindnesses per day from 1 Dec", html)
+    assert "<table" in html and "Wed 2 Dec" in html
+    assert f'href="/games/{game_id}"' in html
+    assert "nothing shows who is whose angel" in html
+    # The Content-Security-Policy allows no inline styles.
+    assert "style=" not in html and "<style" not in html
+
+
+@config(DASHBOARD_MIN_COUNT=5)
+def test_the_minimum_count_comes_from_configuration(app, client, frozen_now):
+    game_id = build_small_game(app)
+    login(client)
+    html = client.get(f"/games/{game_id}/dashboard").get_data(as_text=True)
+    assert "fewer than 5" in html
+    assert "(80%)" not in html  # the share of four angels would give the four back
+    assert re.search(r"last 7 days</dt>\s*<dd>fewer than 5", html)
+
+
+def test_the_csv_has_the_daily_figures(app, client, frozen_now):
+    game_id = build_small_game(app)
+    login(client)
+    response = client.get(f"/games/{game_id}/dashboard.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["date", "notes", "in_person", "total"]
+    assert rows[2] == ["2026-12-02", "2", "0", "2"]
+    assert rows[3] == ["2026-12-03", "1", "2", "3"]
+    assert len(rows) == 1 + 9
+
+
+def test_another_facilitator_and_strangers_get_nothing(app, client):
+    game_id = build_small_game(app)
+    with app.app_context():
+        make_facilitator("Oscar Other", "oscar@example.org")
+    assert client.get(f"/games/{game_id}/dashboard").status_code == 302  # to the login page
+    login(client, "oscar@example.org")
+    assert client.get(f"/games/{game_id}/dashboard").status_code == 404
+    assert client.get(f"/games/{game_id}/dashboard.csv").status_code == 404
+    assert client.get("/games/999/dashboard").status_code == 404
+
+
+def test_a_draft_game_asks_for_the_draw_first(app, client):
+    with app.app_context():
+        game_id = make_game(make_facilitator(), PEOPLE).id
+    login(client)
+    page = client.get(f"/games/{game_id}/dashboard")
+    assert page.status_code == 200
+    assert "Draw names first" in page.get_data(as_text=True)
+    assert client.get(f"/games/{game_id}/dashboard.csv").status_code == 404
+
+
+# Nothing per person -------------------------------------------------------------------------
+
+
+def _random_people(gen: random.Random, n: int) -> list[tuple[str, str]]:
+    people = []
+    for i in range(n):
+        first = "".join(gen.choices(string.ascii_lowercase, k=7)).capitalize()
+        last = "".join(gen.choices(string.ascii_lowercase, k=8)).capitalize()
+        people.append((f"Zq{first} Xv{last}", f"zq{first.lower()}{i}@mail{i}.example.net"))
+    return people
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_participant_name_or_address_on_the_page_or_in_the_csv(app, client, seed):
+    gen = random.Random(seed)
+    people = _random_people(gen, gen.randint(3, 9))
+    with app.app_context():
+        game = make_running_game(make_facilitator(), people, seed=seed)
+        game.timezone = gen.choice(["UTC", "Europe/London", "Asia/Kathmandu"])
+        db.session.commit()
+        everyone = participants_of(game)
+        for p in everyone:
+            p.first_opened_at = datetime(2026, 12, 1, 8)
+        db.session.commit()
+        for _ in range(gen.randint(0, 15)):
+            angel = gen.choice(everyone)
+            moment = datetime(2026, 12, 1) + timedelta(minutes=gen.randrange(8 * 24 * 60))
+            if gen.random() < 0.7:
+                kindness.send_note(angel, "Hello", now=moment, rng=gen)
+            else:
+                kindness.request_in_person(angel, "Leave a card", "", now=moment, rng=gen)
+        kindness.tick(now=datetime(2026, 12, 10), rng=gen)
+        game_id = game.id
+        secrets = {p.public_id for p in everyone}
+    login(client)
+    text = client.get(f"/games/{game_id}/dashboard").get_data(as_text=True)
+    text += client.get(f"/games/{game_id}/dashboard.csv").get_data(as_text=True)
+    for name, email in people:
+        for part in [name, email, *name.split(), email.split("@")[0]]:
+            assert part.lower() not in text.lower(), part
+    for public_id in secrets:
+        assert public_id not in text
+
+
+# Queries ------------------------------------------------------------------------------------
+
+
+def _bulk_activity(game: Game, gen: random.Random, per_person: int) -> None:
+    """Many kindnesses, courier requests and thanks, inserted in bulk."""
+    pids = [p.id for p in participants_of(game)]
+    rows = []
+    for _ in range(per_person * len(pids)):
+        angel, mortal = gen.sample(pids, 2)
+        rows.append(
+            {
+                "public_id": new_public_id(),
+                "game_id": game.id,
+                "angel_id": angel,
+                "mortal_id": mortal,
+                "kind": gen.choice(["note", "note", "in_person"]),
+                "message": "Hi",
+                "state": gen.choice(["delivered", "scheduled", "cancelled", "routing"]),
+                "created_at": datetime(2026, 12, 1) + timedelta(seconds=gen.randrange(9 * 86400)),
+            }
+        )
+    db.session.execute(insert(Kindness), rows)
+    ids = db.session.execute(select(Kindness.id).where(Kindness.game_id == game.id)).scalars()
+    ids = list(ids)
+    db.session.execute(
+        insert(CourierRequest),
+        [
+            {
+                "public_id": new_public_id(),
+                "kindness_id": kid,
+                "courier_id": gen.choice(pids),
+                "state": gen.choice(["done", "declined", "expired", "offered"]),
+                "expires_at": datetime(2026, 12, 11),
+            }
+            for kid in ids[::3]
+        ],
+    )
+    db.session.execute(
+        insert(Thanks), [{"kindness_id": kid, "message": "Thanks"} for kid in ids[::4]]
+    )
+    db.session.commit()
+
+
+def _queries(app: Flask, client, url: str) -> int:
+    count = 0
+
+    def counter(*_args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_the_number_of_queries_does_not_grow_with_the_game(app, client):
+    gen = random.Random(5)
+    with app.app_context():
+        facilitator = make_facilitator()
+        small = make_running_game(facilitator, 5, name="Small")
+        large = make_running_game(
+            facilitator,
+            [(f"Person {i}", f"person{i}@example.org") for i in range(60)],
+            name="Large",
+        )
+        _bulk_activity(small, gen, per_person=1)
+        _bulk_activity(large, gen, per_person=20)
+        ids = small.id, large.id
+    login(client)
+    for suffix in ("dashboard", "dashboard.csv"):
+        small_count, large_count = (_queries(app, client, f"/games/{i}/{suffix}") for i in ids)
+        assert small_count == large_count <= 6, (suffix, small_count, large_count)
+
+
+def test_both_sqlite_bucket_expressions_agree(app):
+    """unixepoch() (SQLite 3.38+) and strftime('%s') put every moment in the same bucket."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only")
+        if db.session.execute(select(func.sqlite_version())).scalar_one() < "3.38":
+            pytest.skip("SQLite without unixepoch()")
+        game = make_running_game(make_facilitator(), 3)
+        pid = participants_of(game)[0].id
+        moments = [
+            datetime(2026, 12, 1, 0, 0),
+            datetime(2026, 12, 1, 0, 14, 59, 999999),
+            datetime(2026, 12, 1, 0, 15),
+            datetime(2026, 3, 29, 0, 59, 59, 500000),
+            datetime(1999, 12, 31, 23, 45, 1),
+        ]
+        db.session.execute(
+            insert(Kindness),
+            [
+                {
+                    "public_id": new_public_id(),
+                    "game_id": game.id,
+                    "angel_id": pid,
+                    "mortal_id": pid,
+                    "kind": "note",
+                    "message": "x",
+                    "state": "delivered",
+                    "created_at": moment,
+                }
+                for moment in moments
+            ],
+        )
+        rows = db.session.execute(
+            select(
+                func.unixepoch(Kindness.created_at, type_=Integer) // 900,
+                cast(func.strftime("%s", Kindness.created_at), Integer) // 900,
+            ).order_by(Kindness.id)
+        ).all()
+        # SQLite keeps times to the millisecond, rounding: 00:14:59.999999 is 00:15:00.000.
+        epoch_ms = [round((m - datetime(1970, 1, 1)) / timedelta(milliseconds=1)) for m in moments]
+        expected = [ms // 1000 // 900 for ms in epoch_ms]
+        assert [a for a, _ in rows] == [b for _, b in rows] == expected
