@@ -105,6 +105,10 @@ def load(app: Flask, test_config: dict | None) -> None:
 WEAK_KEYS = {"dev", "development", "secret", "changeme", "change-me", "test", "key"}
 
 
+def _weak(key: str) -> bool:
+    return len(key) < 16 or key.lower() in WEAK_KEYS
+
+
 def _from_command_line() -> bool:
     """True when the app is being loaded by the `flask` command (run, demo, tick, …)."""
     import click
@@ -122,12 +126,17 @@ def _choose_secret_key(app: Flask) -> None:
     key = app.config.get("SECRET_KEY")
     production = os.environ.get("ANGELS_ENV") == "production"
     relaxed = (app.debug or app.testing or _from_command_line()) and not production
+    if not relaxed:
+        # A fallback key still verifies sessions and links, so it must be as strong.
+        for name, value in [("SECRET_KEY", key)] + [
+            ("SECRET_KEY_FALLBACKS", k) for k in app.config.get("SECRET_KEY_FALLBACKS") or []
+        ]:
+            if value and _weak(value):
+                raise RuntimeError(
+                    f"{name} is too weak: use a long random value, e.g. "
+                    "python -c 'import secrets; print(secrets.token_hex(32))'."
+                )
     if key:
-        if not relaxed and (len(key) < 16 or key.lower() in WEAK_KEYS):
-            raise RuntimeError(
-                "SECRET_KEY is too weak: use a long random value, e.g. "
-                "python -c 'import secrets; print(secrets.token_hex(32))'."
-            )
         return
     if not relaxed:
         raise RuntimeError(
