@@ -247,20 +247,50 @@ def as_note(public_id: str):
 @participant_required
 def inbox():
     """Kindnesses received. Opening the page marks them read."""
+    return _inbox_page()
+
+
+def _inbox_page(kept: dict | None = None, status: int = 200):
+    """The inbox; `kept` holds a refused thanks or report so its text stays in its box."""
     items = kindness.inbox_of(g.me)
     unread = {k.id for k, _ in items if k.read_at is None}
+    reported = kindness.reported_by(g.me)
+    if kept and not any(
+        k.public_id == kept["public_id"]
+        and (thanks is None if kept["step"] == "thanks" else k.id not in reported)
+        for k, thanks in items
+    ):
+        flash(kept["error"], "error")  # no box on the page to keep the text in
     response = render_template(
         "participant/inbox.html",
         page=participants.page_for(g.me),
         items=items,
         unread=unread,
-        reported=kindness.reported_by(g.me),
+        reported=reported,
         thanks_form=ThanksForm(),
         report_form=ReportForm(),
+        kept=kept or {},
     )
     if unread:
         kindness.mark_inbox_read(g.me)
-    return response
+    return response, status
+
+
+EMPTY = {
+    "thanks": "Write a few words of thanks first (up to {limit} characters).",
+    "report": "Say briefly what was wrong (up to {limit} characters).",
+}
+TOO_LONG = {
+    "thanks": "Thanks can be up to {limit} characters; yours is {length}. Shorten it a little.",
+    "report": "A report can be up to {limit} characters; yours is {length}. Shorten it a little.",
+}
+
+
+def _kept(public_id: str, step: str, text: str | None, limit: int) -> dict:
+    """What to show again beside a refused thanks or report: the text and why it was refused."""
+    text = text or ""
+    error = (TOO_LONG if text.strip() else EMPTY)[step].format(limit=limit, length=len(text))
+    return {"public_id": public_id, "step": step, "text": text, "error": error}
 
 
 @bp.post("/me/inbox/<public_id>/thanks")
@@ -269,8 +299,8 @@ def thank(public_id: str):
     """Thank "my angel" for one kindness."""
     form = ThanksForm()
     if not form.validate_on_submit():
-        flash("Write a few words of thanks first (up to 500 characters).", "error")
-        return redirect(url_for("participant.inbox"))
+        kept = _kept(public_id, "thanks", form.message.data, _max_length(form.message))
+        return _inbox_page(kept, 400)
     try:
         kindness.thank(g.me, public_id, form.message.data)
     except ServiceError as exc:
@@ -288,8 +318,10 @@ def report(public_id: str):
 def _report(public_id: str, as_courier: bool, endpoint: str):
     form = ReportForm()
     if not form.validate_on_submit():
-        flash("Say briefly what was wrong (up to 1000 characters).", "error")
-        return redirect(url_for(endpoint))
+        kept = _kept(public_id, "report", form.reason.data, _max_length(form.reason))
+        if as_courier:
+            return _deliveries_page(kept, 400)
+        return _inbox_page(kept, 400)
     try:
         kindness.report(g.me, public_id, form.reason.data, as_courier=as_courier)
     except ServiceError as exc:
@@ -301,14 +333,37 @@ def _report(public_id: str, as_courier: bool, endpoint: str):
 @participant_required
 def deliveries():
     """Kindnesses this participant is asked to carry as a courier — never who sent them."""
-    return render_template(
-        "participant/deliveries.html",
-        page=participants.page_for(g.me),
-        requests=kindness.courier_requests_of(g.me),
-        action=ActionForm(),
-        report_form=ReportForm(),
-        reported=kindness.reported_by(g.me),
+    return _deliveries_page()
+
+
+def _deliveries_page(kept: dict | None = None, status: int = 200):
+    """The courier's deliveries; `kept` holds a refused report so its text stays in its box."""
+    requests = kindness.courier_requests_of(g.me)
+    reported = kindness.reported_by(g.me)
+    if kept and not any(
+        r.public_id == kept["public_id"] and r.state != "done" and k.id not in reported
+        for r, k, _ in requests
+    ):
+        flash(kept["error"], "error")  # no box on the page to keep the text in
+    return (
+        render_template(
+            "participant/deliveries.html",
+            page=participants.page_for(g.me),
+            requests=requests,
+            action=ActionForm(),
+            report_form=ReportForm(),
+            reported=reported,
+            kept=kept or {},
+        ),
+        status,
     )
+
+
+def _max_length(field) -> int:
+    """The Length(max=…) a form field declares, so messages and limits never disagree."""
+    from wtforms.validators import Length
+
+    return next(v.max for v in field.validators if isinstance(v, Length))
 
 
 @bp.post("/me/deliveries/<public_id>/<step>")

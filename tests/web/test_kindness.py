@@ -29,16 +29,16 @@ from app.models import (
     utcnow,
 )
 from app.services import games, kindness
-from tests.helpers import make_facilitator, make_running_game, open_as_participant, pairings_of
+from tests.helpers import (
+    DISTINCT_PEOPLE,
+    make_facilitator,
+    make_running_game,
+    open_as_participant,
+    pairings_of,
+)
 
 # Names and addresses that are not substrings of each other.
-PEOPLE = [
-    ("Aurora Finch", "aurora.f@example.org"),
-    ("Bartholomew Quill", "bquill@example.org"),
-    ("Cressida Vance", "cvance@example.org"),
-    ("Desmond Yates", "dyates@example.org"),
-    ("Evangeline Pike", "epike@example.org"),
-]
+PEOPLE = DISTINCT_PEOPLE
 PAGES = ["/me", "/me/angel", "/me/inbox", "/me/deliveries", "/me/hints"]
 
 
@@ -650,6 +650,14 @@ def test_mortal_and_courier_can_report(app):
             select(CourierRequest).where(CourierRequest.kindness_id == item.id)
         ).scalar_one()
         courier, offer_id, item_id = offer.courier_id, offer.public_id, item.id
+    too_long = "It feels unkind and pointed " * 40
+    response = world.client(courier).post(
+        f"/me/deliveries/{offer_id}/report", data={"reason": too_long}
+    )
+    assert response.status_code == 400
+    assert f"A report can be up to 1000 characters; yours is {len(too_long)}." in response.text
+    assert too_long in response.text  # kept in the box, ready to shorten
+    assert world.name(angel) not in response.text and world.email(angel) not in response.text
     response = world.client(courier).post(
         f"/me/deliveries/{offer_id}/report", data={"reason": "Feels unkind"}, follow_redirects=True
     )
