@@ -17,6 +17,16 @@ from app.services.draw import draw_names
 
 PASSWORD = "correct horse battery"
 
+# Names and addresses that are not substrings of each other nor of any page's fixed text, so
+# "this name is absent from the page" means what it says.
+DISTINCT_PEOPLE = [
+    ("Aurora Finch", "aurora.f@example.org"),
+    ("Bartholomew Quill", "bquill@example.org"),
+    ("Cressida Vance", "cvance@example.org"),
+    ("Desmond Yates", "dyates@example.org"),
+    ("Evangeline Pike", "epike@example.org"),
+]
+
 # Set to a postgresql+psycopg:// URL to run the whole suite on PostgreSQL (see README).
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 

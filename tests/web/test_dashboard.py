@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.services import dashboard, kindness
 from tests.helpers import (
+    DISTINCT_PEOPLE,
     login,
     make_facilitator,
     make_game,
@@ -36,11 +37,7 @@ from tests.helpers import (
 
 # Names and addresses that are not substrings of each other or of the page's own words.
 PEOPLE = [
-    ("Aurora Finch", "aurora.f@example.org"),
-    ("Bartholomew Quill", "bquill@example.org"),
-    ("Cressida Vance", "cvance@example.org"),
-    ("Desmond Yates", "dyates@example.org"),
-    ("Evangeline Pike", "epike@example.org"),
+    *DISTINCT_PEOPLE,
     ("Fitzgerald Orme", "forme@example.org"),
 ]
 RNG_SEED = 11

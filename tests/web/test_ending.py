@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.services import experience, games, kindness, moderation
 from tests.helpers import (
+    DISTINCT_PEOPLE,
     login,
     make_facilitator,
     make_running_game,
@@ -36,13 +37,7 @@ from tests.helpers import (
     participants_of,
 )
 
-PEOPLE = [
-    ("Aurora Finch", "aurora.f@example.org"),
-    ("Bartholomew Quill", "bquill@example.org"),
-    ("Cressida Vance", "cvance@example.org"),
-    ("Desmond Yates", "dyates@example.org"),
-    ("Evangeline Pike", "epike@example.org"),
-]
+PEOPLE = DISTINCT_PEOPLE
 OTHERS = [
     ("Fiona Grant", "fgrant@example.org"),
     ("Gideon Hart", "ghart@example.org"),

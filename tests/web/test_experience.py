@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.services import ending, experience, kindness
 from tests.helpers import (
+    DISTINCT_PEOPLE,
     login,
     make_facilitator,
     make_game,
@@ -37,13 +38,7 @@ from tests.helpers import (
 )
 
 # Names and addresses that are not substrings of each other.
-PEOPLE = [
-    ("Aurora Finch", "aurora.f@example.org"),
-    ("Bartholomew Quill", "bquill@example.org"),
-    ("Cressida Vance", "cvance@example.org"),
-    ("Desmond Yates", "dyates@example.org"),
-    ("Evangeline Pike", "epike@example.org"),
-]
+PEOPLE = DISTINCT_PEOPLE
 PARTICIPANT_PAGES = [
     "/me",
     "/me/angel",

@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.services import kindness
 from tests.helpers import (
+    DISTINCT_PEOPLE,
     database_uri,
     engine_options,
     login,
@@ -44,13 +45,7 @@ from tests.helpers import (
 )
 
 # Names and addresses that are not substrings of each other nor of any page's fixed text.
-PEOPLE = [
-    ("Aurora Finch", "aurora.f@example.org"),
-    ("Bartholomew Quill", "bquill@example.org"),
-    ("Cressida Vance", "cvance@example.org"),
-    ("Desmond Yates", "dyates@example.org"),
-    ("Evangeline Pike", "epike@example.org"),
-]
+PEOPLE = DISTINCT_PEOPLE
 SENT_AT = datetime(2026, 12, 2, 7, 15)
 MODERATION_MAIL = ("moderation-warning", "moderation-muted", "moderation-revealed")
 NOT_SERIOUS = "Revealing a sender is a serious step"

@@ -35,6 +35,7 @@ from app.models import (
 from app.services import ServiceError, games, kindness
 from app.services.draw import draw_names
 from tests.helpers import (
+    DISTINCT_PEOPLE,
     fresh_app,
     login,
     make_facilitator,
@@ -47,11 +48,7 @@ from tests.helpers import (
 
 # Names and addresses that are not substrings of each other.
 PEOPLE = [
-    ("Aurora Finch", "aurora.f@example.org"),
-    ("Bartholomew Quill", "bquill@example.org"),
-    ("Cressida Vance", "cvance@example.org"),
-    ("Desmond Yates", "dyates@example.org"),
-    ("Evangeline Pike", "epike@example.org"),
+    *DISTINCT_PEOPLE,
     ("Florian Gage", "fgage@example.org"),
 ]
 BAD_LINK = "link doesn"
