@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -29,6 +30,14 @@ DISTINCT_PEOPLE = [
 
 # Set to a postgresql+psycopg:// URL to run the whole suite on PostgreSQL (see README).
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+_CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
+
+
+def without_csrf(page: str) -> str:
+    """A page with its CSRF tokens blanked, for comparing two fetches of it: a token is random
+    per session and carries the second it was signed, so it differs across a second boundary."""
+    return _CSRF_VALUE.sub(r"\1CSRF\2", page)
 
 
 def database_uri(directory) -> str:

@@ -55,7 +55,6 @@ PAGES = (
     "/me/journal",
 )
 NOT_RUNNING = "This game is not running, so kindnesses cannot be sent now."
-_CSRF = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 
 
 @dataclass

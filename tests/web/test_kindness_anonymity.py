@@ -52,6 +52,7 @@ from tests.helpers import (
     pairings_of,
     participants_of,
     reset_database,
+    without_csrf,
 )
 
 PROPERTY = settings(
@@ -70,13 +71,12 @@ PAGES = ("/me", "/me/angel", "/me/inbox", "/me/deliveries", "/me/hints", "/me/ru
 _NAME_LETTERS = "abcdefghijklmnoprstuvwy"
 _TEXT = st.text("abcdefghij klmnop<>&\"'éü\n", min_size=1, max_size=30).filter(str.strip)
 
-_CSRF = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 _DELIVERY_ITEM = re.compile(r'<li class="item card">(.*?)</li>', re.S)
 _RECIPIENT = re.compile(r"For <strong>(.*?)</strong>")
 
 
 def _normalise(page: str) -> str:
-    return _CSRF.sub(r"\1CSRF\2", page)
+    return without_csrf(page)
 
 
 _OPEN_REPORTS = re.compile(r' <span class="badge badge-bad">(\d+) open</span>')

@@ -42,6 +42,7 @@ from tests.helpers import (
     pairings_of,
     participants_of,
     reset_database,
+    without_csrf,
 )
 
 # Names and addresses that are not substrings of each other nor of any page's fixed text.
@@ -50,7 +51,6 @@ SENT_AT = datetime(2026, 12, 2, 7, 15)
 MODERATION_MAIL = ("moderation-warning", "moderation-muted", "moderation-revealed")
 NOT_SERIOUS = "Revealing a sender is a serious step"
 
-_CSRF = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 _BADGE = re.compile(r' <span class="badge badge-bad">\d+ open</span>')
 _DATE = re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4}( \d\d:\d\d)?")
 
@@ -96,7 +96,7 @@ class World:
         aside): the roster names everybody, so they must not change with an action."""
         pages = [self.fac.get(f"/games/{self.game_id}"), self.fac.get("/games")]
         assert [p.status_code for p in pages] == [200, 200]
-        return [_CSRF.sub(r"\1CSRF\2", _BADGE.sub("", p.text)) for p in pages]
+        return [without_csrf(_BADGE.sub("", p.text)) for p in pages]
 
     def act(self, report_id: int, action: str, text: str = "", client=None):
         client = client or self.fac
@@ -255,7 +255,7 @@ def fresh_app():
 
 
 def _normalise(page: str) -> str:
-    return _DATE.sub("DATE", _CSRF.sub(r"\1CSRF\2", page))
+    return _DATE.sub("DATE", without_csrf(page))
 
 
 _WORDS = st.text("abcdefghij klmnop<>&\"'é\n", min_size=1, max_size=40).filter(str.strip)
