@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -19,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import tally
 from app.extensions import db
 
 
@@ -229,6 +231,8 @@ class Kindness(db.Model):
             name="kindness_state",
         ),
         CheckConstraint("kind IN ('note', 'in_person')", name="kindness_kind"),
+        # Covers the dashboard's "active angels in the last 7 days" without reading rows.
+        Index("ix_kindness_game_created", "game_id", "created_at", "state", "angel_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -256,6 +260,39 @@ class Kindness(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     drop_off: Mapped[DropOffPoint | None] = relationship()
+
+
+class KindnessTally(db.Model):
+    """Kindnesses (not cancelled) per game, 15-minute UTC bucket and kind.
+
+    Kept exact by database triggers on `kindness` (see app/tally.py), so the dashboard reads
+    a few thousand rows instead of every kindness. A row may hold n = 0.
+    """
+
+    __tablename__ = "kindness_tally"
+
+    game_id: Mapped[int] = mapped_column(
+        ForeignKey("game.id", ondelete="CASCADE"), primary_key=True
+    )
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GameTally(db.Model):
+    """Per-game counters kept exact by database triggers (see app/tally.py).
+
+    Names: 'thanks', and 'courier_done', 'courier_declined', 'courier_expired' (courier
+    requests of the game's kindnesses in that state).
+    """
+
+    __tablename__ = "game_tally"
+
+    game_id: Mapped[int] = mapped_column(
+        ForeignKey("game.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 COURIER_STATES = ("offered", "accepted", "declined", "expired", "done", "withdrawn")
@@ -350,3 +387,6 @@ class GameIdea(db.Model):
     game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+tally.attach({model.__tablename__: model.__table__ for model in (Kindness, CourierRequest, Thanks)})

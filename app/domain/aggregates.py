@@ -123,10 +123,13 @@ def fold_days(
     """
     notes: dict[date, int] = {}
     in_person: dict[date, int] = {}
+    # Rows in bucket order share a bucket (one per kind): its day is worked out once.
+    last_bucket, day = None, None
     for bucket, kind, count in buckets:
         if kind not in KINDS:
             raise ValueError(f"unknown kind of kindness: {kind!r}")
-        day = bucket_day(bucket, zone, bucket_seconds)
+        if bucket != last_bucket:
+            last_bucket, day = bucket, bucket_day(bucket, zone, bucket_seconds)
         target = notes if kind == "note" else in_person
         target[day] = target.get(day, 0) + count
     seen = set(notes) | set(in_person)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +19,15 @@ from sqlalchemy import Integer, and_, case, cast, extract, func, select, true
 from app.domain import aggregates
 from app.domain.aggregates import BUCKET_SECONDS, Chart, DayCount, Figure
 from app.extensions import db
-from app.models import CourierRequest, Game, Kindness, OutboxMessage, Participant, Thanks, utcnow
+from app.models import (
+    Game,
+    GameTally,
+    Kindness,
+    KindnessTally,
+    OutboxMessage,
+    Participant,
+    utcnow,
+)
 
 ACTIVE_WINDOW = timedelta(days=7)
 
@@ -58,6 +67,8 @@ def min_count() -> int:
 def _bucket_of(column):
     """SQL for the 15-minute UTC bucket of a naive-UTC timestamp column, per dialect.
 
+    The definition the kindness tally keeps (app/tally.py); the dashboard reads the tally.
+
     `//` is integer division in SQL; `/` would divide as reals and give a bucket per row.
     SQLite's unixepoch() (3.38+) gives the same whole seconds as strftime('%s') at about
     half the cost per row.
@@ -70,9 +81,15 @@ def _bucket_of(column):
     return cast(func.strftime("%s", column), Integer) // BUCKET_SECONDS
 
 
-def _tally(condition):
-    """SQL that counts the rows of an aggregate where `condition` holds (0 when none)."""
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+def _tally(condition, value=1):
+    """SQL that adds up `value` over the rows of an aggregate where `condition` holds (0 when
+    none): by default, counts those rows."""
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def _counter(*names: str):
+    """SQL that adds up the game's counters of these names (see app/tally.py)."""
+    return _tally(GameTally.name.in_(names), GameTally.n)
 
 
 def _counts(game: Game, since: datetime) -> dict[str, int]:
@@ -80,7 +97,8 @@ def _counts(game: Game, since: datetime) -> dict[str, int]:
 
     Each part reads one game's rows through the game's indexes, never row by row from
     Python: invitations through each participant's latest one, active angels as the active
-    participants among the senders of recent kindnesses.
+    participants among the senders of recent kindnesses (through a covering index), courier
+    outcomes and thank-yous from the game's counters, which triggers keep exact.
     """
     active = and_(Participant.game_id == game.id, Participant.active.is_(True))
     people = select(
@@ -106,19 +124,13 @@ def _counts(game: Game, since: datetime) -> dict[str, int]:
         .join(Participant, Participant.id == latest.c.participant_id)
         .where(Participant.active.is_(True))
     )
-    couriers = (
-        select(
-            _tally(CourierRequest.state == "done").label("courier_done"),
-            _tally(CourierRequest.state == "declined").label("courier_declined"),
-            # A declined or unanswered request moved the kindness on to the next courier.
-            _tally(CourierRequest.state.in_(("declined", "expired"))).label("courier_rerouted"),
-        )
-        .join(Kindness, Kindness.id == CourierRequest.kindness_id)
-        .where(
-            Kindness.game_id == game.id,
-            CourierRequest.state.in_(("done", "declined", "expired")),
-        )
-    )
+    counters = select(
+        _counter("courier_done").label("courier_done"),
+        _counter("courier_declined").label("courier_declined"),
+        # A declined or unanswered request moved the kindness on to the next courier.
+        _counter("courier_declined", "courier_expired").label("courier_rerouted"),
+        _counter("thanks").label("thanks"),
+    ).where(GameTally.game_id == game.id)
     recent_angels = select(Kindness.angel_id).where(
         Kindness.game_id == game.id,
         Kindness.created_at >= since,
@@ -127,13 +139,7 @@ def _counts(game: Game, since: datetime) -> dict[str, int]:
     active_angels = select(func.count().label("active_angels")).where(
         active, Participant.id.in_(recent_angels)
     )
-    thanks = (
-        select(func.count().label("thanks"))
-        .select_from(Thanks)
-        .join(Kindness, Kindness.id == Thanks.kindness_id)
-        .where(Kindness.game_id == game.id)
-    )
-    parts = [q.subquery() for q in (people, invitations, couriers, active_angels, thanks)]
+    parts = [q.subquery() for q in (people, invitations, active_angels, counters)]
     query = select(*(c for part in parts for c in part.c)).select_from(parts[0])
     for part in parts[1:]:
         query = query.join(part, true())
@@ -141,17 +147,19 @@ def _counts(game: Game, since: datetime) -> dict[str, int]:
     return {name: int(value or 0) for name, value in row._mapping.items()}
 
 
-def _buckets(game: Game) -> list[tuple[int, str, int]]:
-    """Kindnesses (not cancelled) per 15-minute UTC bucket and kind, in one query."""
-    bucket = _bucket_of(Kindness.created_at).label("bucket")
-    return [
-        (int(b), kind, int(n))
-        for b, kind, n in db.session.execute(
-            select(bucket, Kindness.kind, func.count())
-            .where(Kindness.game_id == game.id, Kindness.state != "cancelled")
-            .group_by(bucket, Kindness.kind)
-        ).all()
-    ]
+def _buckets(game: Game) -> Iterator[tuple[int, str, int]]:
+    """Kindnesses (not cancelled) per 15-minute UTC bucket and kind, in one query.
+
+    Read from the kindness tally, which triggers keep equal to counting the game's kindness
+    rows grouped by `_bucket_of(created_at)` and kind: a few thousand rows at most, one per
+    bucket and kind (the table's primary key), in bucket order. The rows stream from the
+    cursor to whoever folds them, so they never pile up in memory together.
+    """
+    yield from db.session.connection().execute(
+        select(KindnessTally.bucket, KindnessTally.kind, KindnessTally.n)
+        .where(KindnessTally.game_id == game.id, KindnessTally.n > 0)
+        .order_by(KindnessTally.bucket, KindnessTally.kind)
+    )
 
 
 def _reference_time(game: Game, now: datetime) -> datetime:

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, inspect, or_, select, text
+from sqlalchemy import func, inspect, or_, select, text, tuple_
 
 from app.extensions import db
 from app.models import (
@@ -406,6 +406,19 @@ def test_few_guesses_are_not_shown_to_the_facilitator(app, guessers, shown):
 # --- deleting --------------------------------------------------------------------------------
 
 
+def _key(table):
+    """A table's primary key as one SQL expression: a row value when it has several columns."""
+    columns = list(table.primary_key.columns)
+    return columns[0] if len(columns) == 1 else tuple_(*columns)
+
+
+def _keys(table, condition) -> set:
+    """The primary keys of the rows where `condition` holds (tuples for a composite key)."""
+    columns = list(table.primary_key.columns)
+    rows = db.session.execute(select(*columns).where(condition)).all()
+    return {row[0] if len(columns) == 1 else tuple(row) for row in rows}
+
+
 def _linked_rows(game_id: int) -> dict[str, set]:
     """Primary keys of every row that belongs to the game, following foreign keys from it
     (rows pointing at the game, its participants, its kindnesses, …), table by table."""
@@ -421,8 +434,7 @@ def _linked_rows(game_id: int) -> dict[str, set]:
             ]
             if not conditions:
                 continue
-            [pk] = table.primary_key.columns
-            found = set(db.session.execute(select(pk).where(or_(*conditions))).scalars())
+            found = _keys(table, or_(*conditions))
             if not found <= known.get(table.name, set()):
                 known.setdefault(table.name, set()).update(found)
                 changed = True
@@ -435,9 +447,9 @@ def _snapshot(game_id: int) -> dict[str, list]:
     for table in db.metadata.sorted_tables:
         ids = _linked_rows(game_id).get(table.name)
         if ids:
-            [pk] = table.primary_key.columns
             rows[table.name] = sorted(
-                tuple(map(str, r)) for r in db.session.execute(select(table).where(pk.in_(ids)))
+                tuple(map(str, r))
+                for r in db.session.execute(select(table).where(_key(table).in_(ids)))
             )
     return rows
 
@@ -498,6 +510,8 @@ TABLES = (
     "game",
     "journal_entry",
     "game_idea",
+    "kindness_tally",
+    "game_tally",
 )
 
 
@@ -544,9 +558,8 @@ def test_deleting_an_ended_game_removes_every_row_and_every_name(app):
         for table in db.metadata.sorted_tables:
             ids = doomed.get(table.name)
             if ids:
-                [pk] = table.primary_key.columns
                 left = db.session.execute(
-                    select(func.count()).select_from(table).where(pk.in_(ids))
+                    select(func.count()).select_from(table).where(_key(table).in_(ids))
                 ).scalar_one()
                 assert left == 0, table.name
         assert _linked_rows(world.game_id) == {"game": {world.game_id}}

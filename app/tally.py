@@ -1,0 +1,289 @@
+"""Dashboard tallies that the database keeps exact with triggers.
+
+`kindness_tally(game_id, bucket, kind, n)`: n is the number of a game's kindnesses in one
+15-minute UTC bucket and kind whose state is not 'cancelled'. The bucket is the one the
+dashboard has always used: whole epoch seconds of the naive-UTC `created_at`, integer-divided
+by BUCKET_SECONDS (SQLite's `/` on integers, PostgreSQL's floor()).
+
+`game_tally(game_id, name, n)`: per-game counters, by name: 'thanks' (thank-yous for the
+game's kindnesses) and 'courier_<state>' (courier requests of the game's kindnesses in state
+done, declined or expired).
+
+Triggers keep both exact on every insert, update and delete, including the bulk
+`update(Kindness)` statements the services run, which ORM events would miss. A row whose
+count fell to zero may stay; readers ignore it or add it up.
+
+A courier request or a thank-you finds its game through its kindness. When a kindness is
+deleted, its children are deleted by the foreign key after it is gone, so the kindness takes
+its children's counts away itself, in a BEFORE DELETE trigger, and the children's own delete
+triggers then find no kindness and change nothing.
+
+The SQL lives here once: the models attach it to their tables (so `create_all()` builds it)
+and the migration runs the same statements. Each trigger is written once, as statements that
+SQLite and PostgreSQL both accept; on PostgreSQL each becomes a plpgsql function.
+
+Note for future migrations: on SQLite, a batch migration that rebuilds `kindness`,
+`courier_request` or `thanks` drops their triggers: run `create_triggers()` again after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import DDL, Table, event
+from sqlalchemy.engine import Connection
+
+from app.domain.aggregates import BUCKET_SECONDS
+
+DIALECTS = ("sqlite", "postgresql")
+COURIER_OUTCOMES = ("done", "declined", "expired")
+
+# The bucket of a kindness row, per dialect; {row} is NEW, OLD or the table's name.
+BUCKET = {
+    "sqlite": f"CAST(strftime('%s', {{row}}.created_at) AS INTEGER) / {BUCKET_SECONDS}",
+    "postgresql": (
+        f"CAST(floor(extract(epoch FROM {{row}}.created_at) / {BUCKET_SECONDS}) AS INTEGER)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A row trigger written once: statements may use {bucket_new} and {bucket_old}."""
+
+    name: str
+    table: str
+    timing: str  # BEFORE or AFTER
+    event: str  # INSERT, DELETE or UPDATE OF ...
+    statements: tuple[str, ...]
+    when: str = ""  # with IS NOT, which PostgreSQL spells IS DISTINCT FROM
+
+    def _body(self, dialect: str) -> str:
+        return " ".join(
+            s.format(
+                bucket_new=BUCKET[dialect].format(row="NEW"),
+                bucket_old=BUCKET[dialect].format(row="OLD"),
+            )
+            + ";"
+            for s in self.statements
+        )
+
+    def create(self, dialect: str) -> list[str]:
+        """The statements that create this trigger."""
+        if dialect == "sqlite":
+            when = f" WHEN {self.when}" if self.when else ""
+            return [
+                f"CREATE TRIGGER {self.name} {self.timing} {self.event} ON {self.table}{when}"
+                f" BEGIN {self._body(dialect)} END"
+            ]
+        when = f" WHEN ({self.when.replace(' IS NOT ', ' IS DISTINCT FROM ')})" if self.when else ""
+        result = "OLD" if (self.timing, self.event) == ("BEFORE", "DELETE") else "NULL"
+        return [
+            f"CREATE OR REPLACE FUNCTION {self.name}_fn() RETURNS trigger LANGUAGE plpgsql"
+            f" AS $body$ BEGIN {self._body(dialect)} RETURN {result}; END $body$",
+            f"CREATE TRIGGER {self.name} {self.timing} {self.event} ON {self.table}"
+            f" FOR EACH ROW{when} EXECUTE FUNCTION {self.name}_fn()",
+        ]
+
+    def drop(self, dialect: str) -> list[str]:
+        """The statements that drop this trigger."""
+        if dialect == "sqlite":
+            return [f"DROP TRIGGER IF EXISTS {self.name}"]
+        return [
+            f"DROP TRIGGER IF EXISTS {self.name} ON {self.table}",
+            f"DROP FUNCTION IF EXISTS {self.name}_fn()",
+        ]
+
+
+# --- kindness_tally ------------------------------------------------------------------------
+
+
+def _kindness_add(row: str) -> str:
+    # The WHERE also keeps SQLite's parser from reading ON CONFLICT as part of a join.
+    return (
+        "INSERT INTO kindness_tally (game_id, bucket, kind, n)"
+        f" SELECT {row}.game_id, {{bucket_{row.lower()}}}, {row}.kind, 1"
+        f" WHERE {row}.state <> 'cancelled'"
+        " ON CONFLICT (game_id, bucket, kind) DO UPDATE SET n = kindness_tally.n + 1"
+    )
+
+
+def _kindness_remove(row: str) -> str:
+    return (
+        f"UPDATE kindness_tally SET n = n - 1 WHERE {row}.state <> 'cancelled'"
+        f" AND game_id = {row}.game_id AND bucket = {{bucket_{row.lower()}}}"
+        f" AND kind = {row}.kind"
+    )
+
+
+# --- game_tally ----------------------------------------------------------------------------
+
+_OUTCOMES = "(" + ", ".join(f"'{s}'" for s in COURIER_OUTCOMES) + ")"
+_OUTCOME_NAMES = "(" + ", ".join(f"'courier_{s}'" for s in COURIER_OUTCOMES) + ")"
+
+
+def _courier_add(row: str) -> str:
+    return (
+        "INSERT INTO game_tally (game_id, name, n)"
+        f" SELECT k.game_id, 'courier_' || {row}.state, 1 FROM kindness k"
+        f" WHERE k.id = {row}.kindness_id AND {row}.state IN {_OUTCOMES}"
+        " ON CONFLICT (game_id, name) DO UPDATE SET n = game_tally.n + 1"
+    )
+
+
+def _courier_remove(row: str) -> str:
+    return (
+        f"UPDATE game_tally SET n = n - 1 WHERE {row}.state IN {_OUTCOMES}"
+        f" AND name = 'courier_' || {row}.state"
+        f" AND game_id = (SELECT k.game_id FROM kindness k WHERE k.id = {row}.kindness_id)"
+    )
+
+
+def _thanks_add(row: str) -> str:
+    return (
+        "INSERT INTO game_tally (game_id, name, n)"
+        f" SELECT k.game_id, 'thanks', 1 FROM kindness k WHERE k.id = {row}.kindness_id"
+        " ON CONFLICT (game_id, name) DO UPDATE SET n = game_tally.n + 1"
+    )
+
+
+def _thanks_remove(row: str) -> str:
+    return (
+        "UPDATE game_tally SET n = n - 1 WHERE name = 'thanks'"
+        f" AND game_id = (SELECT k.game_id FROM kindness k WHERE k.id = {row}.kindness_id)"
+    )
+
+
+# A kindness moving out of a game (deleted, or given another game) takes its children along.
+_CHILDREN_LEAVE = (
+    "UPDATE game_tally SET n = n - (SELECT count(*) FROM thanks t WHERE t.kindness_id = OLD.id)"
+    " WHERE game_id = OLD.game_id AND name = 'thanks'",
+    "UPDATE game_tally SET n = n - (SELECT count(*) FROM courier_request c"
+    " WHERE c.kindness_id = OLD.id AND 'courier_' || c.state = game_tally.name)"
+    f" WHERE game_id = OLD.game_id AND name IN {_OUTCOME_NAMES}",
+)
+_CHILDREN_ARRIVE = (
+    "INSERT INTO game_tally (game_id, name, n)"
+    " SELECT NEW.game_id, 'thanks', count(*) FROM thanks t WHERE t.kindness_id = NEW.id"
+    " GROUP BY t.kindness_id"
+    " ON CONFLICT (game_id, name) DO UPDATE SET n = game_tally.n + excluded.n",
+    "INSERT INTO game_tally (game_id, name, n)"
+    " SELECT NEW.game_id, 'courier_' || c.state, count(*) FROM courier_request c"
+    f" WHERE c.kindness_id = NEW.id AND c.state IN {_OUTCOMES} GROUP BY c.state"
+    " ON CONFLICT (game_id, name) DO UPDATE SET n = game_tally.n + excluded.n",
+)
+
+KINDNESS_TRIGGERS = (
+    Trigger("kindness_tally_insert", "kindness", "AFTER", "INSERT", (_kindness_add("NEW"),)),
+    Trigger(
+        "kindness_tally_update",
+        "kindness",
+        "AFTER",
+        "UPDATE OF state, created_at, kind, game_id",
+        (_kindness_remove("OLD"), _kindness_add("NEW")),
+        when="(OLD.state = 'cancelled') IS NOT (NEW.state = 'cancelled')"
+        " OR OLD.created_at IS NOT NEW.created_at OR OLD.kind IS NOT NEW.kind"
+        " OR OLD.game_id IS NOT NEW.game_id",
+    ),
+    Trigger("kindness_tally_delete", "kindness", "AFTER", "DELETE", (_kindness_remove("OLD"),)),
+    Trigger("kindness_children_leave", "kindness", "BEFORE", "DELETE", _CHILDREN_LEAVE),
+    Trigger(
+        "kindness_children_move",
+        "kindness",
+        "AFTER",
+        "UPDATE OF game_id",
+        _CHILDREN_LEAVE + _CHILDREN_ARRIVE,
+        when="OLD.game_id IS NOT NEW.game_id",
+    ),
+)
+COURIER_TRIGGERS = (
+    Trigger("courier_tally_insert", "courier_request", "AFTER", "INSERT", (_courier_add("NEW"),)),
+    Trigger(
+        "courier_tally_update",
+        "courier_request",
+        "AFTER",
+        "UPDATE OF state, kindness_id",
+        (_courier_remove("OLD"), _courier_add("NEW")),
+        when="OLD.state IS NOT NEW.state OR OLD.kindness_id IS NOT NEW.kindness_id",
+    ),
+    Trigger(
+        "courier_tally_delete", "courier_request", "AFTER", "DELETE", (_courier_remove("OLD"),)
+    ),
+)
+THANKS_TRIGGERS = (
+    Trigger("thanks_tally_insert", "thanks", "AFTER", "INSERT", (_thanks_add("NEW"),)),
+    Trigger(
+        "thanks_tally_update",
+        "thanks",
+        "AFTER",
+        "UPDATE OF kindness_id",
+        (_thanks_remove("OLD"), _thanks_add("NEW")),
+        when="OLD.kindness_id IS NOT NEW.kindness_id",
+    ),
+    Trigger("thanks_tally_delete", "thanks", "AFTER", "DELETE", (_thanks_remove("OLD"),)),
+)
+TRIGGERS = KINDNESS_TRIGGERS + COURIER_TRIGGERS + THANKS_TRIGGERS
+
+BACKFILL = {
+    dialect: (
+        "INSERT INTO kindness_tally (game_id, bucket, kind, n)"
+        f" SELECT game_id, {BUCKET[dialect].format(row='kindness')} AS b, kind, count(*)"
+        " FROM kindness WHERE state <> 'cancelled' GROUP BY game_id, b, kind",
+        "INSERT INTO game_tally (game_id, name, n)"
+        " SELECT k.game_id, 'thanks', count(*) FROM thanks t"
+        " JOIN kindness k ON k.id = t.kindness_id GROUP BY k.game_id",
+        "INSERT INTO game_tally (game_id, name, n)"
+        " SELECT k.game_id, 'courier_' || c.state AS s, count(*) FROM courier_request c"
+        f" JOIN kindness k ON k.id = c.kindness_id WHERE c.state IN {_OUTCOMES}"
+        " GROUP BY k.game_id, c.state",
+    )
+    for dialect in DIALECTS
+}
+
+
+def ddl(sql: str) -> DDL:
+    """A DDL element for raw SQL (DDL formats its text with %, so a literal % is doubled)."""
+    return DDL(sql.replace("%", "%%"))
+
+
+def attach(tables: dict[str, Table]) -> None:
+    """Create each table's triggers whenever `create_all()` creates the table.
+
+    Every trigger's body names other tables only when it runs, so the order in which
+    `create_all()` makes the tables does not matter.
+    """
+    for trigger in TRIGGERS:
+        for dialect in DIALECTS:
+            for sql in trigger.create(dialect):
+                event.listen(
+                    tables[trigger.table], "after_create", ddl(sql).execute_if(dialect=dialect)
+                )
+
+
+def _dialect(connection: Connection) -> str:
+    name = connection.dialect.name
+    if name not in DIALECTS:
+        raise NotImplementedError(f"no tally triggers for {name}")
+    return name
+
+
+def create_triggers(connection: Connection) -> None:
+    """Create every tally trigger on this database (the tables must exist)."""
+    dialect = _dialect(connection)
+    for trigger in TRIGGERS:
+        for sql in trigger.create(dialect):
+            connection.execute(ddl(sql))
+
+
+def drop_triggers(connection: Connection) -> None:
+    """Drop every tally trigger (and on PostgreSQL, their functions)."""
+    dialect = _dialect(connection)
+    for trigger in TRIGGERS:
+        for sql in trigger.drop(dialect):
+            connection.execute(ddl(sql))
+
+
+def backfill(connection: Connection) -> None:
+    """Fill empty tallies from the rows already there, one statement per tally."""
+    for sql in BACKFILL[_dialect(connection)]:
+        connection.execute(ddl(sql))

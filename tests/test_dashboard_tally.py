@@ -1,0 +1,373 @@
+"""The dashboard's tallies, kept by database triggers, always equal counting the rows live.
+
+Runs on whichever database the tests use (SQLite here, PostgreSQL with TEST_DATABASE_URL), so
+the triggers of both dialects are checked against the same live aggregates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_migrate import downgrade, upgrade
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, insert, inspect, select, text, update
+
+from app import create_app
+from app.extensions import MIGRATIONS, db
+from app.models import (
+    CourierRequest,
+    Game,
+    GameTally,
+    Kindness,
+    KindnessTally,
+    Thanks,
+    new_public_id,
+)
+from app.services import accounts, dashboard
+from tests.helpers import (
+    PASSWORD,
+    TEST_DATABASE_URL,
+    database_uri,
+    engine_options,
+    make_facilitator,
+    make_game,
+    participants_of,
+)
+
+STATES = ("scheduled", "routing", "delivered", "undeliverable", "cancelled")
+KINDS = ("note", "in_person")
+COURIER_STATES = ("offered", "accepted", "declined", "expired", "done", "withdrawn")
+OUTCOMES = ("done", "declined", "expired")
+EPOCH = datetime(2026, 3, 28, 23, 30)  # a daylight-saving weekend, on bucket edges
+
+
+def live_kindness_tally() -> dict[tuple[int, int, str], int]:
+    """(game, bucket, kind) -> kindnesses not cancelled, counted straight from `kindness`."""
+    bucket = dashboard._bucket_of(Kindness.created_at).label("bucket")
+    rows = db.session.execute(
+        select(Kindness.game_id, bucket, Kindness.kind, func.count())
+        .where(Kindness.state != "cancelled")
+        .group_by(Kindness.game_id, bucket, Kindness.kind)
+    ).all()
+    return {(g, b, k): n for g, b, k, n in rows}
+
+
+def stored_kindness_tally() -> dict[tuple[int, int, str], int]:
+    """The kindness tally as stored, without rows that count nothing."""
+    rows = db.session.execute(
+        select(KindnessTally.game_id, KindnessTally.bucket, KindnessTally.kind, KindnessTally.n)
+    ).all()
+    return {(g, b, k): n for g, b, k, n in rows if n != 0}
+
+
+def live_game_tally() -> dict[tuple[int, str], int]:
+    """(game, counter) -> thank-yous and courier outcomes, counted straight from the rows."""
+    result = {}
+    thanks = db.session.execute(
+        select(Kindness.game_id, func.count())
+        .join(Thanks, Thanks.kindness_id == Kindness.id)
+        .group_by(Kindness.game_id)
+    ).all()
+    result.update({(g, "thanks"): n for g, n in thanks})
+    couriers = db.session.execute(
+        select(Kindness.game_id, CourierRequest.state, func.count())
+        .join(CourierRequest, CourierRequest.kindness_id == Kindness.id)
+        .where(CourierRequest.state.in_(OUTCOMES))
+        .group_by(Kindness.game_id, CourierRequest.state)
+    ).all()
+    result.update({(g, f"courier_{s}"): n for g, s, n in couriers})
+    return result
+
+
+def stored_game_tally() -> dict[tuple[int, str], int]:
+    rows = db.session.execute(select(GameTally.game_id, GameTally.name, GameTally.n)).all()
+    return {(g, name): n for g, name, n in rows if n != 0}
+
+
+def assert_tallies_are_exact(game_ids) -> None:
+    assert stored_kindness_tally() == live_kindness_tally()
+    assert stored_game_tally() == live_game_tally()
+    # And the dashboard's own read of one game gives the same buckets.
+    live = live_kindness_tally()
+    for gid in game_ids:
+        game = db.session.get(Game, gid)
+        read = sorted(tuple(row) for row in dashboard._buckets(game))
+        assert read == sorted((b, k, n) for (g, b, k), n in live.items() if g == gid)
+
+
+moments = st.builds(
+    lambda quarters, seconds, micros: (
+        EPOCH + timedelta(minutes=15 * quarters, seconds=seconds, microseconds=micros)
+    ),
+    st.integers(0, 8),
+    st.sampled_from((0, 1, 899, 450)),
+    st.sampled_from((0, 1, 500_000)),
+)
+new_kindness = st.tuples(
+    st.integers(0, 1), moments, st.sampled_from(KINDS), st.sampled_from(STATES)
+)
+pick = st.integers(0, 10_000)  # an index into the rows there are, modulo their number
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("insert"), st.lists(new_kindness, min_size=1, max_size=4)),
+        st.tuples(st.just("orm_insert"), new_kindness),
+        st.tuples(st.just("cancel_all"), st.integers(0, 1), moments),
+        st.tuples(st.just("uncancel_all"), st.integers(0, 1), st.sampled_from(STATES[:4])),
+        st.tuples(
+            st.just("orm_update"),
+            pick,
+            st.one_of(
+                st.tuples(st.just("state"), st.sampled_from(STATES)),
+                st.tuples(st.just("created_at"), moments),
+                st.tuples(st.just("kind"), st.sampled_from(KINDS)),
+                st.tuples(st.just("game"), st.integers(0, 1)),
+            ),
+        ),
+        st.tuples(st.just("bulk_delete"), pick),
+        st.tuples(st.just("orm_delete"), pick),
+        st.tuples(st.just("courier"), pick, st.sampled_from(COURIER_STATES)),
+        st.tuples(st.just("courier_state"), pick, st.sampled_from(COURIER_STATES)),
+        st.tuples(st.just("courier_delete"), pick),
+        st.tuples(st.just("thanks"), pick),
+        st.tuples(st.just("thanks_delete"), pick),
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+def _row(gid: int, pid: int, moment: datetime, kind: str, state: str) -> dict:
+    return {
+        "public_id": new_public_id(),
+        "game_id": gid,
+        "angel_id": pid,
+        "mortal_id": pid,
+        "kind": kind,
+        "message": "x",
+        "state": state,
+        "created_at": moment,
+    }
+
+
+def _nth(model, index: int):
+    ids = db.session.execute(select(model.id).order_by(model.id)).scalars().all()
+    return ids[index % len(ids)] if ids else None
+
+
+def _apply(op: tuple, gids: list[int], pid: int) -> None:
+    name = op[0]
+    if name == "insert":
+        rows = [_row(gids[g], pid, m, k, s) for g, m, k, s in op[1]]
+        db.session.execute(insert(Kindness), rows)
+    elif name == "orm_insert":
+        g, m, k, s = op[1]
+        db.session.add(Kindness(**_row(gids[g], pid, m, k, s)))
+    elif name == "cancel_all":
+        db.session.execute(
+            update(Kindness)
+            .where(Kindness.game_id == gids[op[1]], Kindness.created_at >= op[2])
+            .values(state="cancelled")
+        )
+    elif name == "uncancel_all":
+        db.session.execute(
+            update(Kindness)
+            .where(Kindness.game_id == gids[op[1]], Kindness.state == "cancelled")
+            .values(state=op[2])
+        )
+    elif name == "orm_update":
+        kid = _nth(Kindness, op[1])
+        if kid is not None:
+            row = db.session.get(Kindness, kid)
+            field, value = op[2]
+            if field == "game":
+                row.game_id = gids[value]
+            else:
+                setattr(row, field, value)
+    elif name in ("bulk_delete", "orm_delete"):
+        kid = _nth(Kindness, op[1])
+        if kid is not None and name == "bulk_delete":
+            db.session.execute(delete(Kindness).where(Kindness.id == kid))
+        elif kid is not None:
+            db.session.delete(db.session.get(Kindness, kid))
+    elif name == "courier":
+        kid = _nth(Kindness, op[1])
+        if kid is not None:
+            db.session.execute(
+                insert(CourierRequest).values(
+                    public_id=new_public_id(),
+                    kindness_id=kid,
+                    courier_id=pid,
+                    state=op[2],
+                    expires_at=EPOCH,
+                )
+            )
+    elif name == "courier_state":
+        cid = _nth(CourierRequest, op[1])
+        if cid is not None:
+            db.session.execute(
+                update(CourierRequest).where(CourierRequest.id == cid).values(state=op[2])
+            )
+    elif name == "courier_delete":
+        cid = _nth(CourierRequest, op[1])
+        if cid is not None:
+            db.session.execute(delete(CourierRequest).where(CourierRequest.id == cid))
+    elif name == "thanks":
+        kid = _nth(Kindness, op[1])
+        taken = db.session.execute(select(Thanks.kindness_id)).scalars().all()
+        if kid is not None and kid not in taken:
+            db.session.add(Thanks(kindness_id=kid, message="Thank you"))
+    elif name == "thanks_delete":
+        tid = _nth(Thanks, op[1])
+        if tid is not None:
+            db.session.execute(delete(Thanks).where(Thanks.id == tid))
+    db.session.flush()
+
+
+def test_the_tallies_equal_the_live_counts_after_any_changes(app):
+    with app.app_context():
+        facilitator = make_facilitator()
+        first, second = make_game(facilitator, 3, name="First"), make_game(facilitator, 3)
+        gids = [first.id, second.id]
+        pid = participants_of(first)[0].id
+        db.session.commit()
+
+    @settings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(operations)
+    @example(
+        [
+            ("insert", [(0, EPOCH, "in_person", "routing"), (1, EPOCH, "note", "delivered")]),
+            ("thanks", 0),
+            ("thanks", 1),
+            ("courier", 0, "done"),
+            ("courier", 1, "done"),
+            ("orm_update", 0, ("game", 1)),
+            ("courier_state", 0, "expired"),
+            ("orm_delete", 0),
+        ]
+    )
+    def check(ops):
+        with app.app_context():
+            # Each example starts from nothing, so a failure shrinks to the changes that matter.
+            for model in (Thanks, CourierRequest, Kindness, KindnessTally, GameTally):
+                db.session.execute(delete(model))
+            db.session.commit()
+            for op in ops:
+                _apply(op, gids, pid)
+                db.session.commit()
+                assert_tallies_are_exact(gids)
+            db.session.expunge_all()
+
+    check()
+
+
+def test_deleting_a_game_takes_its_tallies_with_it(app):
+    with app.app_context():
+        facilitator = make_facilitator()
+        doomed, kept = make_game(facilitator, 3, name="Doomed"), make_game(facilitator, 3)
+        for game in (doomed, kept):
+            pid = participants_of(game)[0].id
+            db.session.execute(
+                insert(Kindness),
+                [_row(game.id, pid, EPOCH, "in_person", "delivered") for _ in range(3)],
+            )
+        for kid in db.session.execute(select(Kindness.id)).scalars().all():
+            db.session.add(Thanks(kindness_id=kid, message="Thanks"))
+            db.session.add(
+                CourierRequest(kindness_id=kid, courier_id=pid, state="done", expires_at=EPOCH)
+            )
+        db.session.commit()
+        doomed_id = doomed.id
+        db.session.execute(delete(Game).where(Game.id == doomed_id))
+        db.session.commit()
+        assert_tallies_are_exact([kept.id])
+        for model in (KindnessTally, GameTally):
+            left = db.session.execute(select(model).where(model.game_id == doomed_id)).all()
+            assert left == []
+
+
+def _migration_app(tmp_path):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "a-long-enough-test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_uri(tmp_path),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
+            "AUTO_TICK": False,
+            "AUTO_MIGRATE": False,
+            "CREATE_TABLES": False,
+        }
+    )
+
+
+def _empty_database() -> None:
+    """PostgreSQL is shared between tests: start the migrations from nothing."""
+    if TEST_DATABASE_URL:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_the_migration_backfills_the_tallies_from_existing_rows(tmp_path):
+    app = _migration_app(tmp_path)
+    before = "5d2218332028"
+    with app.app_context():
+        _empty_database()
+        upgrade(directory=str(MIGRATIONS), revision=before)
+        assert "kindness_tally" not in inspect(db.engine).get_table_names()
+        facilitator = accounts.sign_up("Mig Facilitator", "mig@example.org", PASSWORD)
+        game_ids = []
+        for name in ("One", "Two"):
+            game = make_game(facilitator, 3, name=name)
+            game_ids.append(game.id)
+            pid = participants_of(game)[0].id
+            rows = [
+                _row(game.id, pid, EPOCH + timedelta(minutes=7 * i), kind, state)
+                for i, (kind, state) in enumerate(
+                    (k, s) for k in KINDS for s in STATES for _ in range(2)
+                )
+            ]
+            db.session.execute(insert(Kindness), rows)
+        kids = db.session.execute(select(Kindness.id).order_by(Kindness.id)).scalars().all()
+        for i, kid in enumerate(kids[::3]):
+            db.session.add(Thanks(kindness_id=kid, message="Thanks"))
+            db.session.add(
+                CourierRequest(
+                    kindness_id=kid,
+                    courier_id=pid,
+                    state=COURIER_STATES[i % len(COURIER_STATES)],
+                    expires_at=EPOCH,
+                )
+            )
+        db.session.commit()
+        live = live_kindness_tally(), live_game_tally()
+        db.session.remove()
+
+        upgrade(directory=str(MIGRATIONS))
+        db.session.remove()
+        assert (stored_kindness_tally(), stored_game_tally()) == live
+        assert sum(live[0].values()) > 0 and live[1]
+        # The triggers are in place after the backfill.
+        db.session.execute(update(Kindness).values(state="cancelled"))
+        db.session.commit()
+        assert_tallies_are_exact(game_ids)
+        db.session.remove()  # PostgreSQL: no open read may hold up the migration's locks
+
+        downgrade(directory=str(MIGRATIONS), revision=before)
+        db.session.remove()
+        tables = set(inspect(db.engine).get_table_names())
+        assert not {"kindness_tally", "game_tally"} & tables
+        # Without the triggers, kindness rows change freely.
+        db.session.execute(update(Kindness).values(state="delivered"))
+        db.session.execute(delete(Thanks))
+        db.session.commit()
+        upgrade(directory=str(MIGRATIONS))
+        db.session.remove()
+        assert_tallies_are_exact(game_ids)
+        db.session.remove()
+        _empty_database()
+        db.engine.dispose()
