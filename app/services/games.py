@@ -201,6 +201,9 @@ def add_exclusion(game: Game, angel: Participant, mortal: Participant, both_ways
             raise ServiceError(f"{angel.name} and {mortal.name} are already kept apart.")
     for row in existing:
         db.session.delete(row)  # a wider rule replaces a narrower one
+    # Delete before inserting: the unit of work would otherwise insert first and trip the
+    # unique (game, angel, mortal) constraint when the wider rule keeps the same direction.
+    db.session.flush()
     db.session.add(
         Exclusion(game_id=game.id, angel_id=angel.id, mortal_id=mortal.id, both_ways=both_ways)
     )

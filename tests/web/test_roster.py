@@ -170,6 +170,30 @@ def test_exclusions_both_ways_and_one_way(client, app, game_id):
     assert "Ann ↔ Ben" not in client.get(f"/games/{game_id}").text
 
 
+def test_a_one_way_exclusion_widens_to_both_ways(client, app, game_id):
+    """Cy must not be Ann's angel, then Cy and Ann are kept apart: the wider rule replaces
+    the narrower one (same pair, same direction first), and nothing else is touched."""
+    client.post(
+        f"/games/{game_id}/participants",
+        data={"lines": "Ann <ann@example.org>\nBen <ben@example.org>\nCy <cy@example.org>"},
+    )
+    with app.app_context():
+        ann, ben, cy = (p.id for p in participants_of(db.session.get(Game, game_id)))
+    for angel, mortal, direction in ((cy, ann, "one"), (cy, ann, "both"), (ben, ann, "one")):
+        response = client.post(
+            f"/games/{game_id}/exclusions",
+            data={"angel": angel, "mortal": mortal, "direction": direction},
+        )
+        assert response.status_code == 302
+    page = client.get(f"/games/{game_id}").text
+    assert "Cy ↔ Ann" in page and "Ben → Ann" in page and "Cy → Ann" not in page
+    with app.app_context():
+        rows = db.session.execute(select(Exclusion)).scalars().all()
+        assert sorted((r.angel_id, r.mortal_id, r.both_ways) for r in rows) == sorted(
+            [(cy, ann, True), (ben, ann, False)]
+        )
+
+
 def test_exclusion_with_someone_from_another_game_is_refused(client, app, game_id):
     client.post(f"/games/{game_id}/participants", data={"lines": "Ann <ann@example.org>"})
     with app.app_context():
