@@ -55,8 +55,13 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app_config, tmp_path):
 
     from app.extensions import db
 
-    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'w.db'}",
-                      "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    app = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'w.db'}",
+            "SQLALCHEMY_ENGINE_OPTIONS": {},
+        }
+    )
     with app.app_context():
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -11,11 +11,13 @@ from app.extensions import db
 
 
 def test_embedded_sqlite_migrates_itself_and_matches_the_models(tmp_path):
-    app = create_app({
-        "SECRET_KEY": "a-long-enough-test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
-        "AUTO_TICK": False,
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "a-long-enough-test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+            "AUTO_TICK": False,
+        }
+    )
     assert app.config["AUTO_MIGRATE"] is True
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())

@@ -54,4 +54,3 @@ def hanging_server(request, smtp_port):
     server = HangingServer(smtp_port, greeting)
     yield server
     server.close()
-

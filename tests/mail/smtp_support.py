@@ -53,12 +53,14 @@ class Inbox:
         with self._lock:
             if self.accept_limit is not None and len(self.messages) >= self.accept_limit:
                 return "421 4.3.2 Service shutting down"
-            self.messages.append(Received(
-                mail_from=envelope.mail_from,
-                rcpt_tos=list(envelope.rcpt_tos),
-                raw=envelope.content,
-                message=email.message_from_bytes(envelope.content, policy=email.policy.default),
-            ))
+            self.messages.append(
+                Received(
+                    mail_from=envelope.mail_from,
+                    rcpt_tos=list(envelope.rcpt_tos),
+                    raw=envelope.content,
+                    message=email.message_from_bytes(envelope.content, policy=email.policy.default),
+                )
+            )
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:

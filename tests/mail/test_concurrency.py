@@ -21,9 +21,7 @@ def test_two_senders_at_once_send_each_message_exactly_once(app, smtp_server):
     with app.app_context():  # the server is down during the draw: everything stays queued
         game = make_running_game(make_facilitator(), PEOPLE)
         addresses = [p.email for p in participants_of(game)]
-        queued = db.session.execute(
-            select(OutboxMessage.status)
-        ).scalars().all()
+        queued = db.session.execute(select(OutboxMessage.status)).scalars().all()
     assert queued == ["queued"] * PEOPLE
     smtp_server.start()
 

@@ -94,14 +94,16 @@ def test_dev_outbox_is_404_outside_debug_and_testing(tmp_path):
     """An app that is neither debug nor testing answers 404 for /dev/outbox."""
     logger = logging.getLogger("app")
     level = logger.level  # outbox.init_app raises it to INFO outside testing; put it back after
-    production = create_app({
-        "TESTING": False,
-        "DEBUG": False,
-        "SECRET_KEY": "another-test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.sqlite3'}",
-        "MAIL_SERVER": None,
-        "AUTO_TICK": False,
-    })
+    production = create_app(
+        {
+            "TESTING": False,
+            "DEBUG": False,
+            "SECRET_KEY": "another-test-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+            "MAIL_SERVER": None,
+            "AUTO_TICK": False,
+        }
+    )
     try:
         assert not production.debug and not production.testing
         client = production.test_client()
