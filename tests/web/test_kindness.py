@@ -535,6 +535,32 @@ def test_opted_out_are_never_picked_and_the_sender_sometimes_is(app):
     assert 10 <= picked.count(angel) <= 30
 
 
+def test_a_sender_who_opted_out_of_carrying_is_still_picked_for_their_own_kindness(app):
+    """Opting out of courier duty must not cross the sender off the mortal's suspects: their
+    own kindness still comes to them as often as it's their turn (they know what it is)."""
+    world = build(app)
+    angel = next(iter(world.people))
+    mortal = world.mortal_of[angel]
+    other = world.others(angel, mortal)[0]
+    with app.app_context():
+        for pid in (angel, *world.others(angel, mortal, other)):
+            participant(world, pid).courier_opt_out = True
+        db.session.commit()
+        picked = []
+        for seed in range(40):
+            item = kindness.request_in_person(
+                participant(world, angel), "Leave a note", "", rng=random.Random(seed)
+            )
+            picked.append(
+                db.session.execute(
+                    select(CourierRequest.courier_id).where(CourierRequest.kindness_id == item.id)
+                ).scalar_one()
+            )
+            kindness.cancel(participant(world, angel), item.public_id)
+    assert set(picked) == {angel, other}
+    assert 10 <= picked.count(angel) <= 30
+
+
 def test_a_sender_picked_as_courier_sees_the_request_like_anyone(app):
     """When the sender is their own courier, their deliveries page lists the request exactly as
     another courier's page lists an identical one (ids aside)."""
