@@ -132,18 +132,35 @@ def add_late_joiners(
 
 
 def join(game: Game, name: str, email: str, rng: random.Random | None = None) -> None:
-    """Self-join through the game's public page, while the game allows it."""
+    """Self-join through the game's public page, while the game allows it.
+
+    An address already on the roster gets the same outcome as a newcomer's, so the public page
+    never tells anyone who plays: nothing changes, and once names are drawn that player is
+    emailed a fresh link to their own page (a leaver is not emailed).
+    """
     if not game.allow_self_join or game.state == "ended":
         raise ServiceError("This game is not open for joining.")
-    reading = roster.read_lines(f"{name} <{email}>" if name.strip() else email, roster_keys(game))
+    reading = roster.read_lines(f"{name} <{email}>" if name.strip() else email, set())
     if reading.problems:
         raise ServiceError(
             reading.problems[0].reason[:1].upper() + reading.problems[0].reason[1:] + "."
         )
+    entry = reading.entries[0]
+    player = db.session.execute(
+        select(Participant).where(
+            Participant.game_id == game.id, Participant.email_key == entry.key
+        )
+    ).scalar_one_or_none()
+    if player is not None:
+        if player.active and game.state == "running":
+            messages = [notify(player, "fresh-link", f"Your link for {game.name}")]
+            db.session.commit()
+            outbox.send_after_commit(messages)
+        return
     if game.state == "draft":
         add_participants(game, reading)
     else:
-        add_late_joiners(game, f"{reading.entries[0].name} <{reading.entries[0].email}>", rng)
+        add_late_joiners(game, f"{entry.name} <{entry.email}>", rng)
 
 
 def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) -> None:

@@ -400,6 +400,37 @@ def test_self_join_while_running_is_spliced_in(app, client):
     assert sorted((m.kind, m.pid) for m in mails) == [("invitation", joiner), ("mortal-changed", a)]
 
 
+@pytest.mark.parametrize("running", [True, False])
+def test_self_join_answers_a_player_as_it_answers_a_stranger(app, client, running):
+    """The public page must not tell anyone who plays: joining with an address already on the
+    roster gets the newcomer's answer, changes nothing, and (once names are drawn) emails that
+    player their own link instead."""
+    limiter.reset()
+    world = build(app, running=running)
+    _allow_self_join(app, world.id)
+    player = PEOPLE[1]
+    before, count = cycle(app, world.id), len(active_ids(app, world.id))
+    mark = mail_mark(app)
+
+    response = client.post(
+        f"/g/{world.public_id}/join", data={"name": "Someone Else", "email": player[1].upper()}
+    )
+
+    assert response.status_code == 302
+    page = client.get(response.location).text
+    assert "You&#39;re in!" in page and "already" not in page
+    assert cycle(app, world.id) == before and len(active_ids(app, world.id)) == count
+    with app.app_context():
+        assert "Someone Else" not in [
+            p.name for p in participants_of(db.session.get(Game, world.id))
+        ]
+    mails = mails_since(app, mark)
+    if running:
+        assert [(m.kind, m.to) for m in mails] == [("fresh-link", player[1])]
+    else:
+        assert mails == []
+
+
 def test_self_join_is_refused_when_not_allowed(app, client):
     limiter.reset()
     world = build(app)
