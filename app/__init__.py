@@ -35,6 +35,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     autotick.init_app(app)
 
     from app.web import dashboard, dev, facilitator, moderation, participant, public
+    from app.web.converters import IdConverter
+
+    # Every <int:…> in a URL is a row id: a number beyond the id range is simply not found.
+    app.url_map.converters["int"] = IdConverter
 
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(participant.bp)

@@ -23,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import tally
 from app.extensions import db
 
+# The largest id a row can have: ids are 32-bit integers on PostgreSQL.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Naive UTC now: SQLite keeps no time zones, so every stored time is naive UTC."""

@@ -10,7 +10,15 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain import delivery, roster
 from app.extensions import db
-from app.models import DropOffPoint, Exclusion, Facilitator, Game, OutboxMessage, Participant
+from app.models import (
+    MAX_ID,
+    DropOffPoint,
+    Exclusion,
+    Facilitator,
+    Game,
+    OutboxMessage,
+    Participant,
+)
 from app.services import ServiceError
 
 
@@ -148,6 +156,8 @@ def read_and_add(game: Game, text: str, csv_data: bytes | None) -> roster.Roster
 
 def participant_in(game: Game, participant_id: int) -> Participant | None:
     """A participant of this game, or None."""
+    if not 0 < participant_id <= MAX_ID:
+        return None
     return db.session.execute(
         select(Participant).where(Participant.id == participant_id, Participant.game_id == game.id)
     ).scalar_one_or_none()

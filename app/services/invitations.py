@@ -45,6 +45,10 @@ def resend_invitation(game: Game, participant: Participant, name: str, email: st
 
     if game.state != "running":
         raise ServiceError("Invitations can be re-sent only while the game is running.")
+    if not participant.active:
+        raise ServiceError(
+            f"{participant.name} has left the game, so there is no invitation to re-send."
+        )
     try:
         name, email = roster.check_name(name), roster.check_email(email)
     except ValueError as exc:

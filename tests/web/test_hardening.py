@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask, abort
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from app import config as app_config_module
 from app import create_app
@@ -843,6 +844,42 @@ def test_error_pages_are_friendly_and_reveal_nothing(app):
         assert "kaboom" not in text and "RuntimeError" not in text
         for name, email in PEOPLE:
             assert name not in text and email not in text
+
+
+@pytest.mark.parametrize("number", [2**31, 10**25])
+def test_an_id_too_large_for_the_database_is_not_found(app, number):
+    """Every route with a number in it, and the exclusion form's people, answer an id beyond
+    the database's integer range as an unknown one — never with a server error."""
+    with app.app_context():
+        game = make_running_game(make_facilitator(), PEOPLE)
+        draft = make_game(make_facilitator("Fay", "fay@example.org"), 3)
+        draft_id = draft.id
+        angel = people_of(game)[0]
+    fac = app.test_client()
+    assert login(fac).status_code == 302
+    part = participant_client(app, angel)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        numbers = [n for n, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
+        if not numbers or rule.rule.startswith("/test-only"):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            value = number if name in numbers else "x"
+            path = re.sub(rf"<[^>]*\b{name}>", str(value), path)
+        client = part if path.startswith("/me/") else fac
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(path, method=method)
+            assert response.status_code == 404, f"{method} {path}"
+            checked += 1
+    assert checked >= 20
+    login(fac, "fay@example.org")
+    response = fac.post(
+        f"/games/{draft_id}/exclusions",
+        data={"angel": number, "mortal": number + 1, "direction": "both"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "Choose two people from the roster." in response.text
 
 
 # --------------------------------------------------------------------------------------------

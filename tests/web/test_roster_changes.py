@@ -6,6 +6,7 @@ people form one valid circle, and only the people affected are emailed.
 
 from __future__ import annotations
 
+import html
 import random
 import re
 import shutil
@@ -495,6 +496,25 @@ def test_self_join_via_the_edit_form_setting(app, client):
 
 
 # Re-send ----------------------------------------------------------------------------------
+
+
+def test_no_invitation_is_resent_to_someone_who_left(app, client):
+    world = build(app)
+    person = world.people[list(world.people)[1]]
+    login(client)
+    assert client.post(f"/games/{world.id}/participants/{person.id}/withdraw").status_code == 302
+    mark = mail_mark(app)
+
+    response = client.post(
+        f"/games/{world.id}/participants/{person.id}",
+        data={"name": person.name, "email": person.email},
+    )
+
+    assert response.status_code == 200
+    assert f"{person.name} has left the game, so there is no invitation to re-send." in (
+        html.unescape(response.text)
+    )
+    assert mails_since(app, mark) == []
 
 
 def test_resending_an_invitation_issues_a_new_link_and_kills_the_old_one(app, client):
