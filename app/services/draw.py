@@ -22,7 +22,7 @@ class AlreadyDrawn(ServiceError):
     """A second draw of the same game (double click, two tabs, two workers)."""
 
 
-def _forbidden_arcs(game: Game) -> set[tuple[int, int]]:
+def forbidden_arcs(game: Game) -> set[tuple[int, int]]:
     """Exclusions as angel->mortal arcs; a two-way exclusion gives both arcs."""
     arcs: set[tuple[int, int]] = set()
     for angel_id, mortal_id, both_ways in db.session.execute(
@@ -36,7 +36,7 @@ def _forbidden_arcs(game: Game) -> set[tuple[int, int]]:
     return arcs
 
 
-def _earlier_arcs(game: Game) -> set[tuple[int, int]]:
+def earlier_arcs(game: Game) -> set[tuple[int, int]]:
     """Angel->mortal arcs used in this facilitator's earlier games, mapped onto this roster.
 
     Matched by email; the earlier pairings are only ever turned into forbidden arcs here and
@@ -107,8 +107,8 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     ).all()
     names = {pid: name for pid, name in people}
     rng = rng or random.SystemRandom()
-    chosen = _forbidden_arcs(game)
-    earlier = _earlier_arcs(game) - chosen if game.avoid_repeat_mortals else set()
+    chosen = forbidden_arcs(game)
+    earlier = earlier_arcs(game) - chosen if game.avoid_repeat_mortals else set()
     try:
         cycle = draw_cycle(list(names), chosen | earlier, rng, names)
     except DrawImpossible as exc:

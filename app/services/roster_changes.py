@@ -16,7 +16,6 @@ from app.extensions import db
 from app.mail import outbox
 from app.models import (
     CourierRequest,
-    Exclusion,
     Game,
     Kindness,
     OutboxMessage,
@@ -25,6 +24,7 @@ from app.models import (
     utcnow,
 )
 from app.services import ServiceError
+from app.services.draw import earlier_arcs, forbidden_arcs
 from app.services.games import add_participants, roster_keys
 from app.services.invitations import enqueue_invitation, notify
 
@@ -37,17 +37,17 @@ def _cycle(game: Game) -> dict[int, int]:
     )
 
 
-def _forbidden(game: Game) -> set[tuple[int, int]]:
-    arcs = set()
-    for a, m, both in db.session.execute(
-        select(Exclusion.angel_id, Exclusion.mortal_id, Exclusion.both_ways).where(
-            Exclusion.game_id == game.id
-        )
-    ):
-        arcs.add((a, m))
-        if both:
-            arcs.add((m, a))
-    return arcs
+def _edit_cycle(edit, game: Game, cycle: dict[int, int], person: int, rng, names) -> dict[int, int]:
+    """Apply one cycle edit (splice in or cut out) under the game's exclusions, and, when the
+    game asks for it, away from the mortals people had in earlier games. That wish gives way
+    when nothing else fits: a leaver must be able to leave and a newcomer to join."""
+    hard = forbidden_arcs(game)
+    if game.avoid_repeat_mortals:
+        try:
+            return edit(cycle, person, hard | earlier_arcs(game), rng, names)
+        except DrawImpossible:
+            pass
+    return edit(cycle, person, hard, rng, names)
 
 
 def _names(game: Game) -> dict[int, str]:
@@ -116,10 +116,9 @@ def add_late_joiners(
     before = _cycle(game)
     after = dict(before)
     names = _names(game)
-    forbidden = _forbidden(game)
     try:
         for person in newcomers:
-            after = cycle_edits.splice_in(after, person.id, forbidden, rng, names)
+            after = _edit_cycle(cycle_edits.splice_in, game, after, person.id, rng, names)
     except DrawImpossible as exc:
         db.session.rollback()
         raise ServiceError(str(exc)) from None
@@ -176,7 +175,7 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     names = _names(game)
     before = _cycle(game)
     try:
-        after = cycle_edits.cut_out(before, leaver.id, _forbidden(game), rng, names)
+        after = _edit_cycle(cycle_edits.cut_out, game, before, leaver.id, rng, names)
     except DrawImpossible as exc:
         raise ServiceError(str(exc)) from None
     # Claim the change first: of two racing withdrawals of the same person, one proceeds.

@@ -33,7 +33,7 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ServiceError, games, kindness
+from app.services import ServiceError, games, kindness, roster_changes
 from app.services.draw import draw_names
 from tests.helpers import (
     DISTINCT_PEOPLE,
@@ -496,6 +496,33 @@ def test_self_join_via_the_edit_form_setting(app, client):
 
 
 # Re-send ----------------------------------------------------------------------------------
+
+
+def test_a_leaver_is_cut_out_away_from_earlier_games_mortals_when_asked(app):
+    """A game that avoids earlier games' pairings keeps avoiding them when someone leaves:
+    A->Leaver->C must not become A->C if A was C's angel in the facilitator's earlier game."""
+    people = [(f"Person {i}", f"person{i}@example.org") for i in range(6)]
+    with app.app_context():
+        fac = make_facilitator()
+        game = make_running_game(fac, people, seed=5, avoid_repeat_mortals=True)
+        circle = pairings_of(game)
+        leaver = participants_of(game)[0]
+        a = next(angel for angel, mortal in circle.items() if mortal == leaver.id)
+        c = circle[leaver.id]
+        by_email = {p.email: p.id for p in participants_of(game)}
+        email_of = {v: k for k, v in by_email.items()}
+        earlier = make_game(fac, people, name="Last year")
+        then = {p.email: p.id for p in participants_of(earlier)}
+        db.session.add(
+            Pairing(game_id=earlier.id, angel_id=then[email_of[a]], mortal_id=then[email_of[c]])
+        )
+        db.session.commit()
+        roster_changes.withdraw(game, leaver, rng=random.Random(1))
+        after = pairings_of(game)
+        stayed = [p for p in circle if p != leaver.id]
+    # Without the earlier game, A->C is the repair: only A's mortal would change.
+    assert after[a] != c
+    assert is_valid_cycle(after, stayed, ())
 
 
 def test_no_invitation_is_resent_to_someone_who_left(app, client):
