@@ -110,19 +110,24 @@ def _require_draft(game: Game, what: str) -> None:
         raise ServiceError(f"Names have been drawn, so {what} is no longer possible here.")
 
 
-def add_participants(game: Game, reading: roster.RosterReading) -> int:
-    """Add the good entries of a roster reading; return how many were added."""
-    _require_draft(game, "adding people")
-    if not reading.entries:
-        return 0
+def check_room(game: Game, newcomers: int) -> None:
+    """Refuse to grow a game past MAX_ROSTER_SIZE people (leavers count: they keep a row)."""
     from flask import current_app
 
     limit = current_app.config["MAX_ROSTER_SIZE"]
     current = db.session.execute(
         select(func.count()).select_from(Participant).where(Participant.game_id == game.id)
     ).scalar_one()
-    if current + len(reading.entries) > limit:
+    if current + newcomers > limit:
         raise ServiceError(f"A game can have at most {limit} participants.")
+
+
+def add_participants(game: Game, reading: roster.RosterReading) -> int:
+    """Add the good entries of a roster reading; return how many were added."""
+    _require_draft(game, "adding people")
+    if not reading.entries:
+        return 0
+    check_room(game, len(reading.entries))
     db.session.add_all(
         Participant(game_id=game.id, name=e.name, email=e.email, email_key=e.key)
         for e in reading.entries
@@ -139,6 +144,13 @@ def add_participants(game: Game, reading: roster.RosterReading) -> int:
 
 def read_and_add(game: Game, text: str, csv_data: bytes | None) -> roster.RosterReading:
     """Read pasted text and/or a CSV upload against the roster and add the good lines."""
+    reading = read_roster(game, text, csv_data)
+    add_participants(game, reading)
+    return reading
+
+
+def read_roster(game: Game, text: str, csv_data: bytes | None) -> roster.RosterReading:
+    """Read pasted text and/or a CSV upload against the game's roster (nothing is added)."""
     known = roster_keys(game)
     readings = []
     if text.strip():
@@ -146,12 +158,10 @@ def read_and_add(game: Game, text: str, csv_data: bytes | None) -> roster.Roster
         known |= {e.key for e in readings[-1].entries}
     if csv_data:
         readings.append(roster.read_csv(csv_data, known))
-    reading = roster.RosterReading(
+    return roster.RosterReading(
         tuple(e for r in readings for e in r.entries),
         tuple(p for r in readings for p in r.problems),
     )
-    add_participants(game, reading)
-    return reading
 
 
 def participant_in(game: Game, participant_id: int) -> Participant | None:

@@ -25,7 +25,7 @@ from app.models import (
 )
 from app.services import ServiceError
 from app.services.draw import earlier_arcs, forbidden_arcs
-from app.services.games import add_participants, roster_keys
+from app.services.games import add_participants, check_room, read_roster
 from app.services.invitations import enqueue_invitation, notify
 
 
@@ -94,7 +94,7 @@ def _tell_new_mortal(
 
 
 def add_late_joiners(
-    game: Game, text: str, rng: random.Random | None = None
+    game: Game, text: str, rng: random.Random | None = None, csv_data: bytes | None = None
 ) -> roster.RosterReading:
     """Add people to a running game: each is spliced into the circle at a random allowed place.
 
@@ -104,9 +104,10 @@ def add_late_joiners(
     if game.state != "running":
         raise ServiceError("Late joiners can be added only while the game is running.")
     rng = rng or random.SystemRandom()
-    reading = roster.read_lines(text, roster_keys(game))
+    reading = read_roster(game, text, csv_data)
     if not reading.entries:
         return reading
+    check_room(game, len(reading.entries))
     newcomers = [
         Participant(game_id=game.id, name=e.name, email=e.email, email_key=e.key)
         for e in reading.entries

@@ -370,10 +370,13 @@ def add_late_joiners(game_id: int):
     game = _own_game(game_id)
     form = LateJoinerForm()
     if not form.validate_on_submit():
-        flash("Paste at least one person to add.", "error")
-        return redirect(url_for("facilitator.game", game_id=game.id) + "#late")
+        return _render_game(game, status=400, late_form=form)
+    upload = form.csv_file.data.read() if form.csv_file.data else None
+    if not (form.lines.data or "").strip() and not upload:
+        flash("Paste some lines or choose a CSV file first.", "error")
+        return _render_game(game, status=400, late_form=form)
     try:
-        reading = roster_changes.add_late_joiners(game, form.lines.data)
+        reading = roster_changes.add_late_joiners(game, form.lines.data or "", csv_data=upload)
     except ServiceError as exc:
         flash(str(exc), "error")
         return _render_game(game, status=409, late_form=form)

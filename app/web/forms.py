@@ -203,12 +203,12 @@ class LostLinkForm(FlaskForm):
     email = EmailField("Your email", [DataRequired(), Length(max=320)], filters=[_strip])
 
 
-class LateJoinerForm(FlaskForm):
-    """People to splice into a running game."""
+class LateJoinerForm(RosterForm):
+    """People to splice into a running game: the same input as the roster before the draw."""
 
     lines = TextAreaField(
         "Add late joiners, one per line",
-        [DataRequired(), Length(max=100_000)],
+        [Optional(), Length(max=500_000)],
         render_kw={"rows": 3, "placeholder": "Jo Newman <jo@example.org>"},
     )
 

@@ -7,6 +7,7 @@ people form one valid circle, and only the people affected are emailed.
 from __future__ import annotations
 
 import html
+import io
 import random
 import re
 import shutil
@@ -202,6 +203,37 @@ def test_late_joiners_with_only_bad_lines_change_nothing(app, client):
     assert response.status_code == 400
     assert "x@\ny@" in response.text
     assert cycle(app, world.id) == before and mails_since(app, mark) == []
+
+
+def test_late_joiners_take_the_same_input_as_the_roster(app, client):
+    """A CSV upload works after the draw too, the roster's size limit holds and keeps what was
+    typed, and an empty submission says what is missing."""
+    world = build(app)
+    login(client)
+    csv = "name,email\nNadia Newman,nadia.n@example.org\nOrla Oak,not-an-email\n"
+    response = client.post(
+        f"/games/{world.id}/late-joiners",
+        data={"lines": "", "csv_file": (io.BytesIO(csv.encode()), "late.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200  # one added, one bad line shown
+    assert "not-an-email" in response.text
+    assert len(active_ids(app, world.id)) == len(PEOPLE) + 1
+
+    app.config["MAX_ROSTER_SIZE"] = len(PEOPLE) + 1
+    mark = mail_mark(app)
+    response = client.post(
+        f"/games/{world.id}/late-joiners", data={"lines": "Pia Pine <pia@example.org>"}
+    )
+    assert response.status_code == 409
+    assert f"A game can have at most {len(PEOPLE) + 1} participants." in response.text
+    assert "Pia Pine &lt;pia@example.org&gt;" in response.text
+    assert mails_since(app, mark) == []
+
+    response = client.post(f"/games/{world.id}/late-joiners", data={"lines": "  "})
+    assert response.status_code == 400
+    assert "Paste some lines or choose a CSV file first." in response.text
+    assert len(active_ids(app, world.id)) == len(PEOPLE) + 1
 
 
 def test_late_joiners_are_refused_before_the_draw(app, client):
