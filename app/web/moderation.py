@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from wtforms.validators import Length
 
 from app.services import ServiceError, ending, games, moderation
 from app.web.forms import ConfirmNameForm, ModerationForm
@@ -19,14 +20,19 @@ def _own_game(game_id: int):
 @login_required
 def queue(game_id: int):
     """Reports (text, reason, when — never the sender) and the audit list."""
-    game = _own_game(game_id)
+    return _queue_page(_own_game(game_id))
+
+
+def _queue_page(game, kept: dict | None = None, status: int = 200):
+    """The queue; `kept` holds a refused action's text and why, shown beside its report."""
     return render_template(
         "facilitator/moderation.html",
         game=game,
         reports=moderation.reports_of(game),
         audit=moderation.audit_of(game),
         form=ModerationForm(),
-    )
+        kept=kept or {},
+    ), status
 
 
 @bp.post("/games/<int:game_id>/reports/<int:report_id>/<action>")
@@ -37,14 +43,18 @@ def act(game_id: int, report_id: int, action: str):
     form = ModerationForm()
     if action not in moderation.ACTIONS:
         abort(404)
+    text = form.text.data or ""
     if not form.validate_on_submit():
-        abort(400)
+        limit = next(v.max for v in form.text.validators if isinstance(v, Length))
+        error = f"This can be up to {limit} characters; yours is {len(text)}. Shorten it a little."
+        return _queue_page(game, {"report_id": report_id, "text": text, "error": error}, 400)
     try:
-        flash(moderation.act(game, report_id, action, form.text.data or ""), "success")
+        message = moderation.act(game, report_id, action, text)
     except LookupError:
         abort(404)
     except ServiceError as exc:
-        flash(str(exc), "error")
+        return _queue_page(game, {"report_id": report_id, "text": text, "error": str(exc)}, 400)
+    flash(message, "success")
     return redirect(url_for("moderation.queue", game_id=game.id) + f"#report-{report_id}")
 
 
