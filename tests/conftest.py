@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from hypothesis import settings
 
 from app import create_app
 from app.extensions import db
-from tests.helpers import database_uri, engine_options, reset_database
+from tests.helpers import database_uri, engine_options, reset_database, under_ci
 
 # On a developer's machine property tests explore new examples on every run (and replay the
 # ones that failed before, from .hypothesis/). Under CI they run a fixed set, so a build is
 # repeatable: what fails there fails again on a re-run, and print_blob says how to replay it.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-if os.environ.get("CI"):
+if under_ci():
     settings.load_profile("ci")
 
 

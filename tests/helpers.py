@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -30,6 +31,19 @@ DISTINCT_PEOPLE = [
 
 # Set to a postgresql+psycopg:// URL to run the whole suite on PostgreSQL (see README).
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def under_ci() -> bool:
+    """True on the CI machine (CI set to true, 1 or yes), where nothing may be skipped."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; under CI a missing browser is a failure, never a silent skip."""
+    if under_ci():
+        pytest.fail(f"CI must run the browser test, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
 
 _CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 

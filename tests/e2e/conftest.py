@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.helpers import unavailable
 from tests.mail.smtp_support import SmtpServer, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,13 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _unavailable(reason: str) -> None:
-    """Skip locally; under CI a missing browser is a failure, never a silent skip."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the browser test, but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture
@@ -99,11 +92,11 @@ def live_server(app, smtp):
 def browser():
     """Headless Debian chromium through Playwright's sync API."""
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is missing (pip install -e '.[test]')")
+        unavailable("the playwright package is missing (pip install -e '.[test]')")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
