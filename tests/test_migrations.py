@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from flask_migrate import upgrade
+from sqlalchemy import inspect, text
 
-from app import create_app
-from app.extensions import db
+from app import create_app, tally
+from app.extensions import MIGRATIONS, db
+from tests.helpers import TEST_DATABASE_URL
 
 
 def test_embedded_sqlite_migrates_itself_and_matches_the_models(tmp_path):
@@ -38,4 +41,42 @@ def test_migrating_twice_changes_nothing(tmp_path):
         app = create_app(config)
         with app.app_context():
             assert "alembic_version" in inspect(db.engine).get_table_names()
+            db.engine.dispose()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="set TEST_DATABASE_URL to a PostgreSQL database")
+def test_postgresql_migrates_to_the_models_with_every_tally_trigger():
+    """Production runs `flask db upgrade` on PostgreSQL: the migrations, trigger functions
+    included, must build exactly what the models describe there too."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "CREATE_TABLES": False,
+            "SECRET_KEY": "a-long-enough-test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "AUTO_TICK": False,
+        }
+    )
+
+    def empty() -> None:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+    with app.app_context():
+        empty()
+        try:
+            upgrade(directory=str(MIGRATIONS))
+            with db.engine.connect() as connection:
+                diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+                triggers = set(
+                    connection.execute(
+                        text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+                    ).scalars()
+                )
+            assert diff == [], f"models and migrations disagree: {diff}"
+            assert {t.name for t in tally.TRIGGERS} <= triggers
+        finally:
+            empty()
+            db.create_all()
             db.engine.dispose()
