@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from flask_migrate import downgrade, upgrade
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, insert, inspect, select, text, update
+from sqlalchemy import Integer, cast, delete, extract, func, insert, inspect, select, text, update
 
 from app import create_app
+from app.domain.aggregates import BUCKET_SECONDS
 from app.extensions import MIGRATIONS, db
 from app.models import (
     CourierRequest,
@@ -42,9 +43,18 @@ OUTCOMES = ("done", "declined", "expired")
 EPOCH = datetime(2026, 3, 28, 23, 30)  # a daylight-saving weekend, on bucket edges
 
 
+def bucket_of(column):
+    """The 15-minute UTC bucket of a naive-UTC timestamp column, written independently of the
+    triggers' SQL (unixepoch() on SQLite rather than strftime('%s')), so the two check
+    each other."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", column) / BUCKET_SECONDS), Integer)
+    return func.unixepoch(column, type_=Integer) // BUCKET_SECONDS
+
+
 def live_kindness_tally() -> dict[tuple[int, int, str], int]:
     """(game, bucket, kind) -> kindnesses not cancelled, counted straight from `kindness`."""
-    bucket = dashboard._bucket_of(Kindness.created_at).label("bucket")
+    bucket = bucket_of(Kindness.created_at).label("bucket")
     rows = db.session.execute(
         select(Kindness.game_id, bucket, Kindness.kind, func.count())
         .where(Kindness.state != "cancelled")

@@ -2,7 +2,8 @@
 
 Everything comes from two aggregate queries, whatever the size of the game: one row of
 counts, and kindnesses per 15-minute UTC bucket and kind, which the domain folds into whole
-local days. No query here returns a participant, and nothing is grouped by a person.
+local days. Both read mostly from tallies the database keeps exact (app/tally.py). No query
+here returns a participant, and nothing is grouped by a person.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, and_, case, cast, extract, func, select, true
+from sqlalchemy import and_, case, func, select, true
 
 from app.domain import aggregates
-from app.domain.aggregates import BUCKET_SECONDS, Chart, DayCount, Figure
+from app.domain.aggregates import Chart, DayCount, Figure
 from app.extensions import db
 from app.models import (
     Game,
@@ -62,23 +63,6 @@ class Dashboard:
 def min_count() -> int:
     """The smallest count of people the dashboard shows (config DASHBOARD_MIN_COUNT)."""
     return int(current_app.config.get("DASHBOARD_MIN_COUNT", 3))
-
-
-def _bucket_of(column):
-    """SQL for the 15-minute UTC bucket of a naive-UTC timestamp column, per dialect.
-
-    The definition the kindness tally keeps (app/tally.py); the dashboard reads the tally.
-
-    `//` is integer division in SQL; `/` would divide as reals and give a bucket per row.
-    SQLite's unixepoch() (3.38+) gives the same whole seconds as strftime('%s') at about
-    half the cost per row.
-    """
-    dialect = db.engine.dialect
-    if dialect.name == "postgresql":
-        return cast(func.floor(extract("epoch", column) / BUCKET_SECONDS), Integer)
-    if getattr(dialect.dbapi, "sqlite_version_info", (0,)) >= (3, 38):
-        return func.unixepoch(column, type_=Integer) // BUCKET_SECONDS
-    return cast(func.strftime("%s", column), Integer) // BUCKET_SECONDS
 
 
 def _tally(condition, value=1):
@@ -151,9 +135,8 @@ def _buckets(game: Game) -> Iterator[tuple[int, str, int]]:
     """Kindnesses (not cancelled) per 15-minute UTC bucket and kind, in one query.
 
     Read from the kindness tally, which triggers keep equal to counting the game's kindness
-    rows grouped by `_bucket_of(created_at)` and kind: a few thousand rows at most, one per
-    bucket and kind (the table's primary key), in bucket order. The rows stream from the
-    cursor to whoever folds them, so they never pile up in memory together.
+    rows by bucket (app/tally.py) and kind: a few thousand rows at most, in bucket order.
+    The rows stream from the cursor to whoever folds them, so they never pile up in memory.
     """
     yield from db.session.connection().execute(
         select(KindnessTally.bucket, KindnessTally.kind, KindnessTally.n)

@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import Integer, cast, event, func, insert, select, update
+from sqlalchemy import event, insert, select, update
 
 from app.extensions import db
 from app.models import (
     CourierRequest,
     Game,
     Kindness,
+    KindnessTally,
     OutboxMessage,
     Thanks,
     new_public_id,
@@ -363,22 +364,20 @@ def test_the_number_of_queries_does_not_grow_with_the_game(app, client):
         assert small_count == large_count <= 6, (suffix, small_count, large_count)
 
 
-def test_both_sqlite_bucket_expressions_agree(app):
-    """unixepoch() (SQLite 3.38+) and strftime('%s') put every moment in the same bucket."""
+def test_the_tally_files_each_moment_in_the_bucket_its_time_says(app):
+    """Moments on and beside 15-minute edges land in the bucket of their whole UTC seconds, as
+    the database keeps time: SQLite to the millisecond (rounding), PostgreSQL to the
+    microsecond."""
+    moments = [
+        datetime(2026, 12, 1, 0, 0),
+        datetime(2026, 12, 1, 0, 14, 59, 999999),
+        datetime(2026, 12, 1, 0, 15),
+        datetime(2026, 3, 29, 0, 59, 59, 500000),
+        datetime(1999, 12, 31, 23, 45, 1),
+    ]
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite only")
-        if db.session.execute(select(func.sqlite_version())).scalar_one() < "3.38":
-            pytest.skip("SQLite without unixepoch()")
         game = make_running_game(make_facilitator(), 3)
         pid = participants_of(game)[0].id
-        moments = [
-            datetime(2026, 12, 1, 0, 0),
-            datetime(2026, 12, 1, 0, 14, 59, 999999),
-            datetime(2026, 12, 1, 0, 15),
-            datetime(2026, 3, 29, 0, 59, 59, 500000),
-            datetime(1999, 12, 31, 23, 45, 1),
-        ]
         db.session.execute(
             insert(Kindness),
             [
@@ -395,13 +394,21 @@ def test_both_sqlite_bucket_expressions_agree(app):
                 for moment in moments
             ],
         )
-        rows = db.session.execute(
-            select(
-                func.unixepoch(Kindness.created_at, type_=Integer) // 900,
-                cast(func.strftime("%s", Kindness.created_at), Integer) // 900,
-            ).order_by(Kindness.id)
-        ).all()
-        # SQLite keeps times to the millisecond, rounding: 00:14:59.999999 is 00:15:00.000.
-        epoch_ms = [round((m - datetime(1970, 1, 1)) / timedelta(milliseconds=1)) for m in moments]
-        expected = [ms // 1000 // 900 for ms in epoch_ms]
-        assert [a for a, _ in rows] == [b for _, b in rows] == expected
+        stored = dict(
+            db.session.execute(
+                select(KindnessTally.bucket, KindnessTally.n).where(
+                    KindnessTally.game_id == game.id
+                )
+            ).all()
+        )
+        precision = (
+            timedelta(milliseconds=1)
+            if db.engine.dialect.name == "sqlite"
+            else timedelta(microseconds=1)
+        )
+    expected: dict[int, int] = {}
+    for moment in moments:
+        kept = round((moment - datetime(1970, 1, 1)) / precision) * precision
+        bucket = kept // timedelta(seconds=1) // 900
+        expected[bucket] = expected.get(bucket, 0) + 1
+    assert stored == expected
