@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from app.domain import couriers as courier_rules
 from app.domain import delivery
@@ -209,13 +209,9 @@ def request_in_person(
     return kindness
 
 
-def _open_loads(game_id: int, sender_id: int, mortal_id: int) -> dict[int, int]:
-    """Every possible courier of the game with their number of open deliveries (one query).
-
-    The sender stays in the pool even after opting out of carrying, or each delivery would
-    cross them off their mortal's list of suspects — unless nobody else could carry it, when
-    they would be the certain courier and the kindness is better told undeliverable.
-    """
+def _open_loads(game_id: int) -> tuple[dict[int, int], set[int]]:
+    """Every active participant of the game with their number of open deliveries, and those
+    of them who opted out of carrying (one query)."""
     open_requests = (
         select(CourierRequest.courier_id, func.count(CourierRequest.id).label("n"))
         .where(CourierRequest.state.in_(OPEN_COURIER_STATES))
@@ -225,17 +221,9 @@ def _open_loads(game_id: int, sender_id: int, mortal_id: int) -> dict[int, int]:
     rows = db.session.execute(
         select(Participant.id, Participant.courier_opt_out, func.coalesce(open_requests.c.n, 0))
         .outerjoin(open_requests, open_requests.c.courier_id == Participant.id)
-        .where(
-            Participant.game_id == game_id,
-            Participant.active.is_(True),
-            or_(Participant.courier_opt_out.is_(False), Participant.id == sender_id),
-        )
+        .where(Participant.game_id == game_id, Participant.active.is_(True))
     ).all()
-    loads = {pid: n for pid, _, n in rows}
-    sender_opted_out = any(pid == sender_id and out for pid, out, _ in rows)
-    if sender_opted_out and not set(loads) - {sender_id, mortal_id}:
-        del loads[sender_id]
-    return loads
+    return {pid: n for pid, _, n in rows}, {pid for pid, out, _ in rows if out}
 
 
 def route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxMessage]:
@@ -250,12 +238,9 @@ def route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxM
     )
     courier_id = None
     if len(asked) < current_app.config["COURIER_MAX_TRIES"]:
-        courier_id = courier_rules.pick_courier(
-            _open_loads(kindness.game_id, kindness.angel_id, kindness.mortal_id),
-            kindness.mortal_id,
-            asked,
-            rng,
-        )
+        loads, opted_out = _open_loads(kindness.game_id)
+        pool = courier_rules.courier_pool(loads, opted_out, kindness.angel_id, kindness.mortal_id)
+        courier_id = courier_rules.pick_courier(pool, kindness.mortal_id, asked, rng)
     if courier_id is None:
         kindness.state = "undeliverable"
         angel = db.session.get(Participant, kindness.angel_id)

@@ -13,9 +13,38 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain.couriers import CLAIM_ALPHABET, CLAIM_LENGTH, claim_code, pick_courier
+from app.domain.couriers import (
+    CLAIM_ALPHABET,
+    CLAIM_LENGTH,
+    claim_code,
+    courier_pool,
+    pick_courier,
+)
 
 load_maps = st.dictionaries(st.integers(1, 40), st.integers(0, 4), max_size=15)
+
+
+@given(
+    loads=st.dictionaries(st.integers(1, 12), st.integers(0, 4), min_size=2, max_size=12),
+    data=st.data(),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_pool_keeps_the_sender_even_after_opting_out_unless_they_would_be_certain(loads, data):
+    """Opted-out people never carry, except the sender of this kindness: never picking them
+    would cross them off the mortal's suspects. An opted-out sender is left out only where
+    they would be the certain courier (nobody else but the recipient in the pool)."""
+    people = sorted(loads)
+    sender, recipient = data.draw(st.permutations(people))[:2]
+    opted_out = data.draw(st.sets(st.sampled_from(people)))
+    pool = courier_pool(loads, opted_out, sender, recipient)
+
+    others = {p for p in people if p not in opted_out} - {sender}
+    assert set(pool) - {sender} == others
+    assert all(pool[p] == loads[p] for p in pool)
+    if sender not in opted_out:
+        assert sender in pool
+    else:
+        assert (sender in pool) == bool(others - {recipient})
 
 
 @given(

@@ -507,14 +507,10 @@ def test_stale_offers_are_rerouted_once(app):
     assert "Bring a biscuit" in world.client(second.courier_id).get("/me/deliveries").text
 
 
-def test_opted_out_are_never_picked_and_the_sender_sometimes_is(app):
-    """Over many seeded requests, opted-out participants never carry; the sender does, as
-    often as it's their turn — so a delivery never crosses the sender off the suspects."""
-    world = build(app)
-    angel = next(iter(world.people))
-    mortal = world.mortal_of[angel]
-    opted_out = world.others(angel, mortal)[:2]
-    with app.app_context():
+def _couriers_asked(world, angel: int, opted_out) -> list[int]:
+    """With `opted_out` out of courier duty, the courier first asked for each of 40 seeded
+    in-person kindnesses from `angel` (each cancelled before the next)."""
+    with world.app.app_context():
         for pid in opted_out:
             participant(world, pid).courier_opt_out = True
         db.session.commit()
@@ -529,6 +525,17 @@ def test_opted_out_are_never_picked_and_the_sender_sometimes_is(app):
                 ).scalar_one()
             )
             kindness.cancel(participant(world, angel), item.public_id)
+    return picked
+
+
+def test_opted_out_are_never_picked_and_the_sender_sometimes_is(app):
+    """Over many seeded requests, opted-out participants never carry; the sender does, as
+    often as it's their turn — so a delivery never crosses the sender off the suspects."""
+    world = build(app)
+    angel = next(iter(world.people))
+    mortal = world.mortal_of[angel]
+    opted_out = world.others(angel, mortal)[:2]
+    picked = _couriers_asked(world, angel, opted_out)
     eligible = set(world.others(mortal, *opted_out))
     assert angel in eligible and len(eligible) == 2
     assert set(picked) == eligible
@@ -542,21 +549,7 @@ def test_a_sender_who_opted_out_of_carrying_is_still_picked_for_their_own_kindne
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     other = world.others(angel, mortal)[0]
-    with app.app_context():
-        for pid in (angel, *world.others(angel, mortal, other)):
-            participant(world, pid).courier_opt_out = True
-        db.session.commit()
-        picked = []
-        for seed in range(40):
-            item = kindness.request_in_person(
-                participant(world, angel), "Leave a note", "", rng=random.Random(seed)
-            )
-            picked.append(
-                db.session.execute(
-                    select(CourierRequest.courier_id).where(CourierRequest.kindness_id == item.id)
-                ).scalar_one()
-            )
-            kindness.cancel(participant(world, angel), item.public_id)
+    picked = _couriers_asked(world, angel, [angel, *world.others(angel, mortal, other)])
     assert set(picked) == {angel, other}
     assert 10 <= picked.count(angel) <= 30
 
