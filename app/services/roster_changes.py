@@ -37,14 +37,21 @@ def _cycle(game: Game) -> dict[int, int]:
     )
 
 
-def _edit_cycle(edit, game: Game, cycle: dict[int, int], person: int, rng, names) -> dict[int, int]:
-    """Apply one cycle edit (splice in or cut out) under the game's exclusions, and, when the
-    game asks for it, away from the mortals people had in earlier games. That wish gives way
-    when nothing else fits: a leaver must be able to leave and a newcomer to join."""
+def _arcs(game: Game) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """Angel->mortal arcs a cycle edit must avoid: the game's exclusions, and (when the game
+    asks for it) the pairings of earlier games, which are a wish rather than a rule."""
     hard = forbidden_arcs(game)
-    if game.avoid_repeat_mortals:
+    return hard, earlier_arcs(game) - hard if game.avoid_repeat_mortals else set()
+
+
+def _edit_cycle(edit, cycle: dict[int, int], person: int, arcs, rng, names) -> dict[int, int]:
+    """Apply one cycle edit (splice in or cut out) away from all of `arcs`; the wish to avoid
+    earlier games' pairings gives way when nothing else fits, since a leaver must be able to
+    leave and a newcomer to join."""
+    hard, wish = arcs
+    if wish:
         try:
-            return edit(cycle, person, hard | earlier_arcs(game), rng, names)
+            return edit(cycle, person, hard | wish, rng, names)
         except DrawImpossible:
             pass
     return edit(cycle, person, hard, rng, names)
@@ -117,9 +124,10 @@ def add_late_joiners(
     before = _cycle(game)
     after = dict(before)
     names = _names(game)
+    arcs = _arcs(game)
     try:
         for person in newcomers:
-            after = _edit_cycle(cycle_edits.splice_in, game, after, person.id, rng, names)
+            after = _edit_cycle(cycle_edits.splice_in, after, person.id, arcs, rng, names)
     except DrawImpossible as exc:
         db.session.rollback()
         raise ServiceError(str(exc)) from None
@@ -152,10 +160,7 @@ def join(game: Game, name: str, email: str, rng: random.Random | None = None) ->
         )
     ).scalar_one_or_none()
     if player is not None:
-        if player.active and game.state == "running":
-            messages = [notify(player, "fresh-link", f"Your link for {game.name}")]
-            db.session.commit()
-            outbox.send_after_commit(messages)
+        _send_fresh_links([player] if player.active and game.state == "running" else [])
         return
     if game.state == "draft":
         add_participants(game, reading)
@@ -176,7 +181,7 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     names = _names(game)
     before = _cycle(game)
     try:
-        after = _edit_cycle(cycle_edits.cut_out, game, before, leaver.id, rng, names)
+        after = _edit_cycle(cycle_edits.cut_out, before, leaver.id, _arcs(game), rng, names)
     except DrawImpossible as exc:
         raise ServiceError(str(exc)) from None
     # Claim the change first: of two racing withdrawals of the same person, one proceeds.
@@ -284,6 +289,11 @@ def send_fresh_links(email: str) -> None:
         .scalars()
         .all()
     )
+    _send_fresh_links(people)
+
+
+def _send_fresh_links(people: list[Participant]) -> None:
+    """Email each of these players a fresh link to their page in their game."""
     messages = [notify(p, "fresh-link", f"Your link for {p.game.name}") for p in people]
     db.session.commit()
     outbox.send_after_commit(messages)
