@@ -278,3 +278,8 @@ class IdeaForm(FlaskForm):
         filters=[_strip],
         render_kw={"placeholder": "Bring in a board game for lunch break"},
     )
+
+
+def max_length(field) -> int:
+    """The Length(max=…) a form field declares, so messages and limits never disagree."""
+    return next(v.max for v in field.validators if isinstance(v, Length))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from wtforms.validators import Length
 
 from app.services import ServiceError, ending, games, moderation
-from app.web.forms import ConfirmNameForm, ModerationForm
+from app.web.forms import ConfirmNameForm, ModerationForm, max_length
 
 bp = Blueprint("moderation", __name__)
 
@@ -45,7 +44,7 @@ def act(game_id: int, report_id: int, action: str):
         abort(404)
     text = form.text.data or ""
     if not form.validate_on_submit():
-        limit = next(v.max for v in form.text.validators if isinstance(v, Length))
+        limit = max_length(form.text)
         error = f"This can be up to {limit} characters; yours is {len(text)}. Shorten it a little."
         return _queue_page(game, {"report_id": report_id, "text": text, "error": error}, 400)
     try:

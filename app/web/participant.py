@@ -39,6 +39,7 @@ from app.web.forms import (
     PreferencesForm,
     ReportForm,
     ThanksForm,
+    max_length,
 )
 
 bp = Blueprint("participant", __name__)
@@ -299,7 +300,7 @@ def thank(public_id: str):
     """Thank "my angel" for one kindness."""
     form = ThanksForm()
     if not form.validate_on_submit():
-        kept = _kept(public_id, "thanks", form.message.data, _max_length(form.message))
+        kept = _kept(public_id, "thanks", form.message.data, max_length(form.message))
         return _inbox_page(kept, 400)
     try:
         kindness.thank(g.me, public_id, form.message.data)
@@ -318,7 +319,7 @@ def report(public_id: str):
 def _report(public_id: str, as_courier: bool, endpoint: str):
     form = ReportForm()
     if not form.validate_on_submit():
-        kept = _kept(public_id, "report", form.reason.data, _max_length(form.reason))
+        kept = _kept(public_id, "report", form.reason.data, max_length(form.reason))
         if as_courier:
             return _deliveries_page(kept, 400)
         return _inbox_page(kept, 400)
@@ -357,13 +358,6 @@ def _deliveries_page(kept: dict | None = None, status: int = 200):
         ),
         status,
     )
-
-
-def _max_length(field) -> int:
-    """The Length(max=…) a form field declares, so messages and limits never disagree."""
-    from wtforms.validators import Length
-
-    return next(v.max for v in field.validators if isinstance(v, Length))
 
 
 @bp.post("/me/deliveries/<public_id>/<step>")

@@ -33,7 +33,7 @@ from app.models import Exclusion, Game, OutboxMessage, Pairing, Participant
 from app.services import draw as draw_service
 from app.services import games as games_service
 from app.tokens import PARTICIPANT_LINK_SALT
-from tests.helpers import database_uri, engine_options, reset_database
+from tests.helpers import database_uri, engine_options, reset_database, without_csrf
 
 SECRET = "test-secret"
 BASE_URL = "http://angels.test"
@@ -254,14 +254,6 @@ def leaked(text: str, people: list[Person], allowed: set[int] = frozenset()) -> 
     ]
 
 
-_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
-
-
-def normalised(body: str) -> str:
-    """A page with its CSRF tokens blanked (they are random per session)."""
-    return _CSRF_INPUT.sub('<input name="csrf_token">', body)
-
-
 def token_payload(token: str):
     """Read what a signed link carries, without checking its signature (anyone can do this)."""
     payload = token.rsplit(".", 2)[0]
@@ -285,7 +277,8 @@ _LINK = re.compile(re.escape(BASE_URL) + r"/p/([A-Za-z0-9_.\-]+)")
 
 
 def facilitator_pages(client, game_id: int, people: list[Person]) -> list[tuple[str, int, str]]:
-    """Every page a facilitator can reach for a drawn game, as (what, status, normalised body)."""
+    """Every page a facilitator can reach for a drawn game, as (what, status, body), with
+    CSRF tokens blanked."""
     first = people[0]
     requests = [
         ("game list", "get", "/games", {}),
@@ -330,7 +323,7 @@ def facilitator_pages(client, game_id: int, people: list[Person]) -> list[tuple[
     pages = []
     for what, method, url, data in requests:
         response = getattr(client, method)(url, data=data, follow_redirects=True)
-        pages.append((what, response.status_code, normalised(response.text)))
+        pages.append((what, response.status_code, without_csrf(response.text)))
     return pages
 
 
@@ -662,7 +655,7 @@ def test_no_address_with_someone_elses_id_opens_their_page():
                 assert not leaked(response.text, people, allowed=allowed), url
                 if response.status_code == 200:  # only /me with ignored query strings
                     assert url.startswith("/me?"), url
-                    assert normalised(response.text) == normalised(mine.text), url
+                    assert without_csrf(response.text) == without_csrf(mine.text), url
         # The participant is still themselves, and saw their mortal, never anyone's angel.
         assert f"Hello, {me.name}" in client.get("/me").text
         assert by_id[pairs[me.id]].name in mine.text
