@@ -36,6 +36,8 @@ DEFAULTS = {
     "DELIVERY_MIN_DELAY_MINUTES": 30,
     "COURIER_ACCEPT_HOURS": 24,
     "COURIER_MAX_TRIES": 3,
+    # Couriers already carrying this many are asked only when everyone else is too.
+    "COURIER_MAX_OPEN": 3,
     # Gentle reminders: an angel quiet for this many days gets one warm email, at most every
     # REMINDER_GAP_DAYS; a mortal with a kindness unread this long gets a nudge.
     "REMINDER_AFTER_DAYS": 3,
@@ -78,6 +80,7 @@ _ENV_NUMBERS = {
     "KINDNESS_DAILY_LIMIT": int,
     "COURIER_ACCEPT_HOURS": float,
     "COURIER_MAX_TRIES": int,
+    "COURIER_MAX_OPEN": int,
     "PROXY_FIX": int,
 }
 
@@ -99,6 +102,11 @@ def load(app: Flask, test_config: dict | None) -> None:
         "AUTO_MIGRATE",
         app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not app.testing,
     )
+    # A failed statement's error (and any SQL echo) must never log its bound values: they
+    # include angel and mortal ids, names and addresses.
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("hide_parameters", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     _choose_secret_key(app)
 
 

@@ -159,6 +159,9 @@ class Pairing(db.Model):
     angel_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     mortal_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # After a roster change the angel sees their new mortal from this random moment of a later
+    # round (None: from the draw).
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 OUTBOX_STATES = ("queued", "sending", "sent", "failed")
@@ -254,6 +257,8 @@ class Kindness(db.Model):
         ForeignKey("drop_off_point.id", ondelete="SET NULL")
     )
     claim_code: Mapped[str | None] = mapped_column(String(12))
+    # When the angel marked the item left at the drop-off point; a courier is drawn only then.
+    left_at: Mapped[datetime | None] = mapped_column(DateTime)
     state: Mapped[str] = mapped_column(String(15), index=True)
     deliver_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     round_label: Mapped[str] = mapped_column(String(60), default="")
@@ -321,6 +326,8 @@ class CourierRequest(db.Model):
     )
     state: Mapped[str] = mapped_column(String(10), default="offered", index=True)
     offered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The offer reaches the courier (page and email) at this random moment of a later round.
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     responded_at: Mapped[datetime | None] = mapped_column(DateTime)
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -337,6 +344,8 @@ class Thanks(db.Model):
     )
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The angel sees it from this random moment of a later round, not when the mortal sent it.
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Report(db.Model):

@@ -1,9 +1,11 @@
 """Courier routing for in-person kindnesses, and claim codes for drop-off points.
 
-The mortal sees who delivers; if the sender were never picked, each delivery would cross one
-suspect off the mortal's list. So the pool for a kindness holds its sender like anyone else
-(even one who opted out of carrying), and the courier is chosen from the pool by load alone,
-ties broken at random: the sender is deliberately *not* an input to the choice.
+The mortal sees who delivers. If the sender were never picked, each delivery would cross one
+suspect off the mortal's list; if the sender were picked more or less often than anyone else,
+the person who keeps delivering to Sam would be his likely angel. So the pool is symmetric:
+everyone who carries stays in it, the sender included, and everyone who opted out of carrying
+never carries anything, their own kindnesses included, so opting out singles nobody out. The
+courier is drawn uniformly from the pool; the sender is not an input to any of it.
 """
 
 from __future__ import annotations
@@ -16,20 +18,10 @@ CLAIM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CLAIM_LENGTH = 6
 
 
-def courier_pool(
-    open_loads: Mapping[int, int], opted_out: Collection[int], sender: int, recipient: int
-) -> dict[int, int]:
-    """Who may carry one sender's kindness, with their open deliveries.
-
-    `open_loads` covers every active participant. Those who opted out of carrying are left
-    out — except the sender, who stays in for their own kindnesses. The one exception to that:
-    when nobody else but the recipient is in the pool, an opted-out sender would be the
-    certain courier, so they are left out too and the kindness cannot be carried.
-    """
-    pool = {pid: n for pid, n in open_loads.items() if pid not in opted_out or pid == sender}
-    if sender in opted_out and not pool.keys() - {sender, recipient}:
-        pool.pop(sender, None)
-    return pool
+def courier_pool(open_loads: Mapping[int, int], opted_out: Collection[int]) -> dict[int, int]:
+    """Who may carry a kindness, with their open deliveries: every active participant who has
+    not opted out of carrying (`open_loads` covers every active participant)."""
+    return {pid: n for pid, n in open_loads.items() if pid not in opted_out}
 
 
 def pick_courier(
@@ -37,19 +29,23 @@ def pick_courier(
     recipient: int,
     already_asked: Iterable[int],
     rng: random.Random,
+    max_open: int | None = None,
 ) -> int | None:
-    """The eligible participant with the fewest open deliveries, ties broken at random.
+    """A participant drawn uniformly from the pool, or None when nobody is left.
 
-    `open_loads` maps every participant who may carry this kindness (its `courier_pool`) to
-    their number of open deliveries. The recipient and anyone already asked for this kindness
-    are skipped. Returns None when nobody is left.
+    `open_loads` is the kindness's `courier_pool`. The recipient and anyone already asked for
+    this kindness are skipped. With `max_open`, people already carrying that many are skipped
+    too, unless everyone left is: the cap spreads the work, and like the rest it never looks at
+    who sent the kindness.
     """
     skip = set(already_asked) | {recipient}
-    eligible = [(load, pid) for pid, load in open_loads.items() if pid not in skip]
+    eligible = sorted(pid for pid in open_loads if pid not in skip)
     if not eligible:
         return None
-    lightest = min(load for load, _ in eligible)
-    return rng.choice(sorted(pid for load, pid in eligible if load == lightest))
+    if max_open is not None:
+        under_cap = [pid for pid in eligible if open_loads[pid] < max_open]
+        eligible = under_cap or eligible
+    return rng.choice(eligible)
 
 
 def claim_code(rng: random.Random) -> str:

@@ -1,14 +1,18 @@
-"""The outbox: mail is written in the caller's transaction, sent after commit, retried.
+"""The outbox: mail is written in the caller's transaction and sent later, never in a request.
 
 - `enqueue` adds a row to the current session; the caller's commit makes it real, so a change
-  and the mail it causes are saved together or not at all.
-- `send_after_commit` tries those rows at once with a short timeout; anything that fails stays
-  queued for `flask outbox send` (cron), which retries with back-off and gives up after
+  and the mail it causes are saved together or not at all. A row carries the moment it may be
+  released (the release schedule in app/domain/release.py): nothing is sent before it.
+- No request talks SMTP: `flask outbox send` and `flask tick` (cron), or the embedded server's
+  background tick, send what is due; they retry with back-off and give up after
   OUTBOX_MAX_ATTEMPTS, marking the row failed for the facilitator to see.
 - Rows are claimed with one conditional UPDATE (SQLite ignores FOR UPDATE), so two senders
   running at once never send the same message; a row marked sent is never sent again.
+- Headers date nothing: the Message-ID is random (not a timestamp) and the Date is stamped
+  when the message is actually sent. Once sent or given up, a row's body is cleared, so the
+  database keeps no history of links (and no log line ever holds a body, link or token).
 - With no MAIL_SERVER (the embedded default) nothing leaves the machine: messages stay queued
-  and are written to the log, and the debug-only /dev/outbox page lists them.
+  and the debug-only /dev/outbox page lists them for the developer.
 """
 
 from __future__ import annotations
@@ -19,24 +23,22 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask_mail import Message
 from sqlalchemy import and_, or_, select, update
 
 from app.extensions import db, mail
-from app.models import OutboxMessage, utcnow
+from app.models import OutboxMessage, Participant, utcnow
+from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
 
 # How long a claimed row stays reserved for the worker that claimed it.
 CLAIM_LEASE = timedelta(minutes=10)
 
 
 def init_app(app: Flask) -> None:
-    """Make the log show kept messages when there is no mail server."""
-    if not app.config.get("MAIL_SERVER") and not app.testing:
-        if app.logger.level == 0 or app.logger.level > 20:
-            app.logger.setLevel("INFO")
+    """Nothing to set up: the outbox needs only the database and the mail extension."""
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -49,9 +51,33 @@ def external_url(endpoint: str, **values) -> str:
     return base.rstrip("/") + path
 
 
+def participant_link(participant: Participant) -> str:
+    """The absolute private link of a participant (current link version)."""
+    token = participant_link_token(participant.public_id, participant.link_version)
+    return external_url("participant.open_link", token=token)
+
+
+def preferences_link(participant: Participant) -> str:
+    """The one-click link to a participant's email preferences, put in every email to them."""
+    token = participant_link_token(
+        participant.public_id, participant.link_version, PREFERENCES_LINK_SALT
+    )
+    return external_url("participant.open_preferences", token=token)
+
+
 def _sender_domain() -> str:
     address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
     return address.rpartition("@")[2] or "localhost"
+
+
+def new_message_id() -> str:
+    """A Message-ID that dates nothing: random, unlike make_msgid's timestamp and process id."""
+    return f"<{secrets.token_hex(16)}@{_sender_domain()}>"
+
+
+def mail_kept() -> bool:
+    """False in slips-only mode, where links are handed out on paper and no email is kept."""
+    return current_app.config.get("MAIL_MODE", "smtp") != "slips"
 
 
 def enqueue(
@@ -62,18 +88,20 @@ def enqueue(
     subject: str,
     game_id: int | None = None,
     participant_id: int | None = None,
+    release_at: datetime | None = None,
     **context,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """Render `email/<template>.txt` and `.html` and add the message to the current session.
 
     Nothing is sent and nothing is committed here: the caller's commit saves the message along
-    with the change that caused it.
+    with the change that caused it. It is sent no sooner than `release_at` (default: now).
+    In slips-only mode participant mail is not kept at all, and None is returned.
     """
+    if participant_id is not None and not mail_kept():
+        return None
     context.setdefault("subject", subject)
     if "participant" in context and "preferences_link" not in context:
         # Every email to a participant carries a one-click link to their email preferences.
-        from app.services.invitations import preferences_link
-
         context.setdefault("preferences_link", preferences_link(context["participant"]))
     message = OutboxMessage(
         kind=kind,
@@ -81,10 +109,10 @@ def enqueue(
         subject=subject,
         body_text=render_template(f"email/{template}.txt", **context),
         body_html=render_template(f"email/{template}.html", **context),
-        message_id=make_msgid(domain=_sender_domain()),
+        message_id=new_message_id(),
         game_id=game_id,
         participant_id=participant_id,
-        next_attempt_at=utcnow(),
+        next_attempt_at=release_at or utcnow(),
     )
     db.session.add(message)
     return message
@@ -144,6 +172,8 @@ def _as_mail(row: OutboxMessage) -> Message:
         body=row.body_text,
         html=row.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        # Stamped as it is sent, so the Date says when it was released, not when it was made.
+        date=time.time(),
     )
     message.msgId = row.message_id
     return message
@@ -160,6 +190,9 @@ def _mark_sent(row: OutboxMessage, now: datetime) -> None:
             claimed_until=None,
             attempts=OutboxMessage.attempts + 1,
             last_error=None,
+            # Nothing kept after use: a sent body held a live link.
+            body_text="",
+            body_html="",
         )
         .execution_options(synchronize_session=False)
     )
@@ -172,10 +205,12 @@ def _mark_attempt_failed(
     attempts = row.attempts + 1
     give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
     backoff = current_app.config["OUTBOX_BACKOFF_SECONDS"] * 2 ** min(attempts - 1, 10)
+    cleared = {"body_text": "", "body_html": ""} if give_up else {}
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)
         .values(
+            **cleared,
             status="failed" if give_up else "queued",
             attempts=attempts,
             last_error=error[:500],
@@ -266,35 +301,3 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "the mail server refused the connection"
     return f"{type(exc).__name__}: {exc}"
-
-
-def send_after_commit(messages: list[OutboxMessage]) -> None:
-    """Called by a service right after it committed: send these now, or log them if mail is off.
-
-    Runs inside the request with a short timeout, so a slow mail server delays the page by at
-    most MAIL_REQUEST_TIMEOUT; whatever fails is left for `flask outbox send`.
-    """
-    ids = [m.id for m in messages]
-    if not ids:
-        return
-    if not current_app.config.get("MAIL_SERVER"):
-        for m in messages:
-            current_app.logger.info(
-                "Mail kept in the outbox (no MAIL_SERVER): to %s, %r\n%s",
-                m.to_addr,
-                m.subject,
-                m.body_text,
-            )
-        return
-    deadline = time.monotonic() + current_app.config["MAIL_REQUEST_BUDGET"]
-    try:
-        # Small batches until the time budget is spent; the rest waits for the periodic sender.
-        for start in range(0, len(ids), 20):
-            report = send_due(
-                ids=ids[start : start + 20], timeout=current_app.config["MAIL_REQUEST_TIMEOUT"]
-            )
-            if report.errors or time.monotonic() > deadline:
-                break
-    except Exception:  # noqa: BLE001 - the change is committed; mail must not undo the page
-        db.session.rollback()
-        current_app.logger.exception("Sending after commit failed; the outbox will retry")

@@ -10,8 +10,7 @@ from sqlalchemy.orm import aliased
 
 from app.domain.pairing import DrawImpossible, draw_cycle
 from app.extensions import db
-from app.mail import outbox
-from app.models import Exclusion, Game, OutboxMessage, Pairing, Participant, utcnow
+from app.models import Exclusion, Game, Pairing, Participant, utcnow
 from app.services import ServiceError
 from app.services.invitations import enqueue_invitation
 
@@ -136,15 +135,12 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     }
     # Roster order, never cycle order: mail sent one after another in cycle order would let
     # people who compare arrival times work out who is next to whom in the circle.
-    messages: list[OutboxMessage] = [
-        enqueue_invitation(game, everyone[angel], everyone[cycle[angel]].name)
-        for angel in sorted(cycle)
-    ]
+    for angel in sorted(cycle):
+        enqueue_invitation(game, everyone[angel], at_draw=True)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise AlreadyDrawn(ALREADY_DRAWN) from None
     db.session.expire(game)
-    outbox.send_after_commit(messages)
     return len(cycle)

@@ -12,7 +12,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.mail import outbox
 from app.models import (
     CourierRequest,
     Game,
@@ -172,7 +171,6 @@ def end_game(game: Game) -> None:
             )
         )
     db.session.commit()
-    outbox.send_after_commit(messages)
 
 
 def delete_game(game: Game) -> None:

@@ -10,7 +10,6 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from app.domain import delivery, ideas
 from app.extensions import db
-from app.mail import outbox
 from app.models import (
     Game,
     GameIdea,
@@ -173,27 +172,22 @@ def send_reminders(now: datetime) -> int:
         .all()
     )
     messages = []
+    # Only angels who have a mortal; the email never names them (the page does).
     for person in db.session.execute(
-        select(Participant).where(Participant.id.in_(claimed)).order_by(Participant.id)
+        select(Participant)
+        .join(Pairing, Pairing.angel_id == Participant.id)
+        .where(Participant.id.in_(claimed))
+        .order_by(Participant.id)
     ).scalars():
-        mortal = db.session.execute(
-            select(Participant.name)
-            .join(Pairing, Pairing.mortal_id == Participant.id)
-            .where(Pairing.angel_id == person.id)
-        ).scalar_one_or_none()
-        if mortal is None:
-            continue
         messages.append(
             notify(
                 person,
                 "reminder",
                 f"A small idea for {person.game.name}",
-                mortal_name=mortal,
                 idea=suggestion_for(person),
             )
         )
     db.session.commit()
-    outbox.send_after_commit(messages)
     return len(messages)
 
 
@@ -241,7 +235,6 @@ def send_nudges(now: datetime) -> int:
         ).scalars()
     ]
     db.session.commit()
-    outbox.send_after_commit(messages)
     return len(messages)
 
 
@@ -335,7 +328,6 @@ def send_digests(now: datetime) -> int:
         ).scalars()
     ]
     db.session.commit()
-    outbox.send_after_commit(messages)
     return len(messages)
 
 

@@ -1,34 +1,28 @@
-"""Invitations: the email that tells a participant who their mortal is and carries their link."""
+"""Invitations: the email that tells a participant names are drawn and carries their link,
+and `notify`, the one way a participant is emailed (released when the release rules say)."""
 
 from __future__ import annotations
 
+import random
+from datetime import datetime
+
+from app.domain import release
 from app.mail import outbox
-from app.models import Game, OutboxMessage, Participant
-from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
+from app.mail.outbox import participant_link, preferences_link  # noqa: F401 - used by views
+from app.models import Game, OutboxMessage, Participant, utcnow
+from app.services.rounds import next_release
 
 
-def participant_link(participant: Participant) -> str:
-    """The absolute private link of a participant (current link version)."""
-    token = participant_link_token(participant.public_id, participant.link_version)
-    return outbox.external_url("participant.open_link", token=token)
-
-
-def preferences_link(participant: Participant) -> str:
-    """The one-click link to a participant's email preferences, put in every email to them."""
-    token = participant_link_token(
-        participant.public_id, participant.link_version, PREFERENCES_LINK_SALT
-    )
-    return outbox.external_url("participant.open_preferences", token=token)
-
-
-def enqueue_invitation(game: Game, participant: Participant, mortal_name: str) -> OutboxMessage:
+def enqueue_invitation(
+    game: Game, participant: Participant, at_draw: bool = False
+) -> OutboxMessage | None:
     """Queue the invitation in the current transaction.
 
-    Only the participant is addressed; the mortal's name is in the body alone, never in a header.
+    It names no mortal (the private page does), so a forwarded or misdirected invitation gives
+    nothing away. At the draw everyone's goes out at once; any other (a late joiner, a changed
+    address) waits for a delivery round like everything else a participant learns.
     """
-    return notify(
-        participant, "invitation", f"Your secret mission in {game.name}", mortal_name=mortal_name
-    )
+    return notify(participant, "invitation", f"Your secret mission in {game.name}", at_once=at_draw)
 
 
 def resend_invitation(game: Game, participant: Participant, name: str, email: str) -> None:
@@ -40,7 +34,6 @@ def resend_invitation(game: Game, participant: Participant, name: str, email: st
 
     from app.domain import roster
     from app.extensions import db
-    from app.models import Pairing
     from app.services import ServiceError
 
     if game.state != "running":
@@ -63,12 +56,6 @@ def resend_invitation(game: Game, participant: Participant, name: str, email: st
     ).first()
     if taken:
         raise ServiceError(f"{email} is already on the roster.")
-    mortal_name = db.session.execute(
-        select(Participant.name)
-        .join(Pairing, Pairing.mortal_id == Participant.id)
-        .where(Pairing.angel_id == participant.id)
-    ).scalar_one()
-    messages = []
     if key != participant.email_key:
         # Redirecting an invitation would show its mortal to whoever reads the new address,
         # so an address that is known to work stays, and the old address hears of any change.
@@ -78,29 +65,44 @@ def resend_invitation(game: Game, participant: Participant, name: str, email: st
                 "and cannot be changed. Re-send to the same address instead."
             )
         # No link: the one this address had stops working with this change.
-        messages.append(
-            notify(
-                participant,
-                "address-changed",
-                f"Your address in {game.name} was changed",
-                new_email=email,
-                link=None,
-                preferences_link=None,
-            )
+        notify(
+            participant,
+            "address-changed",
+            f"Your address in {game.name} was changed",
+            new_email=email,
+            link=None,
+            preferences_link=None,
         )
     participant.name, participant.email, participant.email_key = name, email, key
     participant.link_version += 1
-    messages.append(enqueue_invitation(game, participant, mortal_name))
+    enqueue_invitation(game, participant)
     db.session.commit()
-    outbox.send_after_commit(messages)
 
 
-def notify(person: Participant, kind: str, subject: str, **context) -> OutboxMessage:
+def notify(
+    person: Participant,
+    kind: str,
+    subject: str,
+    *,
+    now: datetime | None = None,
+    release_at: datetime | None = None,
+    at_once: bool = False,
+    rng: random.Random | None = None,
+    **context,
+) -> OutboxMessage | None:
     """Queue an email of this kind to one participant, in the current transaction.
 
     The template is `email/<kind with _>.txt|html`; the participant, their game and their
-    private link are always in its context. Only this participant is addressed.
+    private link are always in its context. Only this participant is addressed. It is released
+    at `release_at` if given; else at once for the kinds app/domain/release.py lets go at once
+    (or when `at_once`), and otherwise at a random moment of the game's next delivery round.
     """
+    now = now or utcnow()
+    if release_at is None:
+        if at_once or not release.waits_for_round(kind):
+            release_at = now
+        else:
+            release_at = next_release(person.game, now, rng).at
     context.setdefault("link", participant_link(person))
     return outbox.enqueue(
         kind=kind,
@@ -109,6 +111,7 @@ def notify(person: Participant, kind: str, subject: str, **context) -> OutboxMes
         subject=subject,
         game_id=person.game_id,
         participant_id=person.id,
+        release_at=release_at,
         participant=person,
         game=person.game,
         **context,

@@ -30,27 +30,13 @@ from app.models import (
 )
 from app.services import ServiceError
 from app.services.invitations import notify
+from app.services.rounds import next_release, schedule_of  # noqa: F401 - schedule_of re-exported
 
 OPEN_COURIER_STATES = ("offered", "accepted")
 
 
 def _rng(rng: random.Random | None) -> random.Random:
     return rng or random.SystemRandom()
-
-
-def schedule_of(game: Game) -> delivery.Schedule:
-    """The game's delivery schedule, with the timing rules from configuration."""
-    config = current_app.config
-    try:
-        times = delivery.parse_times(game.delivery_times)
-    except ValueError:
-        times = delivery.DEFAULT_TIMES
-    return delivery.Schedule(
-        times=times,
-        zone=game.timezone or "UTC",
-        window=timedelta(minutes=config["DELIVERY_WINDOW_MINUTES"]),
-        min_delay=timedelta(minutes=config["DELIVERY_MIN_DELAY_MINUTES"]),
-    )
 
 
 def mortal_of(angel: Participant) -> Participant | None:
@@ -203,10 +189,42 @@ def request_in_person(
     )
     db.session.add(kindness)
     db.session.flush()
-    messages = route(kindness, now, rng)
+    if drop_off is None:
+        # Nothing to leave anywhere: a courier is asked in a later round.
+        route(kindness, now, rng)
+    # With an item, nobody is asked until the angel has left it at the drop-off point (see
+    # mark_left): an offer made at once would let a courier wait by the shelf for the sender.
     db.session.commit()
-    outbox.send_after_commit(messages)
     return kindness
+
+
+def mark_left(
+    angel: Participant,
+    public_id: str,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> None:
+    """The angel has left the item at the drop-off point: only now is a courier drawn, and the
+    offer reaches them at a random moment of a later round."""
+    now = now or utcnow()
+    _require_running(angel.game, angel)
+    kindness = _own_kindness(angel, public_id)
+    changed = db.session.execute(
+        update(Kindness)
+        .where(
+            Kindness.id == kindness.id,
+            Kindness.state == "routing",
+            Kindness.drop_off_id.is_not(None),
+            Kindness.left_at.is_(None),
+        )
+        .values(left_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError("That kindness is not waiting to be left at a drop-off point.")
+    route(kindness, now, _rng(rng))
+    db.session.commit()
 
 
 def _open_loads(game_id: int) -> tuple[dict[int, int], set[int]]:
@@ -227,9 +245,10 @@ def _open_loads(game_id: int) -> tuple[dict[int, int], set[int]]:
 
 
 def route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxMessage]:
-    """Offer the kindness to the next courier, or tell the angel nobody could carry it.
+    """Offer the kindness to a courier drawn uniformly from the pool, released at a random
+    moment of a later round; or tell the angel (also in a round) that nobody could carry it.
 
-    Runs inside the caller's transaction; returns the mail it queued.
+    The draw never looks at who sent the kindness. Runs inside the caller's transaction.
     """
     asked = set(
         db.session.execute(
@@ -239,38 +258,46 @@ def route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxM
     courier_id = None
     if len(asked) < current_app.config["COURIER_MAX_TRIES"]:
         loads, opted_out = _open_loads(kindness.game_id)
-        pool = courier_rules.courier_pool(loads, opted_out, kindness.angel_id, kindness.mortal_id)
-        courier_id = courier_rules.pick_courier(pool, kindness.mortal_id, asked, rng)
+        pool = courier_rules.courier_pool(loads, opted_out)
+        courier_id = courier_rules.pick_courier(
+            pool,
+            kindness.mortal_id,
+            asked,
+            rng,
+            max_open=current_app.config["COURIER_MAX_OPEN"],
+        )
     if courier_id is None:
         kindness.state = "undeliverable"
         angel = db.session.get(Participant, kindness.angel_id)
-        return [
-            notify(
-                angel,
-                "undeliverable",
-                f"Your in-person kindness in {angel.game.name} needs a new plan",
-            )
-        ]
+        message = notify(
+            angel,
+            "undeliverable",
+            f"Your in-person kindness in {angel.game.name} needs a new plan",
+            now=now,
+            rng=rng,
+        )
+        return [message] if message else []
     hours = current_app.config["COURIER_ACCEPT_HOURS"]
+    courier = db.session.get(Participant, courier_id)
+    release = next_release(courier.game, now, rng)
     request = CourierRequest(
         kindness_id=kindness.id,
         courier_id=courier_id,
         state="offered",
         offered_at=now,
-        expires_at=now + timedelta(hours=hours),
+        released_at=release.at,
+        # The courier's deadline counts from when they are asked, never from the angel's click.
+        expires_at=release.at + timedelta(hours=hours),
     )
     db.session.add(request)
-    courier = db.session.get(Participant, courier_id)
-    mortal = db.session.get(Participant, kindness.mortal_id)
-    return [
-        notify(
-            courier,
-            "courier-request",
-            f"Can you deliver a kindness in {courier.game.name}?",
-            recipient_name=mortal.name,
-            hours=hours,
-        )
-    ]
+    message = notify(
+        courier,
+        "courier-request",
+        f"Can you deliver a kindness in {courier.game.name}?",
+        release_at=release.at,
+        hours=hours,
+    )
+    return [message] if message else []
 
 
 @dataclass(frozen=True)
@@ -282,11 +309,16 @@ class SentKindness:
     thanks: str | None
 
 
-def sent_by(angel: Participant) -> list[SentKindness]:
-    """The angel's kindnesses, newest first, with a status and any thanks (two queries)."""
+def sent_by(angel: Participant, now: datetime | None = None) -> list[SentKindness]:
+    """The angel's kindnesses, newest first, with a status and any thanks already released to
+    them (two queries)."""
+    now = now or utcnow()
+    released_thanks = (Thanks.kindness_id == Kindness.id) & (
+        Thanks.released_at.is_(None) | (Thanks.released_at <= now)
+    )
     rows = db.session.execute(
         select(Kindness, Thanks.message)
-        .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
+        .outerjoin(Thanks, released_thanks)
         .where(Kindness.angel_id == angel.id)
         .order_by(Kindness.created_at.desc(), Kindness.id.desc())
     ).all()
@@ -312,6 +344,8 @@ def _status(kindness: Kindness, courier_state: dict[int, str]) -> str:
     if kindness.state == "delivered":
         return "read" if kindness.read_at else "delivered"
     if kindness.state == "routing":
+        if kindness.drop_off_id is not None and kindness.left_at is None:
+            return "waiting for you to leave it"
         return (
             "accepted by a courier"
             if courier_state.get(kindness.id) == "accepted"
@@ -447,22 +481,37 @@ def _received(mortal: Participant, public_id: str) -> Kindness:
     return kindness
 
 
-def thank(mortal: Participant, public_id: str, message: str) -> None:
-    """Send a thank-you to "my angel" for one kindness; the angel sees it and gets an email."""
+def thank(
+    mortal: Participant,
+    public_id: str,
+    message: str,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> None:
+    """Send a thank-you to "my angel" for one kindness.
+
+    The angel sees it (and gets an email) from a random moment of a later round, so nobody
+    watching whose phone buzzes when the mortal presses Send learns who the angel is.
+    """
+    now = now or utcnow()
     kindness = _received(mortal, public_id)
     message = _clean_text(message, "thank-you", 500)
     if db.session.execute(select(Thanks.id).where(Thanks.kindness_id == kindness.id)).first():
         raise ServiceError("You have already thanked your angel for this one.")
-    db.session.add(Thanks(kindness_id=kindness.id, message=message))
-    angel = db.session.get(Participant, kindness.angel_id)
-    if angel.email_preference != "each":
-        db.session.commit()
-        return
-    mail = notify(
-        angel, "thanks", f"Your mortal in {angel.game.name} says thank you", message=message
+    release = next_release(mortal.game, now, rng)
+    db.session.add(
+        Thanks(kindness_id=kindness.id, message=message, created_at=now, released_at=release.at)
     )
+    angel = db.session.get(Participant, kindness.angel_id)
+    if angel.email_preference == "each":
+        notify(
+            angel,
+            "thanks",
+            f"Your mortal in {angel.game.name} says thank you",
+            release_at=release.at,
+            message=message,
+        )
     db.session.commit()
-    outbox.send_after_commit([mail])
 
 
 def report(reporter: Participant, public_id: str, reason: str, as_courier: bool = False) -> None:
@@ -518,8 +567,14 @@ def set_courier_opt_out(participant: Participant, opt_out: bool) -> None:
 # Couriers -----------------------------------------------------------------------------------
 
 
-def courier_requests_of(courier: Participant) -> list[tuple[CourierRequest, Kindness, str]]:
-    """Requests offered to or carried by this courier, with the recipient's name — no sender."""
+def courier_requests_of(
+    courier: Participant, now: datetime | None = None
+) -> list[tuple[CourierRequest, Kindness, str]]:
+    """Requests offered to or carried by this courier, with the recipient's name — no sender.
+
+    An offer shows only from its release moment (a random moment of a later round).
+    """
+    now = now or utcnow()
     return [
         (request, kindness, recipient)
         for request, kindness, recipient in db.session.execute(
@@ -529,16 +584,26 @@ def courier_requests_of(courier: Participant) -> list[tuple[CourierRequest, Kind
             .where(
                 CourierRequest.courier_id == courier.id,
                 CourierRequest.state.in_(("offered", "accepted", "done")),
+                _released(now),
             )
             .order_by(CourierRequest.offered_at.desc(), CourierRequest.id.desc())
         ).all()
     ]
 
 
-def _courier_request(courier: Participant, public_id: str) -> CourierRequest:
+def _released(now: datetime):
+    """Courier requests whose offer has reached the courier by `now`."""
+    return CourierRequest.released_at.is_(None) | (CourierRequest.released_at <= now)
+
+
+def _courier_request(
+    courier: Participant, public_id: str, now: datetime | None = None
+) -> CourierRequest:
     request = db.session.execute(
         select(CourierRequest).where(
-            CourierRequest.public_id == public_id, CourierRequest.courier_id == courier.id
+            CourierRequest.public_id == public_id,
+            CourierRequest.courier_id == courier.id,
+            _released(now or utcnow()),
         )
     ).scalar_one_or_none()
     if request is None:
@@ -557,8 +622,8 @@ def _move(request: CourierRequest, from_state: str, **values) -> bool:
 
 
 def accept(courier: Participant, public_id: str, now: datetime | None = None) -> None:
-    """The courier takes the delivery on."""
-    request = _courier_request(courier, public_id)
+    """The courier takes the delivery on; only now do they see the place, code and what to do."""
+    request = _courier_request(courier, public_id, now)
     if not _move(request, "offered", state="accepted", responded_at=now or utcnow()):
         db.session.rollback()
         raise ServiceError("This request is no longer open.")
@@ -568,22 +633,21 @@ def accept(courier: Participant, public_id: str, now: datetime | None = None) ->
 def decline(courier: Participant, public_id: str, now=None, rng=None) -> None:
     """The courier can't do it: the kindness goes to the next courier."""
     now = now or utcnow()
-    request = _courier_request(courier, public_id)
+    request = _courier_request(courier, public_id, now)
     if not (
         _move(request, "offered", state="declined", responded_at=now)
         or _move(request, "accepted", state="declined", responded_at=now)
     ):
         db.session.rollback()
         raise ServiceError("This request is no longer open.")
-    messages = route(request.kindness, now, _rng(rng))
+    route(request.kindness, now, _rng(rng))
     db.session.commit()
-    outbox.send_after_commit(messages)
 
 
 def mark_done(courier: Participant, public_id: str, now: datetime | None = None) -> None:
     """The courier delivered it: the mortal's inbox shows that an angel arranged a kindness."""
     now = now or utcnow()
-    request = _courier_request(courier, public_id)
+    request = _courier_request(courier, public_id, now)
     if not _move(request, "accepted", state="done", done_at=now):
         db.session.rollback()
         raise ServiceError("Accept the request before marking it done.")
@@ -594,16 +658,20 @@ def mark_done(courier: Participant, public_id: str, now: datetime | None = None)
         .values(state="delivered", delivered_at=now)
         .execution_options(synchronize_session=False)
     )
-    messages = _notify_mortals([kindness.mortal_id])
+    _notify_mortals([kindness.mortal_id], now)
     db.session.commit()
-    outbox.send_after_commit(messages)
 
 
 # Periodic work ------------------------------------------------------------------------------
 
 
-def _notify_mortals(mortal_ids: list[int]) -> list[OutboxMessage]:
-    """One email per mortal saying an angel left them something (the text stays on the site)."""
+def _notify_mortals(mortal_ids: list[int], now: datetime) -> list[OutboxMessage]:
+    """One email per mortal saying an angel left them something (the text stays on the site).
+
+    Sent as it is made: a note's delivery moment is already a random moment of its round, and a
+    courier's "done" follows a hand-over the mortal sees in person anyway, which tells of the
+    courier, never of the angel.
+    """
     messages = []
     for mortal in db.session.execute(
         select(Participant).where(
@@ -613,7 +681,7 @@ def _notify_mortals(mortal_ids: list[int]) -> list[OutboxMessage]:
         )
     ).scalars():
         subject = f"An angel left you a kindness in {mortal.game.name}"
-        messages.append(notify(mortal, "kindness-arrived", subject))
+        messages.append(notify(mortal, "kindness-arrived", subject, now=now))
     return messages
 
 
@@ -640,9 +708,9 @@ def deliver_due(now: datetime | None = None) -> int:
         .scalars()
         .all()
     )
-    messages = _notify_mortals(list(delivered)) if delivered else []
+    if delivered:
+        _notify_mortals(list(delivered), now)
     db.session.commit()
-    outbox.send_after_commit(messages)
     return len(delivered)
 
 
@@ -673,7 +741,6 @@ def reroute_stale(now: datetime | None = None, rng: random.Random | None = None)
     ).scalars():
         messages += route(kindness, now, rng)
     db.session.commit()
-    outbox.send_after_commit(messages)
     return len(expired)
 
 

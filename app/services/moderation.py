@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
-from app.mail import outbox
 from app.models import AuditEntry, Game, Kindness, Participant, Report, utcnow
 from app.services import ServiceError
 from app.services.invitations import notify
@@ -154,7 +153,6 @@ def act(game: Game, report_id: int, action: str, text: str = "") -> str:
         done = f"The sender of this kindness is {sender.name}. They have been told, and why."
     record(game, action, text, report)
     db.session.commit()
-    outbox.send_after_commit(messages)
     return done
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import delete, insert, select, update
 from app.domain import cycle_edits, roster
 from app.domain.pairing import DrawImpossible
 from app.extensions import db
-from app.mail import outbox
 from app.models import (
     CourierRequest,
     Game,
@@ -132,10 +131,9 @@ def add_late_joiners(
         db.session.rollback()
         raise ServiceError(str(exc)) from None
     changed = _save_cycle(game, before, after)
-    messages = [enqueue_invitation(game, p, names[after[p.id]]) for p in newcomers]
+    messages = [enqueue_invitation(game, p) for p in newcomers]
     messages += _tell_new_mortal(game, changed - {p.id for p in newcomers}, names, after)
     db.session.commit()
-    outbox.send_after_commit(messages)
     return reading
 
 
@@ -199,7 +197,6 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     messages += _cancel_around(game, leaver, now, rng)
     db.session.commit()
     db.session.expire(leaver)
-    outbox.send_after_commit(messages)
 
 
 def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMessage]:
@@ -294,9 +291,9 @@ def send_fresh_links(email: str) -> None:
 
 def _send_fresh_links(people: list[Participant]) -> None:
     """Email each of these players a fresh link to their page in their game."""
-    messages = [notify(p, "fresh-link", f"Your link for {p.game.name}") for p in people]
+    for person in people:
+        notify(person, "fresh-link", f"Your link for {person.game.name}")
     db.session.commit()
-    outbox.send_after_commit(messages)
 
 
 def game_by_public_id(public_id: str) -> Game | None:

@@ -1,7 +1,9 @@
-"""Periodic work on page loads, so `flask run` alone delivers notes without cron.
+"""Periodic work for the embedded server, so `flask run` alone delivers notes without cron.
 
-At most once every AUTO_TICK_SECONDS per process, before a page is served, the same idempotent
-work as `flask tick` runs. Production turns AUTO_TICK off and runs `flask tick` from cron.
+At most once every AUTO_TICK_SECONDS per process, a page load starts the same idempotent work
+as `flask tick` in a background thread of its own. The request itself never waits for it, and
+so never waits on the mail server: response times tell nothing about what the tick sent.
+Production turns AUTO_TICK off and runs `flask tick` from cron.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from flask import Flask, current_app, request
 
 _lock = threading.Lock()
-_last_run = {"at": 0.0}
+_state = {"last_run": 0.0, "running": False}
 
 
 def init_app(app: Flask) -> None:
@@ -25,19 +27,26 @@ def _maybe_tick() -> None:
     if request.path.startswith("/static/"):
         return
     now = time.monotonic()
-    if now - _last_run["at"] < current_app.config["AUTO_TICK_SECONDS"]:
-        return
-    if not _lock.acquire(blocking=False):
-        return  # another request in this process is already doing it
+    with _lock:
+        if _state["running"] or now - _state["last_run"] < current_app.config["AUTO_TICK_SECONDS"]:
+            return
+        _state["running"], _state["last_run"] = True, now
+    app = current_app._get_current_object()
+    threading.Thread(target=_run, args=(app,), name="angels-tick", daemon=True).start()
+
+
+def _run(app: Flask) -> None:
+    """Run the periodic work in its own app context (its own database session)."""
+    from app.extensions import db
+    from app.services.kindness import tick
+
     try:
-        _last_run["at"] = now
-        from app.services.kindness import tick
-
-        tick()
-    except Exception:  # noqa: BLE001 - a page must never fail because background work did
-        from app.extensions import db
-
-        db.session.rollback()
-        current_app.logger.exception("Periodic work on page load failed; it will run again")
+        with app.app_context():
+            try:
+                tick()
+            except Exception:  # noqa: BLE001 - background work must never kill the server
+                db.session.rollback()
+                app.logger.exception("Periodic work failed; it will run again")
     finally:
-        _lock.release()
+        with _lock:
+            _state["running"] = False

@@ -211,8 +211,15 @@ def request_in_person():
                     "No courier is available right now. You can send it as a note instead.", "error"
                 )
                 return redirect(url_for("participant.angel"))
+            if item.claim_code:
+                return _done(
+                    f"Now leave the item at {item.drop_off.name}, marked {item.claim_code}, "
+                    "and press “I've left it” below. A courier is asked only after that.",
+                    "participant.angel",
+                )
             return _done(
-                "A courier has been asked. You'll see here when it's delivered.",
+                "A courier will be asked in the next delivery round. You'll see here when "
+                "it's delivered.",
                 "participant.angel",
             )
     return _angel_page(_note_form(), form, 400)
@@ -229,6 +236,21 @@ def cancel(public_id: str):
     except ServiceError as exc:
         return _refused(exc, "participant.angel")
     return _done("Cancelled.", "participant.angel")
+
+
+@bp.post("/me/angel/<public_id>/left")
+@participant_required
+def mark_left(public_id: str):
+    """The angel has left the item at the drop-off point: now a courier may be asked."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        kindness.mark_left(g.me, public_id)
+    except ServiceError as exc:
+        return _refused(exc, "participant.angel")
+    return _done(
+        "Thank you! A courier will be asked in the next delivery round.", "participant.angel"
+    )
 
 
 @bp.post("/me/angel/<public_id>/as-note")

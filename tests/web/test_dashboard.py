@@ -124,17 +124,18 @@ def build_small_game(app: Flask) -> int:
         )
         request = _courier_request(tea.id)
         courier = by_id[request.courier_id]
-        kindness.accept(courier, request.public_id, now=datetime(2026, 12, 3, 16))
-        kindness.mark_done(courier, request.public_id, now=datetime(2026, 12, 3, 17))
+        # The offer reaches the courier in the 15:00 New York round (20:00 UTC).
+        kindness.accept(courier, request.public_id, now=datetime(2026, 12, 4, 2))
+        kindness.mark_done(courier, request.public_id, now=datetime(2026, 12, 4, 3))
         flower = kindness.request_in_person(
             e, "Put a flower on the shelf", "", now=datetime(2026, 12, 3, 16), rng=rng
         )
         request = _courier_request(flower.id)
         kindness.decline(
-            by_id[request.courier_id], request.public_id, datetime(2026, 12, 3, 17), rng
+            by_id[request.courier_id], request.public_id, datetime(2026, 12, 4, 2), rng
         )
         # The second courier never answers: the offer expires and moves on again.
-        kindness.tick(now=datetime(2026, 12, 5, 12), rng=rng)
+        kindness.tick(now=datetime(2026, 12, 5, 22), rng=rng)
         kindness.thank(by_id[mortal_of[a.id]], first.public_id, "Thank you, angel!")
 
         _set_invitations(game, {a.id: "sent", b.id: "sent", c.id: "sent", d.id: "failed"})

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -156,6 +158,11 @@ def normalised(html: str) -> str:
 
 def send_note(world: World, angel: int, message: str, when: str = "next"):
     return world.client(angel).post("/me/angel/note", data={"message": message, "when": when})
+
+
+def after_release(days: float = 2):
+    """Travel past the next delivery round (rounds are at most a day and a half apart)."""
+    return time_machine.travel(utcnow() + timedelta(days=days), tick=False)
 
 
 def tick(app: Flask, now: datetime, seed: int = 0):
@@ -330,9 +337,10 @@ def test_too_long_and_empty_notes_are_refused(app):
 
 
 def test_in_person_kindness_through_a_courier_who_never_sees_the_sender(app):
-    """The courier (never the recipient) is asked by email, sees the recipient, what to do,
-    the message, the drop-off point and the claim code — never the sender; accepting and
-    marking it done puts it in the mortal's inbox and mails the mortal."""
+    """The angel first leaves the item and marks it left; only then is a courier drawn, and
+    the offer reaches them (page and email) in a later round, its deadline counted from
+    there. The offer names the recipient; the place, code and what to do show only once
+    accepted — never the sender. Done puts it in the mortal's inbox and mails the mortal."""
     world = build(app)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
@@ -348,45 +356,61 @@ def test_in_person_kindness_through_a_courier_who_never_sees_the_sender(app):
         },
         follow_redirects=True,
     )
-    assert "A courier has been asked." in response.text
     item = only_kindness(app)
     assert (item.kind, item.state, item.drop_off_id) == ("in_person", "routing", drop_off)
     assert re.fullmatch(r"[A-Z2-9]{6}", item.claim_code)
-    assert item.claim_code in response.text and "Shelf by the kitchen" in response.text
+    assert f"Now leave the item at Shelf by the kitchen, marked {item.claim_code}" in response.text
+    assert "Waiting for you to leave it" in response.text
+    # Nobody is asked before the item is at the shelf: no courier could wait there for it.
+    assert requests_of(app, item.id) == [] and mails(app, "courier-request") == []
 
+    left_at = utcnow()
+    left = world.client(angel).post(f"/me/angel/{item.public_id}/left", follow_redirects=True)
+    assert "A courier will be asked in the next delivery round." in left.text
+    assert world.client(angel).post(f"/me/angel/{item.public_id}/left").status_code == 302
     [offer] = requests_of(app, item.id)
     courier = offer.courier_id
     assert offer.state == "offered" and courier != mortal
+    assert offer.released_at >= left_at + timedelta(minutes=30)
+    assert offer.expires_at == offer.released_at + timedelta(hours=24)
 
     [asked] = mails(app, "courier-request")
     assert asked.to_addr == world.email(courier)
-    assert world.name(mortal) in asked.body_text
+    assert asked.next_attempt_at == offer.released_at
+    body = asked.body_text + asked.body_html + asked.subject
+    assert world.name(mortal) not in body and item.claim_code not in body
     if courier != angel:
-        body = asked.body_text + asked.body_html + asked.subject
         assert world.name(angel) not in body and world.email(angel) not in body
 
-    page = world.client(courier).get("/me/deliveries").text
-    listing = items_markup(page)
-    for shown in (
-        world.name(mortal),
-        "Leave a tea bag on the desk",
-        "Mondays are better with you",
-        "Shelf by the kitchen",
-        item.claim_code,
-    ):
-        assert shown in listing
-    assert world.name(angel) not in listing and world.email(angel) not in listing
-    if courier != angel:
-        assert world.name(angel) not in page and world.email(angel) not in page
+    assert items_markup(world.client(courier).get("/me/deliveries").text) == ""
+    with time_machine.travel(offer.released_at + timedelta(minutes=1), tick=False):
+        page = world.client(courier).get("/me/deliveries").text
+        listing = items_markup(page)
+        assert world.name(mortal) in listing
+        assert (offer.expires_at.strftime("%a %-d %b %H:%M")) in listing
+        for hidden in ("Leave a tea bag", "Mondays are better", "Shelf by", item.claim_code):
+            assert hidden not in listing
+        if courier != angel:
+            assert world.name(angel) not in page and world.email(angel) not in page
 
-    client = world.client(courier)
-    assert client.post(f"/me/deliveries/{offer.public_id}/accept").status_code == 302
-    assert "Accepted by a courier" in world.client(angel).get("/me/angel").text
-    done = client.post(f"/me/deliveries/{offer.public_id}/done", follow_redirects=True)
-    assert "Delivered. Thank you for keeping the secret!" in done.text
-    assert only_kindness(app).state == "delivered"
+        client = world.client(courier)
+        assert client.post(f"/me/deliveries/{offer.public_id}/accept").status_code == 302
+        listing = items_markup(client.get("/me/deliveries").text)
+        for shown in (
+            world.name(mortal),
+            "Leave a tea bag on the desk",
+            "Mondays are better with you",
+            "Shelf by the kitchen",
+            item.claim_code,
+        ):
+            assert shown in listing
+        assert world.name(angel) not in listing and world.email(angel) not in listing
+        assert "Accepted by a courier" in world.client(angel).get("/me/angel").text
+        done = client.post(f"/me/deliveries/{offer.public_id}/done", follow_redirects=True)
+        assert "Delivered. Thank you for keeping the secret!" in done.text
+        assert only_kindness(app).state == "delivered"
 
-    inbox = world.client(mortal).get("/me/inbox").text
+        inbox = world.client(mortal).get("/me/inbox").text
     assert "Your angel arranged a kindness for you" in inbox
     assert "Mondays are better with you" in inbox
     assert world.name(angel) not in inbox
@@ -406,39 +430,46 @@ def test_declines_reroute_then_undeliverable_then_sent_as_a_note(app):
     )
     item = only_kindness(app)
     [first] = requests_of(app, item.id)
-    declined = world.client(first.courier_id).post(
-        f"/me/deliveries/{first.public_id}/decline", follow_redirects=True
-    )
-    assert "another courier will be asked" in declined.text
-    assert "Sing happy birthday" not in declined.text
+    with after_release():
+        declined = world.client(first.courier_id).post(
+            f"/me/deliveries/{first.public_id}/decline", follow_redirects=True
+        )
+        assert "another courier will be asked" in declined.text
+        assert "Sing happy birthday" not in declined.text
 
-    first_again, second = requests_of(app, item.id)
-    assert first_again.state == "declined" and second.state == "offered"
-    assert second.courier_id not in (first.courier_id, mortal)
-    late = world.client(first.courier_id).post(
-        f"/me/deliveries/{first.public_id}/accept", follow_redirects=True
-    )
-    assert "This request is no longer open." in late.text
-    assert [m.to_addr for m in mails(app, "courier-request")] == [
-        world.email(first.courier_id),
-        world.email(second.courier_id),
-    ]
+        first_again, second = requests_of(app, item.id)
+        assert first_again.state == "declined" and second.state == "offered"
+        assert second.courier_id not in (first.courier_id, mortal)
+        # The re-route, too, reaches its courier in a later round, never at the decline.
+        assert second.released_at >= utcnow() + timedelta(minutes=30)
+        late = world.client(first.courier_id).post(
+            f"/me/deliveries/{first.public_id}/accept", follow_redirects=True
+        )
+        assert "This request is no longer open." in late.text
+        assert [m.to_addr for m in mails(app, "courier-request")] == [
+            world.email(first.courier_id),
+            world.email(second.courier_id),
+        ]
+        with after_release():
+            world.client(second.courier_id).post(f"/me/deliveries/{second.public_id}/decline")
+            assert only_kindness(app).state == "undeliverable"
+            assert len(requests_of(app, item.id)) == 2
+            assert [m.to_addr for m in mails(app, "undeliverable")] == [world.email(angel)]
 
-    world.client(second.courier_id).post(f"/me/deliveries/{second.public_id}/decline")
-    assert only_kindness(app).state == "undeliverable"
-    assert len(requests_of(app, item.id)) == 2
-    assert [m.to_addr for m in mails(app, "undeliverable")] == [world.email(angel)]
-
-    page = world.client(angel).get("/me/angel").text
-    assert "No courier could take it" in page and "Send it as a note instead" in page
-    converted = world.client(angel).post(
-        f"/me/angel/{item.public_id}/as-note", follow_redirects=True
-    )
-    assert "Sent as a note: it arrives in the" in converted.text
-    note = only_kindness(app)
-    assert (note.kind, note.state, note.message) == ("note", "scheduled", "Sing happy birthday")
-    tick(app, note.deliver_at)
-    assert "Sing happy birthday" in world.client(mortal).get("/me/inbox").text
+            page = world.client(angel).get("/me/angel").text
+            assert "No courier could take it" in page and "Send it as a note instead" in page
+            converted = world.client(angel).post(
+                f"/me/angel/{item.public_id}/as-note", follow_redirects=True
+            )
+            assert "Sent as a note: it arrives in the" in converted.text
+            note = only_kindness(app)
+            assert (note.kind, note.state, note.message) == (
+                "note",
+                "scheduled",
+                "Sing happy birthday",
+            )
+            tick(app, note.deliver_at)
+            assert "Sing happy birthday" in world.client(mortal).get("/me/inbox").text
 
 
 def test_with_everyone_else_opted_out_a_request_is_undeliverable_at_once(app):
@@ -491,20 +522,26 @@ def test_stale_offers_are_rerouted_once(app):
         item_id = item.id
     [first] = requests_of(app, item_id)
     hours = app.config["COURIER_ACCEPT_HOURS"]
-    assert first.expires_at == start + timedelta(hours=hours)
+    assert first.released_at >= start + timedelta(minutes=30)
+    assert first.expires_at == first.released_at + timedelta(hours=hours)
 
-    assert tick(app, start + timedelta(hours=hours) - timedelta(minutes=1)).rerouted == 0
-    assert tick(app, start + timedelta(hours=hours)).rerouted == 1
-    assert tick(app, start + timedelta(hours=hours)).rerouted == 0
-    assert tick(app, start + timedelta(hours=hours), seed=9).rerouted == 0
+    expiry = first.expires_at
+    assert tick(app, expiry - timedelta(minutes=1)).rerouted == 0
+    assert tick(app, expiry).rerouted == 1
+    assert tick(app, expiry).rerouted == 0
+    assert tick(app, expiry, seed=9).rerouted == 0
 
     expired, second = requests_of(app, item_id)
     assert expired.state == "expired" and second.state == "offered"
     assert second.courier_id not in (first.courier_id, mortal)
-    assert second.expires_at == start + timedelta(hours=2 * hours)
+    assert second.released_at >= expiry + timedelta(minutes=30)
+    assert second.expires_at == second.released_at + timedelta(hours=hours)
     assert len(mails(app, "courier-request")) == 2
-    assert "Bring a biscuit" not in world.client(first.courier_id).get("/me/deliveries").text
-    assert "Bring a biscuit" in world.client(second.courier_id).get("/me/deliveries").text
+    with time_machine.travel(second.released_at, tick=False):
+        assert "Sing" not in world.client(first.courier_id).get("/me/deliveries").text
+        assert world.name(mortal) in items_markup(
+            world.client(second.courier_id).get("/me/deliveries").text
+        )
 
 
 def _couriers_asked(world, angel: int, opted_out) -> list[int]:
@@ -542,16 +579,35 @@ def test_opted_out_are_never_picked_and_the_sender_sometimes_is(app):
     assert 10 <= picked.count(angel) <= 30
 
 
-def test_a_sender_who_opted_out_of_carrying_is_still_picked_for_their_own_kindness(app):
-    """Opting out of courier duty must not cross the sender off the mortal's suspects: their
-    own kindness still comes to them as often as it's their turn (they know what it is)."""
+def test_a_sender_who_opted_out_of_carrying_never_carries_even_their_own_kindness(app):
+    """Opting out of courier duty means carrying nothing, one's own kindnesses included: if an
+    opted-out person ever carried, they would be the sender."""
     world = build(app)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     other = world.others(angel, mortal)[0]
     picked = _couriers_asked(world, angel, [angel, *world.others(angel, mortal, other)])
-    assert set(picked) == {angel, other}
-    assert 10 <= picked.count(angel) <= 30
+    assert set(picked) == {other}
+
+
+def _first_courier(world: World, angel: int, wanted: int, start: datetime) -> None:
+    """Send identical in-person kindnesses from `angel` (cancelling each) until `wanted` is
+    the courier drawn, and keep that one."""
+    for seed in range(200):
+        item = kindness.request_in_person(
+            participant(world, angel),
+            "Leave a card",
+            "Well done!",
+            now=start,
+            rng=random.Random(seed),
+        )
+        courier = db.session.execute(
+            select(CourierRequest.courier_id).where(CourierRequest.kindness_id == item.id)
+        ).scalar_one()
+        if courier == wanted:
+            return
+        kindness.cancel(participant(world, angel), item.public_id)
+    raise AssertionError(f"{wanted} was never drawn")
 
 
 def test_a_sender_picked_as_courier_sees_the_request_like_anyone(app):
@@ -566,34 +622,18 @@ def test_a_sender_picked_as_courier_sees_the_request_like_anyone(app):
         for pid in world.others(angel, mortal, other):
             participant(world, pid).courier_opt_out = True
         db.session.commit()
-        for seed in range(50):
-            item = kindness.request_in_person(
-                participant(world, angel),
-                "Leave a card",
-                "Well done!",
-                now=start,
-                rng=random.Random(seed),
-            )
-            courier = db.session.execute(
-                select(CourierRequest.courier_id).where(CourierRequest.kindness_id == item.id)
-            ).scalar_one()
-            if courier == angel:
-                break
-            kindness.cancel(participant(world, angel), item.public_id)
-        assert courier == angel
-        # The sender now carries one; the next identical request goes to the least loaded.
-        kindness.request_in_person(
-            participant(world, angel),
-            "Leave a card",
-            "Well done!",
-            now=start,
-            rng=random.Random(0),
-        )
-    own = world.client(angel).get("/me/deliveries").text
-    theirs = world.client(other).get("/me/deliveries").text
+        _first_courier(world, angel, angel, start)
+        _first_courier(world, angel, other, start)
+    with after_release():
+        own = world.client(angel).get("/me/deliveries").text
+        theirs = world.client(other).get("/me/deliveries").text
 
-    assert "Leave a card" in items_markup(own) and "Accept" in items_markup(own)
-    assert normalised(items_markup(own)) == normalised(items_markup(theirs))
+    assert world.name(mortal) in items_markup(own) and "Accept" in items_markup(own)
+    # Each offer's deadline is its own random release moment plus a day.
+    def same_shape(html: str) -> str:
+        return re.sub(r"\w{3} \d{1,2} \w{3} \d\d:\d\d UTC", "DEADLINE", normalised(html))
+
+    assert same_shape(items_markup(own)) == same_shape(items_markup(theirs))
     assert world.name(angel) not in items_markup(theirs)
 
 
@@ -624,9 +664,16 @@ def test_thanks_reach_the_angel_once_and_the_mortal_never_sees_who(app):
     )
     assert "Your thanks is on its way to your angel." in response.text
     assert "You thanked your angel: “Thank you, this made my week”" in response.text
-    assert "“Thank you, this made my week”" in world.client(angel).get("/me/angel").text
+    # The angel sees it, and is emailed, only from a random moment of a later round.
+    with app.app_context():
+        released_at = db.session.execute(select(Thanks.released_at)).scalar_one()
+    assert released_at >= utcnow() + timedelta(minutes=29)
+    assert "Thank you, this made my week" not in world.client(angel).get("/me/angel").text
+    with time_machine.travel(released_at, tick=False):
+        assert "“Thank you, this made my week”" in world.client(angel).get("/me/angel").text
     [mail] = mails(app, "thanks")
     assert mail.to_addr == world.email(angel)
+    assert mail.next_attempt_at == released_at
     assert "Thank you, this made my week" in mail.body_text
 
     again = client.post(
@@ -670,6 +717,8 @@ def test_mortal_and_courier_can_report(app):
         ).scalar_one()
         courier, offer_id, item_id = offer.courier_id, offer.public_id, item.id
     too_long = "It feels unkind and pointed " * 40
+    travel = after_release()
+    travel.start()
     response = world.client(courier).post(
         f"/me/deliveries/{offer_id}/report", data={"reason": too_long}
     )
@@ -681,6 +730,7 @@ def test_mortal_and_courier_can_report(app):
         f"/me/deliveries/{offer_id}/report", data={"reason": "Feels unkind"}, follow_redirects=True
     )
     assert "You reported this request." in response.text
+    travel.stop()
     with app.app_context():
         reports = {
             (r.kindness_id, r.reporter_id, r.reason)
@@ -864,7 +914,8 @@ def test_flask_tick_prints_what_it_did(app, runner):
             participant(world, angel),
             "Stale errand",
             "",
-            now=utcnow() - timedelta(hours=app.config["COURIER_ACCEPT_HOURS"] + 1),
+            # Long enough ago that its offer was released and has expired.
+            now=utcnow() - timedelta(days=3),
             rng=random.Random(4),
         )
     result = runner.invoke(args=["tick"])
@@ -889,6 +940,11 @@ def test_auto_tick_delivers_a_due_note_on_a_page_load(app):
     client = world.client(mortal)
     _due_note(world)
     assert only_kindness(app).state == "scheduled"
-    assert "Arrived by itself" in client.get("/me/inbox").text
+    # The page load starts the work in the background and does not wait for it.
+    deadline = time.monotonic() + 10
+    while only_kindness(app).state != "delivered" and time.monotonic() < deadline:
+        client.get("/me")
+        time.sleep(0.05)
     assert only_kindness(app).state == "delivered"
+    assert "Arrived by itself" in client.get("/me/inbox").text
     assert [m.to_addr for m in mails(app, "kindness-arrived")] == [world.email(mortal)]

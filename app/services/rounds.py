@@ -1,0 +1,36 @@
+"""A game's delivery rounds and the release moment of what its participants are told."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+
+from app.domain import delivery, release
+from app.models import Game
+
+
+def schedule_of(game: Game) -> delivery.Schedule:
+    """The game's delivery schedule, with the timing rules from configuration."""
+    config = current_app.config
+    try:
+        times = delivery.parse_times(game.delivery_times)
+    except ValueError:
+        times = delivery.DEFAULT_TIMES
+    return delivery.Schedule(
+        times=times,
+        zone=game.timezone or "UTC",
+        window=timedelta(minutes=config["DELIVERY_WINDOW_MINUTES"]),
+        min_delay=timedelta(minutes=config["DELIVERY_MIN_DELAY_MINUTES"]),
+    )
+
+
+def next_release(
+    game: Game,
+    now: datetime,
+    rng: random.Random | None = None,
+    on_day: date | None = None,
+) -> release.Release:
+    """A random moment of the game's next round (see app/domain/release.py)."""
+    return release.next_release(schedule_of(game), now, rng or random.SystemRandom(), on_day)
