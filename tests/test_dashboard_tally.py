@@ -343,13 +343,20 @@ def test_the_migration_backfills_the_tallies_from_existing_rows(tmp_path):
             ]
             db.session.execute(insert(Kindness), rows)
         kids = db.session.execute(select(Kindness.id).order_by(Kindness.id)).scalars().all()
+        # Core inserts naming only the columns this old schema has (later ones are absent).
         for i, kid in enumerate(kids[::3]):
-            db.session.add(Thanks(kindness_id=kid, message="Thanks"))
-            db.session.add(
-                CourierRequest(
+            db.session.execute(
+                insert(Thanks.__table__).values(
+                    kindness_id=kid, message="Thanks", created_at=EPOCH
+                )
+            )
+            db.session.execute(
+                insert(CourierRequest.__table__).values(
+                    public_id=f"request-{kid}",
                     kindness_id=kid,
                     courier_id=pid,
                     state=COURIER_STATES[i % len(COURIER_STATES)],
+                    offered_at=EPOCH,
                     expires_at=EPOCH,
                 )
             )

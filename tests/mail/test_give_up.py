@@ -34,6 +34,7 @@ def _draw(app) -> int:
     with app.app_context():
         game = make_game(make_facilitator(), PEOPLE)
         draw_names(game)
+        send_due()  # what cron's `flask tick` does after the draw queued the invitations
         return game.id
 
 

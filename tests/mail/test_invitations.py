@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
 
+import time_machine
 from markupsafe import escape
 from sqlalchemy import select
 
 from app.extensions import db
 from app.mail.outbox import send_due
-from app.models import OutboxMessage, utcnow
+from app.models import OutboxMessage, Participant, utcnow
+from app.services.invitations import notify
 from tests.helpers import make_facilitator, make_running_game, pairings_of, participants_of
 from tests.mail.smtp_support import header_values, link_path, text_and_html
 
@@ -27,6 +31,9 @@ def _draw(app):
     """Draw a game of PEOPLE; return (people by id, angel id -> mortal id, outbox rows by pid)."""
     with app.app_context():
         game = make_running_game(make_facilitator(), PEOPLE, seed=7)
+        # The draw only queues; the sender (cron's `flask tick`, or the embedded server's
+        # background tick) sends.
+        send_due()
         people = {p.id: (p.name, p.email) for p in participants_of(game)}
         pairs = pairings_of(game)
         rows = {
@@ -68,17 +75,18 @@ def test_each_participant_gets_exactly_one_private_invitation(app, smtp):
         assert pairs[pid] != pid
 
 
-def test_invitation_names_the_mortal_and_its_link_opens_the_page(app, smtp):
-    """The body names the drawn mortal (text and HTML) and the link leads to /me showing them."""
+def test_invitation_names_no_mortal_and_its_link_opens_the_page_that_does(app, smtp):
+    """No email names a mortal (a forwarded or misdirected invitation gives nothing away); the
+    link leads to /me, which shows the drawn mortal."""
     people, pairs, _ = _draw(app)
     for pid, (name, address) in people.items():
         mortal_name = people[pairs[pid]][0]
         (got,) = smtp.inbox.to(address)
         text, body_html = text_and_html(got.message)
-        assert f"You are the secret angel of: {mortal_name}" in text
-        assert escape(mortal_name) in body_html
-        others = [n for p, (n, _) in people.items() if p not in (pid, pairs[pid])]
-        assert not any(n in text for n in others), "only the mortal is named"
+        assert "You are someone's secret angel!" in text
+        others = [n for p, (n, _) in people.items() if p != pid]
+        for other in others:
+            assert other not in text and str(escape(other)) not in body_html
         path = link_path(text)
         assert f'href="http://angels.test{path}"' in body_html
 
@@ -90,6 +98,27 @@ def test_invitation_names_the_mortal_and_its_link_opens_the_page(app, smtp):
         shown = page.get_data(as_text=True)
         assert escape(mortal_name) in shown
         assert f"Hello, {escape(name)}" in shown
+
+
+def test_message_ids_are_random_and_dates_say_when_it_was_sent(app, smtp):
+    """A Message-ID carries no timestamp or process id, and the Date header is stamped when
+    the message is sent (its release), not when the change that caused it was made."""
+    people, _, rows = _draw(app)
+    for row in rows.values():
+        assert re.fullmatch(r"<[0-9a-f]{32}@angels\.test>", row.message_id)
+    with app.app_context():
+        ada = db.session.get(Participant, next(iter(people)))
+        queued_at = utcnow()
+        release_at = queued_at + timedelta(hours=7)
+        notify(ada, "fresh-link", "Your link", release_at=release_at)
+        db.session.commit()
+        assert send_due(now=queued_at).sent == 0  # not before its release
+        with time_machine.travel(release_at.replace(tzinfo=UTC), tick=False):
+            assert send_due().sent == 1
+    fresh = [m for m in smtp.inbox.messages if str(m.message["Subject"]) == "Your link"]
+    (got,) = fresh
+    stamped = parsedate_to_datetime(str(got.message["Date"])).astimezone(UTC)
+    assert abs(stamped.replace(tzinfo=None) - release_at) < timedelta(seconds=5)
 
 
 def test_outbox_rows_are_sent_and_carry_the_received_message_id(app, smtp):
