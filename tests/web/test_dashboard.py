@@ -22,6 +22,7 @@ from app.models import (
     Kindness,
     KindnessTally,
     OutboxMessage,
+    Participant,
     Thanks,
     new_public_id,
 )
@@ -43,6 +44,7 @@ PEOPLE = [
 ]
 RNG_SEED = 11
 DASHBOARD_NOW = datetime(2026, 12, 9, 23, 0)  # 18:00 on 9 December in New York
+JOINED = datetime(2026, 12, 1, 8)  # when everyone in the small game joined
 
 
 @pytest.fixture
@@ -143,8 +145,28 @@ def build_small_game(app: Flask) -> int:
         for p in (a, b, f):
             p.first_opened_at = datetime(2026, 12, 1, 9)
         f.active = False  # f has left: nothing of theirs is counted among people
+        _set_past_times(game)
         db.session.commit()
         return game.id
+
+
+def _set_past_times(game: Game) -> None:
+    """Date what the services stamped with the real clock into the game's story: everyone
+    joined and was invited on 1 December, and the thank-you was sent on 4 December."""
+    db.session.execute(
+        update(Participant).where(Participant.game_id == game.id).values(created_at=JOINED)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.game_id == game.id, OutboxMessage.kind == "invitation")
+        .values(created_at=JOINED)
+    )
+    kindness_ids = select(Kindness.id).where(Kindness.game_id == game.id)
+    db.session.execute(
+        update(Thanks)
+        .where(Thanks.kindness_id.in_(kindness_ids))
+        .values(created_at=datetime(2026, 12, 4, 12))
+    )
 
 
 def test_the_figures_of_a_small_game(app):
@@ -155,14 +177,16 @@ def test_the_figures_of_a_small_game(app):
     assert figures.invitations_sent.value == 4  # a, b, c and e's re-sent one
     assert figures.invitations_failed.text == "fewer than 3"  # d
     assert figures.opened.text == "fewer than 3"  # a and b (f left)
-    # b, c, d and e sent after 2 December 23:00 UTC; a's only kindness is older.
-    assert figures.active_angels.value == 4
-    assert figures.active_share.text == "80%"
+    # The last 7 whole days are 2 to 8 December in New York: all five sent in them.
+    assert figures.active_angels.value == 5
+    assert figures.active_share.text == "100%"
     assert (figures.notes, figures.in_person, figures.kindnesses) == (3, 2, 5)
     assert (figures.courier_done, figures.courier_declined, figures.courier_rerouted) == (1, 1, 2)
     assert figures.thanks == 1
     days = {d.day.isoformat(): (d.notes, d.in_person) for d in figures.days}
-    assert list(days) == [f"2026-12-0{i}" for i in range(1, 10)]
+    # Whole days up to yesterday: 9 December (today in New York) is not shown yet.
+    assert list(days) == [f"2026-12-0{i}" for i in range(1, 9)]
+    assert (figures.through.isoformat(), figures.through_yesterday) == ("2026-12-08", True)
     assert days["2026-12-02"] == (2, 0)  # 10:00 UTC and 03:00 UTC the next day, in New York
     assert days["2026-12-03"] == (1, 2)
     assert sum(n + p for n, p in days.values()) == 5
@@ -186,8 +210,9 @@ def test_the_page_shows_the_figures_and_hides_small_counts(app, client, frozen_n
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert html.count("<dd>fewer than 3</dd>") == 2  # failed invitations, opened pages
-    assert re.search(r"Angels who sent a kindness in the last 7 days</dt>\s*<dd>4 ", html)
-    assert "(80%)" in html
+    assert re.search(r"Angels who sent a kindness in the last 7 whole days</dt>\s*<dd>5 ", html)
+    assert "(100%)" in html
+    assert "Figures cover whole days up to yesterday (Tue 8 Dec)" in html
     assert re.search(r"<svg[^>]*role=\"img\"[^>]*aria-label=\"Kindnesses per day from 1 Dec", html)
     assert "<table" in html and "Wed 2 Dec" in html
     assert f'href="/games/{game_id}"' in html
@@ -196,14 +221,14 @@ def test_the_page_shows_the_figures_and_hides_small_counts(app, client, frozen_n
     assert "style=" not in html and "<style" not in html
 
 
-@config(DASHBOARD_MIN_COUNT=5)
+@config(DASHBOARD_MIN_COUNT=6)
 def test_the_minimum_count_comes_from_configuration(app, client, frozen_now):
     game_id = build_small_game(app)
     login(client)
     html = client.get(f"/games/{game_id}/dashboard").get_data(as_text=True)
-    assert "fewer than 5" in html
-    assert "(80%)" not in html  # the share of four angels would give the four back
-    assert re.search(r"last 7 days</dt>\s*<dd>fewer than 5", html)
+    assert "fewer than 6" in html
+    assert "(100%)" not in html  # the share of five angels would give the five back
+    assert re.search(r"last 7 whole days</dt>\s*<dd>fewer than 6", html)
 
 
 def test_the_csv_has_the_daily_figures(app, client, frozen_now):
@@ -217,7 +242,7 @@ def test_the_csv_has_the_daily_figures(app, client, frozen_now):
     assert rows[0] == ["date", "notes", "in_person", "total"]
     assert rows[2] == ["2026-12-02", "2", "0", "2"]
     assert rows[3] == ["2026-12-03", "1", "2", "3"]
-    assert len(rows) == 1 + 9
+    assert len(rows) == 1 + 8  # 1 to 8 December: today, the 9th, appears tomorrow
 
 
 def test_another_facilitator_and_strangers_get_nothing(app, client):
