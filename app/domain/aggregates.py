@@ -3,7 +3,8 @@
 The facilitator sees only aggregates. A figure that counts people and comes out between zero
 and the minimum count `k` is shown as "fewer than k": a count of one or two could single
 somebody out. Kindnesses are counted per whole local day of the game, never finer, so the
-dashboard cannot line up a burst of activity with one person's day.
+dashboard cannot line up a burst of activity with one person's day; and only days that are
+over are counted (`coverage`), so reloading the page during a day shows nothing new.
 
 Counts arrive from SQL in 15-minute UTC buckets. Every time zone in use today is offset from
 UTC by a whole number of quarter hours, so each bucket lies inside one local day and folding
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BUCKET_SECONDS = 900
@@ -142,6 +143,63 @@ def fold_days(
         DayCount(day, notes.get(day, 0), in_person.get(day, 0))
         for day in (start + timedelta(days=i) for i in range((end - start).days + 1))
     ]
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The first moment of a local day, as a naive UTC datetime.
+
+    A day whose midnight is skipped by a clock change starts at the change itself; one whose
+    midnight happens twice starts at the first of them.
+    """
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+    # Where the offset changes around midnight, walk to the true first moment of `day`, one
+    # quarter hour at a time (every offset in use is whole quarter hours).
+    step = timedelta(seconds=BUCKET_SECONDS)
+    while local_date(start, zone) < day:
+        start += step
+    while local_date(start - step, zone) >= day:
+        start -= step
+    return start
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The whole past days the dashboard's figures cover.
+
+    Nothing that happened on the current local day is counted, so a reload of the dashboard
+    can never line up a change in a figure with who was at a keyboard a minute ago: today's
+    activity appears tomorrow, all at once.
+    """
+
+    through: date  # the last local day counted
+    until: datetime  # naive UTC: the first moment after `through`; nothing from then counts
+    active_since: datetime  # naive UTC: the first moment of the active window
+    through_yesterday: bool  # whether `through` is the day before today
+
+    @property
+    def until_bucket(self) -> int:
+        """The first 15-minute UTC bucket that is not counted (buckets never straddle it)."""
+        return -(-int(self.until.replace(tzinfo=UTC).timestamp()) // BUCKET_SECONDS)
+
+
+def coverage(
+    now: datetime, zone: ZoneInfo, ended_at: datetime | None = None, active_days: int = 7
+) -> Coverage:
+    """Whole local days up to yesterday (or up to the last day of a game that has ended).
+
+    `now` and `ended_at` are naive UTC. The active window is the last `active_days` counted
+    days, `through` included.
+    """
+    yesterday = local_date(now, zone) - timedelta(days=1)
+    through = yesterday
+    if ended_at is not None:
+        through = min(through, local_date(ended_at, zone))
+    return Coverage(
+        through=through,
+        until=day_start(through + timedelta(days=1), zone),
+        active_since=day_start(through - timedelta(days=active_days - 1), zone),
+        through_yesterday=through == yesterday,
+    )
 
 
 def day_span(starts_on: date, ends_on: date, today: date) -> tuple[date | None, date | None]:

@@ -1,42 +1,55 @@
 """The facilitator's participation dashboard: aggregate figures for one game.
 
-Everything comes from two aggregate queries, whatever the size of the game: one row of
-counts, and kindnesses per 15-minute UTC bucket and kind, which the domain folds into whole
-local days. Both read mostly from tallies the database keeps exact (app/tally.py). No query
-here returns a participant, and nothing is grouped by a person.
+Every figure covers whole past days in the game's time zone, up to yesterday (the domain's
+`coverage`): a facilitator who also plays and reloads the page cannot watch a count move
+while one person is at a keyboard, because nothing of today is counted until tomorrow.
+
+The figures therefore change once a day, so they are computed once per game and local day
+and kept in a small in-process cache (`FiguresCache`). Computing them takes two aggregate
+queries, whatever the size of the game: one row of counts, and kindnesses per 15-minute UTC
+bucket and kind (a tally the database keeps exact, app/tally.py), which the domain folds into
+whole local days. No query here returns a participant, and nothing is grouped by a person.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 
 from app.domain import aggregates
-from app.domain.aggregates import Chart, DayCount, Figure
+from app.domain.aggregates import Chart, Coverage, DayCount, Figure
 from app.extensions import db
 from app.models import (
+    CourierRequest,
     Game,
-    GameTally,
     Kindness,
     KindnessTally,
     OutboxMessage,
     Participant,
+    Thanks,
     utcnow,
 )
 
-ACTIVE_WINDOW = timedelta(days=7)
+ACTIVE_DAYS = 7
+CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    """What the facilitator may see about a drawn game: aggregates only."""
+    """What the facilitator may see about a drawn game: aggregates only, over whole past
+    days (through `through`, in the game's time zone)."""
 
+    game_id: int
+    through: date
+    through_yesterday: bool
     min_count: int
     participants: Figure
     invitations_sent: Figure
@@ -71,59 +84,94 @@ def _tally(condition, value=1):
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
-def _counter(*names: str):
-    """SQL that adds up the game's counters of these names (see app/tally.py)."""
-    return _tally(GameTally.name.in_(names), GameTally.n)
+def _taking_part(game: Game, until: datetime):
+    """SQL that holds for the game's participants who were taking part when `until` came:
+    added before it, and not gone before it (a leaver without a time left long ago)."""
+    return and_(
+        Participant.game_id == game.id,
+        Participant.created_at < until,
+        or_(Participant.active.is_(True), Participant.left_at >= until),
+    )
 
 
-def _counts(game: Game, since: datetime) -> dict[str, int]:
-    """Every single-number figure of the game, in one query of one-row aggregates.
+def _counts(game: Game, period: Coverage) -> dict[str, int]:
+    """Every single-number figure of the game as it stood when `period.until` came, in one
+    query of one-row aggregates.
 
     Each part reads one game's rows through the game's indexes, never row by row from
-    Python: invitations through each participant's latest one, active angels as the active
-    participants among the senders of recent kindnesses (through a covering index), courier
-    outcomes and thank-yous from the game's counters, which triggers keep exact.
+    Python, and counts only what happened before `period.until`: people who had joined and
+    not left, invitations written (and delivered) by then, pages first opened by then, angels
+    who sent a kindness in the active window, courier outcomes and thank-yous by then.
     """
-    active = and_(Participant.game_id == game.id, Participant.active.is_(True))
+    until = period.until
+    present = _taking_part(game, until)
     people = select(
         func.count().label("participants"),
-        func.count(Participant.first_opened_at).label("opened"),
-    ).where(active)
+        _tally(Participant.first_opened_at < until).label("opened"),
+    ).where(present)
     latest = (
         select(
             OutboxMessage.participant_id.label("participant_id"),
             func.max(OutboxMessage.id).label("message_id"),
         )
-        .where(OutboxMessage.game_id == game.id, OutboxMessage.kind == "invitation")
+        .where(
+            OutboxMessage.game_id == game.id,
+            OutboxMessage.kind == "invitation",
+            OutboxMessage.created_at < until,
+        )
         .group_by(OutboxMessage.participant_id)
         .subquery()
     )
+    sent_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
     invitations = (
         select(
-            _tally(OutboxMessage.status == "sent").label("sent"),
+            _tally(and_(OutboxMessage.status == "sent", sent_at < until)).label("sent"),
             _tally(OutboxMessage.status == "failed").label("failed"),
         )
         .select_from(latest)
         .join(OutboxMessage, OutboxMessage.id == latest.c.message_id)
         .join(Participant, Participant.id == latest.c.participant_id)
-        .where(Participant.active.is_(True))
+        .where(present)
     )
-    counters = select(
-        _counter("courier_done").label("courier_done"),
-        _counter("courier_declined").label("courier_declined"),
-        # A declined or unanswered request moved the kindness on to the next courier.
-        _counter("courier_declined", "courier_expired").label("courier_rerouted"),
-        _counter("thanks").label("thanks"),
-    ).where(GameTally.game_id == game.id)
+    # Each outcome at the moment it happened (older rows may lack it: then when offered).
+    done = and_(
+        CourierRequest.state == "done",
+        func.coalesce(CourierRequest.done_at, CourierRequest.offered_at) < until,
+    )
+    declined = and_(
+        CourierRequest.state == "declined",
+        func.coalesce(CourierRequest.responded_at, CourierRequest.offered_at) < until,
+    )
+    expired = and_(CourierRequest.state == "expired", CourierRequest.expires_at < until)
+    couriers = (
+        select(
+            _tally(done).label("courier_done"),
+            _tally(declined).label("courier_declined"),
+            # A declined or unanswered request moved the kindness on to the next courier.
+            _tally(or_(declined, expired)).label("courier_rerouted"),
+        )
+        .select_from(CourierRequest)
+        .join(Kindness, Kindness.id == CourierRequest.kindness_id)
+        .where(
+            Kindness.game_id == game.id, CourierRequest.state.in_(("done", "declined", "expired"))
+        )
+    )
+    thanks = (
+        select(func.count().label("thanks"))
+        .select_from(Thanks)
+        .join(Kindness, Kindness.id == Thanks.kindness_id)
+        .where(Kindness.game_id == game.id, Thanks.created_at < until)
+    )
     recent_angels = select(Kindness.angel_id).where(
         Kindness.game_id == game.id,
-        Kindness.created_at >= since,
+        Kindness.created_at >= period.active_since,
+        Kindness.created_at < until,
         Kindness.state != "cancelled",
     )
     active_angels = select(func.count().label("active_angels")).where(
-        active, Participant.id.in_(recent_angels)
+        present, Participant.id.in_(recent_angels)
     )
-    parts = [q.subquery() for q in (people, invitations, active_angels, counters)]
+    parts = [q.subquery() for q in (people, invitations, active_angels, couriers, thanks)]
     query = select(*(c for part in parts for c in part.c)).select_from(parts[0])
     for part in parts[1:]:
         query = query.join(part, true())
@@ -131,42 +179,54 @@ def _counts(game: Game, since: datetime) -> dict[str, int]:
     return {name: int(value or 0) for name, value in row._mapping.items()}
 
 
-def _buckets(game: Game) -> Iterator[tuple[int, str, int]]:
-    """Kindnesses (not cancelled) per 15-minute UTC bucket and kind, in one query.
+def _buckets(game: Game, until_bucket: int | None = None) -> Iterator[tuple[int, str, int]]:
+    """Kindnesses (not cancelled) per 15-minute UTC bucket and kind, in one query; only the
+    buckets before `until_bucket` when it is given.
 
     Read from the kindness tally, which triggers keep equal to counting the game's kindness
     rows by bucket (app/tally.py) and kind: a few thousand rows at most, in bucket order.
     The rows stream from the cursor to whoever folds them, so they never pile up in memory.
     """
+    query = select(KindnessTally.bucket, KindnessTally.kind, KindnessTally.n).where(
+        KindnessTally.game_id == game.id, KindnessTally.n > 0
+    )
+    if until_bucket is not None:
+        query = query.where(KindnessTally.bucket < until_bucket)
     yield from db.session.connection().execute(
-        select(KindnessTally.bucket, KindnessTally.kind, KindnessTally.n)
-        .where(KindnessTally.game_id == game.id, KindnessTally.n > 0)
-        .order_by(KindnessTally.bucket, KindnessTally.kind)
+        query.order_by(KindnessTally.bucket, KindnessTally.kind)
     )
 
 
-def _reference_time(game: Game, now: datetime) -> datetime:
-    """The moment figures are taken at: now, or the end of an ended game."""
-    if game.state == "ended" and game.ended_at is not None:
-        return min(now, game.ended_at)
-    return now
+def coverage_of(game: Game, now: datetime | None = None) -> Coverage:
+    """The whole past days the game's figures cover at `now` (naive UTC, default the clock):
+    up to yesterday in the game's time zone, or up to the last day of a game that ended."""
+    ended_at = game.ended_at if game.state == "ended" else None
+    return aggregates.coverage(
+        now or utcnow(), aggregates.zone_of(game.timezone), ended_at, ACTIVE_DAYS
+    )
+
+
+def _daily_counts(game: Game, period: Coverage) -> list[DayCount]:
+    """Kindnesses per whole local day of the game, every covered day (quiet days too)."""
+    first, last = aggregates.day_span(game.starts_on, game.ends_on, period.through)
+    return aggregates.fold_days(
+        _buckets(game, period.until_bucket), aggregates.zone_of(game.timezone), first, last
+    )
 
 
 def daily_counts(game: Game, now: datetime | None = None) -> list[DayCount]:
-    """Kindnesses per whole local day of the game, every day so far (quiet days too)."""
-    zone = aggregates.zone_of(game.timezone)
-    today = aggregates.local_date(_reference_time(game, now or utcnow()), zone)
-    first, last = aggregates.day_span(game.starts_on, game.ends_on, today)
-    return aggregates.fold_days(_buckets(game), zone, first, last)
+    """Kindnesses per whole local day of the game, every day up to yesterday (quiet days too)."""
+    return _daily_counts(game, coverage_of(game, now))
 
 
-def dashboard_of(game: Game, now: datetime | None = None) -> Dashboard:
-    """The dashboard of a drawn game: two queries, people-counting figures suppressed."""
-    k = min_count()
-    since = _reference_time(game, now or utcnow()) - ACTIVE_WINDOW
-    counts = _counts(game, since)
-    days = daily_counts(game, now)
+def _compute(game: Game, period: Coverage, k: int) -> Dashboard:
+    """The dashboard over `period`, from the database: two queries."""
+    counts = _counts(game, period)
+    days = _daily_counts(game, period)
     return Dashboard(
+        game_id=game.id,
+        through=period.through,
+        through_yesterday=period.through_yesterday,
         min_count=k,
         participants=aggregates.suppress(counts["participants"], k),
         invitations_sent=aggregates.suppress(counts["sent"], k),
@@ -186,8 +246,89 @@ def dashboard_of(game: Game, now: datetime | None = None) -> Dashboard:
     )
 
 
+class FiguresCache:
+    """Dashboards already computed, by a key that names everything they depend on.
+
+    One per app, kept in this process's memory: each worker process has its own, so after
+    the day turns each worker computes the new figures once on its first request. Every
+    worker computes the same figures for the same day, since they count only whole past days.
+    A small LRU: games whose facilitators stop looking drop out.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._size = size
+        self._entries: OrderedDict[Hashable, Dashboard] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Dashboard | None:
+        """The dashboard kept under `key`, or None."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, figures: Dashboard) -> None:
+        """Keep `figures` under `key`, dropping the least recently used beyond the size."""
+        with self._lock:
+            self._entries[key] = figures
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything (for benchmarks and tests that measure the uncached path)."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+def figures_cache() -> FiguresCache:
+    """The current app's cache of dashboards (a test app, with its own database, has its own)."""
+    return current_app.extensions.setdefault("dashboard_figures", FiguresCache())
+
+
+def _cache_key(game: Game, period: Coverage, k: int) -> tuple:
+    """Everything the figures depend on besides the rows before `period.until`: the game
+    (its id and its random public id, so a new game that reuses a deleted game's id never
+    gets its figures), the days covered, the game's state, end, days and zone, and the
+    minimum count."""
+    return (
+        game.id,
+        game.public_id,
+        period.through,
+        period.through_yesterday,
+        game.state,
+        game.ended_at,
+        game.starts_on,
+        game.ends_on,
+        game.timezone,
+        k,
+    )
+
+
+def dashboard_of(game: Game, now: datetime | None = None) -> Dashboard:
+    """The dashboard of a drawn game over whole past days, people-counting figures suppressed.
+
+    Computed once per game and local day (two queries), then served from the cache.
+    """
+    k = min_count()
+    period = coverage_of(game, now)
+    cache = figures_cache()
+    key = _cache_key(game, period, k)
+    figures = cache.get(key)
+    if figures is None or figures.game_id != game.id:
+        figures = _compute(game, period, k)
+        cache.put(key, figures)
+    return figures
+
+
 def daily_csv(game: Game, now: datetime | None = None) -> str:
-    """The daily figures as CSV text (date, notes, in_person, total)."""
+    """The daily figures as CSV text (date, notes, in_person, total), the page's days."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(aggregates.csv_rows(daily_counts(game, now)))
+    days = dashboard_of(game, now).days
+    csv.writer(out, lineterminator="\r\n").writerows(aggregates.csv_rows(days))
     return out.getvalue()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.domain import roster
 from app.extensions import db
 from app.models import AuditEntry, Game, Kindness, Participant, Report, utcnow
 from app.services import ServiceError
@@ -81,6 +82,23 @@ def record(game: Game, action: str, reason: str = "", report: Report | None = No
     )
 
 
+def reported_by_facilitator(report: Report, facilitator_email: str) -> bool:
+    """True when the report was made from the facilitator's own participant record (one whose
+    address is her account's): she plays in her own game and reported this herself."""
+    reporter = db.session.get(Participant, report.reporter_id)
+    return reporter is not None and reporter.email_key == roster.email_key(facilitator_email or "")
+
+
+def reveal_count(game: Game) -> int:
+    """How many reports' senders the facilitator has revealed in this game, from the audit
+    list (a report revealed twice counts once)."""
+    return db.session.execute(
+        select(func.count(func.distinct(AuditEntry.report_id))).where(
+            AuditEntry.game_id == game.id, AuditEntry.action == "reveal"
+        )
+    ).scalar_one()
+
+
 def _report_in(game: Game, report_id: int) -> Report:
     report = db.session.execute(
         select(Report).where(Report.id == report_id, Report.game_id == game.id)
@@ -90,11 +108,29 @@ def _report_in(game: Game, report_id: int) -> Report:
     return report
 
 
-def act(game: Game, report_id: int, action: str, text: str = "") -> str:
-    """Carry out a moderation action on a report; return a sentence for the facilitator."""
+OWN_REPORT = (
+    "You made this report yourself, as a player in this game, so you cannot reveal who sent "
+    "the kindness: that would unmask an angel to you. You can still dismiss it, hide the "
+    "kindness, or warn or mute its sender without learning who they are."
+)
+
+
+def act(
+    game: Game, report_id: int, action: str, text: str = "", facilitator_email: str = ""
+) -> str:
+    """Carry out a moderation action on a report; return a sentence for the facilitator.
+
+    A facilitator who also plays may never reveal the sender of a report she made herself
+    (as a mortal or as a courier): that would unmask her own angel, or the angel whose
+    kindness she carried. The refusal depends only on who reported, which she knows anyway
+    (she made the report; the queue names no reporter), never on who sent the kindness, so
+    it tells her nothing about the pairing. It comes before anything else and changes nothing.
+    """
     if action not in ACTIONS:
         raise ServiceError("Unknown action.")
     report = _report_in(game, report_id)
+    if action == "reveal" and reported_by_facilitator(report, facilitator_email):
+        raise ServiceError(OWN_REPORT)
     kindness = db.session.get(Kindness, report.kindness_id)
     sender = db.session.get(Participant, kindness.angel_id)
     text = (text or "").replace("\x00", "").strip()
@@ -158,8 +194,6 @@ def act(game: Game, report_id: int, action: str, text: str = "") -> str:
 
 def open_report_count(game: Game) -> int:
     """How many reports wait for the facilitator."""
-    from sqlalchemy import func
-
     return db.session.execute(
         select(func.count(Report.id)).where(Report.game_id == game.id, Report.status == "open")
     ).scalar_one()

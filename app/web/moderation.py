@@ -48,7 +48,7 @@ def act(game_id: int, report_id: int, action: str):
         error = f"This can be up to {limit} characters; yours is {len(text)}. Shorten it a little."
         return _queue_page(game, {"report_id": report_id, "text": text, "error": error}, 400)
     try:
-        message = moderation.act(game, report_id, action, text)
+        message = moderation.act(game, report_id, action, text, current_user.email)
     except LookupError:
         abort(404)
     except ServiceError as exc:

@@ -24,6 +24,7 @@ from app.services import (
     ending,
     experience,
     kindness,
+    moderation,
     participants,
     roster_changes,
 )
@@ -471,8 +472,13 @@ def stay_secret():
 @bp.route("/me/rules")
 @participant_required
 def rules():
-    """How the game works and what stays secret."""
-    return render_template("participant/rules.html", page=participants.page_for(g.me))
+    """How the game works and what stays secret, with how many senders the organiser has
+    revealed so far."""
+    return render_template(
+        "participant/rules.html",
+        page=participants.page_for(g.me),
+        reveals=moderation.reveal_count(g.me.game),
+    )
 
 
 @bp.route("/me/leave", methods=["GET", "POST"])

@@ -322,3 +322,56 @@ def test_summary_and_csv():
         ["2026-12-01", "2", "1", "3"],
         ["2026-12-02", "5", "0", "5"],
     ]
+
+
+# Whole past days ----------------------------------------------------------------------------
+
+# Zones whose midnight is skipped or repeated by a clock change (Havana and Santiago change at
+# midnight; Lord Howe moves by half an hour), besides the quarter-hour ones above.
+MIDNIGHT_ZONES = [*ZONES, "America/Havana", "America/Santiago", "Asia/Beirut"]
+
+
+@settings(max_examples=500)
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2040, 12, 31)),
+    st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2040, 12, 31)),
+    st.sampled_from(MIDNIGHT_ZONES),
+)
+def test_a_moment_is_counted_exactly_when_its_local_day_is_over(now, moment, name):
+    """Whatever the zone and clock changes: a moment counts iff its local day is before today,
+    the window is the last seven counted days, and the cut-off is a bucket edge."""
+    zone = ZoneInfo(name)
+    period = aggregates.coverage(now, zone)
+    today = aggregates.local_date(now, zone)
+    assert period.through == today - timedelta(days=1) and period.through_yesterday
+    assert (moment < period.until) == (aggregates.local_date(moment, zone) < today)
+    in_window = period.active_since <= moment < period.until
+    days_back = (period.through - aggregates.local_date(moment, zone)).days
+    assert in_window == (0 <= days_back < 7)
+    assert period.until <= now
+    assert bucket_at(period.until) == period.until_bucket
+    assert period.until_bucket * BUCKET_SECONDS == int(period.until.replace(tzinfo=UTC).timestamp())
+
+
+def test_day_start_across_a_skipped_and_a_repeated_midnight():
+    # Havana springs forward at midnight on 8 March 2026: the day starts at 01:00 local.
+    havana = ZoneInfo("America/Havana")
+    start = aggregates.day_start(date(2026, 3, 8), havana)
+    assert start == datetime(2026, 3, 8, 5)  # 01:00 CDT
+    assert aggregates.local_date(start - timedelta(microseconds=1), havana) == date(2026, 3, 7)
+    # London in autumn: an ordinary midnight, one hour later in UTC than in summer.
+    london = ZoneInfo("Europe/London")
+    assert aggregates.day_start(date(2026, 10, 25), london) == datetime(2026, 10, 24, 23)
+    assert aggregates.day_start(date(2026, 10, 26), london) == datetime(2026, 10, 26, 0)
+
+
+def test_an_ended_game_is_covered_up_to_its_last_day():
+    zone = ZoneInfo("America/New_York")
+    ended = datetime(2026, 12, 4, 2)  # 3 December, 21:00 in New York
+    later = aggregates.coverage(datetime(2027, 2, 1), zone, ended_at=ended)
+    assert later.through == date(2026, 12, 3) and not later.through_yesterday
+    assert later.until == datetime(2026, 12, 4, 5)
+    assert later.active_since == datetime(2026, 11, 27, 5)
+    # Ended today: still only up to yesterday.
+    same_day = aggregates.coverage(datetime(2026, 12, 4, 3), zone, ended_at=ended)
+    assert same_day.through == date(2026, 12, 2) and same_day.through_yesterday

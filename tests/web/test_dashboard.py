@@ -22,18 +22,21 @@ from app.models import (
     Kindness,
     KindnessTally,
     OutboxMessage,
+    Participant,
     Thanks,
     new_public_id,
 )
 from app.services import dashboard, kindness
 from tests.helpers import (
     DISTINCT_PEOPLE,
+    fresh_app,
     login,
     make_facilitator,
     make_game,
     make_running_game,
     pairings_of,
     participants_of,
+    without_csrf,
 )
 
 # Names and addresses that are not substrings of each other or of the page's own words.
@@ -43,6 +46,7 @@ PEOPLE = [
 ]
 RNG_SEED = 11
 DASHBOARD_NOW = datetime(2026, 12, 9, 23, 0)  # 18:00 on 9 December in New York
+JOINED = datetime(2026, 12, 1, 8)  # when everyone in the small game joined
 
 
 @pytest.fixture
@@ -144,8 +148,28 @@ def build_small_game(app: Flask) -> int:
         for p in (a, b, f):
             p.first_opened_at = datetime(2026, 12, 1, 9)
         f.active = False  # f has left: nothing of theirs is counted among people
+        _set_past_times(game)
         db.session.commit()
         return game.id
+
+
+def _set_past_times(game: Game) -> None:
+    """Date what the services stamped with the real clock into the game's story: everyone
+    joined and was invited on 1 December, and the thank-you was sent on 4 December."""
+    db.session.execute(
+        update(Participant).where(Participant.game_id == game.id).values(created_at=JOINED)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.game_id == game.id, OutboxMessage.kind == "invitation")
+        .values(created_at=JOINED)
+    )
+    kindness_ids = select(Kindness.id).where(Kindness.game_id == game.id)
+    db.session.execute(
+        update(Thanks)
+        .where(Thanks.kindness_id.in_(kindness_ids))
+        .values(created_at=datetime(2026, 12, 4, 12))
+    )
 
 
 def test_the_figures_of_a_small_game(app):
@@ -156,14 +180,16 @@ def test_the_figures_of_a_small_game(app):
     assert figures.invitations_sent.value == 4  # a, b, c and e's re-sent one
     assert figures.invitations_failed.text == "fewer than 3"  # d
     assert figures.opened.text == "fewer than 3"  # a and b (f left)
-    # b, c, d and e sent after 2 December 23:00 UTC; a's only kindness is older.
-    assert figures.active_angels.value == 4
-    assert figures.active_share.text == "80%"
+    # The last 7 whole days are 2 to 8 December in New York: all five sent in them.
+    assert figures.active_angels.value == 5
+    assert figures.active_share.text == "100%"
     assert (figures.notes, figures.in_person, figures.kindnesses) == (3, 2, 5)
     assert (figures.courier_done, figures.courier_declined, figures.courier_rerouted) == (1, 1, 2)
     assert figures.thanks == 1
     days = {d.day.isoformat(): (d.notes, d.in_person) for d in figures.days}
-    assert list(days) == [f"2026-12-0{i}" for i in range(1, 10)]
+    # Whole days up to yesterday: 9 December (today in New York) is not shown yet.
+    assert list(days) == [f"2026-12-0{i}" for i in range(1, 9)]
+    assert (figures.through.isoformat(), figures.through_yesterday) == ("2026-12-08", True)
     assert days["2026-12-02"] == (2, 0)  # 10:00 UTC and 03:00 UTC the next day, in New York
     assert days["2026-12-03"] == (1, 2)
     assert sum(n + p for n, p in days.values()) == 5
@@ -187,8 +213,9 @@ def test_the_page_shows_the_figures_and_hides_small_counts(app, client, frozen_n
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert html.count("<dd>fewer than 3</dd>") == 2  # failed invitations, opened pages
-    assert re.search(r"Angels who sent a kindness in the last 7 days</dt>\s*<dd>4 ", html)
-    assert "(80%)" in html
+    assert re.search(r"Angels who sent a kindness in the last 7 whole days</dt>\s*<dd>5 ", html)
+    assert "(100%)" in html
+    assert "Figures cover whole days up to yesterday (Tue 8 Dec)" in html
     assert re.search(r"<svg[^>]*role=\"img\"[^>]*aria-label=\"Kindnesses per day from 1 Dec", html)
     assert "<table" in html and "Wed 2 Dec" in html
     assert f'href="/games/{game_id}"' in html
@@ -197,14 +224,14 @@ def test_the_page_shows_the_figures_and_hides_small_counts(app, client, frozen_n
     assert "style=" not in html and "<style" not in html
 
 
-@config(DASHBOARD_MIN_COUNT=5)
+@config(DASHBOARD_MIN_COUNT=6)
 def test_the_minimum_count_comes_from_configuration(app, client, frozen_now):
     game_id = build_small_game(app)
     login(client)
     html = client.get(f"/games/{game_id}/dashboard").get_data(as_text=True)
-    assert "fewer than 5" in html
-    assert "(80%)" not in html  # the share of four angels would give the four back
-    assert re.search(r"last 7 days</dt>\s*<dd>fewer than 5", html)
+    assert "fewer than 6" in html
+    assert "(100%)" not in html  # the share of five angels would give the five back
+    assert re.search(r"last 7 whole days</dt>\s*<dd>fewer than 6", html)
 
 
 def test_the_csv_has_the_daily_figures(app, client, frozen_now):
@@ -218,7 +245,7 @@ def test_the_csv_has_the_daily_figures(app, client, frozen_now):
     assert rows[0] == ["date", "notes", "in_person", "total"]
     assert rows[2] == ["2026-12-02", "2", "0", "2"]
     assert rows[3] == ["2026-12-03", "1", "2", "3"]
-    assert len(rows) == 1 + 9
+    assert len(rows) == 1 + 8  # 1 to 8 December: today, the 9th, appears tomorrow
 
 
 def test_another_facilitator_and_strangers_get_nothing(app, client):
@@ -413,3 +440,164 @@ def test_the_tally_files_each_moment_in_the_bucket_its_time_says(app):
         bucket = kept // timedelta(seconds=1) // 900
         expected[bucket] = expected.get(bucket, 0) + 1
     assert stored == expected
+
+
+# Whole past days only -----------------------------------------------------------------------
+
+
+def _pages(client, game_id: int) -> tuple[str, str]:
+    """The dashboard page (CSRF tokens blanked) and its CSV, as the facilitator gets them."""
+    page = client.get(f"/games/{game_id}/dashboard")
+    data = client.get(f"/games/{game_id}/dashboard.csv")
+    assert page.status_code == data.status_code == 200
+    return without_csrf(page.get_data(as_text=True)), data.get_data(as_text=True)
+
+
+def _at(monkeypatch, moment: datetime) -> None:
+    """Set the dashboard's clock."""
+    monkeypatch.setattr(dashboard, "utcnow", lambda: moment)
+
+
+def _today_activity(app: Flask, game_id: int, moment: datetime) -> None:
+    """What one person might do at a keyboard today: send a note, ask for an in-person
+    kindness, open their page for the first time, thank their angel."""
+    rng = random.Random(2)
+    with app.app_context():
+        a, b, c, *_ = participants_of(db.session.get(Game, game_id))
+        kindness.send_note(a, "A note sent today", now=moment, rng=rng)
+        kindness.request_in_person(b, "A card on the desk", "", now=moment, rng=rng)
+        c.first_opened_at = moment
+        db.session.commit()
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["cached", "computed afresh"])
+def test_nothing_sent_today_changes_a_byte_until_the_local_day_turns(
+    app, client, monkeypatch, cached
+):
+    """A facilitator who also plays reloads the page after one person sent a kindness: the
+    page and the CSV are the same to the byte, cache or no cache, until midnight in New
+    York; then the kindness appears on its own day."""
+    game_id = build_small_game(app)
+    login(client)
+    morning = datetime(2026, 12, 9, 15, 41)  # 10:41 in New York
+    _at(monkeypatch, morning)
+    before = _pages(client, game_id)
+    assert "2026-12-09" not in before[1]
+
+    _today_activity(app, game_id, datetime(2026, 12, 9, 15, 42))
+    for moment in (datetime(2026, 12, 9, 15, 43), datetime(2026, 12, 10, 4, 59, 59)):
+        if not cached:
+            with app.app_context():
+                dashboard.figures_cache().clear()
+        _at(monkeypatch, moment)
+        assert _pages(client, game_id) == before, moment
+
+    _at(monkeypatch, datetime(2026, 12, 10, 5, 0))  # midnight in New York
+    page, data = _pages(client, game_id)
+    assert page != before[0]
+    assert "2026-12-09,1,1,2" in data.splitlines()
+    assert "Figures cover whole days up to yesterday (Wed 9 Dec)" in page
+
+
+def test_the_day_turns_at_midnight_in_the_games_zone_not_in_utc(app, client, monkeypatch):
+    """Kathmandu is 5:45 ahead of UTC: its day turns at 18:15 UTC, not at 00:00 UTC."""
+    with app.app_context():
+        game = make_running_game(make_facilitator(), PEOPLE, seed=4, timezone="Asia/Kathmandu")
+        game.timezone = "Asia/Kathmandu"
+        db.session.commit()
+        game_id = game.id
+        _set_past_times(game)
+        db.session.commit()
+    login(client)
+    _at(monkeypatch, datetime(2026, 12, 9, 12))  # 17:45 on 9 December in Kathmandu
+    before = _pages(client, game_id)
+    _today_activity(app, game_id, datetime(2026, 12, 9, 12, 1))
+
+    _at(monkeypatch, datetime(2026, 12, 9, 18, 14))  # 23:59 in Kathmandu
+    assert _pages(client, game_id) == before
+    _at(monkeypatch, datetime(2026, 12, 9, 18, 15))  # midnight in Kathmandu
+    page, data = _pages(client, game_id)
+    assert "2026-12-09,1,1,2" in data.splitlines()
+    assert "Figures cover whole days up to yesterday (Wed 9 Dec)" in page
+    # Midnight UTC comes later and changes nothing more.
+    _at(monkeypatch, datetime(2026, 12, 10, 0, 1))
+    assert _pages(client, game_id) == (page, data)
+
+
+def test_the_last_seven_days_are_whole_past_days(app):
+    """An angel whose only kindness is today is not among the active angels, and one whose
+    only kindness is eight local days back has dropped out of the window."""
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 6, seed=2)
+        game.timezone = "America/New_York"
+        db.session.commit()
+        _set_past_times(game)
+        people = participants_of(game)
+        rng = random.Random(4)
+        # The window is 3 to 9 December in New York. 2 December 23:59 is just outside it.
+        kindness.send_note(people[0], "Old", now=datetime(2026, 12, 3, 4, 59), rng=rng)
+        for p in people[1:4]:  # 3 December 00:00 in New York: the window's first moment
+            kindness.send_note(p, "In time", now=datetime(2026, 12, 3, 5, 0), rng=rng)
+        kindness.send_note(people[4], "Today", now=datetime(2026, 12, 10, 6), rng=rng)
+        figures = dashboard.dashboard_of(game, now=datetime(2026, 12, 10, 12))
+        assert figures.through.isoformat() == "2026-12-09"
+        assert figures.active_angels.value == 3
+        assert figures.notes == 4
+
+
+# The cache ----------------------------------------------------------------------------------
+
+
+def test_the_cache_serves_the_same_figures_until_the_day_turns(app, client):
+    """Within a day the figures are computed once (no figure query on a reload); the next
+    day they are computed again; two games never share figures."""
+    with app.app_context():
+        facilitator = make_facilitator()
+        first = make_running_game(facilitator, 5, name="First")
+        second = make_running_game(facilitator, 7, name="Second")
+        _set_past_times(first)
+        _set_past_times(second)
+        db.session.commit()
+        kindness.send_note(
+            participants_of(first)[0], "Hi", now=datetime(2026, 12, 3, 9), rng=random.Random(1)
+        )
+        figures = dashboard.dashboard_of(first, now=datetime(2026, 12, 9, 9))
+        again = dashboard.dashboard_of(first, now=datetime(2026, 12, 9, 23, 59))
+        other = dashboard.dashboard_of(second, now=datetime(2026, 12, 9, 9))
+        assert again is figures
+        assert (figures.game_id, figures.notes, figures.participants.value) == (first.id, 1, 5)
+        assert (other.game_id, other.notes, other.participants.value) == (second.id, 0, 7)
+        tomorrow = dashboard.dashboard_of(first, now=datetime(2026, 12, 10, 0))
+        assert tomorrow is not figures
+        assert tomorrow.through.isoformat() == "2026-12-09" != figures.through.isoformat()
+        assert tomorrow.days[:-1] == figures.days
+        # Ending the game is a new key too, the same day.
+        first.state, first.ended_at = "ended", datetime(2026, 12, 10, 0, 30)
+        db.session.commit()
+        assert dashboard.dashboard_of(first, now=datetime(2026, 12, 10, 1)) is not tomorrow
+        first_id = first.id
+    login(client)
+    cold = _queries(app, client, f"/games/{first_id}/dashboard")
+    warm = _queries(app, client, f"/games/{first_id}/dashboard")
+    csv_warm = _queries(app, client, f"/games/{first_id}/dashboard.csv")
+    assert warm == csv_warm == cold - 2  # the two figure queries are skipped
+
+
+def test_the_cache_is_per_app_and_keyed_by_the_games_public_id(app, tmp_path):
+    """A second app (another database) has its own cache; and a figure kept for a game never
+    serves another game that got the same id."""
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 5)
+        dashboard.dashboard_of(game, now=datetime(2026, 12, 9, 9))
+        assert len(dashboard.figures_cache()) == 1
+        game_id, public_id = game.id, game.public_id
+        game.public_id = new_public_id()  # as if the game was deleted and its id reused
+        db.session.commit()
+        fresh = dashboard.dashboard_of(game, now=datetime(2026, 12, 9, 9))
+        assert fresh.game_id == game_id and game.public_id != public_id
+        assert len(dashboard.figures_cache()) == 2
+    (tmp_path / "other").mkdir()
+    other = fresh_app(tmp_path / "other")
+    with other.app_context():
+        assert len(dashboard.figures_cache()) == 0
+        db.engine.dispose()

@@ -654,3 +654,148 @@ def test_the_rules_say_a_sender_may_be_revealed_and_is_told(app):
         "Only for a serious report may the organiser choose to see who sent it. "
         "That step is recorded, and the sender is told, with the reason."
     ) in page
+
+
+# --- a facilitator who also plays ------------------------------------------------------------
+
+# Fran runs the game and plays in it, under her account's address (in other letters' case).
+FRAN_PLAYS = ("Francesca Hale", "Fran@Example.ORG")
+OWN_REPORT = "You made this report yourself, as a player in this game"
+
+
+def _fran(world: World) -> int:
+    return world.by_name(FRAN_PLAYS[0])
+
+
+def _carried_by(world: World, courier: int, angel: int, instruction: str) -> tuple[int, str]:
+    """An in-person kindness from `angel` that `courier` is asked to carry: everyone else has
+    opted out of carrying, and the angel (who stays in the pool for their own kindnesses)
+    declines if asked first. Returns (kindness id, the courier's offer id)."""
+    with world.app.app_context():
+        for pid in world.people:
+            if pid not in (courier, angel):
+                kindness.set_courier_opt_out(db.session.get(Participant, pid), True)
+        item = kindness.request_in_person(
+            db.session.get(Participant, angel), instruction, "", rng=random.Random(3)
+        )
+        offers = select(CourierRequest).where(CourierRequest.kindness_id == item.id)
+        first = db.session.execute(offers).scalar_one()
+        if first.courier_id == angel:
+            kindness.decline(
+                db.session.get(Participant, angel), first.public_id, rng=random.Random(4)
+            )
+        offer = db.session.execute(offers.where(CourierRequest.state == "offered")).scalar_one()
+        assert offer.courier_id == courier
+        return item.id, offer.public_id
+
+
+def _refused_reveal(world: World, report_id: int) -> str:
+    """Try to reveal the sender of a report; assert it is refused and changes nothing."""
+    before = (mails(world.app, *MODERATION_MAIL), audit(world.app))
+    response = world.act(report_id, "reveal", "I need to know who sent this to me, seriously.")
+    assert response.status_code == 400
+    assert OWN_REPORT in response.text
+    row = report_row(world.app, report_id)
+    assert (row.revealed_at, row.status) == (None, "open")
+    assert (mails(world.app, *MODERATION_MAIL), audit(world.app)) == before
+    return response.text
+
+
+def test_a_facilitator_cannot_reveal_the_sender_of_a_note_she_reported(app):
+    """Fran reports the note her angel sent her, then tries "reveal the sender" on her own
+    report: refused, nobody named, nothing recorded or mailed. She may still hide it."""
+    world = build(app, [*PEOPLE, FRAN_PLAYS])
+    fran = _fran(world)
+    angel = world.angel_of(fran)
+    note = delivered_note(world, angel, "Guess who")
+    report_id = report_note(world, fran, note, "I want to know who this is")
+
+    page = _refused_reveal(world, report_id)
+    assert world.names_in(page) == set()
+    assert "Sender revealed" not in world.moderation()
+    assert world.act(report_id, "hide").status_code == 302
+    assert audit(app) == [("hide", report_id, "")]
+
+
+def test_a_facilitator_cannot_reveal_the_sender_of_a_kindness_she_carried(app):
+    """As a courier she never learns whose kindness she carries: her courier report cannot
+    be revealed either."""
+    world = build(app, [*PEOPLE, FRAN_PLAYS])
+    fran = _fran(world)
+    angel = next(a for a, m in world.mortal_of.items() if fran not in (a, m))
+    _, offer_id = _carried_by(world, fran, angel, "Leave a lemon on the desk")
+    response = world.client(fran).post(
+        f"/me/deliveries/{offer_id}/report", data={"reason": "Who asks for a lemon?"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        report_id = db.session.execute(select(Report.id)).scalar_one()
+    page = _refused_reveal(world, report_id)
+    assert world.names_in(page) == set()
+
+
+def test_the_refusal_depends_on_who_reported_never_on_who_sent(app):
+    """Reports from other players are revealed as before — even the one on a note Fran sent
+    herself — while hers are refused with the same words whoever her angel is."""
+    world = build(app, [*PEOPLE, FRAN_PLAYS])
+    fran = _fran(world)
+    # Someone else reports Fran's own note: revealing it names Fran, as for anyone.
+    on_hers, _ = reported(world, fran, "From Fran's pen", "Odd")
+    reason = "A serious complaint that needs a conversation."
+    assert world.act(on_hers, "reveal", reason).status_code == 302
+    assert f"Sender revealed: <strong>{FRAN_PLAYS[0]}</strong>" in report_item(
+        world.moderation(), on_hers
+    )
+    # Another player's report on another note: revealed.
+    other_angel = next(a for a in world.mortal_of if fran not in (a, world.mortal_of[a]))
+    other, _ = reported(world, other_angel, "Plain note", "Unkind")
+    assert world.act(other, "reveal", reason).status_code == 302
+
+
+def _own_refusal_page(seed: int) -> tuple[str, str]:
+    """In a fresh app drawn with `seed`: Fran reports a note from her angel and is refused the
+    reveal; (her angel's name, the refusal page with CSRF tokens and dates blanked)."""
+    with fresh_app() as app:
+        world = build(app, [*PEOPLE, FRAN_PLAYS], seed=seed)
+        fran = _fran(world)
+        angel = world.angel_of(fran)
+        report_id = report_note(world, fran, delivered_note(world, angel, "Hello"), "Who?")
+        return world.people[angel].name, _normalise(_refused_reveal(world, report_id))
+
+
+def test_the_refusal_page_is_the_same_whoever_her_angel_is():
+    first_angel, first = _own_refusal_page(1)
+    for seed in range(2, 60):
+        angel, page = _own_refusal_page(seed)
+        if angel != first_angel:
+            break
+    else:
+        raise AssertionError("no draw gave Fran another angel")
+    assert page == first
+    assert first_angel not in page and angel not in page
+
+
+def test_the_rules_page_counts_the_organisers_reveals(app):
+    """Every player sees how many senders the organiser has revealed; a repeated reveal of the
+    same report counts once and a refused one not at all."""
+    world = build(app, [*PEOPLE, FRAN_PLAYS])
+    fran = _fran(world)
+    reader = world.client(world.by_name("Aurora Finch"))
+    assert "the organiser has not revealed any sender" in reader.get("/me/rules").text
+
+    own = report_note(world, fran, delivered_note(world, world.angel_of(fran), "Hi"), "Who?")
+    _refused_reveal(world, own)
+    assert "the organiser has not revealed any sender" in reader.get("/me/rules").text
+
+    angels = [a for a in world.mortal_of if fran not in (a, world.mortal_of[a])]
+    first, _ = reported(world, angels[0], "One", "Mean")
+    second, _ = reported(world, angels[1], "Two", "Mean")
+    reason = "Serious enough to need a conversation."
+    world.act(first, "reveal", reason)
+    world.act(first, "reveal", reason)
+    assert "revealed the sender of 1 report." in reader.get("/me/rules").text
+    world.act(second, "reveal", reason)
+    page = world.client(fran).get("/me/rules").text
+    assert "revealed the senders of 2 reports." in page
+    assert "can never reveal the sender of something she reported herself" in page
+    assert world.names_in(page) - {FRAN_PLAYS[0]} == set()  # her own page may greet her
