@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     autotick.init_app(app)
 
-    from app.web import dashboard, dev, facilitator, moderation, participant, public
+    from app.web import dashboard, dev, facilitator, moderation, participant, public, slips
     from app.web.converters import IdConverter
 
     # Every <int:…> in a URL is a row id: a number beyond the id range is simply not found.
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(dev.bp)
+    app.register_blueprint(slips.bp)
 
     extensions.prepare_schema(app)
 

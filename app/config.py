@@ -9,6 +9,10 @@ from pathlib import Path
 from flask import Flask
 
 DEFAULTS = {
+    # How participants get their private links: "email" sends invitations (with no MAIL_SERVER
+    # a developer's outbox keeps them); "slips" keeps no participant email at all and the
+    # facilitator hands out printed link slips (a class without email). See mail_kept().
+    "MAIL_MODE": "email",
     # Mail: with no MAIL_SERVER the outbox keeps every message and logs it (the embedded default).
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
@@ -64,6 +68,7 @@ DEFAULTS = {
 }
 
 _ENV_STRINGS = (
+    "MAIL_MODE",
     "MAIL_SERVER",
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
@@ -108,6 +113,48 @@ def load(app: Flask, test_config: dict | None) -> None:
     options.setdefault("hide_parameters", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     _choose_secret_key(app)
+    _check_mail_mode(app)
+
+
+MAIL_MODES = ("email", "slips")
+
+
+def slips_mode(app: Flask) -> bool:
+    """True when links are handed out on printed slips rather than emailed (MAIL_MODE=slips)."""
+    return app.config.get("MAIL_MODE") == "slips"
+
+
+def mail_kept(app: Flask) -> bool:
+    """Whether participant emails are written to the outbox at all.
+
+    False in slips mode: an invitation names a mortal and carries a live link, so where nobody
+    will send it, keeping it would only let whoever reads the outbox see every pairing.
+    The outbox asks this one function, so the rule lives here and nowhere else.
+    """
+    return not slips_mode(app)
+
+
+def _check_mail_mode(app: Flask) -> None:
+    """Refuse an unknown MAIL_MODE, and a production server that could reach nobody.
+
+    In production, mail with no MAIL_SERVER would pile up unread in the outbox, and the only
+    way to get links to people would be to read it, pairings included. So production needs a
+    mail server, or the explicit choice of slips.
+    """
+    mode = str(app.config.get("MAIL_MODE") or "email").strip().lower()
+    if mode not in MAIL_MODES:
+        raise RuntimeError(
+            f"MAIL_MODE={mode!r} is not known: use 'email' (the default) or 'slips'."
+        )
+    app.config["MAIL_MODE"] = mode
+    production = os.environ.get("ANGELS_ENV") == "production"
+    if production and mode == "email" and not app.config.get("MAIL_SERVER"):
+        raise RuntimeError(
+            "MAIL_SERVER is not set. In production the service sends each participant their "
+            "private link by email: set MAIL_SERVER (see README, Running in production), or set "
+            "MAIL_MODE=slips to run without email, where no participant email is kept and the "
+            "facilitator hands out printed link slips (see README, A class without email)."
+        )
 
 
 WEAK_KEYS = {"dev", "development", "secret", "changeme", "change-me", "test", "key"}

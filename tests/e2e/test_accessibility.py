@@ -134,6 +134,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
             f"/games/{game}/edit",
             f"/games/{game}/dashboard",
             f"/games/{game}/moderation",
+            f"/games/{game}/slips",
             "/games/new",
         ):
             facilitator.goto(live_server.url + path)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from urllib.parse import urljoin, urlsplit
 
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.extensions import db
@@ -36,6 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.services import experience, games, kindness, moderation
+from app.tokens import PARTICIPANT_LINK_SALT
 from tests.helpers import (
     DISTINCT_PEOPLE,
     fresh_app,
@@ -76,6 +78,9 @@ MAX_PAGES = 300
 _DATE = re.compile(r"\b(?:[A-Z][a-z]{2} )?\d{1,2} [A-Z][a-z]{2}(?: \d{4})?\b")
 _TIME = re.compile(r"\b\d\d:\d\d\b")
 _HREF = re.compile(r'href="([^"]*)"')
+# A private link as printed on a link slip (signed, so it differs between worlds), and its QR.
+_PRIVATE_LINK = re.compile(r"/p/([\w-]+\.[\w-]+\.[\w-]+)")
+_QR_SVG = re.compile(r'<svg[^>]*class="qr".*?</svg>', re.S)
 
 
 @dataclass
@@ -245,6 +250,7 @@ def _crawl(app, world: World) -> dict[str, tuple[int, str, str]]:
         f"/games/{world.a_game}",
         f"/games/{world.a_game}/dashboard",
         f"/games/{world.a_game}/moderation",
+        f"/games/{world.a_game}/slips",
     } <= followed, sorted(followed)
 
     adapter = app.url_map.bind("localhost")
@@ -268,8 +274,18 @@ def _crawl(app, world: World) -> dict[str, tuple[int, str, str]]:
     return seen
 
 
+def _link_label(token: str, world: World) -> str:
+    """A signed private link read back into whose it is (a stable label) and its version."""
+    claim = URLSafeTimedSerializer(STRONG_KEY, salt=PARTICIPANT_LINK_SALT).loads(token)
+    return f"{world.public_ids[claim['p']]}:v{claim['v']}"
+
+
 def _normalise(text: str, world: World) -> str:
     text = without_csrf(text)
+    # The slips' QR codes are checked against their links in test_slips; here the printed
+    # link says whose slip it is.
+    text = _QR_SVG.sub("<qr>", text)
+    text = _PRIVATE_LINK.sub(lambda m: "/p/" + _link_label(m.group(1), world), text)
     for public_id in sorted(world.public_ids, key=len, reverse=True):
         text = text.replace(public_id, world.public_ids[public_id])
     return _TIME.sub("HH:MM", _DATE.sub("DATE", text))

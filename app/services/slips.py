@@ -1,0 +1,50 @@
+"""Link slips: private links handed out on paper, for a group without email (a class).
+
+A slip carries a name and that person's private link, never a mortal: the participant's own
+page says who their mortal is once they open it. Looking at the slips is a deliberate step for
+the facilitator, so each time is recorded in the game's audit list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Game, Participant
+from app.services import ServiceError
+from app.services.invitations import participant_link
+from app.services.moderation import record
+
+# The audit list's action for "the facilitator printed (or looked at) the link slips".
+AUDIT_ACTION = "printed link slips"
+
+
+@dataclass(frozen=True)
+class Slip:
+    """One person's slip: the name written outside the fold and the link inside it."""
+
+    name: str
+    link: str
+
+
+def hand_out_links(game: Game) -> list[Slip]:
+    """A slip for every active participant of a running game, in name order; recorded.
+
+    The links are everyone's current ones: nothing is revoked, so a second printing gives
+    slips that work alongside the first. The order and the content depend only on the roster,
+    never on the draw. The audit entry is committed with nothing else.
+    """
+    if game.state != "running":
+        raise ServiceError("Link slips exist only while the game is running.")
+    people = db.session.execute(
+        select(Participant).where(Participant.game_id == game.id, Participant.active.is_(True))
+    ).scalars()
+    slips = [
+        Slip(name=person.name, link=participant_link(person))
+        for person in sorted(people, key=lambda p: (p.name.casefold(), p.id))
+    ]
+    record(game, AUDIT_ACTION, f"{len(slips)} {'slip' if len(slips) == 1 else 'slips'}")
+    db.session.commit()
+    return slips
