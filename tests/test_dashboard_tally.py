@@ -346,9 +346,7 @@ def test_the_migration_backfills_the_tallies_from_existing_rows(tmp_path):
         # Core inserts naming only the columns this old schema has (later ones are absent).
         for i, kid in enumerate(kids[::3]):
             db.session.execute(
-                insert(Thanks.__table__).values(
-                    kindness_id=kid, message="Thanks", created_at=EPOCH
-                )
+                insert(Thanks.__table__).values(kindness_id=kid, message="Thanks", created_at=EPOCH)
             )
             db.session.execute(
                 insert(CourierRequest.__table__).values(

@@ -29,6 +29,7 @@ from flask import Flask, current_app, has_request_context, render_template, requ
 from flask_mail import Message
 from sqlalchemy import and_, or_, select, update
 
+from app import config
 from app.extensions import db, mail
 from app.models import OutboxMessage, Participant, utcnow
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
@@ -75,11 +76,6 @@ def new_message_id() -> str:
     return f"<{secrets.token_hex(16)}@{_sender_domain()}>"
 
 
-def mail_kept() -> bool:
-    """False in slips-only mode, where links are handed out on paper and no email is kept."""
-    return current_app.config.get("MAIL_MODE", "smtp") != "slips"
-
-
 def enqueue(
     *,
     kind: str,
@@ -97,7 +93,7 @@ def enqueue(
     with the change that caused it. It is sent no sooner than `release_at` (default: now).
     In slips-only mode participant mail is not kept at all, and None is returned.
     """
-    if participant_id is not None and not mail_kept():
+    if participant_id is not None and not config.mail_kept(current_app):
         return None
     context.setdefault("subject", subject)
     if "participant" in context and "preferences_link" not in context:

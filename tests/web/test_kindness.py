@@ -629,6 +629,7 @@ def test_a_sender_picked_as_courier_sees_the_request_like_anyone(app):
         theirs = world.client(other).get("/me/deliveries").text
 
     assert world.name(mortal) in items_markup(own) and "Accept" in items_markup(own)
+
     # Each offer's deadline is its own random release moment plus a day.
     def same_shape(html: str) -> str:
         return re.sub(r"\w{3} \d{1,2} \w{3} \d\d:\d\d UTC", "DEADLINE", normalised(html))
