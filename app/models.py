@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -159,6 +160,9 @@ class Pairing(db.Model):
     angel_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     mortal_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set when the game ends: the reveal withholds this angel's name from their mortal (the
+    # angel chose to stay secret, or was drawn to keep them company; see domain.reveal).
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 OUTBOX_STATES = ("queued", "sending", "sent", "failed")

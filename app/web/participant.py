@@ -108,6 +108,7 @@ def me():
         page=participants.page_for(g.me),
         action=ActionForm(),
         reveal=ending.reveal_for(g.me),
+        crowd=ending.secret_crowd(),
         hints=_mortal_hints(),
         unread=kindness.unread_count(g.me),
         requests=[r for r in kindness.courier_requests_of(g.me) if r[0].state != "done"],
@@ -424,7 +425,11 @@ def guess():
             "Your guess is saved. Only you will see whether it was right.", "participant.guess"
         )
     return render_template(
-        "participant/guess.html", page=participants.page_for(g.me), form=form, action=ActionForm()
+        "participant/guess.html",
+        page=participants.page_for(g.me),
+        form=form,
+        action=ActionForm(),
+        crowd=ending.secret_crowd(),
     )
 
 
@@ -441,7 +446,8 @@ def stay_secret():
     return _done(
         "You will stay secret, even at the reveal."
         if g.me.stay_secret
-        else "Your mortal will learn it was you, if the game reveals angels at the end.",
+        else "Your mortal will learn it was you, if the game reveals angels at the end "
+        "and you are not drawn to stay secret with those who chose it.",
         "participant.guess",
     )
 
@@ -450,7 +456,9 @@ def stay_secret():
 @participant_required
 def rules():
     """How the game works and what stays secret."""
-    return render_template("participant/rules.html", page=participants.page_for(g.me))
+    return render_template(
+        "participant/rules.html", page=participants.page_for(g.me), crowd=ending.secret_crowd()
+    )
 
 
 @bp.route("/me/leave", methods=["GET", "POST"])
