@@ -22,16 +22,17 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from app.domain.pairing import is_valid_cycle
 from app.extensions import db
-from app.models import Exclusion, Facilitator, Game, OutboxMessage, Pairing, utcnow
+from app.models import Exclusion, Game, OutboxMessage, Pairing, utcnow
 from app.services import draw as draw_service
 from tests.helpers import (
     fresh_app,
+    logged_in_as,
     make_game,
     participants_of,
+    quick_facilitator,
     without_csrf,
 )
 
@@ -72,19 +73,12 @@ def _played(facilitator, n: int, name: str, state: str, cycle: dict[int, int]) -
     return game
 
 
-# One password hash for every world: hashing is slow on purpose, and each example builds two.
-_FRAN = {"name": "Fran Facilitator", "email": "fran@example.org"}
-_FRAN_HASH = generate_password_hash("correct horse battery")
-
-
 def _world(folder, case) -> SimpleNamespace:
     """One world: a running game with `case.running`, maybe an ended game with `case.ended`,
     and the draft game to draw, with `case.exclusions` and the box ticked or not."""
     app = fresh_app(folder)
     with app.app_context():
-        fran = Facilitator(**_FRAN, password_hash=_FRAN_HASH)
-        db.session.add(fran)
-        db.session.commit()
+        fran = quick_facilitator()
         _played(fran, case.n, "Running now", "running", case.running)
         # Always a second game, so both worlds number their rows alike: an ended game, or a
         # draft never drawn when this world has no ended pairing.
@@ -102,9 +96,7 @@ def _world(folder, case) -> SimpleNamespace:
         )
         db.session.commit()
         world = SimpleNamespace(app=app, game_id=draft.id, ids=ids, fran_id=fran.id)
-    world.client = app.test_client()
-    with world.client.session_transaction() as session:  # logged in, as the login form does
-        session["_user_id"], session["_fresh"] = str(world.fran_id), True
+    world.client = logged_in_as(app.test_client(), world.fran_id)
     return world
 
 
