@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -162,6 +163,9 @@ class Pairing(db.Model):
     # After a roster change the angel sees their new mortal from this random moment of a later
     # round (None: from the draw).
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when the game ends: the reveal withholds this angel's name from their mortal (the
+    # angel chose to stay secret, or was drawn to keep them company; see domain.reveal).
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 OUTBOX_STATES = ("queued", "sending", "sent", "failed")

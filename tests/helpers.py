@@ -170,3 +170,27 @@ def open_as_participant(client, app: Flask, participant: Participant):
     with app.app_context():
         token = participant_link_token(participant.public_id, participant.link_version)
     return client.get(f"/p/{token}")
+
+
+# One password hash for every quick facilitator: hashing is slow on purpose, and property
+# tests that build a world per example would spend most of their time on it.
+_QUICK_HASH: list[str] = []
+
+
+def quick_facilitator(name: str = "Fran Facilitator", email: str = "fran@example.org"):
+    """A facilitator account (password PASSWORD) without hashing the password again."""
+    from werkzeug.security import generate_password_hash
+
+    if not _QUICK_HASH:
+        _QUICK_HASH.append(generate_password_hash(PASSWORD))
+    facilitator = Facilitator(name=name, email=email, password_hash=_QUICK_HASH[0])
+    db.session.add(facilitator)
+    db.session.commit()
+    return facilitator
+
+
+def logged_in_as(client, facilitator_id: int):
+    """Put a facilitator's login in this client's session, as the login form would."""
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = str(facilitator_id), True
+    return client

@@ -35,8 +35,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, islice
 from operator import itemgetter
+from typing import TypeVar
 
-__all__ = ["MIN_PARTICIPANTS", "DrawImpossible", "draw_cycle", "is_valid_cycle"]
+__all__ = [
+    "MIN_PARTICIPANTS",
+    "DrawImpossible",
+    "draw_cycle",
+    "is_valid_cycle",
+    "prefer_avoiding",
+]
 
 MIN_PARTICIPANTS = 3
 
@@ -986,3 +993,27 @@ def _mix(
             if excluded((order[k], order[(k + 1) % n])):
                 order[i], order[j] = order[j], order[i]
                 break
+
+
+_T = TypeVar("_T")
+
+
+def prefer_avoiding(
+    attempt: Callable[[set[tuple[int, int]]], _T],
+    rule: set[tuple[int, int]],
+    wish: set[tuple[int, int]],
+) -> _T:
+    """Run ``attempt`` away from the ``rule`` and ``wish`` pairs, or, when that is impossible,
+    away from the ``rule`` pairs alone.
+
+    ``attempt`` takes the pairs to avoid and returns a cycle (a draw, a splice, a cut) or
+    raises :class:`DrawImpossible`. A wish (avoid the mortals of earlier games) never makes
+    anything fail: whatever ``attempt`` raises comes from the rule alone, so neither whether
+    nor why something is refused can depend on the wish's pairs.
+    """
+    if wish:
+        try:
+            return attempt(rule | wish)
+        except DrawImpossible:
+            pass
+    return attempt(rule)

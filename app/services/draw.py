@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from app.domain.pairing import DrawImpossible, draw_cycle
+from app.domain.pairing import DrawImpossible, draw_cycle, prefer_avoiding
 from app.extensions import db
 from app.models import Exclusion, Game, Pairing, Participant, utcnow
 from app.services import ServiceError
@@ -36,10 +36,11 @@ def forbidden_arcs(game: Game) -> set[tuple[int, int]]:
 
 
 def earlier_arcs(game: Game) -> set[tuple[int, int]]:
-    """Angel->mortal arcs used in this facilitator's earlier games, mapped onto this roster.
+    """Angel->mortal arcs used in this facilitator's ENDED earlier games, mapped onto this roster.
 
-    Matched by email; the earlier pairings are only ever turned into forbidden arcs here and
-    never shown to anyone.
+    Matched by email. Only ended games count: a running game's pairing is the live secret,
+    and no answer the facilitator sees may depend on it. Even these arcs are only ever a wish
+    (see `avoided_arcs`), never shown to anyone.
     """
     here_angel = aliased(Participant)
     here_mortal = aliased(Participant)
@@ -59,34 +60,25 @@ def earlier_arcs(game: Game) -> set[tuple[int, int]]:
             here_mortal,
             (here_mortal.email_key == then_mortal.email_key) & (here_mortal.game_id == game.id),
         )
-        .where(Game.facilitator_id == game.facilitator_id, Game.id != game.id)
+        .where(
+            Game.facilitator_id == game.facilitator_id,
+            Game.id != game.id,
+            Game.state == "ended",
+        )
     )
     return {(a, m) for a, m in rows}
 
 
-def _explain(
-    exc: DrawImpossible,
-    people: list[int],
-    chosen: set[tuple[int, int]],
-    earlier: set[tuple[int, int]],
-    rng: random.Random,
-    names: dict[int, str],
-) -> str:
-    """The reason a draw failed, without ever hinting at an earlier game's pairings.
+def avoided_arcs(game: Game) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """The arcs a draw or a cycle edit of this game avoids, as (rule, wish).
 
-    A message naming people would, when earlier pairings took part, tell the facilitator who
-    was whose angel before; so then only the facilitator's own exclusions are named.
+    The rule is the game's exclusions and always holds. The wish is the pairings of the
+    facilitator's ended games, when the game asks to avoid them; it gives way whenever it
+    cannot be met (`pairing.prefer_avoiding`), so it can never cause a refusal: a refusal
+    that depended on earlier pairings would tell the facilitator something about them.
     """
-    if not earlier:
-        return str(exc)
-    try:
-        draw_cycle(people, chosen, rng, names)
-    except DrawImpossible as own:
-        return str(own)
-    return (
-        "Names could not be drawn while also avoiding everyone's mortals from your earlier "
-        "games. Turn off that option in the game's details, or remove some exclusions."
-    )
+    rule = forbidden_arcs(game)
+    return rule, earlier_arcs(game) - rule if game.avoid_repeat_mortals else set()
 
 
 def draw_names(game: Game, rng: random.Random | None = None) -> int:
@@ -95,7 +87,7 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     The state change, the pairings and the invitations are one transaction. The first write is
     a conditional UPDATE of the game's state, so of two racing draws exactly one proceeds; the
     unique constraints on Pairing back that up. Impossible constraints raise DrawImpossible and
-    leave the game in draft.
+    leave the game in draft; avoiding earlier games' mortals is a wish and never refuses.
     """
     if game.state != "draft":
         raise AlreadyDrawn(ALREADY_DRAWN)
@@ -106,13 +98,16 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     ).all()
     names = {pid: name for pid, name in people}
     rng = rng or random.SystemRandom()
-    chosen = forbidden_arcs(game)
-    earlier = earlier_arcs(game) - chosen if game.avoid_repeat_mortals else set()
+    rule, wish = avoided_arcs(game)
     try:
-        cycle = draw_cycle(list(names), chosen | earlier, rng, names)
+        cycle = prefer_avoiding(
+            lambda avoid: draw_cycle(list(names), avoid, rng, names), rule, wish
+        )
     except DrawImpossible as exc:
+        # The message comes from the exclusions alone (the wish gave way first), so it names
+        # only what the facilitator set herself.
         db.session.rollback()
-        raise ServiceError(_explain(exc, list(names), chosen, earlier, rng, names)) from None
+        raise ServiceError(str(exc)) from None
     game_id = game.id
     claimed = db.session.execute(
         update(Game)

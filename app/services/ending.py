@@ -6,11 +6,12 @@ all its personal data.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, delete, func, select, update
 
+from app.domain import reveal as reveal_rules
 from app.extensions import db
 from app.models import (
     CourierRequest,
@@ -22,8 +23,15 @@ from app.models import (
     utcnow,
 )
 from app.services import ServiceError
+from app.services.dashboard import min_count
 from app.services.invitations import notify
 from app.services.moderation import record
+
+
+def secret_crowd() -> int:
+    """How many angels must stay secret together for any of them to (config
+    DASHBOARD_MIN_COUNT, the dashboard's smallest count)."""
+    return min_count()
 
 
 def set_guess(mortal: Participant, guess_id: int | None) -> None:
@@ -46,7 +54,9 @@ def set_guess(mortal: Participant, guess_id: int | None) -> None:
 
 
 def set_stay_secret(angel: Participant, stay_secret: bool) -> None:
-    """An angel may choose to stay unknown even at the reveal (before the end)."""
+    """An angel may choose to stay unknown even at the reveal (before the end). The choice is
+    always kept; when fewer than `secret_crowd()` angels make it, others are withheld with
+    them at the end (see `domain.reveal`)."""
     if angel.game.state != "running":
         raise ServiceError("This can be changed only while the game is running.")
     angel.stay_secret = stay_secret
@@ -73,51 +83,94 @@ class Reveal:
     """What a participant learns at the end."""
 
     revealed: bool  # the game reveals at all
-    angel_name: str | None  # None when the angel chose to stay secret
-    guessed: bool
+    angel_name: str | None  # None when the reveal withholds the angel's name
+    guessed: bool  # only ever True beside a name: a right or wrong guess would give it away
     guess_right: bool
+    # This participant's own name was withheld from their mortal (chosen or drawn).
+    kept_secret: bool = False
 
 
 def reveal_for(mortal: Participant) -> Reveal | None:
-    """The reveal for this participant, once the game has ended (None before, or if off)."""
+    """The reveal for this participant, once the game has ended (None before, or if off).
+
+    Reads only what `end_game` fixed, so every page and email shows the same reveal.
+    """
     game = mortal.game
     if game.state != "ended":
         return None
     if not game.reveal_at_end:
         return Reveal(False, None, False, False)
-    angel = db.session.execute(
-        select(Participant)
+    row = db.session.execute(
+        select(Participant, Pairing.withheld)
         .join(Pairing, Pairing.angel_id == Participant.id)
         .where(Pairing.mortal_id == mortal.id)
-    ).scalar_one_or_none()
-    if angel is None:
-        return Reveal(True, None, False, False)
-    right = mortal.guess_id == angel.id
+    ).one_or_none()
+    kept_secret = bool(
+        db.session.execute(
+            select(Pairing.withheld).where(Pairing.angel_id == mortal.id)
+        ).scalar_one_or_none()
+    )
+    if row is None or row.withheld:
+        return Reveal(True, None, False, False, kept_secret)
+    angel = row.Participant
     return Reveal(
-        True, None if angel.stay_secret else angel.name, mortal.guess_id is not None, right
+        True, angel.name, mortal.guess_id is not None, mortal.guess_id == angel.id, kept_secret
     )
 
 
-def guess_summary(game: Game) -> tuple[int, int]:
-    """(guesses made, guesses right) over the game's active mortals — one query."""
-    angel = aliased(Pairing)
+def guess_summary(game: Game) -> reveal_rules.GuessResult:
+    """How the guesses went, as the facilitator may see it — one query.
+
+    Only pairs the reveal showed count: a guess about a withheld angel is left out, so the
+    summary says nothing about who stayed secret. Small counts are suppressed as on the
+    dashboard.
+    """
     made, right = db.session.execute(
         select(
             func.count(Participant.guess_id),
-            func.count(angel.id),
+            func.count(case((Pairing.angel_id == Participant.guess_id, 1))),
         )
         .select_from(Participant)
-        .outerjoin(
-            angel, (angel.mortal_id == Participant.id) & (angel.angel_id == Participant.guess_id)
+        .join(Pairing, Pairing.mortal_id == Participant.id)
+        .where(
+            Participant.game_id == game.id,
+            Participant.active.is_(True),
+            Pairing.withheld.is_(False),
         )
-        .where(Participant.game_id == game.id, Participant.active.is_(True))
     ).one()
-    return made, right
+    return reveal_rules.guess_result(made, right, secret_crowd())
 
 
-def end_game(game: Game) -> None:
+def _withhold(game: Game, rng: random.Random) -> None:
+    """Fix, once and for all, whose names the reveal withholds (see `domain.reveal`).
+
+    Done even when the game does not reveal, so that turning the reveal on afterwards
+    still keeps every secret.
+    """
+    angels = dict(
+        db.session.execute(
+            select(Pairing.angel_id, Participant.stay_secret)
+            .join(Participant, Participant.id == Pairing.angel_id)
+            .where(Pairing.game_id == game.id)
+            .order_by(Pairing.angel_id)
+        ).all()
+    )
+    withheld = reveal_rules.withheld_angels(
+        list(angels), {a for a, chose in angels.items() if chose}, secret_crowd(), rng
+    )
+    if withheld:
+        db.session.execute(
+            update(Pairing)
+            .where(Pairing.game_id == game.id, Pairing.angel_id.in_(sorted(withheld)))
+            .values(withheld=True)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def end_game(game: Game, rng: random.Random | None = None) -> None:
     """End the game: notes still scheduled arrive now, open courier requests close and their
-    angels are told, and everyone gets the ending email (with the reveal, if chosen)."""
+    angels are told, whose names the reveal withholds is fixed, and everyone gets the ending
+    email (with the reveal, if chosen)."""
     now = utcnow()
     claimed = db.session.execute(
         update(Game)
@@ -153,6 +206,7 @@ def end_game(game: Game) -> None:
             .execution_options(synchronize_session=False)
         )
     unfinished = {angel for _, angel in closed}
+    _withhold(game, rng or random.SystemRandom())
     record(game, "end", "The game was ended.")
     db.session.expire(game)
     messages: list[OutboxMessage] = []

@@ -11,7 +11,7 @@ import random
 from sqlalchemy import delete, insert, select, update
 
 from app.domain import cycle_edits, roster
-from app.domain.pairing import DrawImpossible
+from app.domain.pairing import DrawImpossible, prefer_avoiding
 from app.extensions import db
 from app.models import (
     CourierRequest,
@@ -23,7 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.services import ServiceError
-from app.services.draw import earlier_arcs, forbidden_arcs
+from app.services.draw import avoided_arcs
 from app.services.games import add_participants, check_room, read_roster
 from app.services.invitations import enqueue_invitation, notify
 
@@ -39,21 +39,15 @@ def _cycle(game: Game) -> dict[int, int]:
 def _arcs(game: Game) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     """Angel->mortal arcs a cycle edit must avoid: the game's exclusions, and (when the game
     asks for it) the pairings of earlier games, which are a wish rather than a rule."""
-    hard = forbidden_arcs(game)
-    return hard, earlier_arcs(game) - hard if game.avoid_repeat_mortals else set()
+    return avoided_arcs(game)
 
 
 def _edit_cycle(edit, cycle: dict[int, int], person: int, arcs, rng, names) -> dict[int, int]:
     """Apply one cycle edit (splice in or cut out) away from all of `arcs`; the wish to avoid
     earlier games' pairings gives way when nothing else fits, since a leaver must be able to
     leave and a newcomer to join."""
-    hard, wish = arcs
-    if wish:
-        try:
-            return edit(cycle, person, hard | wish, rng, names)
-        except DrawImpossible:
-            pass
-    return edit(cycle, person, hard, rng, names)
+    rule, wish = arcs
+    return prefer_avoiding(lambda avoid: edit(cycle, person, avoid, rng, names), rule, wish)
 
 
 def _names(game: Game) -> dict[int, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -190,7 +189,7 @@ def _render_game(
         idea_form=IdeaForm(),
         open_reports=moderation.open_report_count(game),
         guesses=ending.guess_summary(game) if game.state == "ended" else None,
-        min_count=current_app.config.get("DASHBOARD_MIN_COUNT", 3),
+        min_count=ending.secret_crowd(),
         action=ActionForm(),
         me_on_roster=current_user.email.lower() in {row.participant.email_key for row in people},
     ), status

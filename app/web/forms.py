@@ -67,7 +67,7 @@ class GameForm(FlaskForm):
     welcome = TextAreaField(
         "Welcome text for participants", [Optional(), Length(max=4000)], render_kw={"rows": 4}
     )
-    avoid_repeat_mortals = BooleanField("Nobody gets the same mortal as in one of my earlier games")
+    avoid_repeat_mortals = BooleanField("Where possible, nobody gets a mortal from my ended games")
     allow_self_join = BooleanField("Anyone with the game's public link may join")
     reveal_at_end = BooleanField("At the end, reveal to everyone who their angel was", default=True)
     delivery_times = StringField(

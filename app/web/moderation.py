@@ -64,7 +64,7 @@ def _confirmed(game, template: str):
         if form.name.data == game.name:
             return True, None
         form.name.errors.append("That is not the game's name.")
-    return False, render_template(template, game=game, form=form)
+    return False, render_template(template, game=game, form=form, min_count=ending.secret_crowd())
 
 
 @bp.route("/games/<int:game_id>/end", methods=["GET", "POST"])

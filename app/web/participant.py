@@ -109,6 +109,7 @@ def me():
         page=participants.page_for(g.me),
         action=ActionForm(),
         reveal=ending.reveal_for(g.me),
+        crowd=ending.secret_crowd(),
         hints=_mortal_hints(),
         unread=kindness.unread_count(g.me),
         requests=[r for r in kindness.courier_requests_of(g.me) if r[0].state != "done"],
@@ -447,7 +448,11 @@ def guess():
             "Your guess is saved. Only you will see whether it was right.", "participant.guess"
         )
     return render_template(
-        "participant/guess.html", page=participants.page_for(g.me), form=form, action=ActionForm()
+        "participant/guess.html",
+        page=participants.page_for(g.me),
+        form=form,
+        action=ActionForm(),
+        crowd=ending.secret_crowd(),
     )
 
 
@@ -464,7 +469,8 @@ def stay_secret():
     return _done(
         "You will stay secret, even at the reveal."
         if g.me.stay_secret
-        else "Your mortal will learn it was you, if the game reveals angels at the end.",
+        else "Your mortal will learn it was you, if the game reveals angels at the end "
+        "and you are not drawn to stay secret with those who chose it.",
         "participant.guess",
     )
 
@@ -478,6 +484,7 @@ def rules():
         "participant/rules.html",
         page=participants.page_for(g.me),
         reveals=moderation.reveal_count(g.me.game),
+        crowd=ending.secret_crowd(),
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Exclusion, Game, OutboxMessage, Pairing
+from app.services import draw as draw_service
 from tests.helpers import (
     login,
     make_facilitator,
@@ -106,28 +107,50 @@ def test_no_one_gets_an_earlier_mortal_when_asked(app):
         for seed in range(8):
             fran = make_facilitator(email=f"fran{seed}@example.org")
             first = make_running_game(fran, people, seed=seed, name="First")
+            first.state = "ended"
+            db.session.commit()
             second = make_running_game(
                 fran, people, seed=seed + 100, name="Second", avoid_repeat_mortals=True
             )
             assert not set(_by_email(first).items()) & set(_by_email(second).items())
 
 
-def test_failure_caused_by_earlier_games_names_nobody(client, app):
-    """A failed draw must not reveal earlier pairings through a message that names people."""
+def test_earlier_mortals_that_leave_no_room_are_a_wish_not_a_refusal(client, app):
+    """Three people have two possible cycles; two ended games used both. Avoiding their
+    mortals is then impossible, and the draw goes ahead without that wish: a refusal would
+    tell the facilitator something about earlier pairings."""
     people = [("Ann", "ann@example.org"), ("Ben", "ben@example.org"), ("Cy", "cy@example.org")]
     with app.app_context():
         fran = make_facilitator()
-        make_running_game(fran, people, seed=1, name="First")
-        make_running_game(fran, people, seed=2, name="Second", avoid_repeat_mortals=True)
+        for seed, name in ((1, "First"), (2, "Second")):
+            done = make_running_game(fran, people, seed=seed, name=name, avoid_repeat_mortals=True)
+            done.state = "ended"
+        db.session.commit()
         third = make_game(fran, people, name="Third", avoid_repeat_mortals=True)
         third_id = third.id
     login(client)
     response = client.post(f"/games/{third_id}/draw")
-    assert response.status_code == 409
-    message = response.text.split('flash-error" role="alert">', 1)[1].split("</p>", 1)[0]
-    assert "earlier games" in message
-    for name, _ in people:
-        assert name not in message
+    assert response.status_code == 302
+    page = client.get(response.location)
+    assert "3 invitations are on their way" in page.text
+    assert "flash-error" not in page.text
+    with app.app_context():
+        assert db.session.get(Game, third_id).state == "running"
+
+
+def test_running_games_are_not_earlier_games(app):
+    """Only ended games count as earlier ones: a running game's pairing is the live secret."""
+    people = [(f"P{i}", f"p{i}@example.org") for i in range(5)]
+    with app.app_context():
+        fran = make_facilitator()
+        running = make_running_game(fran, people, seed=3, name="Running")
+        draft = make_game(fran, people, name="Next", avoid_repeat_mortals=True)
+        assert draw_service.earlier_arcs(draft) == set()
+        running.state = "ended"
+        db.session.commit()
+        emails = {p.id: p.email for p in participants_of(draft)}
+        mapped = {(emails[a], emails[m]) for a, m in draw_service.earlier_arcs(draft)}
+        assert mapped == set(_by_email(running).items())
 
 
 def _by_email(game):

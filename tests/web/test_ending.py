@@ -5,6 +5,7 @@ aggregate of guesses, and deleting an ended game with every trace of its people.
 
 from __future__ import annotations
 
+import html
 import random
 import re
 from dataclasses import dataclass, field
@@ -209,10 +210,11 @@ def test_stay_secret_toggles(app):
     mortal_name = world.people[world.mortal_of[angel]].name
     client = world.client(angel)
     assert participant(app, angel).stay_secret is False
-    assert (
-        f"At the end, {mortal_name} will learn that you were their angel."
-        in client.get("/me/guess").text
-    )
+    page = html.unescape(client.get("/me/guess").text)
+    assert f"At the end, {mortal_name} will learn that you were their angel, unless" in page
+    # The crowd rule is explained before the choice is made.
+    assert "at least 3 angels stay secret together" in page
+    assert page.index("at least 3 angels") < page.index("Stay secret, even at the reveal")
 
     response = client.post("/me/stay-secret", follow_redirects=True)
     assert "You will stay secret, even at the reveal." in response.text
@@ -236,6 +238,9 @@ def _end_section(page: str) -> str:
 
 
 def test_ending_stops_kindnesses_delivers_notes_closes_requests_and_reveals(app):
+    # A crowd of one, so that exactly the angel who chose it stays secret (the crowd rule has
+    # its own tests in test_reveal_crowd.py).
+    app.config["DASHBOARD_MIN_COUNT"] = 1
     world = build(app)
     a, b, c, d, e = (world.by_name(n) for n, _ in PEOPLE)
     angel = {pid: world.angel_of(pid) for pid in world.people}
@@ -335,8 +340,10 @@ def test_ending_stops_kindnesses_delivers_notes_closes_requests_and_reveals(app)
     # c's angel chose to stay secret: c is told so, and their name is nowhere c can read.
     secret = world.people[angel[c]]
     home = world.client(c).get("/me").text
-    assert "Your angel chose to stay unknown" in home
-    assert "Your angel chose to stay unknown" in mail_of[c].body_text
+    assert "Your angel stays unknown" in home
+    assert "Your angel stays unknown" in mail_of[c].body_text
+    assert "As you chose, your mortal was not told" in mail_of[angel[c]].body_text
+    assert "As you chose" in world.client(angel[c]).get("/me").text
     everything = (world.pages_of(c) + mail_of[c].body).lower()
     assert secret.name.lower() not in everything
     assert secret.email.lower() not in everything
@@ -345,7 +352,8 @@ def test_ending_stops_kindnesses_delivers_notes_closes_requests_and_reveals(app)
     # The facilitator sees only the share of right guesses.
     page = world.fac.get(f"/games/{world.game_id}").text
     section = _end_section(page)
-    assert "67% of the 3 guesses were right." in section
+    # c's guess is about an angel who stayed secret, so it is left out.
+    assert "50% of the 2 guesses were right." in section
     assert page.lower().count("guess") == section.lower().count("guess")
 
     # Ending twice is refused and changes nothing.
@@ -388,9 +396,9 @@ def test_without_the_reveal_nobody_learns_their_angel(app):
 @pytest.mark.parametrize(
     ("guessers", "shown"),
     [
-        (0, "Nobody recorded a guess."),
-        (1, "Fewer than 3 people recorded a guess"),
-        (2, "Fewer than 3 people recorded a guess"),
+        (0, "No guesses to count."),
+        (1, "Fewer than 3 guesses can be counted"),
+        (2, "Fewer than 3 guesses can be counted"),
     ],
 )
 def test_few_guesses_are_not_shown_to_the_facilitator(app, guessers, shown):

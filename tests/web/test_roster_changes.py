@@ -544,6 +544,7 @@ def test_a_leaver_is_cut_out_away_from_earlier_games_mortals_when_asked(app):
         by_email = {p.email: p.id for p in participants_of(game)}
         email_of = {v: k for k, v in by_email.items()}
         earlier = make_game(fac, people, name="Last year")
+        earlier.state = "ended"  # only ended games' pairings count as earlier ones
         then = {p.email: p.id for p in participants_of(earlier)}
         db.session.add(
             Pairing(game_id=earlier.id, angel_id=then[email_of[a]], mortal_id=then[email_of[c]])

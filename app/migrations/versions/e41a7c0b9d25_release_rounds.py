@@ -2,7 +2,7 @@
 an item is marked left at its drop-off point before a courier is drawn.
 
 Revision ID: e41a7c0b9d25
-Revises: 9b3e1f6a2c41
+Revises: bd822fd8a9d7
 Create Date: 2026-12-06 01:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e41a7c0b9d25"
-down_revision = "9b3e1f6a2c41"
+down_revision = "bd822fd8a9d7"
 branch_labels = None
 depends_on = None
 
