@@ -122,6 +122,8 @@ class Participant(db.Model):
     # The mortal's guess of who their angel is, recorded before the end.
     guess_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
     first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the facilitator last changed the address after the draw; the person's page says so.
+    address_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     game: Mapped[Game] = relationship()

@@ -27,7 +27,6 @@ from app.services import (
     roster_changes,
 )
 from app.services.draw import draw_names
-from app.services.invitations import resend_invitation
 from app.services.kindness import drop_off_points
 from app.web.forms import (
     ActionForm,
@@ -258,7 +257,7 @@ def edit_participant(game_id: int, participant_id: int):
             if game.is_draft:
                 games.update_participant(game, person, form.name.data, form.email.data)
             else:
-                resend_invitation(game, person, form.name.data, form.email.data)
+                roster_changes.resend_invitation(game, person, form.name.data, form.email.data)
         except ServiceError as exc:
             form.email.errors.append(str(exc))
         else:
