@@ -70,7 +70,7 @@ class Game(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     welcome: Mapped[str] = mapped_column(Text, default="")
     avoid_repeat_mortals: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Anyone with the game's public page may join (spliced into the circle once drawn).
+    # Anyone with the game's public page may join (brought into the circle once drawn).
     allow_self_join: Mapped[bool] = mapped_column(Boolean, default=False)
     # At the end, everyone sees who their angel was (unless that angel chose to stay secret).
     reveal_at_end: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -365,7 +365,7 @@ def remove_drop_off(game_id: int, point_id: int):
 @bp.post("/games/<int:game_id>/late-joiners")
 @login_required
 def add_late_joiners(game_id: int):
-    """Splice people into a running game; bad lines come back in the box."""
+    """Bring people into a running game; bad lines come back in the box."""
     game = _own_game(game_id)
     form = LateJoinerForm()
     if not form.validate_on_submit():
@@ -397,7 +397,7 @@ def add_late_joiners(game_id: int):
 @bp.post("/games/<int:game_id>/participants/<int:participant_id>/withdraw")
 @login_required
 def withdraw(game_id: int, participant_id: int):
-    """Take someone out of a running game; the circle closes around them."""
+    """Take someone out of a running game; the circle is rearranged around them."""
     game = _own_game(game_id)
     person = games.participant_in(game, participant_id) or abort(404)
     if ActionForm().validate_on_submit():
