@@ -71,7 +71,7 @@ class Game(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     welcome: Mapped[str] = mapped_column(Text, default="")
     avoid_repeat_mortals: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Anyone with the game's public page may join (spliced into the circle once drawn).
+    # Anyone with the game's public page may join (brought into the circle once drawn).
     allow_self_join: Mapped[bool] = mapped_column(Boolean, default=False)
     # At the end, everyone sees who their angel was (unless that angel chose to stay secret).
     reveal_at_end: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -123,6 +123,8 @@ class Participant(db.Model):
     # The mortal's guess of who their angel is, recorded before the end.
     guess_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
     first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the facilitator last changed the address after the draw; the person's page says so.
+    address_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     game: Mapped[Game] = relationship()

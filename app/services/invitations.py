@@ -25,60 +25,6 @@ def enqueue_invitation(
     return notify(participant, "invitation", f"Your secret mission in {game.name}", at_once=at_draw)
 
 
-def resend_invitation(game: Game, participant: Participant, name: str, email: str) -> None:
-    """After the draw: fix a name or email and send the invitation again with a fresh link.
-
-    The old link stops working (its version is bumped). Only this participant is emailed.
-    """
-    from sqlalchemy import select
-
-    from app.domain import roster
-    from app.extensions import db
-    from app.services import ServiceError
-
-    if game.state != "running":
-        raise ServiceError("Invitations can be re-sent only while the game is running.")
-    if not participant.active:
-        raise ServiceError(
-            f"{participant.name} has left the game, so there is no invitation to re-send."
-        )
-    try:
-        name, email = roster.check_name(name), roster.check_email(email)
-    except ValueError as exc:
-        raise ServiceError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
-    key = roster.email_key(email)
-    taken = db.session.execute(
-        select(Participant.id).where(
-            Participant.game_id == game.id,
-            Participant.email_key == key,
-            Participant.id != participant.id,
-        )
-    ).first()
-    if taken:
-        raise ServiceError(f"{email} is already on the roster.")
-    if key != participant.email_key:
-        # Redirecting an invitation would show its mortal to whoever reads the new address,
-        # so an address that is known to work stays, and the old address hears of any change.
-        if participant.first_opened_at is not None:
-            raise ServiceError(
-                f"{participant.name} has already opened their page, so their address works "
-                "and cannot be changed. Re-send to the same address instead."
-            )
-        # No link: the one this address had stops working with this change.
-        notify(
-            participant,
-            "address-changed",
-            f"Your address in {game.name} was changed",
-            new_email=email,
-            link=None,
-            preferences_link=None,
-        )
-    participant.name, participant.email, participant.email_key = name, email, key
-    participant.link_version += 1
-    enqueue_invitation(game, participant)
-    db.session.commit()
-
-
 def notify(
     person: Participant,
     kind: str,

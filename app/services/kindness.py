@@ -33,18 +33,26 @@ from app.services.invitations import notify
 from app.services.rounds import next_release, schedule_of  # noqa: F401 - schedule_of re-exported
 
 OPEN_COURIER_STATES = ("offered", "accepted")
+NO_MORTAL_YET = (
+    "You have no mortal to send to right now. If the circle has just changed, your new "
+    "mortal shows on your page from the next delivery round."
+)
 
 
 def _rng(rng: random.Random | None) -> random.Random:
     return rng or random.SystemRandom()
 
 
-def mortal_of(angel: Participant) -> Participant | None:
-    """The angel's current mortal."""
+def mortal_of(angel: Participant, now: datetime | None = None) -> Participant | None:
+    """The angel's current mortal, once the angel has been told of them (see page_for)."""
+    now = now or utcnow()
     return db.session.execute(
         select(Participant)
         .join(Pairing, Pairing.mortal_id == Participant.id)
-        .where(Pairing.angel_id == angel.id)
+        .where(
+            Pairing.angel_id == angel.id,
+            Pairing.released_at.is_(None) | (Pairing.released_at <= now),
+        )
     ).scalar_one_or_none()
 
 
@@ -107,9 +115,9 @@ def send_note(
     now = now or utcnow()
     game = angel.game
     _require_running(game, angel)
-    mortal = mortal_of(angel)
+    mortal = mortal_of(angel, now)
     if mortal is None:
-        raise ServiceError("You have no mortal in this game yet.")
+        raise ServiceError(NO_MORTAL_YET)
     message = _clean_text(message, "note", current_app.config["NOTE_MAX_LENGTH"])
     _check_daily_limit(angel, now)
     schedule = schedule_of(game)
@@ -157,9 +165,9 @@ def request_in_person(
     now, rng = now or utcnow(), _rng(rng)
     game = angel.game
     _require_running(game, angel)
-    mortal = mortal_of(angel)
+    mortal = mortal_of(angel, now)
     if mortal is None:
-        raise ServiceError("You have no mortal in this game yet.")
+        raise ServiceError(NO_MORTAL_YET)
     limit = current_app.config["NOTE_MAX_LENGTH"]
     instruction = _clean_text(instruction, "instruction for the courier", limit)
     message = _clean_text(message, "message", limit, required=False)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 
+from app.domain import release
 from app.extensions import db
 from app.models import Game, Pairing, Participant, utcnow
 from app.tokens import PARTICIPANT_LINK_SALT, BadLink, read_participant_link
@@ -62,13 +64,21 @@ class ParticipantPage:
     participant: Participant
     game: Game
     mortal_name: str | None
+    # The circle changed and the new mortal shows only from the release of that notice.
+    mortal_pending: bool = False
 
 
-def page_for(participant: Participant) -> ParticipantPage:
-    """The participant's page: their game and the name of their mortal."""
-    mortal_name = db.session.execute(
-        select(Participant.name)
+def page_for(participant: Participant, now: datetime | None = None) -> ParticipantPage:
+    """The participant's page: their game and the name of their mortal — a new mortal after a
+    roster change only from its release moment, as the email telling them goes out then."""
+    row = db.session.execute(
+        select(Participant.name, Pairing.released_at)
         .join(Pairing, Pairing.mortal_id == Participant.id)
         .where(Pairing.angel_id == participant.id)
-    ).scalar_one_or_none()
-    return ParticipantPage(participant, participant.game, mortal_name)
+    ).one_or_none()
+    if row is None:
+        return ParticipantPage(participant, participant.game, None)
+    name, released_at = row
+    if not release.is_released(released_at, now or utcnow()):
+        return ParticipantPage(participant, participant.game, None, mortal_pending=True)
+    return ParticipantPage(participant, participant.game, name)

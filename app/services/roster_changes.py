@@ -1,17 +1,21 @@
-"""Roster changes after the draw: late joiners spliced in, leavers cut out, lost links.
+"""Roster changes after the draw: late joiners, leavers, changed addresses, lost links.
 
-Only the people affected are told: the newcomer (their invitation) and whoever's mortal
-changed. Nobody else's assignment moves.
+Each change to the circle is a random rearrangement of at least three links (see
+app/domain/cycle_edits.py), so whoever is told learns nobody else's mortal. Only the people
+affected are told: a newcomer (their invitation) and each angel whose mortal changed (that it
+changed, not who: their page says who). Whether a change succeeds depends only on the roster
+and the exclusions, never on the running game's pairing.
 """
 
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
 from app.domain import cycle_edits, roster
-from app.domain.pairing import DrawImpossible, prefer_avoiding
+from app.domain.pairing import DrawImpossible
 from app.extensions import db
 from app.models import (
     CourierRequest,
@@ -26,6 +30,7 @@ from app.services import ServiceError
 from app.services.draw import avoided_arcs
 from app.services.games import add_participants, check_room, read_roster
 from app.services.invitations import enqueue_invitation, notify
+from app.services.rounds import next_release
 
 
 def _cycle(game: Game) -> dict[int, int]:
@@ -40,14 +45,6 @@ def _arcs(game: Game) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     """Angel->mortal arcs a cycle edit must avoid: the game's exclusions, and (when the game
     asks for it) the pairings of earlier games, which are a wish rather than a rule."""
     return avoided_arcs(game)
-
-
-def _edit_cycle(edit, cycle: dict[int, int], person: int, arcs, rng, names) -> dict[int, int]:
-    """Apply one cycle edit (splice in or cut out) away from all of `arcs`; the wish to avoid
-    earlier games' pairings gives way when nothing else fits, since a leaver must be able to
-    leave and a newcomer to join."""
-    rule, wish = arcs
-    return prefer_avoiding(lambda avoid: edit(cycle, person, avoid, rng, names), rule, wish)
 
 
 def _names(game: Game) -> dict[int, str]:
@@ -76,18 +73,30 @@ def _save_cycle(game: Game, before: dict[int, int], after: dict[int, int]) -> se
 
 
 def _tell_new_mortal(
-    game: Game, angels: set[int], names: dict[int, str], after: dict[int, int]
+    game: Game, angels: set[int], now: datetime | None = None, rng: random.Random | None = None
 ) -> list[OutboxMessage]:
+    """Tell each of these angels that their mortal changed, at a random moment of a later
+    round, and show the new mortal on their page only from then: nobody watching learns when
+    the circle moved under whom. The email names nobody (the private page does), and goes out
+    in roster order, never circle order."""
+    now = now or utcnow()
     messages = []
     for person in db.session.execute(
         select(Participant).where(Participant.id.in_(angels)).order_by(Participant.id)
     ).scalars():
+        moment = next_release(game, now, rng).at
+        db.session.execute(
+            update(Pairing)
+            .where(Pairing.angel_id == person.id)
+            .values(released_at=moment)
+            .execution_options(synchronize_session=False)
+        )
         messages.append(
             notify(
                 person,
                 "mortal-changed",
                 f"Your mortal in {game.name} has changed",
-                mortal_name=names[after[person.id]],
+                release_at=moment,
             )
         )
     return messages
@@ -96,7 +105,7 @@ def _tell_new_mortal(
 def add_late_joiners(
     game: Game, text: str, rng: random.Random | None = None, csv_data: bytes | None = None
 ) -> roster.RosterReading:
-    """Add people to a running game: each is spliced into the circle at a random allowed place.
+    """Add people to a running game: each joins the circle by a random three-link change.
 
     Bad lines come back in the reading, as before the draw. Told: each newcomer (their
     invitation) and each person whose mortal changed.
@@ -117,16 +126,16 @@ def add_late_joiners(
     before = _cycle(game)
     after = dict(before)
     names = _names(game)
-    arcs = _arcs(game)
+    hard, wish = _arcs(game)
     try:
         for person in newcomers:
-            after = _edit_cycle(cycle_edits.splice_in, after, person.id, arcs, rng, names)
+            after = cycle_edits.splice_in(after, person.id, hard, rng, names, avoid=wish)
     except DrawImpossible as exc:
         db.session.rollback()
         raise ServiceError(str(exc)) from None
     changed = _save_cycle(game, before, after)
     messages = [enqueue_invitation(game, p) for p in newcomers]
-    messages += _tell_new_mortal(game, changed - {p.id for p in newcomers}, names, after)
+    messages += _tell_new_mortal(game, changed - {p.id for p in newcomers})
     db.session.commit()
     return reading
 
@@ -164,7 +173,9 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     """Take someone out of a running game and repair the circle.
 
     Their scheduled kindnesses are cancelled; deliveries they carry go to another courier;
-    kindnesses on their way to them are cancelled and their angels told. Refused below three.
+    kindnesses on their way to them are cancelled and their angels told. Refused below three
+    people, or when the exclusions leave no circle without them: never because of where they
+    sit in the circle.
     """
     if game.state != "running" or not leaver.active:
         raise ServiceError("Only an active participant of a running game can leave.")
@@ -172,8 +183,9 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     now = utcnow()
     names = _names(game)
     before = _cycle(game)
+    hard, wish = _arcs(game)
     try:
-        after = _edit_cycle(cycle_edits.cut_out, before, leaver.id, _arcs(game), rng, names)
+        after = cycle_edits.cut_out(before, leaver.id, hard, rng, names, avoid=wish)
     except DrawImpossible as exc:
         raise ServiceError(str(exc)) from None
     # Claim the change first: of two racing withdrawals of the same person, one proceeds.
@@ -187,10 +199,69 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
         db.session.rollback()
         raise ServiceError(f"{leaver.name} has already left the game.")
     changed = _save_cycle(game, before, after)
-    messages = _tell_new_mortal(game, changed, names, after)
+    messages = _tell_new_mortal(game, changed)
     messages += _cancel_around(game, leaver, now, rng)
     db.session.commit()
     db.session.expire(leaver)
+
+
+def resend_invitation(
+    game: Game, participant: Participant, name: str, email: str, rng: random.Random | None = None
+) -> None:
+    """After the draw: fix a name or email and send the invitation again with a fresh link.
+
+    The old link stops working (its version is bumped). At the same address only this
+    participant is emailed. A new address works the same whatever the person did so far, so
+    the answer tells the facilitator nothing: they get a new place in the circle, as a leave
+    and a join in one change, so whoever reads the new address learns a new mortal and not
+    the old one; the angels whose mortal changed are told; the old address is told its
+    address was changed (with no link); the person's page says so from then on.
+    """
+    if game.state != "running":
+        raise ServiceError("Invitations can be re-sent only while the game is running.")
+    if not participant.active:
+        raise ServiceError(
+            f"{participant.name} has left the game, so there is no invitation to re-send."
+        )
+    try:
+        name, email = roster.check_name(name), roster.check_email(email)
+    except ValueError as exc:
+        raise ServiceError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+    key = roster.email_key(email)
+    taken = db.session.execute(
+        select(Participant.id).where(
+            Participant.game_id == game.id,
+            Participant.email_key == key,
+            Participant.id != participant.id,
+        )
+    ).first()
+    if taken:
+        raise ServiceError(f"{email} is already on the roster.")
+    names = _names(game)
+    before = after = _cycle(game)
+    if key != participant.email_key:
+        hard, wish = _arcs(game)
+        rng = rng or random.SystemRandom()
+        try:
+            after = cycle_edits.re_place(before, participant.id, hard, rng, names, avoid=wish)
+        except DrawImpossible as exc:
+            raise ServiceError(str(exc)) from None
+        changed = _save_cycle(game, before, after)
+        _tell_new_mortal(game, changed - {participant.id})
+        # No link: the one this address had stops working with this change.
+        notify(
+            participant,
+            "address-changed",
+            f"Your address in {game.name} was changed",
+            new_email=email,
+            link=None,
+            preferences_link=None,
+        )
+        participant.address_changed_at = utcnow()
+    participant.name, participant.email, participant.email_key = name, email, key
+    participant.link_version += 1
+    enqueue_invitation(game, participant)
+    db.session.commit()
 
 
 def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMessage]:

@@ -26,7 +26,6 @@ from app.services import (
     roster_changes,
 )
 from app.services.draw import draw_names
-from app.services.invitations import resend_invitation
 from app.services.kindness import drop_off_points
 from app.web.forms import (
     ActionForm,
@@ -257,7 +256,7 @@ def edit_participant(game_id: int, participant_id: int):
             if game.is_draft:
                 games.update_participant(game, person, form.name.data, form.email.data)
             else:
-                resend_invitation(game, person, form.name.data, form.email.data)
+                roster_changes.resend_invitation(game, person, form.name.data, form.email.data)
         except ServiceError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -365,7 +364,7 @@ def remove_drop_off(game_id: int, point_id: int):
 @bp.post("/games/<int:game_id>/late-joiners")
 @login_required
 def add_late_joiners(game_id: int):
-    """Splice people into a running game; bad lines come back in the box."""
+    """Bring people into a running game; bad lines come back in the box."""
     game = _own_game(game_id)
     form = LateJoinerForm()
     if not form.validate_on_submit():
@@ -397,7 +396,7 @@ def add_late_joiners(game_id: int):
 @bp.post("/games/<int:game_id>/participants/<int:participant_id>/withdraw")
 @login_required
 def withdraw(game_id: int, participant_id: int):
-    """Take someone out of a running game; the circle closes around them."""
+    """Take someone out of a running game; the circle is rearranged around them."""
     game = _own_game(game_id)
     person = games.participant_in(game, participant_id) or abort(404)
     if ActionForm().validate_on_submit():

@@ -204,7 +204,7 @@ class LostLinkForm(FlaskForm):
 
 
 class LateJoinerForm(RosterForm):
-    """People to splice into a running game: the same input as the roster before the draw."""
+    """People to bring into a running game: the same input as the roster before the draw."""
 
     lines = TextAreaField(
         "Add late joiners, one per line",

@@ -153,16 +153,17 @@ def angel():
 
 
 def _angel_page(note_form, in_person_form, status=200):
+    page = participants.page_for(g.me)
     return render_template(
         "participant/angel.html",
         suggestion=experience.suggestion_for(g.me),
-        page=participants.page_for(g.me),
+        page=page,
         hints=_mortal_hints(),
         note_form=note_form,
         in_person_form=in_person_form,
         sent=kindness.sent_by(g.me),
         action=ActionForm(),
-        running=g.me.game.state == "running",
+        running=g.me.game.state == "running" and page.mortal_name is not None,
     ), status
 
 

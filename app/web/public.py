@@ -34,7 +34,7 @@ def game_page(public_id: str):
 @limiter.limit("20 per hour")
 @limiter.limit("3 per hour", key_func=_email_key)
 def join(public_id: str):
-    """Join the game; once names are drawn the newcomer is spliced into the circle."""
+    """Join the game; once names are drawn the newcomer joins the circle."""
     game = roster_changes.game_by_public_id(public_id) or abort(404)
     form = JoinForm()
     if form.validate_on_submit():

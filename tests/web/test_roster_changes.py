@@ -1,7 +1,9 @@
-"""Roster changes after the draw: late joiners spliced in, leavers cut out, self-join, re-send.
+"""Roster changes after the draw: late joiners, leavers, self-join, re-send, new addresses.
 
 The Pairing rows are the truth about the circle (tests only). After every change the active
-people form one valid circle, and only the people affected are emailed.
+people form one valid circle, at least three angels got a new mortal (in a circle of five or
+more), only the people affected are emailed, no email names a mortal it need not, and nothing
+the facilitator sees depends on the pairing.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ import random
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from datetime import timedelta
+from itertools import permutations
 from types import SimpleNamespace
 
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
-from app.domain.cycle_edits import changed_angels
+from app.domain.cycle_edits import changed_angels, leave_outcomes
 from app.domain.pairing import is_valid_cycle
 from app.extensions import db, limiter
 from app.models import (
@@ -46,6 +50,7 @@ from tests.helpers import (
     open_as_participant,
     pairings_of,
     participants_of,
+    without_csrf,
 )
 
 # Names and addresses that are not substrings of each other.
@@ -136,7 +141,13 @@ def link_in(body: str) -> str:
 # Late joiners ------------------------------------------------------------------------------
 
 
-def test_late_joiners_are_spliced_in_and_only_the_changed_angel_is_told(app, client):
+def assert_names_nobody(body: str, world, *also: str) -> None:
+    """A mortal-changed email names no participant but its reader (in the greeting)."""
+    names = [p.name for p in world.people.values()] + list(also)
+    assert [name for name in names if name in body.split("\n", 1)[-1]] == []
+
+
+def test_late_joiners_move_three_angels_and_only_they_are_told(app, client):
     world = build(app)
     before = cycle(app, world.id)
     now = utcnow()
@@ -171,16 +182,22 @@ def test_late_joiners_are_spliced_in_and_only_the_changed_angel_is_told(app, cli
         newcomer_id = newcomer.id
     after = cycle(app, world.id)
     assert is_valid_cycle(after, [*world.people, newcomer_id], ())
-    (a,) = changed_angels(before, after)
-    assert after[a] == newcomer_id and after[newcomer_id] == before[a]
+    changed = changed_angels(before, after)
+    assert len(changed) == 3
+    (a,) = [x for x in changed if after[x] == newcomer_id]
+    # Not a plain splice: A's old mortal is not the newcomer's mortal, so A learns nothing.
+    assert after[newcomer_id] != before[a]
 
     mails = mails_since(app, mark)
-    assert {(m.kind, m.pid) for m in mails} == {("invitation", newcomer_id), ("mortal-changed", a)}
-    assert len(mails) == 2
-    told = next(m for m in mails if m.kind == "mortal-changed")
-    assert "Nadia Newman" in told.body and told.to == world.people[a].email
+    assert sorted((m.kind, m.pid) for m in mails) == sorted(
+        [("invitation", newcomer_id)] + [("mortal-changed", x) for x in changed]
+    )
+    for told in (m for m in mails if m.kind == "mortal-changed"):
+        assert told.to == world.people[told.pid].email
+        assert_names_nobody(told.body, world, "Nadia Newman")
+        assert "/p/" in told.body  # the link to the page that says who
     invitation = next(m for m in mails if m.kind == "invitation")
-    assert world.people[before[a]].name in invitation.body
+    assert world.people[after[newcomer_id]].name in invitation.body
 
     # What A already delivered to their old mortal B stays delivered, in B's inbox.
     with app.app_context():
@@ -299,11 +316,14 @@ def test_leaving_repairs_the_circle_and_tidies_kindnesses(app, client, how):
     assert sorted(active_ids(app, world.id)) == sorted(remaining)
     assert leaver not in after and leaver not in after.values()
     assert is_valid_cycle(after, remaining, ())
-    assert changed_angels(before, after) == {a} and after[a] == c
+    changed = changed_angels(before, after)
+    # Not A -> C, which would tell A who the leaver's mortal was.
+    assert len(changed) == 3 and a in changed and after[a] != c
 
     mails = mails_since(app, mark)
-    assert recipients(mails, "mortal-changed") == [a]
-    assert world.people[c].name in next(m for m in mails if m.kind == "mortal-changed").body
+    assert recipients(mails, "mortal-changed") == sorted(changed)
+    for told in (m for m in mails if m.kind == "mortal-changed"):
+        assert_names_nobody(told.body, world)
     assert recipients(mails, "kindness-cancelled") == [a]
     assert leaver not in {m.pid for m in mails}
     assert not {m.kind for m in mails} - {"mortal-changed", "kindness-cancelled", "courier-request"}
@@ -427,10 +447,12 @@ def test_self_join_while_running_is_spliced_in(app, client):
         ).scalar_one()
     after = cycle(app, world.id)
     assert is_valid_cycle(after, [*world.people, joiner], ())
-    (a,) = changed_angels(before, after)
-    assert after[a] == joiner and after[joiner] == before[a]
+    changed = changed_angels(before, after)
+    assert len(changed) == 3
     mails = mails_since(app, mark)
-    assert sorted((m.kind, m.pid) for m in mails) == [("invitation", joiner), ("mortal-changed", a)]
+    assert sorted((m.kind, m.pid) for m in mails) == sorted(
+        [("invitation", joiner)] + [("mortal-changed", x) for x in changed]
+    )
 
 
 @pytest.mark.parametrize("running", [True, False])
@@ -531,30 +553,38 @@ def test_self_join_via_the_edit_form_setting(app, client):
 
 
 def test_a_leaver_is_cut_out_away_from_earlier_games_mortals_when_asked(app):
-    """A game that avoids earlier games' pairings keeps avoiding them when someone leaves:
-    A->Leaver->C must not become A->C if A was C's angel in the facilitator's earlier game."""
+    """A game that avoids earlier games' pairings keeps avoiding them when someone leaves.
+
+    A -> Leaver -> C: the leaver's angel A may get anyone on the path but C and A; when A was
+    the angel of all of them but one in the facilitator's earlier games, A gets that one."""
     people = [(f"Person {i}", f"person{i}@example.org") for i in range(6)]
     with app.app_context():
         fac = make_facilitator()
         game = make_running_game(fac, people, seed=5, avoid_repeat_mortals=True)
         circle = pairings_of(game)
         leaver = participants_of(game)[0]
-        a = next(angel for angel, mortal in circle.items() if mortal == leaver.id)
-        c = circle[leaver.id]
-        by_email = {p.email: p.id for p in participants_of(game)}
-        email_of = {v: k for k, v in by_email.items()}
-        earlier = make_game(fac, people, name="Last year")
-        earlier.state = "ended"  # only ended games' pairings count as earlier ones
-        then = {p.email: p.id for p in participants_of(earlier)}
-        db.session.add(
-            Pairing(game_id=earlier.id, angel_id=then[email_of[a]], mortal_id=then[email_of[c]])
-        )
+        a = angel_of(circle, leaver.id)
+        path = [circle[leaver.id]]
+        while path[-1] != a:
+            path.append(circle[path[-1]])
+        keep, *avoided = path[1:-1]
+        email_of = {p.id: p.email for p in participants_of(game)}
+        for year, mortal in enumerate(avoided):
+            earlier = make_game(fac, people, name=f"Year {year}")
+            earlier.state = "ended"  # only ended games' pairings count as earlier ones
+            then = {p.email: p.id for p in participants_of(earlier)}
+            db.session.add(
+                Pairing(
+                    game_id=earlier.id,
+                    angel_id=then[email_of[a]],
+                    mortal_id=then[email_of[mortal]],
+                )
+            )
         db.session.commit()
         roster_changes.withdraw(game, leaver, rng=random.Random(1))
         after = pairings_of(game)
         stayed = [p for p in circle if p != leaver.id]
-    # Without the earlier game, A->C is the repair: only A's mortal would change.
-    assert after[a] != c
+    assert after[a] == keep
     assert is_valid_cycle(after, stayed, ())
 
 
@@ -603,6 +633,217 @@ def test_resending_an_invitation_issues_a_new_link_and_kills_the_old_one(app, cl
     assert fresh.get(link_in(mail.body)).status_code == 302
     assert person.name in fresh.get("/me").text
     assert cycle(app, world.id) == before
+
+
+# A new address after the draw --------------------------------------------------------------
+
+
+def test_a_new_address_gets_a_new_place_in_the_circle(app, client):
+    """Whoever reads the new address learns a new mortal, not the old one; the old address is
+    told without a link; the angels whose mortal changed are told, naming nobody."""
+    world = build(app)
+    ids = list(world.people)
+    person = world.people[ids[1]]
+    before = cycle(app, world.id)
+    old_session = participant_client(app, person)
+    login(client)
+    mark = mail_mark(app)
+
+    response = client.post(
+        f"/games/{world.id}/participants/{person.id}",
+        data={"name": person.name, "email": "fran@example.org"},
+    )
+
+    assert response.status_code == 302
+    after = cycle(app, world.id)
+    assert is_valid_cycle(after, ids, ())
+    assert after[person.id] != before[person.id]
+    changed = changed_angels(before, after) - {person.id}
+    assert changed
+    mails = mails_since(app, mark)
+    assert recipients(mails, "mortal-changed") == sorted(changed)
+    for told in (m for m in mails if m.kind == "mortal-changed"):
+        assert_names_nobody(told.body, world)
+    (moved,) = [m for m in mails if m.kind == "address-changed"]
+    assert (moved.pid, moved.to) == (person.id, person.email)
+    assert "/p/" not in moved.body and "fran@example.org" in moved.body
+    (invitation,) = [m for m in mails if m.kind == "invitation"]
+    assert (invitation.pid, invitation.to) == (person.id, "fran@example.org")
+    assert world.people[after[person.id]].name in invitation.body
+    assert world.people[before[person.id]].name not in invitation.body
+    assert len(mails) == len(changed) + 2
+
+    assert open_as_participant(app.test_client(), app, person).status_code == 404
+    assert old_session.get("/me").status_code == 404
+    reader = app.test_client()
+    assert reader.get(link_in(invitation.body)).status_code == 302
+    page = reader.get("/me").text
+    assert "Your address was changed on" in page
+    assert world.people[after[person.id]].name in page
+    with app.app_context():
+        assert db.session.get(Participant, person.id).address_changed_at is not None
+
+
+def test_resending_to_the_same_address_keeps_the_circle(app, client):
+    """Same address (whatever its capitals): a fresh link, the same mortal, nobody else told,
+    and the page does not say the address changed."""
+    world = build(app)
+    person = world.people[list(world.people)[2]]
+    before = cycle(app, world.id)
+    login(client)
+    mark = mail_mark(app)
+    response = client.post(
+        f"/games/{world.id}/participants/{person.id}",
+        data={"name": person.name, "email": person.email.upper()},
+    )
+    assert response.status_code == 302
+    assert cycle(app, world.id) == before
+    (mail,) = mails_since(app, mark)
+    assert mail.kind == "invitation"
+    reader = app.test_client()
+    assert reader.get(link_in(mail.body)).status_code == 302
+    assert "Your address was changed" not in reader.get("/me").text
+
+
+@contextmanager
+def separate_app():
+    """An app with a database of its own, so two worlds get the same ids and pages."""
+    directory = tempfile.mkdtemp()
+    app = fresh_app(directory)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _game_with_circle(app: Flask, exclusions, order: list[int] | None) -> SimpleNamespace:
+    """Five people with these two-way exclusions (pairs of indexes) and, when given, this
+    circle (indexes in circle order) in place of the drawn one."""
+    with app.app_context():
+        game = make_game(make_facilitator(), PEOPLE[:5])
+        people = participants_of(game)
+        for i, j in exclusions:
+            games.add_exclusion(game, people[i], people[j], True)
+        draw_names(game, random.Random(1))
+        if order is not None:
+            db.session.execute(delete(Pairing).where(Pairing.game_id == game.id))
+            db.session.execute(
+                insert(Pairing),
+                [
+                    {
+                        "game_id": game.id,
+                        "angel_id": people[i].id,
+                        "mortal_id": people[order[(k + 1) % len(order)]].id,
+                    }
+                    for k, i in enumerate(order)
+                ],
+            )
+            db.session.commit()
+        return SimpleNamespace(id=game.id, people=[_person(p) for p in people])
+
+
+def _facilitator_sees(app: Flask, world, post: str, data=None) -> list:
+    """Everything the facilitator sees of one action: the answer, the page it leads to, the
+    game page and the dashboard."""
+    client = app.test_client()
+    login(client)
+    response = client.post(post, data=data or {})
+    seen = [response.status_code, response.location]
+    if response.location:
+        seen.append(without_csrf(client.get(response.location).text))
+    else:
+        seen.append(without_csrf(response.text))
+    seen.append(without_csrf(client.get(f"/games/{world.id}").text))
+    seen.append(without_csrf(client.get(f"/games/{world.id}/dashboard").text))
+    return seen
+
+
+def _circles(n: int, exclusions) -> list[list[int]]:
+    """Every circle through 0..n-1 that keeps these two-way exclusions, as orders from 0."""
+    banned = {frozenset(pair) for pair in exclusions}
+    found = []
+    for rest in permutations(range(1, n)):
+        order = [0, *rest]
+        if all(frozenset((order[k], order[(k + 1) % n])) not in banned for k in range(n)):
+            found.append(order)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("exclusions", "leaver", "outcome"),
+    [([(1, 2)], 0, "leaves"), ([(1, 2), (1, 3)], 0, "refused")],
+)
+def test_what_the_facilitator_sees_of_a_leave_does_not_depend_on_the_pairing(
+    exclusions, leaver, outcome
+):
+    """Two or more games that differ only in their circle: the leave is accepted or refused
+    alike, and every page the facilitator sees is byte for byte the same (in some of these
+    circles a three-link change fits, in others the circle is drawn again)."""
+    circles = _circles(5, exclusions)
+    local = [
+        order
+        for order in circles
+        if leave_outcomes(cycle_of_order(order), leaver, _arcs_of(exclusions))
+    ]
+    redrawn = [order for order in circles if order not in local]
+    chosen = (local[:2] + redrawn[:2]) if outcome == "leaves" else circles[:3]
+    assert len(chosen) >= 3
+    if outcome == "leaves":
+        assert local and redrawn
+    seen = []
+    for order in chosen:
+        with separate_app() as app:
+            world = _game_with_circle(app, exclusions, order)
+            target = world.people[leaver]
+            withdraw = f"/games/{world.id}/participants/{target.id}/withdraw"
+            seen.append(_facilitator_sees(app, world, withdraw))
+            still_there = target.id in active_ids(app, world.id)
+            assert still_there == (outcome == "refused")
+            if outcome == "leaves":
+                remaining = [p.id for p in world.people if p.id != target.id]
+                assert is_valid_cycle(cycle(app, world.id), remaining, ())
+    assert all(s == seen[0] for s in seen[1:])
+    flash_page = seen[0][2]
+    if outcome == "refused":
+        assert "cannot leave" in html.unescape(flash_page)
+        assert not [p for p, _ in PEOPLE[1:5] if f"{p} cannot" in flash_page]
+    else:
+        assert "has left the game" in flash_page
+
+
+def test_an_address_change_answers_the_same_whether_or_not_the_page_was_opened():
+    """Refusing to move an opened page's address told the facilitator who had opened theirs;
+    now the answer and every page after it are the same."""
+    seen = []
+    for opened in (False, True):
+        with separate_app() as app:
+            world = _game_with_circle(app, [], None)
+            person = world.people[2]
+            if opened:
+                participant_client(app, person)
+            seen.append(
+                _facilitator_sees(
+                    app,
+                    world,
+                    f"/games/{world.id}/participants/{person.id}",
+                    {"name": person.name, "email": "fran@example.org"},
+                )[:3]
+            )
+            with app.app_context():
+                moved = db.session.get(Participant, person.id)
+                assert moved.email == "fran@example.org" and moved.address_changed_at
+    assert seen[0] == seen[1]
+    assert seen[0][0] == 302 and "new invitation is on its way" in seen[0][2]
+
+
+def cycle_of_order(order: list[int]) -> dict[int, int]:
+    return {a: order[(k + 1) % len(order)] for k, a in enumerate(order)}
+
+
+def _arcs_of(exclusions) -> set[tuple[int, int]]:
+    return {arc for i, j in exclusions for arc in ((i, j), (j, i))}
 
 
 # Property: random roster changes -----------------------------------------------------------
