@@ -36,11 +36,11 @@ def resend_invitation(game: Game, participant: Participant, name: str, email: st
 
     The old link stops working (its version is bumped). Only this participant is emailed.
     """
-    from sqlalchemy import select
+    from sqlalchemy import delete, select
 
     from app.domain import roster
     from app.extensions import db
-    from app.models import Pairing
+    from app.models import Pairing, ParticipantSession
     from app.services import ServiceError
 
     if game.state != "running":
@@ -90,6 +90,10 @@ def resend_invitation(game: Game, participant: Participant, name: str, email: st
         )
     participant.name, participant.email, participant.email_key = name, email, key
     participant.link_version += 1
+    # The facilitator revokes a link that went astray: whoever used it is signed out too.
+    db.session.execute(
+        delete(ParticipantSession).where(ParticipantSession.participant_id == participant.id)
+    )
     messages.append(enqueue_invitation(game, participant, mortal_name))
     db.session.commit()
     outbox.send_after_commit(messages)

@@ -23,7 +23,7 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ServiceError
+from app.services import ServiceError, links
 from app.services.draw import earlier_arcs, forbidden_arcs
 from app.services.games import add_participants, check_room, read_roster
 from app.services.invitations import enqueue_invitation, notify
@@ -293,8 +293,9 @@ def send_fresh_links(email: str) -> None:
 
 
 def _send_fresh_links(people: list[Participant]) -> None:
-    """Email each of these players a fresh link to their page in their game."""
-    messages = [notify(p, "fresh-link", f"Your link for {p.game.name}") for p in people]
+    """Email each of these players a fresh link to their page in their game; their old links
+    stop working (whoever found one can no longer use it), their sessions go on."""
+    messages = links.renew_links(people)
     db.session.commit()
     outbox.send_after_commit(messages)
 
