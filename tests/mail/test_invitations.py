@@ -10,7 +10,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import OutboxMessage, utcnow
-from tests.helpers import make_facilitator, make_running_game, pairings_of, participants_of
+from tests.helpers import (
+    follow_link,
+    make_facilitator,
+    make_running_game,
+    pairings_of,
+    participants_of,
+)
 from tests.mail.smtp_support import header_values, link_path, text_and_html
 
 PEOPLE = [
@@ -83,7 +89,7 @@ def test_invitation_names_the_mortal_and_its_link_opens_the_page(app, smtp):
         assert f'href="http://angels.test{path}"' in body_html
 
         client = app.test_client()  # a fresh browser per participant
-        response = client.get(path)
+        response = follow_link(client, path)
         assert response.status_code == 302 and response.location == "/me"
         page = client.get("/me")
         assert page.status_code == 200

@@ -262,6 +262,7 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
             ("anon", "/login", {"email": "fran@example.org", "password": PASSWORD})
         ],
         "facilitator.logout": [("fac", "/logout", {})],
+        "facilitator.delete_account": [("fac", "/account/delete", {"name": "Fran Facilitator"})],
         "facilitator.new_game": [("fac", "/games/new", game_form("Brand new"))],
         "facilitator.edit_game": [("fac", f"/games/{r}/edit", game_form("Renamed"))],
         "facilitator.add_participants": [
