@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -238,12 +239,31 @@ def normalise_database_url(url: str) -> str:
 
 
 def _instance_secret(path: Path) -> str:
-    """Return the secret key kept in instance/, creating it once (safe if two workers race)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    """Return the secret key kept in instance/, creating it once (safe if two workers race).
+
+    The key is written to a temporary file and then linked into place in one step, so another
+    process never reads a half-written file; of two processes racing, the first link wins and
+    both use its key. A key file that exists but is empty (left by a crash of an older version)
+    is refused rather than used: links signed with an empty key could be forged by anyone.
+    """
+    if not path.exists():
+        key = secrets.token_hex(32)
+        fd, temporary = tempfile.mkstemp(prefix=".secret_key-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(key)
+                fh.flush()
+                os.fsync(fh.fileno())
+            # link(), unlike rename(), never replaces a key another process put there first.
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(
+            f"{path} is empty. Delete it to have a new key generated (links and sessions made "
+            "with the old key stop working), or set SECRET_KEY."
+        )
     return key

@@ -125,6 +125,8 @@ class Participant(db.Model):
     first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     # When the facilitator last changed the address after the draw; the person's page says so.
     address_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # "phone", "tablet" or "computer": shown to the participant, so a peek by someone else shows.
+    first_opened_device: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     game: Mapped[Game] = relationship()
@@ -404,6 +406,21 @@ class GameIdea(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ParticipantSession(db.Model):
+    """One browser signed in to a participant's page. Deleting the row ends that session.
+
+    The cookie holds a random secret; only its SHA-256 is kept here, so a copy of the database
+    opens no page.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

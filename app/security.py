@@ -43,9 +43,10 @@ def _refuse_nul() -> None:
 def _headers(response: Response) -> Response:
     """Keep links out of Referer headers and private pages out of caches.
 
-    `same-origin` rather than `no-referrer`: Flask-WTF checks the Referer on HTTPS posts.
+    `same-origin` rather than `no-referrer`: Flask-WTF checks the Referer on HTTPS posts. Pages
+    whose address holds a token set `no-referrer` themselves and check their forms otherwise.
     """
-    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -164,12 +164,27 @@ def login(client, email: str = "fran@example.org", password: str = PASSWORD):
 
 
 def open_as_participant(client, app: Flask, participant: Participant):
-    """Open a participant's private link in this client; returns the redirect response."""
+    """Open a participant's private link in this client as a person does: the link's page,
+    then its "Open my page" button. Returns the button's response (a redirect to /me)."""
     from app.tokens import participant_link_token
 
     with app.app_context():
         token = participant_link_token(participant.public_id, participant.link_version)
-    return client.get(f"/p/{token}")
+    return follow_link(client, f"/p/{token}")
+
+
+_CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*?value="([^"]*)"')
+
+
+def follow_link(client, path: str):
+    """Open a private link ("/p/<token>") as a person does: GET its page, then press "Open my
+    page" (a POST carrying the page's CSRF token, if CSRF is on). Returns the last response:
+    the redirect to /me, or the GET's answer when that was not the button page."""
+    page = client.get(path)
+    if page.status_code != 200:
+        return page
+    token = _CSRF_INPUT.search(page.text)
+    return client.post(path, data={"csrf_token": token.group(1)} if token else {})
 
 
 # One password hash for every quick facilitator: hashing is slow on purpose, and property

@@ -1,12 +1,12 @@
-"""Facilitator accounts: sign up and log in."""
+"""Facilitator accounts: sign up, log in, delete."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import Facilitator
+from app.models import Facilitator, Game
 from app.services import ServiceError
 
 # Checked against when the email is unknown, so both paths cost one hash check.
@@ -43,3 +43,27 @@ def authenticate(email: str, password: str) -> Facilitator | None:
     if not check_password_hash(facilitator.password_hash, password):
         return None
     return facilitator
+
+
+def delete_account(facilitator: Facilitator) -> None:
+    """Delete a facilitator's account with all their games and everything in them.
+
+    Refused while a game is running: ending it first tells its players, where deleting it
+    would leave them with links that just stop working.
+    """
+    running = (
+        db.session.execute(
+            select(Game.name)
+            .where(Game.facilitator_id == facilitator.id, Game.state == "running")
+            .order_by(Game.id)
+        )
+        .scalars()
+        .all()
+    )
+    if running:
+        raise ServiceError(
+            "End your running games before deleting your account: " + ", ".join(running) + "."
+        )
+    # The database cascades from the account to its games and from each game to its data.
+    db.session.execute(delete(Facilitator).where(Facilitator.id == facilitator.id))
+    db.session.commit()

@@ -228,8 +228,11 @@ def end_game(game: Game, rng: random.Random | None = None) -> None:
 
 
 def delete_game(game: Game) -> None:
-    """Delete an ended game with every participant, note, hint and email it holds."""
-    if game.state != "ended":
+    """Delete a draft or ended game with every participant, note, hint and email it holds.
+
+    A running game is ended first, so its players are told rather than finding it gone.
+    """
+    if game.state == "running":
         raise ServiceError("End the game before deleting it.")
     # The database cascades from the game to everything that belongs to it.
     db.session.execute(delete(Game).where(Game.id == game.id))

@@ -26,7 +26,7 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ServiceError
+from app.services import ServiceError, links
 from app.services.draw import avoided_arcs
 from app.services.games import add_participants, check_room, read_roster
 from app.services.invitations import enqueue_invitation, notify
@@ -260,6 +260,8 @@ def resend_invitation(
         participant.address_changed_at = utcnow()
     participant.name, participant.email, participant.email_key = name, email, key
     participant.link_version += 1
+    # The facilitator revokes a link that went astray: whoever used it is signed out too.
+    links.end_sessions_of(participant)
     enqueue_invitation(game, participant)
     db.session.commit()
 
@@ -355,9 +357,9 @@ def send_fresh_links(email: str) -> None:
 
 
 def _send_fresh_links(people: list[Participant]) -> None:
-    """Email each of these players a fresh link to their page in their game."""
-    for person in people:
-        notify(person, "fresh-link", f"Your link for {person.game.name}")
+    """Email each of these players a fresh link to their page in their game; their old links
+    stop working (whoever found one can no longer use it), their sessions go on."""
+    links.renew_links(people)
     db.session.commit()
 
 

@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
@@ -29,6 +30,7 @@ from app.services.draw import draw_names
 from app.services.kindness import drop_off_points
 from app.web.forms import (
     ActionForm,
+    ConfirmNameForm,
     DropOffForm,
     ExclusionForm,
     GameForm,
@@ -73,8 +75,13 @@ def _details(form: GameForm) -> games.GameDetails:
 
 
 def _login_email() -> str:
-    """Rate-limit key: the account being tried, so guessing one password from many places fails."""
-    return "login:" + (request.form.get("email") or "").strip().lower()
+    """Rate-limit key: the account being tried *from this client*.
+
+    Counting the address alone let anyone lock a facilitator out by typing wrong passwords for
+    her address; counted with the client, a stranger only locks out himself.
+    """
+    address = (request.form.get("email") or "").strip().lower()
+    return f"login:{address}:{get_remote_address()}"
 
 
 @bp.route("/")
@@ -124,6 +131,27 @@ def logout():
         logout_user()
         flash("You are logged out.", "info")
     return redirect(url_for("facilitator.home"))
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete the account and all its games, once the facilitator has typed her name."""
+    form = ConfirmNameForm()
+    form.name.label.text = "Type your name to confirm"
+    if form.validate_on_submit():
+        if form.name.data != current_user.name:
+            form.name.errors.append("That is not the name on your account.")
+        else:
+            try:
+                accounts.delete_account(current_user)
+            except ServiceError as exc:
+                flash(str(exc), "error")
+                return redirect(url_for("facilitator.game_list"))
+            logout_user()
+            flash("Your account and all its games are deleted.", "info")
+            return redirect(url_for("facilitator.home"))
+    return render_template("facilitator/delete_account.html", form=form)
 
 
 @bp.route("/games")

@@ -86,7 +86,7 @@ def end(game_id: int):
 @bp.route("/games/<int:game_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(game_id: int):
-    """Delete an ended game with all its personal data."""
+    """Delete a draft or ended game with all its personal data."""
     game = _own_game(game_id)
     confirmed, page = _confirmed(game, "facilitator/delete.html")
     if not confirmed:

@@ -18,12 +18,13 @@ from flask import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from app.extensions import limiter
+from app.extensions import csrf, limiter
 from app.services import (
     ServiceError,
     ending,
     experience,
     kindness,
+    links,
     moderation,
     participants,
     roster_changes,
@@ -48,37 +49,89 @@ bp = Blueprint("participant", __name__)
 SESSION_KEY = "participant"
 
 
-@bp.route("/p/<token>")
+def _token_in_address(view):
+    """For pages whose address holds a token: no Referer at all leaves them (not even to us).
+
+    Their POSTs are exempt from Flask-WTF's global check, whose HTTPS Referer test would refuse
+    a form on a no-referrer page; each such view checks the CSRF token through its form.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return csrf.exempt(wrapper)
+
+
+def _bad_link():
+    return render_template("participant/bad_link.html"), 404
+
+
+@bp.route("/p/<token>", methods=["GET", "POST"])
+@_token_in_address
 def open_link(token: str):
-    """Swap the private link for a session cookie and drop the token from the address bar."""
+    """GET: an "Open my page" button, and nothing else happens (mail scanners prefetch links).
+
+    POST: swap the link for a session of this browser, and drop the token from the address bar.
+    """
+    form = ActionForm()
     try:
-        claim = participants.open_link(token)
+        if not form.validate_on_submit():
+            links.check_link(token)
+            status = 400 if form.is_submitted() else 200
+            return render_template("participant/open.html", form=form), status
+        key = links.open_session(token, request.user_agent.string)
     except BadLink:
-        return render_template("participant/bad_link.html"), 404
-    session[SESSION_KEY] = {"id": claim.public_id, "v": claim.version}
+        return _bad_link()
+    old = session.get(SESSION_KEY)
+    if isinstance(old, dict):
+        links.end_session(old.get("s"))  # someone else's page was open in this browser
+    session[SESSION_KEY] = {"id": key.public_id, "s": key.secret}
     session.permanent = True
     return redirect(url_for("participant.me"))
 
 
-@bp.route("/prefs/<token>")
+@bp.route("/prefs/<token>", methods=["GET", "POST"])
+@_token_in_address
 def open_preferences(token: str):
-    """The one-click link in every email: open the session and go to the preferences."""
+    """The one-click link in every email: email preferences only, from the token itself.
+
+    It opens no session and leads nowhere else, so a forwarded email shows no mortal.
+    """
     try:
-        claim = participants.open_link(token, PREFERENCES_LINK_SALT)
+        person = links.check_link(token, PREFERENCES_LINK_SALT)
     except BadLink:
-        return render_template("participant/bad_link.html"), 404
-    session[SESSION_KEY] = {"id": claim.public_id, "v": claim.version}
-    session.permanent = True
-    return redirect(url_for("participant.preferences"))
+        return _bad_link()
+    form = PreferencesForm()
+    if not form.is_submitted():
+        form.email_preference.data = person.email_preference
+        form.reminders.data = person.reminders
+    if form.validate_on_submit():
+        try:
+            experience.set_preferences(person, form.email_preference.data, form.reminders.data)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("participant.open_preferences", token=token))
+    status = 400 if form.is_submitted() else 200
+    return render_template("participant/preferences_link.html", person=person, form=form), status
 
 
 def participant_required(view):
-    """Load the session's participant into g.me, or show the friendly bad-link page."""
+    """Load the session's participant into g.me, or show the friendly bad-link page.
+
+    The session must still exist on the server: logging out, "sign out everywhere" and the
+    facilitator's revocation delete it, so a replayed cookie opens nothing.
+    """
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        data = session.get(SESSION_KEY) or {}
-        g.me = participants.from_session(data.get("id"), data.get("v"))
+        data = session.get(SESSION_KEY)
+        data = data if isinstance(data, dict) else {}
+        g.me = links.participant_for_session(data.get("id"), data.get("s"))
         if g.me is None:
             session.pop(SESSION_KEY, None)
             return render_template("participant/bad_link.html"), 404
@@ -107,6 +160,7 @@ def me():
     return render_template(
         "participant/me.html",
         page=participants.page_for(g.me),
+        first_opened=participants.first_opened(g.me),
         action=ActionForm(),
         reveal=ending.reveal_for(g.me),
         crowd=ending.secret_crowd(),
@@ -590,7 +644,23 @@ def download_journal(fmt: str):
 
 @bp.post("/me/logout")
 def logout():
-    """End the participant session on a shared computer."""
+    """End this browser's session, on the server too: a copy of the cookie opens nothing.
+
+    Other browsers stay signed in (a phone is not signed out by logging out of a shared
+    computer); "sign out everywhere" ends them all.
+    """
     if ActionForm().validate_on_submit():
-        session.pop(SESSION_KEY, None)
+        data = session.pop(SESSION_KEY, None)
+        links.end_session(data.get("s") if isinstance(data, dict) else None)
     return render_template("participant/logged_out.html")
+
+
+@bp.post("/me/sign-out-everywhere")
+@participant_required
+def sign_out_everywhere():
+    """End every session, revoke every link, and email a fresh link to get back in."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    links.sign_out_everywhere(g.me)
+    session.pop(SESSION_KEY, None)
+    return render_template("participant/signed_out_everywhere.html")

@@ -115,6 +115,9 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
         participant = context.new_page()
         for name in (played_game["angel"], played_game["mortal"]):
             participant.goto(f"{live_server.url}/p/{played_game['links'][name]}")
+            problems += _check(participant, f"{name.split()[0]}/p", width_name)
+            with participant.expect_navigation():
+                participant.get_by_role("button", name="Open my page").click()
             for path in PARTICIPANT_PAGES:
                 participant.goto(live_server.url + path)
                 assert participant.locator("h1").count() == 1, path
@@ -148,6 +151,8 @@ def test_pages_work_without_javascript(live_server, browser, played_game):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
     page = context.new_page()
     page.goto(f"{live_server.url}/p/{played_game['links'][played_game['mortal']]}")
+    page.click("button:has-text('Open my page')")  # the link's one button, no script needed
+    assert page.url == live_server.url + "/me"
     page.goto(live_server.url + "/me/inbox")
     assert "You made my Monday!" in page.content()
     page.fill("textarea[name=message]", "Thank you, angel!")

@@ -157,7 +157,12 @@ def test_whole_game_in_the_browser(app, smtp, live_server, browser):
     angel_context = browser.new_context(viewport=LAPTOP)
     angel = Pages(angel_context.new_page(), "angel")
     page = angel.page
-    angel.goto(private_link(base, angel_text))
+    link = private_link(base, angel_text)
+    angel.goto(link)
+    assert page.url == link, "opening the link alone signs nobody in"
+    assert mortal_name not in page.content()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open my page").click()
     assert page.url == f"{base}/me", "the private link should land on /me without its token"
     assert page.locator(".mission .mortal").inner_text().strip() == mortal_name
     angel.check("06-angel-home")
@@ -214,6 +219,8 @@ def test_whole_game_in_the_browser(app, smtp, live_server, browser):
     mortal = Pages(mortal_context.new_page(), "mortal", forbidden=(angel_name, angel_email))
     page = mortal.page
     mortal.goto(private_link(base, invitation_text[mortal_email]))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open my page").click()
     assert page.url == f"{base}/me"
     assert page.get_by_role("heading", name=f"Hello, {mortal_name}").is_visible()
     mortal.check("11-mortal-home")

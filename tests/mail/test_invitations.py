@@ -14,7 +14,13 @@ from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import OutboxMessage, Participant, utcnow
 from app.services.invitations import notify
-from tests.helpers import make_facilitator, make_running_game, pairings_of, participants_of
+from tests.helpers import (
+    follow_link,
+    make_facilitator,
+    make_running_game,
+    pairings_of,
+    participants_of,
+)
 from tests.mail.smtp_support import header_values, link_path, text_and_html
 
 PEOPLE = [
@@ -91,7 +97,7 @@ def test_invitation_names_no_mortal_and_its_link_opens_the_page_that_does(app, s
         assert f'href="http://angels.test{path}"' in body_html
 
         client = app.test_client()  # a fresh browser per participant
-        response = client.get(path)
+        response = follow_link(client, path)
         assert response.status_code == 302 and response.location == "/me"
         page = client.get("/me")
         assert page.status_code == 200

@@ -13,7 +13,7 @@ from app import create_app
 from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import OutboxMessage
-from tests.helpers import make_facilitator, make_running_game, participants_of
+from tests.helpers import follow_link, make_facilitator, make_running_game, participants_of
 from tests.mail.smtp_support import link_path
 
 PEOPLE = 4
@@ -86,7 +86,7 @@ def test_dev_outbox_lists_messages_and_links_in_testing_mode(app, client, drawn)
     name, _ = drawn[0]
     first = next(r for r in _rows(app) if r.to_addr == drawn[0][1])
     visitor = app.test_client()
-    assert visitor.get(link_path(first.body_text)).location == "/me"
+    assert follow_link(visitor, link_path(first.body_text)).location == "/me"
     assert f"Hello, {escape(name)}" in visitor.get("/me").get_data(as_text=True)
 
 

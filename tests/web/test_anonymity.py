@@ -32,8 +32,15 @@ from app.extensions import db
 from app.models import Exclusion, Game, OutboxMessage, Pairing, Participant
 from app.services import draw as draw_service
 from app.services import games as games_service
+from app.services import links as links_service
 from app.tokens import PARTICIPANT_LINK_SALT
-from tests.helpers import database_uri, engine_options, reset_database, without_csrf
+from tests.helpers import (
+    database_uri,
+    engine_options,
+    follow_link,
+    reset_database,
+    without_csrf,
+)
 
 SECRET = "test-secret"
 BASE_URL = "http://angels.test"
@@ -503,12 +510,18 @@ def test_participant_page_link_and_cookie_reveal_only_the_mortal(roster):
             assert token_payload(token) == {"p": me.public_id, "v": me.link_version}
 
             client = app.test_client()
-            response = client.get(f"/p/{token}")
+            button = client.get(f"/p/{token}")
+            assert button.status_code == 200 and "Open my page" in button.text
+            assert not leaked(button.text, people, allowed={me.id}), "the link's page names"
+            assert mortal.name not in html.unescape(button.text)
+            assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is None
+            response = client.post(f"/p/{token}")
             assert response.status_code == 302
             assert response.headers["Location"] == "/me", "the token leaves the address bar"
             assert not leaked(response.text, people)
             session = session_of(app, client)
-            assert session["participant"] == {"id": me.public_id, "v": me.link_version}
+            assert session["participant"]["id"] == me.public_id
+            assert set(session["participant"]) == {"id", "s"}
             assert set(session) <= {"participant", "_permanent"}
 
             page = client.get("/me")
@@ -520,7 +533,7 @@ def test_participant_page_link_and_cookie_reveal_only_the_mortal(roster):
             assert mortal.email not in text
             assert not any(p.public_id in page.text for p in people)
             session = session_of(app, client)
-            assert session["participant"] == {"id": me.public_id, "v": me.link_version}
+            assert session["participant"]["id"] == me.public_id
             # Flask-Login's "_fresh" flag and a CSRF token may join; nothing else.
             assert set(session) <= {"participant", "_permanent", "_fresh", "csrf_token"}
             assert not any(
@@ -585,25 +598,22 @@ def test_every_bad_link_gets_the_same_page_naming_nobody():
             PARTICIPANT_LINK_MAX_AGE=-1,
         ) as strict:
             responses["expired"] = strict.test_client().get(f"/p/{good}")
-            assert app.test_client().get(f"/p/{good}").status_code == 302  # not expired here
+            assert follow_link(app.test_client(), f"/p/{good}").status_code == 302  # not here
 
         # Revoked: a session opened before, then the link version bumped.
         holder = app.test_client()
-        assert holder.get(f"/p/{good}").status_code == 302
+        assert follow_link(holder, f"/p/{good}").status_code == 302
         assert holder.get("/me").status_code == 200
         # And a deactivated participant's link.
         third_link = _signed({"p": third.public_id, "v": third.link_version})
         with app.app_context():
-            db.session.execute(
-                update(Participant)
-                .where(Participant.id == me.id)
-                .values(link_version=Participant.link_version + 1)
-            )
+            links_service.sign_out_everywhere(db.session.get(Participant, me.id))
             db.session.execute(
                 update(Participant).where(Participant.id == third.id).values(active=False)
             )
             db.session.commit()
         responses["revoked link"] = app.test_client().get(f"/p/{good}")
+        responses["revoked link, pressed"] = app.test_client().post(f"/p/{good}")
         responses["revoked session"] = holder.get("/me")
         responses["inactive participant"] = app.test_client().get(f"/p/{third_link}")
         responses["no session"] = app.test_client().get("/me")
@@ -627,7 +637,7 @@ def test_no_address_with_someone_elses_id_opens_their_page():
         by_id = {p.id: p for p in people}
         me = people[0]
         client = app.test_client()
-        assert client.get(f"/p/{_signed({'p': me.public_id, 'v': 1})}").status_code == 302
+        assert follow_link(client, f"/p/{_signed({'p': me.public_id, 'v': 1})}").status_code == 302
         mine = client.get("/me")
         assert mine.status_code == 200
         allowed = {me.id, pairs[me.id]}
@@ -726,7 +736,8 @@ def test_error_pages_name_nobody_and_show_no_trace():
 
 def _csrf_failures(app, client, game_id: int, people: list[Person]) -> None:
     participant = app.test_client()
-    assert participant.get(f"/p/{_signed({'p': people[0].public_id, 'v': 1})}").status_code == 302
+    opened = follow_link(participant, f"/p/{_signed({'p': people[0].public_id, 'v': 1})}")
+    assert opened.status_code == 302
     cases = [
         ("draw without token", client.post(f"/games/{game_id}/draw"), 400),
         (

@@ -648,15 +648,16 @@ def test_every_email_to_a_participant_carries_a_one_click_preferences_link(app, 
         opened[in_text[0]] = mail.participant_id
     for token, pid in opened.items():
         fresh = app.test_client()
-        response = fresh.get(f"/prefs/{token}")
-        assert response.status_code == 302
-        assert response.location.endswith("/me/preferences")
-        page = fresh.get(response.location)
+        page = fresh.get(f"/prefs/{token}")
         assert page.status_code == 200
         assert "Email preferences" in page.text
         assert world.name(pid) in text_of(page.text)
-        # The session is this participant's: their own home page.
-        assert f"Hello, {world.name(pid)}" in text_of(fresh.get("/me").text)
+        # Only the preferences: no mortal, no session, no way on to the participant's pages.
+        assert world.name(world.mortal_of[pid]) not in text_of(page.text)
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert 'href="/me' not in page.text
+        assert fresh.get("/me").status_code == 404
+        assert fresh.get("/me/angel").status_code == 404
 
 
 def test_the_preferences_link_opens_only_preferences_and_tampering_gets_the_friendly_page(

@@ -35,12 +35,13 @@ from app.models import (
     Thanks,
 )
 from app.services import ending, experience, games, kindness
-from app.tokens import participant_link_token
+from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
 from tests.helpers import (
     DISTINCT_PEOPLE,
     PASSWORD,
     database_uri,
     engine_options,
+    follow_link,
     fresh_app,
     login,
     make_facilitator,
@@ -224,6 +225,8 @@ def _csrf_world(app: Flask) -> dict:
             "ended": ended.id,
             "ended_name": ended.name,
             "me": plain(me),
+            "link": participant_link_token(me.public_id, me.link_version),
+            "prefs": participant_link_token(me.public_id, me.link_version, PREFERENCES_LINK_SALT),
             "other": people[1].id,
             "withdrawable": people[3].id,
             "draft_people": [p.id for p in draft_people],
@@ -259,6 +262,7 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
             ("anon", "/login", {"email": "fran@example.org", "password": PASSWORD})
         ],
         "facilitator.logout": [("fac", "/logout", {})],
+        "facilitator.delete_account": [("fac", "/account/delete", {"name": "Fran Facilitator"})],
         "facilitator.new_game": [("fac", "/games/new", game_form("Brand new"))],
         "facilitator.edit_game": [("fac", f"/games/{r}/edit", game_form("Renamed"))],
         "facilitator.add_participants": [
@@ -329,6 +333,11 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
         "participant.journal_value": [("part", "/me/journal/value", {"value-value": "Courage"})],
         "participant.delete_journal_entry": [("part", f"/me/journal/{w['entry']}/delete", {})],
         "participant.logout": [("part", "/me/logout", {})],
+        "participant.sign_out_everywhere": [("part", "/me/sign-out-everywhere", {})],
+        "participant.open_link": [("anon", f"/p/{w['link']}", {})],
+        "participant.open_preferences": [
+            ("anon", f"/prefs/{w['prefs']}", {"email_preference": "none", "reminders": ""})
+        ],
     }
 
 
@@ -947,7 +956,7 @@ def test_links_and_sessions_survive_key_rotation_only_with_the_fallback(tmp_path
             person = people_of(make_running_game(make_facilitator(), PEOPLE))[0]
             token = participant_link_token(person.public_id, person.link_version)
         before = first.test_client()
-        assert before.get(f"/p/{token}").status_code == 302
+        assert follow_link(before, f"/p/{token}").status_code == 302
         settings = {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": first.config["SQLALCHEMY_DATABASE_URI"],
@@ -959,7 +968,7 @@ def test_links_and_sessions_survive_key_rotation_only_with_the_fallback(tmp_path
         dropped = create_app({**settings, "SECRET_KEY": new})
         try:
             client = rotated.test_client()
-            response = client.get(f"/p/{token}")
+            response = follow_link(client, f"/p/{token}")
             assert response.status_code == 302 and response.headers["Location"].endswith("/me")
             assert person.name in client.get("/me").text
             # A session cookie made with the old key keeps working too.
@@ -969,7 +978,7 @@ def test_links_and_sessions_survive_key_rotation_only_with_the_fallback(tmp_path
             assert client.get("/me").status_code == 200
 
             client = dropped.test_client()
-            assert client.get(f"/p/{token}").status_code == 404
+            assert follow_link(client, f"/p/{token}").status_code == 404
             client.set_cookie("session", before_cookie)
             assert client.get("/me").status_code == 404
         finally:

@@ -11,7 +11,13 @@ from sqlalchemy import select
 
 from app.extensions import db, limiter
 from app.models import OutboxMessage
-from tests.helpers import make_facilitator, make_game, make_running_game, open_as_participant
+from tests.helpers import (
+    follow_link,
+    make_facilitator,
+    make_game,
+    make_running_game,
+    open_as_participant,
+)
 
 RUNNING = ("Aurora Finch", "aurora.f@example.org")
 DRAFT = ("Bartholomew Quill", "bquill@example.org")
@@ -72,7 +78,7 @@ def test_lost_link_answers_the_same_for_everyone_and_mails_only_a_running_player
     assert mail.to_addr == RUNNING[1]
     link = re.search(r"http://angels\.test(/p/\S+)", mail.body_text).group(1)
     browser = app.test_client()
-    opened = browser.get(link)
+    opened = follow_link(browser, link)
     assert opened.status_code == 302
     me = browser.get(opened.location)
     assert me.status_code == 200 and f"Hello, {RUNNING[0]}" in me.text

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from app.extensions import db
 from app.models import Game, Participant
+from app.services.invitations import resend_invitation
 from tests.helpers import (
     make_facilitator,
     make_running_game,
@@ -61,12 +60,9 @@ def test_revoked_link_and_its_session_stop_working(app, client):
     angel = next(iter(people.values()))
     open_as_participant(client, app, angel)
     with app.app_context():
-        db.session.execute(
-            update(Participant)
-            .where(Participant.id == angel.id)
-            .values(link_version=Participant.link_version + 1)
-        )
-        db.session.commit()
+        # The facilitator re-sends the invitation: the old link and whoever used it are out.
+        person = db.session.get(Participant, angel.id)
+        resend_invitation(person.game, person, person.name, person.email)
     page = client.get("/me")
     assert page.status_code == 404 and "link doesn" in page.text
     old = open_as_participant(app.test_client(), app, angel)

@@ -42,6 +42,7 @@ from app.services import ServiceError, games, kindness, roster_changes
 from app.services.draw import draw_names
 from tests.helpers import (
     DISTINCT_PEOPLE,
+    follow_link,
     fresh_app,
     login,
     make_facilitator,
@@ -630,7 +631,7 @@ def test_resending_an_invitation_issues_a_new_link_and_kills_the_old_one(app, cl
     (mail,) = mails_since(app, mark)
     assert (mail.kind, mail.pid, mail.to) == ("invitation", person.id, person.email)
     fresh = app.test_client()
-    assert fresh.get(link_in(mail.body)).status_code == 302
+    assert follow_link(fresh, link_in(mail.body)).status_code == 302
     assert person.name in fresh.get("/me").text
     assert cycle(app, world.id) == before
 

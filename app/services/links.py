@@ -1,0 +1,140 @@
+"""Private links and the sessions they are swapped for.
+
+A link (signed, carrying the participant's opaque id and link version) is revoked by raising
+the link version. A session is a row here: the browser holds a random secret, the server holds
+its hash, and deleting the row ends that session whatever the cookie says. The two are revoked
+separately on purpose: "I lost my link" needs no login, so it may stop old links but must never
+sign anyone out, or anybody who knows an address could log its owner out at will.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
+
+from app.domain import devices
+from app.extensions import db
+from app.models import OutboxMessage, Participant, ParticipantSession, utcnow
+from app.services.invitations import notify
+from app.tokens import PARTICIPANT_LINK_SALT, BadLink, read_participant_link
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    """What the session cookie holds: an opaque id and a random secret, nothing about pairings."""
+
+    public_id: str
+    secret: str
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _oldest_live_session():
+    """Sessions older than the cookie's own lifetime are dead even if a cookie is replayed."""
+    return utcnow() - current_app.permanent_session_lifetime
+
+
+def check_link(token: str, salt: str = PARTICIPANT_LINK_SALT) -> Participant:
+    """The active participant a link belongs to; raise BadLink for any bad, old or revoked link.
+
+    Reads only: a prefetch or a planted link that merely loads the page changes nothing.
+    """
+    claim = read_participant_link(token, salt)
+    participant = db.session.execute(
+        select(Participant).where(Participant.public_id == claim.public_id)
+    ).scalar_one_or_none()
+    if participant is None or not participant.active or participant.link_version != claim.version:
+        raise BadLink
+    return participant
+
+
+def open_session(token: str, user_agent: str | None) -> SessionKey:
+    """Swap a private link for a new session; the first swap records when and on what device.
+
+    Raise BadLink for any bad link. Each browser gets its own session, so logging out on one
+    leaves the others signed in.
+    """
+    participant = check_link(token)
+    # Conditional, so of two first openings at once only one is recorded.
+    db.session.execute(
+        update(Participant)
+        .where(Participant.id == participant.id, Participant.first_opened_at.is_(None))
+        .values(first_opened_at=utcnow(), first_opened_device=devices.device_kind(user_agent))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(ParticipantSession).where(
+            ParticipantSession.participant_id == participant.id,
+            ParticipantSession.created_at < _oldest_live_session(),
+        )
+    )
+    secret = secrets.token_urlsafe(32)
+    db.session.execute(
+        insert(ParticipantSession).values(
+            participant_id=participant.id, secret_hash=_hash(secret), created_at=utcnow()
+        )
+    )
+    db.session.commit()
+    return SessionKey(participant.public_id, secret)
+
+
+def participant_for_session(public_id: object, secret: object) -> Participant | None:
+    """The active participant whose live session this is, else None (one query)."""
+    if not isinstance(public_id, str) or not isinstance(secret, str) or not secret:
+        return None
+    return db.session.execute(
+        select(Participant)
+        .join(ParticipantSession, ParticipantSession.participant_id == Participant.id)
+        .where(
+            Participant.public_id == public_id,
+            Participant.active.is_(True),
+            ParticipantSession.secret_hash == _hash(secret),
+            ParticipantSession.created_at >= _oldest_live_session(),
+        )
+    ).scalar_one_or_none()
+
+
+def end_session(secret: object) -> None:
+    """End one session (logging out): a copy of its cookie no longer opens anything."""
+    if isinstance(secret, str) and secret:
+        db.session.execute(
+            delete(ParticipantSession).where(ParticipantSession.secret_hash == _hash(secret))
+        )
+        db.session.commit()
+
+
+def end_sessions_of(participant: Participant) -> None:
+    """End every session of this participant, in the caller's transaction."""
+    db.session.execute(
+        delete(ParticipantSession).where(ParticipantSession.participant_id == participant.id)
+    )
+
+
+def renew_links(people: list[Participant]) -> list[OutboxMessage]:
+    """Revoke each person's links and queue a fresh one to them, in the caller's transaction.
+
+    Their sessions are left alone (see the module docstring).
+    """
+    messages = []
+    for person in people:
+        # Raised in SQL, so two renewals at once both count; the new value is read back.
+        person.link_version = Participant.link_version + 1
+        db.session.flush()
+        messages.append(notify(person, "fresh-link", f"Your link for {person.game.name}"))
+    return messages
+
+
+def sign_out_everywhere(participant: Participant) -> None:
+    """End every session of this participant, revoke their links and queue a fresh link.
+
+    The mail is only queued: it is released with the other mail, never at this moment.
+    """
+    end_sessions_of(participant)
+    renew_links([participant])
+    db.session.commit()
