@@ -29,7 +29,7 @@ def test_secrets_chosen_before_the_migration_stay_withheld(tmp_path):
         game_id, secret_id = game.id, secret.id
         db.session.remove()
         # Back to before the flag, then forward again: the data step runs on these rows.
-        downgrade(directory=str(MIGRATIONS), revision="bd822fd8a9d7@-1")
+        downgrade(directory=str(MIGRATIONS), revision="9b3e1f6a2c41")  # before the flag
         upgrade(directory=str(MIGRATIONS))
         withheld = set(
             db.session.execute(

@@ -20,6 +20,7 @@ from itertools import permutations
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from flask import Flask
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
@@ -198,7 +199,33 @@ def test_late_joiners_move_three_angels_and_only_they_are_told(app, client):
         assert_names_nobody(told.body, world, "Nadia Newman")
         assert "/p/" in told.body  # the link to the page that says who
     invitation = next(m for m in mails if m.kind == "invitation")
-    assert world.people[after[newcomer_id]].name in invitation.body
+    assert_names_nobody(invitation.body, world)
+    # Told in a later round, and shown on their pages only from then.
+    with app.app_context():
+        releases = dict(
+            db.session.execute(
+                select(Pairing.angel_id, Pairing.released_at).where(Pairing.angel_id.in_(changed))
+            ).all()
+        )
+        queued = dict(
+            db.session.execute(
+                select(OutboxMessage.participant_id, OutboxMessage.next_attempt_at).where(
+                    OutboxMessage.id > mark, OutboxMessage.kind == "mortal-changed"
+                )
+            ).all()
+        )
+    assert queued == releases
+    assert all(moment >= now + timedelta(minutes=30) for moment in releases.values())
+    for angel in changed - {newcomer_id}:
+        browser = participant_client(app, world.people[angel])
+        new_mortal = world.people.get(after[angel])
+        assert "Your mortal is changing" in browser.get("/me/angel").text
+        if new_mortal is not None:
+            assert new_mortal.name not in browser.get("/me").text.split("Hello", 1)[1]
+        with time_machine.travel(releases[angel], tick=False):
+            shown = browser.get("/me/angel").text
+        assert "Your mortal is changing" not in shown
+        assert (new_mortal.name if new_mortal else "Nadia Newman") in shown
 
     # What A already delivered to their old mortal B stays delivered, in B's inbox.
     with app.app_context():
@@ -670,14 +697,13 @@ def test_a_new_address_gets_a_new_place_in_the_circle(app, client):
     assert "/p/" not in moved.body and "fran@example.org" in moved.body
     (invitation,) = [m for m in mails if m.kind == "invitation"]
     assert (invitation.pid, invitation.to) == (person.id, "fran@example.org")
-    assert world.people[after[person.id]].name in invitation.body
-    assert world.people[before[person.id]].name not in invitation.body
+    assert_names_nobody(invitation.body, world)
     assert len(mails) == len(changed) + 2
 
     assert open_as_participant(app.test_client(), app, person).status_code == 404
     assert old_session.get("/me").status_code == 404
     reader = app.test_client()
-    assert reader.get(link_in(invitation.body)).status_code == 302
+    assert follow_link(reader, link_in(invitation.body)).status_code == 302
     page = reader.get("/me").text
     assert "Your address was changed on" in page
     assert world.people[after[person.id]].name in page
@@ -702,7 +728,7 @@ def test_resending_to_the_same_address_keeps_the_circle(app, client):
     (mail,) = mails_since(app, mark)
     assert mail.kind == "invitation"
     reader = app.test_client()
-    assert reader.get(link_in(mail.body)).status_code == 302
+    assert follow_link(reader, link_in(mail.body)).status_code == 302
     assert "Your address was changed" not in reader.get("/me").text
 
 

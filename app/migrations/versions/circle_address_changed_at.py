@@ -16,11 +16,13 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN (SQLite 3.35+): a batch rebuild drops `participant`, and with foreign
+# keys on, that drop would cascade into every table that points at it.
+
+
 def upgrade():
-    with op.batch_alter_table("participant") as batch_op:
-        batch_op.add_column(sa.Column("address_changed_at", sa.DateTime(), nullable=True))
+    op.add_column("participant", sa.Column("address_changed_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("participant") as batch_op:
-        batch_op.drop_column("address_changed_at")
+    op.drop_column("participant", "address_changed_at")

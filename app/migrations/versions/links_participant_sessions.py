@@ -31,13 +31,14 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_participant_session_participant_id"), ["participant_id"], unique=False
         )
-    with op.batch_alter_table("participant", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("first_opened_device", sa.String(length=10), nullable=True))
+    # Plain ADD/DROP COLUMN: a batch rebuild of `participant` would cascade-delete on SQLite.
+    op.add_column(
+        "participant", sa.Column("first_opened_device", sa.String(length=10), nullable=True)
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("participant", schema=None) as batch_op:
-        batch_op.drop_column("first_opened_device")
+    op.drop_column("participant", "first_opened_device")
     with op.batch_alter_table("participant_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_participant_session_participant_id"))
     op.drop_table("participant_session")
