@@ -438,12 +438,12 @@ def test_the_developer_outbox_does_not_exist_outside_debug_and_testing():
 
 
 # --------------------------------------------------------------------------------------------
-# 3. Invitations tell the recipient their mortal, and nothing else about anyone
+# 3. Invitations name nobody but their recipient; their link opens the page naming the mortal
 
 
 @PROPERTY
 @given(roster=rosters())
-def test_each_invitation_names_only_its_recipient_and_their_mortal(roster):
+def test_each_invitation_names_only_its_recipient_and_its_link_shows_the_mortal(roster):
     with fresh_app() as app:
         _, game_id, people, pairs = drawn_game(app, roster)
         with app.app_context():
@@ -464,24 +464,35 @@ def test_each_invitation_names_only_its_recipient_and_their_mortal(roster):
                 )
                 for m in messages
             ]
-    by_id = {p.id: p for p in people}
-    angels = angel_of(pairs)
-    assert sorted(m[0] for m in messages) == sorted(by_id)
-    for pid, kind, to_addr, subject, text, body_html, message_id in messages:
-        me, mortal, angel = by_id[pid], by_id[pairs[pid]], by_id[angels[pid]]
-        assert kind == "invitation"
-        assert to_addr == me.email, "an invitation is addressed to its recipient alone"
-        assert not leaked(subject, people), subject
-        assert not leaked(message_id, people) and me.public_id not in message_id
-        for body in (text, html.unescape(body_html)):
-            assert me.name in body and mortal.name in body
-            assert angel.name not in body and angel.email not in body, "the angel is named"
-            assert not leaked(body, people, allowed={me.id, mortal.id})
-            assert mortal.email not in body
-            assert not any(p.public_id in body for p in people if p.id != me.id)
-        tokens = {*_LINK.findall(text), *_LINK.findall(html.unescape(body_html))}
-        assert len(tokens) == 1
-        assert token_payload(tokens.pop()) == {"p": me.public_id, "v": me.link_version}
+        by_id = {p.id: p for p in people}
+        angels = angel_of(pairs)
+        assert sorted(m[0] for m in messages) == sorted(by_id)
+        for pid, kind, to_addr, subject, text, body_html, message_id in messages:
+            me, mortal, angel = by_id[pid], by_id[pairs[pid]], by_id[angels[pid]]
+            assert kind == "invitation"
+            assert to_addr == me.email, "an invitation is addressed to its recipient alone"
+            assert not leaked(subject, people), subject
+            assert not leaked(message_id, people) and me.public_id not in message_id
+            for body in (text, html.unescape(body_html)):
+                assert me.name in body
+                # An email never names a mortal (nor anyone else): the private page does.
+                assert mortal.name not in body and mortal.email not in body, "the mortal is named"
+                assert angel.name not in body and angel.email not in body, "the angel is named"
+                assert not leaked(body, people, allowed={me.id})
+                assert not any(p.public_id in body for p in people if p.id != me.id)
+            tokens = {*_LINK.findall(text), *_LINK.findall(html.unescape(body_html))}
+            assert len(tokens) == 1
+            token = tokens.pop()
+            assert token_payload(token) == {"p": me.public_id, "v": me.link_version}
+
+            # The link opens the recipient's own page, and that page names their mortal.
+            client = app.test_client()
+            opened = follow_link(client, f"/p/{token}")
+            assert opened.status_code == 302 and opened.headers["Location"] == "/me"
+            page = client.get("/me")
+            assert page.status_code == 200
+            assert mortal.name in html.unescape(page.text)
+            assert not leaked(page.text, people, allowed={me.id, mortal.id})
 
 
 # --------------------------------------------------------------------------------------------

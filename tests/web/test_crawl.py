@@ -115,13 +115,17 @@ def _play(game: Game, prefix: str, now: datetime) -> None:
         now=now,
         rng=random.Random(3),
     )
+    # With a drop-off point, a courier is drawn only once the angel has left the item there.
+    kindness.mark_left(people[2], carried.public_id, now=now, rng=random.Random(3))
     kindness.tick(now=now + timedelta(hours=12), rng=random.Random(4))
     request = db.session.execute(
         select(CourierRequest).where(CourierRequest.kindness_id == carried.id)
     ).scalar_one()
     courier = db.session.get(Participant, request.courier_id)
-    kindness.accept(courier, request.public_id, now=now + timedelta(hours=13))
-    kindness.mark_done(courier, request.public_id, now=now + timedelta(hours=14))
+    # The offer reaches the courier at its release moment (a later round), not before.
+    released = request.released_at
+    kindness.accept(courier, request.public_id, now=released + timedelta(hours=1))
+    kindness.mark_done(courier, request.public_id, now=released + timedelta(hours=2))
     by_id = {p.id: p for p in people}
     kindness.thank(by_id[mortal_of[people[0].id]], first.public_id, f"{prefix} thank you")
     kindness.report(by_id[mortal_of[people[1].id]], second.public_id, f"{prefix} this hurt")

@@ -29,6 +29,7 @@ from app.models import (
 from app.services import ending, experience, kindness
 from tests.helpers import (
     DISTINCT_PEOPLE,
+    follow_link,
     login,
     make_facilitator,
     make_game,
@@ -52,6 +53,7 @@ PARTICIPANT_PAGES = [
     "/me/rules",
 ]
 PREFS_LINK = re.compile(r"http://angels\.test/prefs/([\w.\-]+)")
+PRIVATE_LINK = re.compile(r"http://angels\.test(/p/[\w.\-]+)")
 
 
 @dataclass
@@ -320,11 +322,19 @@ def test_a_quiet_angel_gets_one_reminder_with_an_idea_and_then_another_after_the
         assert mail.to_addr == world.people[angel].email
         mortal_name = world.name(world.mortal_of[angel])
         for body in (mail.text, mail.html):
-            assert mortal_name in body
+            # A reminder never names the mortal (nor anyone else): the private page does.
+            assert "your mortal" in body
+            assert mortal_name not in body
             assert any(text in body for text in texts), body
-            for other in world.others(angel, world.mortal_of[angel]):
+            for other in world.others(angel):
                 assert world.name(other) not in body, (angel, other)
+                assert world.people[other].email not in body, (angel, other)
         assert world.name(world.angel_of(angel)) not in mail.text + mail.html
+        # Its link opens the angel's own page, which names the mortal.
+        [link] = set(PRIVATE_LINK.findall(mail.text))
+        browser = app.test_client()
+        assert follow_link(browser, link).status_code == 302
+        assert mortal_name in html.unescape(browser.get("/me").text)
 
     # Again soon: nothing more.
     for later in (first + timedelta(minutes=5), first + timedelta(days=2, hours=23)):

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from flask import Flask, abort
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
@@ -33,6 +34,7 @@ from app.models import (
     Participant,
     Report,
     Thanks,
+    utcnow,
 )
 from app.services import ending, experience, games, kindness
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
@@ -212,6 +214,17 @@ def _csrf_world(app: Flask) -> dict:
             select(CourierRequest).where(CourierRequest.courier_id == me.id)
         ).scalar_one()
 
+        # An in-person kindness of mine through a drop-off point, waiting for "I've left it".
+        to_leave = kindness.request_in_person(
+            me,
+            "Leave a flower",
+            "",
+            kindness.drop_off_points(running)[0].id,
+            now=SENT_AT,
+            rng=random.Random(5),
+        )
+        assert to_leave.state == "routing" and to_leave.left_at is None
+
         experience.add_journal_entry(me, date(2026, 12, 2), "Smiled", "Good")
         draft_people = participants_of(draft)
         games.add_exclusion(draft, draft_people[0], draft_people[1], True)
@@ -234,6 +247,7 @@ def _csrf_world(app: Flask) -> dict:
             "point": kindness.drop_off_points(running)[0].id,
             "idea": experience.game_ideas(running)[0].id,
             "sent": sent.public_id,
+            "to_leave": to_leave.public_id,
             "received": received.public_id,
             "request": request.public_id,
             "report": db.session.execute(select(Report.id)).scalar_one(),
@@ -309,6 +323,7 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
             ("part", "/me/angel/in-person", {"instruction": "A flower", "drop_off": "0"})
         ],
         "participant.cancel": [("part", f"/me/angel/{w['sent']}/cancel", {})],
+        "participant.mark_left": [("part", f"/me/angel/{w['to_leave']}/left", {})],
         "participant.as_note": [("part", f"/me/angel/{w['sent']}/as-note", {})],
         "participant.thank": [("part", f"/me/inbox/{w['received']}/thanks", {"message": "Ta"})],
         "participant.report": [("part", f"/me/inbox/{w['received']}/report", {"reason": "Mean"})],
@@ -383,6 +398,19 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(tmp_path):
         )
         assert response.status_code == 302
         assert count(app, Kindness) == before + 1
+        # "I've left it" with the page's token goes through too, and only then is a courier asked.
+        token = csrf_token_in(clients["part"].get("/me/angel").text)
+        before = count(app, CourierRequest)
+        response = clients["part"].post(
+            f"/me/angel/{world['to_leave']}/left", data={"csrf_token": token}
+        )
+        assert response.status_code == 302
+        with app.app_context():
+            left = db.session.execute(
+                select(Kindness).where(Kindness.public_id == world["to_leave"])
+            ).scalar_one()
+            assert left.left_at is not None
+        assert count(app, CourierRequest) == before + 1
         token = csrf_token_in(clients["fac"].get(f"/games/{world['running']}").text)
         response = clients["fac"].post(
             f"/games/{world['running']}/ideas", data={"text": "Sing", "csrf_token": token}
@@ -694,10 +722,17 @@ def test_hostile_text_is_escaped_in_pages_and_emails(app):
         == 302
     )
     with app.app_context():
-        kindness.tick(now=datetime.now() + timedelta(days=40), rng=random.Random(1))
-        note_id = db.session.execute(
-            select(Kindness.public_id).where(Kindness.angel_id == angel, Kindness.kind == "note")
+        note = db.session.execute(
+            select(Kindness).where(Kindness.angel_id == angel, Kindness.kind == "note")
         ).scalar_one()
+        note_id = note.public_id
+        kindness.tick(now=note.deliver_at, rng=random.Random(1))
+        offer = db.session.execute(
+            select(CourierRequest)
+            .join(Kindness, Kindness.id == CourierRequest.kindness_id)
+            .where(Kindness.angel_id == other.id, CourierRequest.state == "offered")
+        ).scalar_one()
+        offer_id, courier, offer_released = offer.public_id, offer.courier_id, offer.released_at
     inbox = clients[target].get("/me/inbox").text
     assert TEMPLATE in inbox and "&lt;img src=x" in inbox
     assert (
@@ -715,6 +750,46 @@ def test_hostile_text_is_escaped_in_pages_and_emails(app):
         == 302
     )
 
+    # The thanks reaches the angel only at a random moment of a later round.
+    with app.app_context():
+        thanks_released = db.session.execute(select(Thanks.released_at)).scalar_one()
+    assert thanks_released > utcnow()
+    before_release = clients[angel].get("/me/angel")
+    assert before_release.status_code == 200
+    assert "Thanks from your mortal" not in before_release.text
+    _assert_inert(before_release.text, "/me/angel before the thanks is released")
+
+    # The courier sees the offer from its release moment; once accepted, the page shows the
+    # hostile instruction and message.
+    with time_machine.travel(offer_released + timedelta(minutes=1), tick=False):
+        accepted = clients[courier].post(f"/me/deliveries/{offer_id}/accept")
+        assert accepted.status_code == 302, accepted.text
+
+    later = max(thanks_released, offer_released) + timedelta(minutes=1)
+    travel = time_machine.travel(later, tick=False)
+    travel.start()
+    try:
+        pages = _hostile_pages(fac, clients, by_id, game_id, target, public_id)
+    finally:
+        travel.stop()
+    assert "Thanks from your mortal" in pages[f"/me/angel as {by_id[angel].email}"].text
+    carried = pages[f"/me/deliveries as {by_id[courier].email}"].text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in carried, "the instruction is shown escaped"
+    for where, response in pages.items():
+        assert response.status_code == 200, where
+        _assert_inert(response.text, where)
+
+    with app.app_context():
+        mails = db.session.execute(select(OutboxMessage)).scalars().all()
+        assert any("&lt;script&gt;alert(1)" in m.body_html for m in mails)
+        assert {m.kind for m in mails} >= {"invitation", "kindness-arrived", "thanks"}
+        for m in mails:
+            _assert_inert(m.body_html, f"{m.kind} to {m.to_addr}")
+            assert "\r" not in m.subject + m.to_addr and "\n" not in m.subject + m.to_addr
+
+
+def _hostile_pages(fac, clients, by_id, game_id: int, target: int, public_id: str) -> dict:
+    """Every page of the facilitator and of each participant, by a label."""
     pages = {
         url: fac.get(url)
         for url in [
@@ -741,18 +816,7 @@ def test_hostile_text_is_escaped_in_pages_and_emails(app):
             "/me/rules",
         ]:
             pages[f"{url} as {by_id[pid].email}"] = c.get(url)
-    assert "Thanks from your mortal" in pages[f"/me/angel as {by_id[angel].email}"].text
-    for where, response in pages.items():
-        assert response.status_code == 200, where
-        _assert_inert(response.text, where)
-
-    with app.app_context():
-        mails = db.session.execute(select(OutboxMessage)).scalars().all()
-        assert any("&lt;script&gt;alert(1)" in m.body_html for m in mails)
-        assert {m.kind for m in mails} >= {"invitation", "kindness-arrived", "thanks"}
-        for m in mails:
-            _assert_inert(m.body_html, f"{m.kind} to {m.to_addr}")
-            assert "\r" not in m.subject + m.to_addr and "\n" not in m.subject + m.to_addr
+    return pages
 
 
 def test_line_breaks_cannot_inject_mail_headers(app):
