@@ -631,8 +631,12 @@ def _move(request: CourierRequest, from_state: str, **values) -> bool:
 
 def accept(courier: Participant, public_id: str, now: datetime | None = None) -> None:
     """The courier takes the delivery on; only now do they see the place, code and what to do."""
+    now = now or utcnow()
     request = _courier_request(courier, public_id, now)
-    if not _move(request, "offered", state="accepted", responded_at=now or utcnow()):
+    # Past its deadline the offer is on its way to someone else (the next tick re-routes it).
+    if request.expires_at <= now or not _move(
+        request, "offered", state="accepted", responded_at=now
+    ):
         db.session.rollback()
         raise ServiceError("This request is no longer open.")
     db.session.commit()
