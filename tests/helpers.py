@@ -29,8 +29,31 @@ DISTINCT_PEOPLE = [
     ("Evangeline Pike", "epike@example.org"),
 ]
 
+
+
+def _per_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (created on first
+    use, as `<name>_<worker>`), since every test empties the database it is given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 # Set to a postgresql+psycopg:// URL to run the whole suite on PostgreSQL (see README).
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_DATABASE_URL = _per_worker(os.environ.get("TEST_DATABASE_URL"))
 
 
 def under_ci() -> bool:
