@@ -9,10 +9,11 @@ import html
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import func, inspect, or_, select, text, tuple_
 
@@ -158,6 +159,18 @@ def ended_mails(app: Flask) -> list[SimpleNamespace]:
         ]
 
 
+def page_at(world: World, pid: int, path: str, moment: datetime) -> str:
+    """A participant's page as it is at a later moment (naive UTC), e.g. once something has
+    been released to them. A client of its own: a session cookie signed in the future would
+    not open anything back in the present."""
+    with time_machine.travel(moment.replace(tzinfo=UTC), tick=False):
+        client = world.app.test_client()
+        assert open_as_participant(client, world.app, world.people[pid]).status_code == 302
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return response.text
+
+
 def guess(world: World, pid: int, guess_id: int):
     return world.client(pid).post("/me/guess", data={"guess": str(guess_id)})
 
@@ -245,7 +258,8 @@ def test_ending_stops_kindnesses_delivers_notes_closes_requests_and_reveals(app)
     a, b, c, d, e = (world.by_name(n) for n, _ in PEOPLE)
     angel = {pid: world.angel_of(pid) for pid in world.people}
 
-    # A note still scheduled, an in-person kindness offered and one accepted by its courier.
+    # A note still scheduled, an in-person kindness offered and one accepted by its courier
+    # (once the offer has reached them, in a later round).
     response = world.client(a).post(
         "/me/angel/note", data={"message": "Waiting for the round", "when": "next"}
     )
@@ -261,10 +275,15 @@ def test_ending_stops_kindnesses_delivers_notes_closes_requests_and_reveals(app)
             select(CourierRequest).where(CourierRequest.kindness_id == accepted.id)
         ).scalar_one()
         kindness.accept(
-            db.session.get(Participant, accepted_request.courier_id), accepted_request.public_id
+            db.session.get(Participant, accepted_request.courier_id),
+            accepted_request.public_id,
+            now=accepted_request.released_at,
         )
         unfinished_ids = {offered.id, accepted.id}
         accepted_courier = accepted_request.courier_id
+        courier_sees = accepted_request.released_at
+    deliveries = page_at(world, accepted_courier, "/me/deliveries", courier_sees)
+    assert "Leave a biscuit" in deliveries
 
     # Guesses: a right, b wrong, c right (but c's angel stays secret); d and e don't guess.
     wrong = next(p for p in world.people if p not in (b, angel[b]))
@@ -311,7 +330,7 @@ def test_ending_stops_kindnesses_delivers_notes_closes_requests_and_reveals(app)
     assert sorted(states.values()) == ["cancelled", "cancelled", "delivered"]
     assert {k for k, s in states.items() if s == "cancelled"} == unfinished_ids
     assert requests == {k: "withdrawn" for k in unfinished_ids}
-    deliveries = world.client(accepted_courier).get("/me/deliveries").text
+    deliveries = page_at(world, accepted_courier, "/me/deliveries", courier_sees)
     assert "Leave a biscuit" not in deliveries
 
     # One ending email each, with the reveal.
@@ -494,8 +513,12 @@ def _fill(world: World, drop_off: str, seed: int) -> None:
         kindness.thank(mortal, public_id, "Thank you so much")
         kindness.report(mortal, public_id, "Hmm, odd")
         point = kindness.drop_off_points(game)[0].id
-        kindness.request_in_person(
+        carried = kindness.request_in_person(
             db.session.get(Participant, third), "Collect it", "", point, rng=random.Random(seed)
+        )
+        # A courier is drawn once the angel has left the item at the drop-off point.
+        kindness.mark_left(
+            db.session.get(Participant, third), carried.public_id, rng=random.Random(seed)
         )
         report_id = moderation.reports_of(game)[0].report.id
         moderation.act(game, report_id, "warn", "Be gentle")

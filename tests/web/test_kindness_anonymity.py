@@ -7,9 +7,14 @@ outbox and every facilitator page is checked against what that reader may know:
 - a participant sees their own name, their mortal's name (on /me and /me/angel only) and, on
   /me/deliveries, the recipient of each delivery they carry — never their angel, never a sender,
   never anybody else's email;
-- an email names only its recipient (and, for a courier request, the delivery's recipient;
-  for an invitation, the mortal) — never a sender;
+- an email names only its recipient — never a mortal (a courier request says "open your page
+  to see who it is for", an invitation "open your page to see whose"), never a sender;
 - the facilitator's pages do not change at all while kindnesses flow.
+
+Everything a participant learns after someone acts (a courier offer, a thanks) is released at a
+random moment of a later delivery round, so the whole world runs on a simulated clock: every
+request is made with the clock frozen at the world's moment (time-machine), and a "tick" moves
+that moment on before running the periodic work.
 
 Every example builds its own application on a fresh SQLite file.
 """
@@ -23,8 +28,9 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -137,8 +143,12 @@ class World:
     angel: dict[int, int]  # mortal id -> angel id
     clients: dict[int, object]
     drop_offs: list[int]
-    clock: object  # the moment of the last tick (naive UTC)
+    clock: object  # the world's moment (naive UTC): every request is made at it
     rng: random.Random
+
+    def at_clock(self):
+        """Freeze the real clock (what the views use) at the world's moment."""
+        return time_machine.travel(self.clock.replace(tzinfo=UTC), tick=False)
 
     def names_in(self, text: str) -> set[int]:
         low = text.lower()
@@ -173,6 +183,8 @@ def _actions():
             st.tuples(st.just("note"), who, _TEXT),
             st.tuples(st.just("in_person"), who, _TEXT, st.one_of(st.just(""), _TEXT), pick),
             st.tuples(st.just("in_person"), who, _TEXT, st.one_of(st.just(""), _TEXT), pick),
+            st.tuples(st.just("left"), who, pick),
+            st.tuples(st.just("left"), who, pick),
             courier,
             courier,
             courier,
@@ -249,16 +261,33 @@ def _inbox_ids(kind: str, column):
     return query
 
 
+def _released(world: World):
+    """Courier requests whose offer has reached the courier by the world's moment."""
+    return CourierRequest.released_at.is_(None) | (CourierRequest.released_at <= world.clock)
+
+
+def _waiting_to_be_left():
+    """In-person kindnesses whose item the angel has not yet marked as left."""
+    return (
+        Kindness.state == "routing",
+        Kindness.drop_off_id.is_not(None),
+        Kindness.left_at.is_(None),
+    )
+
+
 def _actor(world: World, kind: str, index: int) -> int:
-    """Who acts: for courier steps someone with a delivery to answer, for thanks and reports
-    someone with something in their inbox (when there is such a person), else anybody."""
+    """Who acts: for courier steps someone with a released delivery to answer, for "left"
+    someone with an item to leave, for thanks and reports someone with something in their
+    inbox (when there is such a person), else anybody."""
     if kind in ("courier", "courier_report"):
         busy = _ids(
             world,
             select(CourierRequest.courier_id)
-            .where(CourierRequest.state.in_(("offered", "accepted")))
+            .where(CourierRequest.state.in_(("offered", "accepted")), _released(world))
             .distinct(),
         )
+    elif kind == "left":
+        busy = _ids(world, select(Kindness.angel_id).where(*_waiting_to_be_left()).distinct())
     elif kind in ("thanks", "report"):
         busy = _ids(world, _inbox_ids(kind, Kindness.mortal_id).distinct())
     else:
@@ -267,10 +296,38 @@ def _actor(world: World, kind: str, index: int) -> int:
     return people[index % len(people)]
 
 
+def _wait_for_an_offer(world: World) -> None:
+    """When open courier requests exist but none has reached its courier yet, move the clock
+    on to the first release (and run the periodic work there), as a courier would wait."""
+    with world.app.app_context():
+        open_requests = CourierRequest.state.in_(("offered", "accepted"))
+        if db.session.execute(
+            select(CourierRequest.id).where(open_requests, _released(world))
+        ).first():
+            return
+        first = db.session.execute(
+            select(func.min(CourierRequest.released_at)).where(open_requests)
+        ).scalar_one()
+    if first is not None:
+        world.clock = first
+        with world.at_clock(), world.app.app_context():
+            kindness_service.tick(now=world.clock, rng=world.rng)
+
+
 def run_action(world: World, action: tuple) -> None:
+    """One step, made with the real clock frozen at the world's moment; a tick first moves
+    that moment on by some hours, a courier step first waits for an offer to arrive."""
+    if action[0] == "tick":
+        world.clock = world.clock + timedelta(hours=action[1])
+    elif action[0] in ("courier", "courier_report"):
+        _wait_for_an_offer(world)
+    with world.at_clock():
+        _run_action(world, action)
+
+
+def _run_action(world: World, action: tuple) -> None:
     kind = action[0]
     if kind == "tick":
-        world.clock = max(world.clock, utcnow()) + timedelta(hours=action[1])
         with world.app.app_context():
             kindness_service.tick(now=world.clock, rng=world.rng)
         return
@@ -291,6 +348,20 @@ def run_action(world: World, action: tuple) -> None:
             },
         )
         assert response.status_code in (302, 400)
+    elif kind == "left":
+        # An item waiting at a drop-off point, else any of their kindnesses (a friendly refusal).
+        ids = _ids(
+            world,
+            select(Kindness.public_id)
+            .where(Kindness.angel_id == pid, *_waiting_to_be_left())
+            .order_by(Kindness.id),
+        ) or _ids(
+            world,
+            select(Kindness.public_id).where(Kindness.angel_id == pid).order_by(Kindness.id),
+        )
+        kindness_id = _choose(ids, action[2])
+        if kindness_id is not None:
+            assert client.post(f"/me/angel/{kindness_id}/left").status_code == 302
     elif kind == "courier":
         step, pick = action[2], action[3]
         page = client.get("/me/deliveries").get_data(as_text=True)
@@ -300,16 +371,23 @@ def run_action(world: World, action: tuple) -> None:
         if step == "done" and not ids and offered:  # accept one, then deliver it
             ids = [_choose(offered, pick)]
             assert client.post(f"/me/deliveries/{ids[0]}/accept").status_code == 302
-        if not ids:  # try one that is no longer open: a friendly refusal, nothing else
-            ids = _ids(
-                world,
-                select(CourierRequest.public_id)
-                .where(CourierRequest.courier_id == pid)
-                .order_by(CourierRequest.id),
-            )
-        request_id = _choose(ids, pick)
-        if request_id is not None:
+        if ids:
+            request_id = _choose(ids, pick)
             assert client.post(f"/me/deliveries/{request_id}/{step}").status_code == 302
+        else:
+            # One that is no longer open gets a friendly refusal; one offered to them but not
+            # released yet is not theirs to see: the same 404 as anybody else's.
+            with world.app.app_context():
+                mine = db.session.execute(
+                    select(CourierRequest.public_id, CourierRequest.released_at)
+                    .where(CourierRequest.courier_id == pid)
+                    .order_by(CourierRequest.id)
+                ).all()
+            if mine:
+                request_id, released_at = mine[pick % len(mine)]
+                released = released_at is None or released_at <= world.clock
+                response = client.post(f"/me/deliveries/{request_id}/{step}")
+                assert response.status_code == (302 if released else 404), (released, step)
     elif kind in ("thanks", "report"):
         ids = _ids(world, _inbox_ids(kind, Kindness.public_id).where(Kindness.mortal_id == pid))
         kindness_id = _choose(ids, action[2])
@@ -324,6 +402,7 @@ def run_action(world: World, action: tuple) -> None:
             .where(
                 CourierRequest.courier_id == pid,
                 CourierRequest.state.in_(("offered", "accepted")),
+                _released(world),
             )
             .order_by(CourierRequest.id),
         )
@@ -366,6 +445,7 @@ def _visible_requests(world: World, courier_id: int) -> list[tuple[int, int]]:
                 .where(
                     CourierRequest.courier_id == courier_id,
                     CourierRequest.state.in_(("offered", "accepted", "done")),
+                    _released(world),
                 )
                 .order_by(CourierRequest.offered_at.desc(), CourierRequest.id.desc())
             ).all()
@@ -435,23 +515,23 @@ def check_outbox(world: World) -> None:
             assert world.emails_in(mail.to_addr) == {to}
             assert not world.names_in(mail.subject), (mail.kind, mail.subject)
             body = f"{mail.body_text}\n{mail.body_html}"
+            # Emails never name a mortal (their own mortal is on their page only) or a sender.
             allowed = {to}
-            if mail.kind in ("invitation", "reminder"):
-                allowed.add(world.mortal[to])  # their own mortal, never their angel
-            elif mail.kind == "courier-request":
+            if mail.kind == "courier-request":
                 # The n-th request offered to a courier and the n-th such email go together.
                 n = courier_mails.get(to, 0)
                 courier_mails[to] = n + 1
                 sender, recipient = by_courier[to][n]
-                allowed.add(recipient)
                 in_body = world.names_in(body)
-                assert recipient in in_body, "the courier is told whom to deliver to"
+                assert recipient not in in_body, "the courier's email names the recipient"
                 assert sender == to or sender not in in_body, (
                     f"courier request to {person.name} names the sender"
                 )
-                if sender == to:  # only as "Hello <name>"
-                    stripped = body.replace(f"Hello {person.name}", "")
-                    assert person.key not in stripped.lower() or recipient == to
+                # Their own name only as "Hello <name>", even when the kindness is their own.
+                stripped = body.replace(f"Hello {person.name}", "")
+                assert person.key not in stripped.lower(), (mail.kind, person.name)
+            elif mail.kind in ("invitation", "reminder"):
+                assert world.mortal[to] not in world.names_in(body), (mail.kind, person.name)
             else:
                 assert mail.kind in (
                     "kindness-arrived",
@@ -515,17 +595,20 @@ def test_kindnesses_never_unmask_an_angel(people, seed, drop_offs, actions, late
         # A first round of sending, a day for notes to arrive, then thanks, reports and more.
         for action in [*actions, ("tick", 24), *later]:
             run_action(world, action)
-        # Let every note fall due and every stale offer move on; mortals answer what arrived.
-        for action in [("tick", 49), *replies]:
+        # Let every note fall due and every stale offer move on; mortals answer what arrived,
+        # and a last round releases their thanks (at most a day and a half between rounds).
+        for action in [("tick", 49), *replies, ("tick", 37)]:
             run_action(world, action)
 
-        for pid in world.order:
-            client = world.clients[pid]
-            for path in PAGES:
-                response = client.get(path)
-                assert response.status_code == 200, (path, response.status_code)
-                check_page(world, pid, path, response.get_data(as_text=True))
+        with world.at_clock():
+            for pid in world.order:
+                client = world.clients[pid]
+                for path in PAGES:
+                    response = client.get(path)
+                    assert response.status_code == 200, (path, response.status_code)
+                    check_page(world, pid, path, response.get_data(as_text=True))
         check_outbox(world)
+        # The facilitator's pages are compared at the real clock, as they were first read.
         after = facilitator_pages(world, facilitator)
         game_page = f"/games/{world.game_id}"
         with app.app_context():
@@ -545,14 +628,22 @@ def test_kindnesses_never_unmask_an_angel(people, seed, drop_offs, actions, late
 
 
 def _kindness_world(app):
-    """Five people; everyone sends a note and an in-person kindness, notes are delivered, every
-    courier accepts what they were offered."""
+    """Five people; everyone sends a note and an in-person kindness through the drop-off point
+    and marks the item left, notes are delivered, every courier accepts what they were offered.
+
+    Rounds (09:00 and 15:00 UTC, an hour long) are at most 19.5 hours after an action, and an
+    offer expires 24 hours after its release: 22 hours on, every note has arrived and every
+    offer has reached its courier, none expired."""
     people = [(f"Qzabcd{i}x", f"qzabcd{i}x@ex{i}.org") for i in range(5)]
     world = build_world(app, people, seed=7, drop_offs=1)
     for i in range(5):
         run_action(world, ("note", i, "a little note"))
         run_action(world, ("in_person", i, "leave a flower", "for you", 1))
-    run_action(world, ("tick", 30))
+    for _ in range(5):
+        run_action(world, ("left", 0, 0))
+    with app.app_context():
+        assert not db.session.execute(select(Kindness.id).where(*_waiting_to_be_left())).first()
+    run_action(world, ("tick", 22))
     for i in range(5):
         for _ in range(3):
             run_action(world, ("courier", i, "accept", 0))
@@ -578,40 +669,45 @@ def test_guessed_ids_of_others_get_one_and_the_same_404():
             request_states = sorted(
                 db.session.execute(select(CourierRequest.public_id, CourierRequest.state)).all()
             )
+            released = set(db.session.execute(select(CourierRequest.released_at)).scalars())
         assert any(state == "delivered" for *_, state in kindnesses)
-        assert requests
+        assert requests and all(at is not None and at <= world.clock for at in released)
+        assert "accepted" in {state for _, state in request_states}
         random_id = secrets.token_urlsafe(16)
         reference = None
         checked = 0
-        for pid in world.order:
-            client = world.clients[pid]
-            client.get("/me")  # shows (and so clears) any message left from the setup
-            not_mine_as_angel = [k for k, a, _, _ in kindnesses if a != pid] + [random_id]
-            not_mine_as_mortal = [k for k, _, m, s in kindnesses if m != pid] + [random_id]
-            not_mine_as_courier = [r for r, c in requests if c != pid] + [random_id]
-            posts = (
-                [(f"/me/angel/{k}/cancel", {}) for k in not_mine_as_angel]
-                + [(f"/me/angel/{k}/as-note", {}) for k in not_mine_as_angel]
-                + [(f"/me/inbox/{k}/thanks", {"message": "thank you"}) for k in not_mine_as_mortal]
-                + [(f"/me/inbox/{k}/report", {"reason": "not nice"}) for k in not_mine_as_mortal]
-                + [
-                    (f"/me/deliveries/{r}/{step}", {"reason": "not nice"})
-                    for r in not_mine_as_courier
-                    for step in ("accept", "decline", "done", "report")
-                ]
-                # A kindness id where a request id belongs, and the other way round.
-                + [(f"/me/deliveries/{k}/accept", {}) for k, *_ in kindnesses]
-                + [(f"/me/angel/{r}/cancel", {}) for r, _ in requests]
-            )
-            for path, data in posts:
-                response = client.post(path, data=data)
-                assert response.status_code == 404, (path, response.status_code)
-                body = _normalise(response.get_data(as_text=True))
-                if reference is None:
-                    reference = body
-                assert body == reference, f"{path} answers differently from other 404s"
-                assert not world.names_in(body) and not world.emails_in(body), path
-                checked += 1
+        # Others' offers have been released by now: only "not yours" hides them.
+        with world.at_clock():
+            for pid in world.order:
+                client = world.clients[pid]
+                client.get("/me")  # shows (and so clears) any message left from the setup
+                not_mine_as_angel = [k for k, a, _, _ in kindnesses if a != pid] + [random_id]
+                not_mine_as_mortal = [k for k, _, m, s in kindnesses if m != pid] + [random_id]
+                not_mine_as_courier = [r for r, c in requests if c != pid] + [random_id]
+                posts = (
+                    [(f"/me/angel/{k}/cancel", {}) for k in not_mine_as_angel]
+                    + [(f"/me/angel/{k}/as-note", {}) for k in not_mine_as_angel]
+                    + [(f"/me/angel/{k}/left", {}) for k in not_mine_as_angel]
+                    + [(f"/me/inbox/{k}/thanks", {"message": "thanks"}) for k in not_mine_as_mortal]
+                    + [(f"/me/inbox/{k}/report", {"reason": "unkind"}) for k in not_mine_as_mortal]
+                    + [
+                        (f"/me/deliveries/{r}/{step}", {"reason": "not nice"})
+                        for r in not_mine_as_courier
+                        for step in ("accept", "decline", "done", "report")
+                    ]
+                    # A kindness id where a request id belongs, and the other way round.
+                    + [(f"/me/deliveries/{k}/accept", {}) for k, *_ in kindnesses]
+                    + [(f"/me/angel/{r}/cancel", {}) for r, _ in requests]
+                )
+                for path, data in posts:
+                    response = client.post(path, data=data)
+                    assert response.status_code == 404, (path, response.status_code)
+                    body = _normalise(response.get_data(as_text=True))
+                    if reference is None:
+                        reference = body
+                    assert body == reference, f"{path} answers differently from other 404s"
+                    assert not world.names_in(body) and not world.emails_in(body), path
+                    checked += 1
         assert checked > 100
         # Nothing changed hands: no thanks, reports, cancellations or courier steps went through.
         with app.app_context():

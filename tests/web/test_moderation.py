@@ -12,9 +12,10 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import time_machine
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ from app.models import (
     OutboxMessage,
     Participant,
     Report,
+    utcnow,
 )
 from app.services import kindness
 from tests.helpers import (
@@ -616,7 +618,13 @@ def test_other_facilitators_unknown_actions_and_foreign_reports_get_404(app):
     assert "Elsewhere" not in world.moderation()
 
 
+def released(moment: datetime):
+    """Freeze the clock (naive UTC) at a moment when something has been released."""
+    return time_machine.travel(moment.replace(tzinfo=UTC), tick=False)
+
+
 def test_a_couriers_report_is_in_the_queue(app):
+    """The courier can report an offer once it has reached them (a later round), not before."""
     world = build(app)
     angel = world.by_name("Bartholomew Quill")
     with app.app_context():
@@ -629,12 +637,17 @@ def test_a_couriers_report_is_in_the_queue(app):
         offer = db.session.execute(
             select(CourierRequest).where(CourierRequest.kindness_id == item.id)
         ).scalar_one()
-        courier, offer_id = offer.courier_id, offer.public_id
-    response = world.client(courier).post(
-        f"/me/deliveries/{offer_id}/report",
-        data={"reason": "The instruction feels like a prank"},
-        follow_redirects=True,
-    )
+        courier, offer_id, release_at = offer.courier_id, offer.public_id, offer.released_at
+    assert release_at > utcnow()
+    reason = {"reason": "The instruction feels like a prank"}
+    early = world.client(courier).post(f"/me/deliveries/{offer_id}/report", data=reason)
+    assert early.status_code == 404  # not released yet: not theirs to see
+    with app.app_context():
+        assert db.session.execute(select(func.count(Report.id))).scalar_one() == 0
+    with released(release_at + timedelta(seconds=1)):
+        response = world.client(courier).post(
+            f"/me/deliveries/{offer_id}/report", data=reason, follow_redirects=True
+        )
     assert "Thank you for telling us. The organiser will look at it." in response.text
     page = world.moderation()
     with app.app_context():
@@ -667,10 +680,13 @@ def _fran(world: World) -> int:
     return world.by_name(FRAN_PLAYS[0])
 
 
-def _carried_by(world: World, courier: int, angel: int, instruction: str) -> tuple[int, str]:
+def _carried_by(
+    world: World, courier: int, angel: int, instruction: str
+) -> tuple[int, str, datetime]:
     """An in-person kindness from `angel` that `courier` is asked to carry: everyone else has
     opted out of carrying, and the angel (who stays in the pool for their own kindnesses)
-    declines if asked first. Returns (kindness id, the courier's offer id)."""
+    declines if asked first, once the offer has reached them. Returns (kindness id, the
+    courier's offer id, the moment the offer reaches the courier)."""
     with world.app.app_context():
         for pid in world.people:
             if pid not in (courier, angel):
@@ -682,11 +698,14 @@ def _carried_by(world: World, courier: int, angel: int, instruction: str) -> tup
         first = db.session.execute(offers).scalar_one()
         if first.courier_id == angel:
             kindness.decline(
-                db.session.get(Participant, angel), first.public_id, rng=random.Random(4)
+                db.session.get(Participant, angel),
+                first.public_id,
+                now=first.released_at,
+                rng=random.Random(4),
             )
         offer = db.session.execute(offers.where(CourierRequest.state == "offered")).scalar_one()
         assert offer.courier_id == courier
-        return item.id, offer.public_id
+        return item.id, offer.public_id, offer.released_at
 
 
 def _refused_reveal(world: World, report_id: int) -> str:
@@ -723,10 +742,11 @@ def test_a_facilitator_cannot_reveal_the_sender_of_a_kindness_she_carried(app):
     world = build(app, [*PEOPLE, FRAN_PLAYS])
     fran = _fran(world)
     angel = next(a for a, m in world.mortal_of.items() if fran not in (a, m))
-    _, offer_id = _carried_by(world, fran, angel, "Leave a lemon on the desk")
-    response = world.client(fran).post(
-        f"/me/deliveries/{offer_id}/report", data={"reason": "Who asks for a lemon?"}
-    )
+    _, offer_id, release_at = _carried_by(world, fran, angel, "Leave a lemon on the desk")
+    with released(release_at):
+        response = world.client(fran).post(
+            f"/me/deliveries/{offer_id}/report", data={"reason": "Who asks for a lemon?"}
+        )
     assert response.status_code == 302
     with app.app_context():
         report_id = db.session.execute(select(Report.id)).scalar_one()
