@@ -30,7 +30,6 @@ DISTINCT_PEOPLE = [
 ]
 
 
-
 def _per_worker(url: str | None) -> str | None:
     """Under pytest-xdist each worker gets a PostgreSQL database of its own (created on first
     use, as `<name>_<worker>`), since every test empties the database it is given."""

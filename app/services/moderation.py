@@ -155,7 +155,10 @@ def act(
             )
         )
         report.status = "acted"
-        done = "The sender has been sent your warning. You have not been told who they are."
+        done = (
+            "Your warning reaches the sender in the next delivery round. "
+            "You have not been told who they are."
+        )
     elif action == "mute":
         sender.muted = True
         report.status = "acted"
@@ -167,7 +170,10 @@ def act(
                 reason=text,
             )
         )
-        done = "The sender can no longer send kindnesses in this game."
+        done = (
+            "The sender can no longer send kindnesses in this game; they are told in the "
+            "next delivery round."
+        )
     else:
         if len(text) < 10:
             raise ServiceError(

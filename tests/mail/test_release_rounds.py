@@ -38,9 +38,9 @@ from app.services import ServiceError, games, kindness, moderation, roster_chang
 from app.services.rounds import schedule_of
 from tests.helpers import (
     fresh_app,
-    quick_facilitator,
     make_running_game,
     participants_of,
+    quick_facilitator,
 )
 from tests.mail.smtp_support import SmtpServer, free_port
 

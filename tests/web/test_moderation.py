@@ -428,7 +428,8 @@ def test_warn_needs_text_and_mails_only_the_sender(app):
     assert audit(app) == [("warn", report_id, "Please keep notes kind and light.")]
 
     page = world.moderation()
-    assert "The sender has been sent your warning. You have not been told who they are." in page
+    assert "Your warning reaches the sender in the next delivery round." in page
+    assert "You have not been told who they are." in page
     assert "Please keep notes kind and light." in page  # in the audit list
     assert world.names_in(page) == set()
     assert world.game_pages() == game_pages
@@ -446,7 +447,7 @@ def test_mute_stops_the_sender_and_tells_only_them(app):
     assert world.act(report_id, "mute", "Repeated unkind notes").status_code == 302
     page = world.moderation()
     assert world.game_pages() == game_pages
-    assert "The sender can no longer send kindnesses in this game." in page
+    assert "The sender can no longer send kindnesses in this game; they are told in the" in page
     assert world.names_in(page) == set()
     [muted] = mails(app, *MODERATION_MAIL)
     assert muted.kind == "moderation-muted"
