@@ -206,6 +206,20 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class LinkRequest(db.Model):
+    """An "I lost my link" request, kept only until the periodic work answers it.
+
+    The public page writes this one row whatever the address, so neither its answer nor the
+    time it takes tells whether the address plays; the tick looks the address up later.
+    """
+
+    __tablename__ = "link_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Hint(db.Model):
     """What brightens a participant's day; only their angel sees it."""
 

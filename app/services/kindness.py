@@ -770,9 +770,10 @@ class TickReport:
 
 def tick(now: datetime | None = None, rng: random.Random | None = None) -> TickReport:
     """All periodic work, idempotent: deliveries that fall due, stale courier offers, mail."""
-    from app.services import experience
+    from app.services import experience, links
 
     now = now or utcnow()
+    links.answer_link_requests()
     delivered = deliver_due(now)
     rerouted = reroute_stale(now, rng)
     reminded = experience.send_reminders(now)

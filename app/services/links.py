@@ -16,9 +16,16 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
-from app.domain import devices
+from app.domain import devices, roster
 from app.extensions import db
-from app.models import OutboxMessage, Participant, ParticipantSession, utcnow
+from app.models import (
+    Game,
+    LinkRequest,
+    OutboxMessage,
+    Participant,
+    ParticipantSession,
+    utcnow,
+)
 from app.services.invitations import notify
 from app.tokens import PARTICIPANT_LINK_SALT, BadLink, read_participant_link
 
@@ -138,3 +145,42 @@ def sign_out_everywhere(participant: Participant) -> None:
     end_sessions_of(participant)
     renew_links([participant])
     db.session.commit()
+
+
+def ask_for_fresh_link(email: str) -> None:
+    """ "I lost my link": note the request, to be answered by the periodic work.
+
+    One row whatever the address, so the public page's answer and response time are the same
+    for a player and a stranger; nothing here reads the roster.
+    """
+    db.session.add(LinkRequest(email_key=roster.email_key(email)))
+    db.session.commit()
+
+
+def answer_link_requests(limit: int = 500) -> int:
+    """Renew the links of everyone playing a running game under the addresses asked for, and
+    queue each a fresh link (released in a delivery round); the requests are then forgotten.
+    Returns how many requests were answered."""
+    requests = db.session.execute(
+        select(LinkRequest.id, LinkRequest.email_key).order_by(LinkRequest.id).limit(limit)
+    ).all()
+    if not requests:
+        return 0
+    people = (
+        db.session.execute(
+            select(Participant)
+            .join(Game, Game.id == Participant.game_id)
+            .where(
+                Participant.email_key.in_({key for _, key in requests}),
+                Participant.active.is_(True),
+                Game.state == "running",
+            )
+            .order_by(Participant.id)
+        )
+        .scalars()
+        .all()
+    )
+    renew_links(people)
+    db.session.execute(delete(LinkRequest).where(LinkRequest.id.in_([i for i, _ in requests])))
+    db.session.commit()
+    return len(requests)

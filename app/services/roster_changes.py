@@ -334,28 +334,6 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
     return messages
 
 
-def send_fresh_links(email: str) -> None:
-    """ "I lost my link": email a fresh link for every running game this address plays in.
-
-    Says nothing about whether the address is known; the caller answers the same either way.
-    """
-    key = roster.email_key(email)
-    people = (
-        db.session.execute(
-            select(Participant)
-            .join(Game, Game.id == Participant.game_id)
-            .where(
-                Participant.email_key == key,
-                Participant.active.is_(True),
-                Game.state == "running",
-            )
-        )
-        .scalars()
-        .all()
-    )
-    _send_fresh_links(people)
-
-
 def _send_fresh_links(people: list[Participant]) -> None:
     """Email each of these players a fresh link to their page in their game; their old links
     stop working (whoever found one can no longer use it), their sessions go on."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.extensions import limiter
-from app.services import ServiceError, roster_changes
+from app.services import ServiceError, links, roster_changes
 from app.web.forms import JoinForm, LostLinkForm
 
 bp = Blueprint("public", __name__)
@@ -66,7 +66,7 @@ def lost_link():
     """Email a fresh link; the answer is the same whether or not the address is known."""
     form = LostLinkForm()
     if form.validate_on_submit():
-        roster_changes.send_fresh_links(form.email.data)
+        links.ask_for_fresh_link(form.email.data)
         flash(LOST_LINK_SENT, "success")
         return redirect(url_for("public.lost_link"))
     return render_template("public/lost_link.html", form=form)

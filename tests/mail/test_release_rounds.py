@@ -27,6 +27,7 @@ from app.models import (
     DropOffPoint,
     Game,
     Kindness,
+    LinkRequest,
     OutboxMessage,
     Pairing,
     Participant,
@@ -34,7 +35,7 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import ServiceError, games, kindness, moderation, roster_changes
+from app.services import ServiceError, games, kindness, links, moderation
 from app.services.rounds import schedule_of
 from tests.helpers import (
     fresh_app,
@@ -115,7 +116,8 @@ def _try(act: str, game: Game, people: list[Participant], rng: random.Random) ->
             db.session.commit()
             moderation.act(game, report.id, act, "Please be kind.")
     else:
-        roster_changes.send_fresh_links(angel.email)
+        links.ask_for_fresh_link(angel.email)
+        links.answer_link_requests()
 
 
 @settings(
@@ -227,6 +229,8 @@ def test_public_pages_only_queue_mail_so_their_timing_tells_nothing(app, hanging
         "nobody.here@example.org", "X"
     )
     with app.app_context():
+        assert db.session.execute(select(func.count(LinkRequest.id))).scalar_one() == 2
+        assert links.answer_link_requests() == 2  # the periodic work, not the page
         (row,) = db.session.execute(
             select(OutboxMessage).where(OutboxMessage.kind == "fresh-link")
         ).scalars()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db, limiter
 from app.models import OutboxMessage
+from app.services import links
 from tests.helpers import (
     follow_link,
     make_facilitator,
@@ -62,6 +63,12 @@ def ask(client, email: str):
     return client.post("/lost-link", data={"email": email})
 
 
+def answer_requests(app) -> int:
+    """The periodic work answers lost-link requests (the public page only records them)."""
+    with app.app_context():
+        return links.answer_link_requests()
+
+
 def test_lost_link_answers_the_same_for_everyone_and_mails_only_a_running_player(
     app, client, games
 ):
@@ -73,6 +80,9 @@ def test_lost_link_answers_the_same_for_everyone_and_mails_only_a_running_player
         answers.append((first.status_code, first.location, page.status_code, page.text))
     assert answers[0] == answers[1] == answers[2]
     assert "If that address belongs to a running game" in answers[0][3]
+    # The page looked nothing up: every request waits, the same, for the periodic work.
+    assert fresh_links(app) == []
+    assert answer_requests(app) == 3
 
     (mail,) = fresh_links(app)
     assert mail.to_addr == RUNNING[1]
@@ -103,7 +113,9 @@ def test_lost_link_limits_one_address_to_three_an_hour(app, client, games):
     assert blocked.status_code == 429
     assert "Slow down" in blocked.text
     assert "Traceback" not in blocked.text and "flask_limiter" not in blocked.text.lower()
-    assert len(fresh_links(app)) == 3
+    assert answer_requests(app) == 3
+    # Answered together, three requests for one address renew the link once.
+    assert len(fresh_links(app)) == 1
     # Another address from the same client is still fine; the form itself still shows.
     assert ask(client, NOBODY).status_code == 302
     assert client.get("/lost-link").status_code == 200

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from app.domain.devices import first_opened_line
 from app.extensions import db, limiter
 from app.models import Facilitator, Game, OutboxMessage, Participant, ParticipantSession
+from app.services import links
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
 from tests.helpers import (
     PASSWORD,
@@ -271,6 +272,8 @@ def test_lost_link_revokes_the_old_link_and_mails_a_working_one(app, world):
     asked = app.test_client().post("/lost-link", data={"email": world["email"]})
     unknown = app.test_client().post("/lost-link", data={"email": "nobody@example.org"})
     assert (asked.status_code, asked.location) == (unknown.status_code, unknown.location)
+    with app.app_context():
+        assert links.answer_link_requests() == 2  # the periodic work answers both
 
     old = app.test_client().get(world["link"])
     assert old.status_code == 404 and "link doesn" in old.text
