@@ -24,10 +24,9 @@ DEFAULTS = {
     "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@localhost>",
     # Seconds an SMTP connection may wait; Flask-Mail itself sets none.
     "MAIL_TIMEOUT": 10.0,
-    # Sending right after a commit happens inside a request, so it gets a shorter leash.
-    "MAIL_REQUEST_TIMEOUT": 1.0,
-    # Seconds a request may spend sending after its commit before leaving the rest queued.
-    "MAIL_REQUEST_BUDGET": 3.0,
+    # Seconds one run of the sender (`flask tick`, `flask outbox send`) may spend sending;
+    # what it has no time for goes back to the queue at once for the next run.
+    "OUTBOX_SEND_BUDGET_SECONDS": 20.0,
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_BACKOFF_SECONDS": 60,
     # Base URL put in front of links in emails, e.g. https://angels.example.org
@@ -82,6 +81,7 @@ _ENV_NUMBERS = {
     "MAIL_PORT": int,
     "MAIL_TIMEOUT": float,
     "OUTBOX_MAX_ATTEMPTS": int,
+    "OUTBOX_SEND_BUDGET_SECONDS": float,
     "NOTE_MAX_LENGTH": int,
     "KINDNESS_DAILY_LIMIT": int,
     "COURIER_ACCEPT_HOURS": float,
