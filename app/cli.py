@@ -60,7 +60,7 @@ def tick(ahead: float) -> None:
     click.echo(
         f"delivered {report.delivered}, re-routed {report.rerouted}, "
         f"reminders {report.reminded}, nudges {report.nudged}, digests {report.digests}, "
-        f"mail sent {report.mail_sent}"
+        f"mail sent {report.mail_sent}" + _sending_trouble(report.mail)
     )
 
 
@@ -119,9 +119,12 @@ def demo(email: str, password: str, seed: int | None) -> None:
 
 
 @outbox_cli.command("send")
-@click.option("--limit", default=500, show_default=True)
+@click.option(
+    "--limit", default=200, show_default=True, help="Messages claimed at a time (one batch)."
+)
 def outbox_send(limit: int) -> None:
-    """Send due mail; safe from cron and safe to run twice at once."""
+    """Send due mail, batch after batch, for at most OUTBOX_SEND_BUDGET_SECONDS; safe from
+    cron and safe to run twice at once."""
     if not current_app.config.get("MAIL_SERVER"):
         queued = db.session.execute(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued")
@@ -132,9 +135,34 @@ def outbox_send(limit: int) -> None:
         )
         return
     report = mail_outbox.send_due(limit=limit)
-    click.echo(f"sent {report.sent}, will retry {report.retrying}, failed {report.failed}")
+    click.echo(describe_sending(report))
     for error in sorted(set(report.errors)):
         click.echo(f"  error: {error}")
+
+
+def describe_sending(report: mail_outbox.SendReport) -> str:
+    """One line saying what a run of the sender did, and what it left for the next run."""
+    line = f"sent {report.sent}, will retry {report.retrying}, failed {report.failed}"
+    return line + _out_of_time(report)
+
+
+def _sending_trouble(report: mail_outbox.SendReport) -> str:
+    """For `flask tick`: what the sender could not do, if anything (empty when all went out)."""
+    trouble = ""
+    if report.retrying or report.failed:
+        trouble = f", mail will retry {report.retrying}, mail failed {report.failed}"
+    return trouble + _out_of_time(report)
+
+
+def _out_of_time(report: mail_outbox.SendReport) -> str:
+    """A note that the time budget ran out and what went back to the queue (else empty)."""
+    if not report.out_of_time:
+        return ""
+    budget = current_app.config["OUTBOX_SEND_BUDGET_SECONDS"]
+    return (
+        f"; time budget of {budget:g} s spent, {report.released} claimed message(s) put back "
+        "in the queue (more may be due): the next run sends them"
+    )
 
 
 @outbox_cli.command("list")

@@ -24,10 +24,9 @@ DEFAULTS = {
     "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@localhost>",
     # Seconds an SMTP connection may wait; Flask-Mail itself sets none.
     "MAIL_TIMEOUT": 10.0,
-    # Sending right after a commit happens inside a request, so it gets a shorter leash.
-    "MAIL_REQUEST_TIMEOUT": 1.0,
-    # Seconds a request may spend sending after its commit before leaving the rest queued.
-    "MAIL_REQUEST_BUDGET": 3.0,
+    # Seconds one run of the sender (`flask tick`, `flask outbox send`) may spend sending;
+    # what it has no time for goes back to the queue at once for the next run.
+    "OUTBOX_SEND_BUDGET_SECONDS": 20.0,
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_BACKOFF_SECONDS": 60,
     # Base URL put in front of links in emails, e.g. https://angels.example.org
@@ -54,8 +53,8 @@ DEFAULTS = {
     # so `flask run` needs no second process. Turn off where cron runs `flask tick`.
     "AUTO_TICK": True,
     "AUTO_TICK_SECONDS": 30,
-    # Rate limits for the public forms (lost link, join). Use a shared store such as
-    # redis:// when several workers run.
+    # Rate limits (login, sign-up, lost link, join, kindnesses). memory:// counts in each
+    # process on its own; with several workers use the shared redis://localhost:6379/0.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
     # Number of proxies in front (nginx, a load balancer) whose X-Forwarded-* headers to trust.
@@ -82,6 +81,7 @@ _ENV_NUMBERS = {
     "MAIL_PORT": int,
     "MAIL_TIMEOUT": float,
     "OUTBOX_MAX_ATTEMPTS": int,
+    "OUTBOX_SEND_BUDGET_SECONDS": float,
     "NOTE_MAX_LENGTH": int,
     "KINDNESS_DAILY_LIMIT": int,
     "COURIER_ACCEPT_HOURS": float,
@@ -115,6 +115,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     _choose_secret_key(app)
     _check_mail_mode(app)
+    _check_rate_limit_storage(app)
 
 
 MAIL_MODES = ("email", "slips")
@@ -155,6 +156,25 @@ def _check_mail_mode(app: Flask) -> None:
             "private link by email: set MAIL_SERVER (see README, Running in production), or set "
             "MAIL_MODE=slips to run without email, where no participant email is kept and the "
             "facilitator hands out printed link slips (see README, A class without email)."
+        )
+
+
+def _check_rate_limit_storage(app: Flask) -> None:
+    """Warn a production start whose rate limits are counted in each process's own memory.
+
+    Every gunicorn worker would keep its own count, so four workers allow four times each
+    limit (four times the guesses at a login, four times the lost-link mail to one inbox).
+    A warning, not a refusal: a single-process server is still counted right.
+    """
+    production = os.environ.get("ANGELS_ENV") == "production"
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if production and storage.startswith("memory://"):
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is %s: rate limits are counted per process, so each "
+            "gunicorn worker keeps its own count and N workers allow N times every limit. "
+            "Set RATELIMIT_STORAGE_URI=redis://localhost:6379/0 to share one count "
+            "(see README, Running in production).",
+            storage,
         )
 
 

@@ -60,10 +60,11 @@ def under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
-def unavailable(reason: str) -> None:
-    """Skip locally; under CI a missing browser is a failure, never a silent skip."""
+def unavailable(reason: str, what: str = "the browser test") -> None:
+    """Skip locally; under CI a missing browser (or other real part) is a failure, never a
+    silent skip."""
     if under_ci():
-        pytest.fail(f"CI must run the browser test, but {reason}", pytrace=False)
+        pytest.fail(f"CI must run {what}, but {reason}", pytrace=False)
     pytest.skip(reason)
 
 

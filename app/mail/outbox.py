@@ -6,6 +6,9 @@
 - No request talks SMTP: `flask outbox send` and `flask tick` (cron), or the embedded server's
   background tick, send what is due; they retry with back-off and give up after
   OUTBOX_MAX_ATTEMPTS, marking the row failed for the facilitator to see.
+- One run sends for at most OUTBOX_SEND_BUDGET_SECONDS (each SMTP command waits at most
+  MAIL_TIMEOUT), so a slow server never keeps rows claimed for long: whatever the run had no
+  time for goes straight back to the queue for the next run.
 - Rows are claimed with one conditional UPDATE (SQLite ignores FOR UPDATE), so two senders
   running at once never send the same message; a row marked sent is never sent again.
 - Headers date nothing: the Message-ID is random (not a timestamp) and the Date is stamped
@@ -123,6 +126,9 @@ class SendReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    # Claimed but not tried before the time budget ran out: back in the queue, untouched.
+    released: int = 0
+    out_of_time: bool = False
     errors: list[str] = field(default_factory=list)
 
 
@@ -240,8 +246,17 @@ def send_due(
     limit: int = 200,
     ids: list[int] | None = None,
     timeout: float | None = None,
+    budget: float | None = None,
 ) -> SendReport:
-    """Send what is due over one SMTP connection. Never raises for mail trouble.
+    """Send what is due, batch after batch, for at most `budget` seconds. Never raises for
+    mail trouble.
+
+    Rows are claimed `limit` at a time and sent over one SMTP connection, until nothing due is
+    left, the connection breaks, or the budget (OUTBOX_SEND_BUDGET_SECONDS by default) is
+    spent. A message already on the wire when the budget runs out is finished (cutting it off
+    could leave the server holding a copy we would send again), so a run lasts at most the
+    budget plus one message under the per-command `timeout`. Rows claimed but not tried go
+    back to the queue at once, untouched, rather than waiting out the claim's lease.
 
     A message marked sent is never sent again; one that fails is retried later with back-off.
     """
@@ -249,14 +264,19 @@ def send_due(
     if not current_app.config.get("MAIL_SERVER"):
         return report
     now = now or utcnow()
-    rows = claim(now, limit, ids)
-    if not rows:
+    if budget is None:
+        budget = current_app.config["OUTBOX_SEND_BUDGET_SECONDS"]
+    deadline = time.monotonic() + budget
+    pending = claim(now, limit, ids)
+    if not pending:
         return report
-    pending = list(rows)
     broken: Exception | None = None
     try:
         with mail.connect(timeout=timeout) as connection:
             while pending:
+                if time.monotonic() >= deadline:
+                    report.out_of_time = True
+                    break
                 row = pending[0]
                 try:
                     connection.send(_as_mail(row))
@@ -273,10 +293,21 @@ def send_due(
                     # The server answered: only this message is affected.
                     pending.pop(0)
                     _mark_attempt_failed(row, now, _describe(exc), _is_permanent(exc), report)
-                    continue
-                pending.pop(0)
-                _mark_sent(row, utcnow())
-                report.sent += 1
+                else:
+                    pending.pop(0)
+                    _mark_sent(row, utcnow())
+                    report.sent += 1
+                if not pending:
+                    if time.monotonic() >= deadline:
+                        report.out_of_time = True  # more may be due: the next run sees
+                        break
+                    # The batch is done and time is left: take the next one on this connection.
+                    pending = claim(now, limit, ids)
+            if pending and broken is None:
+                # Out of time. Released before the connection closes, so a slow or failed
+                # goodbye to the server can't count an attempt against mail never tried.
+                report.released += _release(pending)
+                pending = []
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself broke (closing it may fail too: keep the first reason).
         broken = broken or exc
@@ -284,6 +315,25 @@ def send_due(
         for row in pending:
             _mark_attempt_failed(row, now, _describe(broken), False, report)
     return report
+
+
+def _release(rows: list[OutboxMessage]) -> int:
+    """Put claimed rows that were never tried back in the queue as they were: no attempt is
+    counted and their release time stands, so the next run (or another sender) takes them at
+    once instead of after the claim's lease. Returns how many this sender still held."""
+    held = [(row.id, row.claim_token) for row in rows]
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_([row_id for row_id, _ in held]),
+            OutboxMessage.claim_token.in_({token for _, token in held}),
+            OutboxMessage.status == "sending",
+        )
+        .values(status="queued", claim_token=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def _describe(exc: Exception) -> str:

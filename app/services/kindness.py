@@ -5,7 +5,7 @@ reports and hints. Nothing here ever shows a sender to a mortal, a courier or a 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
@@ -766,6 +766,8 @@ class TickReport:
     reminded: int = 0
     nudged: int = 0
     digests: int = 0
+    # The sender's own report: retries, failures and what it had no time for.
+    mail: outbox.SendReport = field(default_factory=outbox.SendReport)
 
 
 def tick(now: datetime | None = None, rng: random.Random | None = None) -> TickReport:
@@ -780,4 +782,4 @@ def tick(now: datetime | None = None, rng: random.Random | None = None) -> TickR
     nudged = experience.send_nudges(now)
     digests = experience.send_digests(now)
     report = outbox.send_due()
-    return TickReport(delivered, rerouted, report.sent, reminded, nudged, digests)
+    return TickReport(delivered, rerouted, report.sent, reminded, nudged, digests, report)

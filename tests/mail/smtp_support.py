@@ -159,3 +159,18 @@ def link_path(text: str) -> str:
     found = LINK.findall(text)
     assert len(found) == 1, f"expected one private link, found {found}"
     return found[0]
+
+
+class TarpitInbox(Inbox):
+    """A real server that takes `delay` seconds to answer each message's DATA, like a tarpit."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):
+        """Wait, then accept the message as Inbox does."""
+        import asyncio
+
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
