@@ -38,7 +38,6 @@ def busy_app(app_config, tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SQLALCHEMY_ENGINE_OPTIONS": {},
             "DATABASE_BUSY_TIMEOUT_SECONDS": 1,
-            "RATELIMIT_ENABLED": False,
         }
     )
     app.database_path = path
