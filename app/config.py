@@ -60,6 +60,9 @@ DEFAULTS = {
     # Number of proxies in front (nginx, a load balancer) whose X-Forwarded-* headers to trust.
     "PROXY_FIX": 0,
     "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # Seconds a database write waits for another one to finish before the request gives up
+    # and answers 503 "busy, try again" (SQLite's busy timeout; PostgreSQL's lock_timeout).
+    "DATABASE_BUSY_TIMEOUT_SECONDS": 15,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_ROSTER_SIZE": 5000,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -88,6 +91,7 @@ _ENV_NUMBERS = {
     "COURIER_MAX_TRIES": int,
     "COURIER_MAX_OPEN": int,
     "PROXY_FIX": int,
+    "DATABASE_BUSY_TIMEOUT_SECONDS": float,
 }
 
 
@@ -112,10 +116,28 @@ def load(app: Flask, test_config: dict | None) -> None:
     # include angel and mortal ids, names and addresses.
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options.setdefault("hide_parameters", True)
+    _set_busy_timeout(app.config["SQLALCHEMY_DATABASE_URI"], options, app.config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     _choose_secret_key(app)
     _check_mail_mode(app)
     _check_rate_limit_storage(app)
+
+
+def _set_busy_timeout(uri: str, options: dict, config) -> None:
+    """Make every connection wait DATABASE_BUSY_TIMEOUT_SECONDS for a lock, then fail.
+
+    A request never waits longer than that on another writer; the error pages turn the
+    failure into 503 "busy, try again" (app/web/errors.py). Connect arguments the operator
+    set explicitly win.
+    """
+    seconds = float(config["DATABASE_BUSY_TIMEOUT_SECONDS"])
+    connect_args = dict(options.get("connect_args") or {})
+    if uri.startswith("sqlite"):
+        # The sqlite3 driver's timeout is SQLite's busy timeout.
+        connect_args.setdefault("timeout", seconds)
+    elif uri.startswith("postgresql"):
+        connect_args.setdefault("options", f"-c lock_timeout={int(seconds * 1000)}")
+    options["connect_args"] = connect_args
 
 
 MAIL_MODES = ("email", "slips")

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.domain import delivery, roster
+from app.domain import delivery, game_dates, roster
 from app.extensions import db
 from app.models import (
     MAX_ID,
@@ -63,14 +63,18 @@ def game_for(facilitator: Facilitator, game_id: int) -> Game | None:
     ).scalar_one_or_none()
 
 
-def _check_details(details: GameDetails) -> GameDetails:
-    """Refuse impossible details; return them with times and zone in their canonical form."""
+def _check_details(details: GameDetails, was: tuple[date, date] | None = None) -> GameDetails:
+    """Refuse impossible details; return them with times and zone in their canonical form.
+
+    `was` is an edited game's current (start, end), which the date rule lets it keep.
+    """
     name = roster.clean_name(details.name)  # no line breaks: the name goes into mail subjects
     if not name:
         raise ServiceError("Give the game a name.")
     details = replace(details, name=name, group_name=roster.clean_name(details.group_name or ""))
-    if details.ends_on < details.starts_on:
-        raise ServiceError("The game must end on or after the day it starts.")
+    problems = game_dates.check(details.starts_on, details.ends_on, date.today(), was)
+    if problems:
+        raise ServiceError(problems.starts_on or problems.ends_on)
     try:
         times = delivery.format_times(delivery.parse_times(details.delivery_times))
         zone = delivery.parse_zone(details.timezone)
@@ -90,7 +94,7 @@ def create_game(facilitator: Facilitator, details: GameDetails) -> Game:
 
 def update_game(game: Game, details: GameDetails) -> None:
     """Change a game's details. Dates and text may change after the draw too."""
-    details = _check_details(details)
+    details = _check_details(details, was=(game.starts_on, game.ends_on))
     for key, value in details.__dict__.items():
         setattr(game, key, value)
     db.session.commit()

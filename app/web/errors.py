@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from wtforms import PasswordField
 
 from app.extensions import db
+from app.web import forms
+
+# Seconds a busy page asks browsers and clients to wait before trying again.
+BUSY_RETRY_AFTER_SECONDS = 5
+
+# SQLSTATEs of PostgreSQL errors that mean "someone else holds what this needed; try again".
+_BUSY_SQLSTATES = {
+    "55P03": "lock timeout",  # lock_not_available: lock_timeout, NOWAIT
+    "40001": "serialization failure",
+    "40P01": "deadlock",
+}
+# SQLite's primary result codes for the same: SQLITE_BUSY and SQLITE_LOCKED.
+_BUSY_SQLITE_CODES = {5: "database is locked", 6: "database table is locked"}
+_BUSY_WORDS = ("database is locked", "database table is locked", "could not obtain lock")
 
 MESSAGES = {
     400: ("Something was wrong with that request", "Please go back and try again."),
@@ -22,6 +39,7 @@ def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -41,10 +59,76 @@ def _http_error(error: HTTPException):
     return render_template("errors/error.html", code=error.code, title=title, text=text), error.code
 
 
+def busy_reason(error: OperationalError) -> str | None:
+    """Why the database turned this statement away, when waiting and retrying would help.
+
+    None for every other operational error (a missing table, a lost server, a full disk),
+    which stays a 500.
+    """
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate in _BUSY_SQLSTATES:
+        return _BUSY_SQLSTATES[sqlstate]
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _BUSY_SQLITE_CODES:
+        return _BUSY_SQLITE_CODES[code & 0xFF]
+    message = str(original).lower()
+    return next((words for words in _BUSY_WORDS if words in message), None)
+
+
+def secret_field_names() -> frozenset[str]:
+    """Names of the form fields that hold passwords, read from the forms themselves."""
+    names = set()
+    for form in vars(forms).values():
+        if isinstance(form, type) and issubclass(form, FlaskForm):
+            for name in dir(form):
+                unbound = getattr(form, name, None)
+                if getattr(unbound, "field_class", None) is not None and issubclass(
+                    unbound.field_class, PasswordField
+                ):
+                    names.add(name)
+    return frozenset(names)
+
+
+def _database_error(error: OperationalError):
+    """A busy database is a 503 "try again", keeping what the person typed; else a 500."""
+    reason = busy_reason(error)
+    if reason is None:
+        return _unexpected(error)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the page must still be answered
+        current_app.logger.warning("Rolling back after a busy database failed too")
+    # The endpoint, never the path: private links carry their token in the path. Neither the
+    # statement nor its values are logged (hide_parameters keeps them out of the error too).
+    current_app.logger.warning(
+        "Database busy (%s) during %s %s; answered 503",
+        reason,
+        request.method,
+        request.endpoint or "an unknown page",
+    )
+    kept, dropped = [], False
+    if request.method == "POST":
+        secret = secret_field_names()
+        for name, value in request.form.items(multi=True):
+            if name == "csrf_token":
+                continue  # the page puts in a fresh one
+            if name in secret or "password" in name.lower():
+                dropped = True
+            else:
+                kept.append((name, value))
+        dropped = dropped or bool(request.files)
+    page = render_template(
+        "errors/busy.html",
+        fields=kept,
+        dropped=dropped,
+        retry_after=BUSY_RETRY_AFTER_SECONDS,
+    )
+    return page, 503, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+
+
 def _unexpected(error: Exception):
     db.session.rollback()
-    from flask import current_app
-
     current_app.logger.exception("Unhandled error")
     return render_template(
         "errors/error.html",

@@ -183,6 +183,7 @@ def edit_game(game_id: int):
     """Change a game's details."""
     game = _own_game(game_id)
     form = GameForm(obj=game)
+    form.current_dates = (game.starts_on, game.ends_on)
     if form.validate_on_submit():
         try:
             games.update_game(game, _details(form))

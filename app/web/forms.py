@@ -19,6 +19,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from app.domain import game_dates
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -60,9 +62,14 @@ class GameForm(FlaskForm):
         filters=[_strip],
         render_kw={"placeholder": "Design team"},
     )
-    starts_on = DateField("Starts on", [DataRequired()], default=date.today)
+    starts_on = DateField(
+        "Starts on", [DataRequired()], default=date.today, description=game_dates.START_HINT
+    )
     ends_on = DateField(
-        "Ends on", [DataRequired()], default=lambda: date.today() + timedelta(days=28)
+        "Ends on",
+        [DataRequired()],
+        default=lambda: date.today() + timedelta(days=28),
+        description=game_dates.END_HINT,
     )
     welcome = TextAreaField(
         "Welcome text for participants", [Optional(), Length(max=4000)], render_kw={"rows": 4}
@@ -83,6 +90,25 @@ class GameForm(FlaskForm):
         filters=[_strip],
         render_kw={"placeholder": "Europe/London"},
     )
+
+    # The dates a game being edited has now (start, end); None for a new game.
+    current_dates: tuple[date, date] | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        """The usual checks, then the date rule, each of its errors under its own field."""
+        valid = super().validate(extra_validators)
+        if self.starts_on.data and self.ends_on.data:
+            problems = game_dates.check(
+                self.starts_on.data, self.ends_on.data, date.today(), self.current_dates
+            )
+            for field, problem in (
+                (self.starts_on, problems.starts_on),
+                (self.ends_on, problems.ends_on),
+            ):
+                if problem:
+                    field.errors.append(problem)
+                    valid = False
+        return valid
 
 
 class DropOffForm(FlaskForm):
