@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, current_app, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from wtforms import PasswordField
 
@@ -129,7 +131,20 @@ def _database_error(error: OperationalError):
 
 def _unexpected(error: Exception):
     db.session.rollback()
-    current_app.logger.exception("Unhandled error")
+    if isinstance(error, DBAPIError):
+        # The database's own message can quote the row it refused (PostgreSQL's "DETAIL: Key
+        # (game_id, email_key)=(1, sam@example.org) already exists"): log where it happened and
+        # the kind of error, with the stack but never the message.
+        current_app.logger.error(
+            "Database error %s (SQLSTATE %s) during %s %s\n%s",
+            type(error.orig).__name__,
+            getattr(error.orig, "sqlstate", None) or "-",
+            request.method,
+            request.endpoint or "an unknown page",
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+    else:
+        current_app.logger.exception("Unhandled error")
     return render_template(
         "errors/error.html",
         code=500,

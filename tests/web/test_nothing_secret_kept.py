@@ -65,34 +65,45 @@ def test_a_whole_round_of_play_logs_no_link_token_or_pairing(app, caplog):
         assert secret not in logged
 
 
-def test_a_failed_statement_never_shows_its_values(app):
-    """SQLAlchemy runs with hide_parameters: an error carries the SQL, never the angel and
-    mortal ids or names bound to it."""
+def test_a_failed_statement_never_logs_its_values(app, client, caplog, monkeypatch):
+    """SQLAlchemy runs with hide_parameters, so an error carries the SQL but not the values
+    bound to it; and since the database's own message may quote the refused row (PostgreSQL's
+    DETAIL), a request that fails on the database logs neither."""
     with app.app_context():
         game = make_running_game(make_facilitator(), 5, seed=1)
         angel = participants_of(game)[0]
         angel_id, email, key, public_id = angel.id, angel.email, angel.email_key, angel.public_id
+        person = SimpleNamespace(public_id=public_id, link_version=angel.link_version)
+        game_id = game.id
         secret_mortal = 987654
         with pytest.raises(IntegrityError) as caught:
             db.session.execute(
-                insert(Pairing).values(game_id=game.id, angel_id=angel_id, mortal_id=secret_mortal)
+                insert(Pairing).values(game_id=game_id, angel_id=angel_id, mortal_id=secret_mortal)
             )
         db.session.rollback()
-        with pytest.raises(IntegrityError) as named:
-            db.session.execute(
-                insert(Participant).values(
-                    game_id=game.id,
-                    name="Zebedee Secretname",
-                    email=email,
-                    email_key=key,
-                    public_id=public_id,
-                )
+    assert "parameters hidden" in str(caught.value)
+
+    def duplicate_participant(*args, **kwargs):
+        """A real constraint failure inside a request, quoting a participant's address."""
+        db.session.execute(
+            insert(Participant).values(
+                game_id=game_id,
+                name="Zebedee Secretname",
+                email=email,
+                email_key=key,
+                public_id="another-public-id",
             )
-        db.session.rollback()
-    for error in (str(caught.value), str(named.value)):
-        assert "parameters hidden" in error
-        assert str(secret_mortal) not in error and "Zebedee" not in error
-        assert email not in error
+        )
+
+    monkeypatch.setattr(kindness, "send_note", duplicate_participant)
+    assert open_as_participant(client, app, person).status_code == 302
+    caplog.set_level(logging.DEBUG)
+    response = client.post("/me/angel/note", data={"message": "Hello", "when": "next"})
+    assert response.status_code == 500
+    assert "Traceback" not in response.text and email not in response.text
+    assert re.search(r"Database error \w+ \(SQLSTATE [\w-]+\) during POST participant.send_note", caplog.text)
+    for secret in (email, "Zebedee", str(game_id) + ", " + key):
+        assert secret not in caplog.text
 
 
 def test_a_sent_email_keeps_no_body(app):
