@@ -567,11 +567,12 @@ class Periodic(threading.Thread):
                 self.failures.append(f"bringing offers forward failed: {exc}"[:500])
 
     def once(self) -> None:
-        """`flask tick` and `flask outbox send`, both in the pretend future."""
+        """`flask outbox send` and `flask tick`, both in the pretend future."""
         try:
             ahead = str(TICK_AHEAD_HOURS)
-            flask_command(self.env, "tick", "--ahead", ahead)
+            # The sender first, so a turn begun as the server falls silent meets the silence.
             flask_command(self.env, "outbox", "send", "--ahead", ahead)
+            flask_command(self.env, "tick", "--ahead", ahead)
             self.runs += 1
         except Exception as exc:  # noqa: BLE001 - reported with the run's figures
             self.failures.append(str(exc)[:500])

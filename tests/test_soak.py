@@ -18,8 +18,8 @@ def test_short_soak_loses_nothing_and_sends_nothing_twice(tmp_path):
         Settings(
             workdir=tmp_path,
             participants=20,
-            duration=10.0,
-            silence=3.0,
+            duration=12.0,
+            silence=5.0,
             # PostgreSQL in CI's second pass (a throwaway database on that server), else SQLite.
             database_url=os.environ.get("TEST_DATABASE_URL") or None,
             baseline_seconds=0,
