@@ -122,7 +122,13 @@ def demo(email: str, password: str, seed: int | None) -> None:
 @click.option(
     "--limit", default=200, show_default=True, help="Messages claimed at a time (one batch)."
 )
-def outbox_send(limit: int) -> None:
+@click.option(
+    "--ahead",
+    type=float,
+    default=0.0,
+    help="Development: act as if this many hours had passed, so mail released later is due.",
+)
+def outbox_send(limit: int, ahead: float) -> None:
     """Send due mail, batch after batch, for at most OUTBOX_SEND_BUDGET_SECONDS; safe from
     cron and safe to run twice at once."""
     if not current_app.config.get("MAIL_SERVER"):
@@ -134,7 +140,9 @@ def outbox_send(limit: int) -> None:
             "(see `flask outbox list`, or /dev/outbox in debug mode)."
         )
         return
-    report = mail_outbox.send_due(limit=limit)
+    from app.models import utcnow
+
+    report = mail_outbox.send_due(now=utcnow() + timedelta(hours=ahead), limit=limit)
     click.echo(describe_sending(report))
     for error in sorted(set(report.errors)):
         click.echo(f"  error: {error}")

@@ -79,7 +79,14 @@ _ENV_STRINGS = (
     "PUBLIC_BASE_URL",
     "RATELIMIT_STORAGE_URI",
 )
-_ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "AUTO_TICK")
+# RATELIMIT_ENABLED=false turns Flask-Limiter off (a load test from one address, never production).
+_ENV_BOOLS = (
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "SESSION_COOKIE_SECURE",
+    "AUTO_TICK",
+    "RATELIMIT_ENABLED",
+)
 _ENV_NUMBERS = {
     "MAIL_PORT": int,
     "MAIL_TIMEOUT": float,
