@@ -46,3 +46,31 @@ def test_draw_returns_quickly_and_leaves_mail_queued(app, client, hanging_server
     assert all(r.last_error == TIMEOUT_ERROR for r in rows), {r.last_error for r in rows}
     page = client.get(f"/games/{game_id}").get_data(as_text=True)
     assert f"retrying: {TIMEOUT_ERROR}" in page
+
+
+def test_the_page_load_tick_never_holds_up_a_page(app, client, hanging_server):
+    """With the embedded server's page-load tick on and a mail server that never answers, the
+    facilitator's pages answer at once: the tick sends in a thread of its own, and the page
+    does not wait for it (it used to take the 10 s MAIL_TIMEOUT)."""
+    app.config.update(AUTO_TICK=True, AUTO_TICK_SECONDS=0, MAIL_TIMEOUT=3.0)
+    from app.web import autotick
+
+    autotick.init_app(app)
+    with app.app_context():
+        game_id = make_game(make_facilitator(), 5).id
+    assert login(client).status_code == 302
+    assert client.post(f"/games/{game_id}/draw").status_code == 302
+    slowest = 0.0
+    for _ in range(3):
+        started = time.monotonic()
+        assert client.get(f"/games/{game_id}").status_code == 200
+        slowest = max(slowest, time.monotonic() - started)
+    assert slowest < 1.5, f"a page waited {slowest:.2f}s"
+    deadline = time.monotonic() + 10
+    while not hanging_server.accepted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hanging_server.accepted, "the background tick did try the mail server"
+    # Let the background tick give up on the silent server before the app is torn down.
+    deadline = time.monotonic() + 10
+    while autotick._state["running"] and time.monotonic() < deadline:
+        time.sleep(0.1)
