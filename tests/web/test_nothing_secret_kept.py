@@ -101,7 +101,8 @@ def test_a_failed_statement_never_logs_its_values(app, client, caplog, monkeypat
     response = client.post("/me/angel/note", data={"message": "Hello", "when": "next"})
     assert response.status_code == 500
     assert "Traceback" not in response.text and email not in response.text
-    assert re.search(r"Database error \w+ \(SQLSTATE [\w-]+\) during POST participant.send_note", caplog.text)
+    logged = r"Database error \w+ \(SQLSTATE [\w-]+\) during POST participant.send_note"
+    assert re.search(logged, caplog.text)
     for secret in (email, "Zebedee", str(game_id) + ", " + key):
         assert secret not in caplog.text
 
