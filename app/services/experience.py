@@ -21,7 +21,7 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import ServiceError
+from app.services import ServiceError, paging
 from app.services.invitations import notify
 
 EMAIL_PREFERENCES = ("each", "digest", "none")
@@ -363,6 +363,22 @@ def journal_of(participant: Participant) -> list[JournalEntry]:
             .order_by(JournalEntry.day.desc(), JournalEntry.id.desc())
         ).scalars()
     )
+
+
+def journal_page(
+    participant: Participant, before: str | None = None, after: str | None = None
+) -> paging.Page:
+    """One page of the participant's own entries, newest day first (one query)."""
+    page = paging.keyset(
+        select(JournalEntry).where(JournalEntry.participant_id == participant.id),
+        JournalEntry.day,
+        JournalEntry.id,
+        lambda row: (row[0].day, row[0].id),
+        before,
+        after,
+        kind=date,
+    )
+    return paging.Page([entry for (entry,) in page.items], page.older, page.newer)
 
 
 def delete_journal_entry(participant: Participant, entry_id: int) -> bool:
