@@ -90,19 +90,29 @@ def _mortal_hints(angel: Participant) -> Hint | None:
     ).scalar_one_or_none()
 
 
-def suggestion_for(angel: Participant, today: date | None = None) -> ideas.Idea:
-    """Today's idea for this angel, matched to their mortal's hints where possible."""
+def suggestion_for(
+    angel: Participant, today: date | None = None, hint: Hint | None | bool = False
+) -> ideas.Idea:
+    """Today's idea for this angel, matched to their mortal's hints where possible (`hint`:
+    those hints when the caller has them already, None for none)."""
     game = angel.game
     today = today or delivery.local_date(utcnow(), _schedule(game))
-    hint = _mortal_hints(angel)
-    said = " ".join([hint.brightens, hint.favourite_treat, hint.appreciated_by]) if hint else ""
+    hint = _mortal_hints(angel) if hint is False else hint
+    # A blank, never-saved Hint (see kindness.mortal_hints) has None in its fields.
+    said = (
+        " ".join(filter(None, [hint.brightens, hint.favourite_treat, hint.appreciated_by]))
+        if hint
+        else ""
+    )
     return ideas.idea_of_the_day(
-        ideas_of(game), said, angel.public_id, today, avoid=hint.avoid if hint else ""
+        ideas_of(game), said, angel.public_id, today, avoid=(hint.avoid or "") if hint else ""
     )
 
 
 def idea_by_key(game: Game, key: str) -> ideas.Idea | None:
     """An idea of this game by its key (for "Use this idea")."""
+    if not key:
+        return None
     return next((idea for idea in ideas_of(game) if idea.key == key), None)
 
 

@@ -513,16 +513,30 @@ def mark_inbox_read(
     db.session.commit()
 
 
+def home_counts(participant: Participant, now: datetime | None = None) -> tuple[int, int]:
+    """(unread kindnesses, open courier requests) for the home page's tiles, in one query."""
+    return tuple(
+        db.session.execute(
+            select(
+                _unread_count_query(participant).scalar_subquery(),
+                _open_request_count_query(participant, now or utcnow()).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
 def unread_count(mortal: Participant) -> int:
     """How many delivered kindnesses the mortal has not seen yet."""
-    return db.session.execute(
-        select(func.count(Kindness.id)).where(
-            Kindness.mortal_id == mortal.id,
-            Kindness.state == "delivered",
-            Kindness.hidden.is_(False),
-            Kindness.read_at.is_(None),
-        )
-    ).scalar_one()
+    return db.session.execute(_unread_count_query(mortal)).scalar_one()
+
+
+def _unread_count_query(mortal: Participant):
+    return select(func.count(Kindness.id)).where(
+        Kindness.mortal_id == mortal.id,
+        Kindness.state == "delivered",
+        Kindness.hidden.is_(False),
+        Kindness.read_at.is_(None),
+    )
 
 
 def _received(mortal: Participant, public_id: str) -> Kindness:
@@ -604,6 +618,24 @@ def hints_of(participant: Participant) -> Hint:
     return db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
 
 
+def mortal_hints(angel: Participant, now: datetime | None = None) -> Hint | None:
+    """The hints of the angel's current mortal (blank ones if never filled in), or None while
+    the angel has no mortal they have been told of — as `hints_of(mortal_of(angel))`, in one
+    query."""
+    row = db.session.execute(
+        select(Pairing.mortal_id, Hint)
+        .outerjoin(Hint, Hint.participant_id == Pairing.mortal_id)
+        .where(
+            Pairing.angel_id == angel.id,
+            Pairing.released_at.is_(None) | (Pairing.released_at <= (now or utcnow())),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    mortal_id, hint = row
+    return hint or Hint(participant_id=mortal_id)
+
+
 def save_hints(participant: Participant, **fields: str) -> None:
     """Store the participant's hints."""
     hint = db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
@@ -674,13 +706,15 @@ def deliveries_page(
 
 def open_request_count(courier: Participant, now: datetime | None = None) -> int:
     """How many released requests wait for this courier to answer or carry out."""
-    return db.session.execute(
-        select(func.count(CourierRequest.id)).where(
-            CourierRequest.courier_id == courier.id,
-            CourierRequest.state.in_(OPEN_COURIER_STATES),
-            _released(now or utcnow()),
-        )
-    ).scalar_one()
+    return db.session.execute(_open_request_count_query(courier, now or utcnow())).scalar_one()
+
+
+def _open_request_count_query(courier: Participant, now: datetime):
+    return select(func.count(CourierRequest.id)).where(
+        CourierRequest.courier_id == courier.id,
+        CourierRequest.state.in_(OPEN_COURIER_STATES),
+        _released(now),
+    )
 
 
 def _released(now: datetime):

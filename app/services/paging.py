@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, or_
 from app.extensions import db
 
 # Items on one page of a participant's list (inbox, sent, deliveries, journal).
-PAGE_SIZE = 20
+PAGE_SIZE = 10
 
 
 @dataclass(frozen=True)

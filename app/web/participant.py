@@ -165,8 +165,7 @@ def me():
         reveal=ending.reveal_for(g.me),
         crowd=ending.secret_crowd(),
         hints=_mortal_hints(),
-        unread=kindness.unread_count(g.me),
-        open_requests=kindness.open_request_count(g.me),
+        counts=kindness.home_counts(g.me),
     )
 
 
@@ -176,8 +175,7 @@ def _cursors() -> tuple[str | None, str | None]:
 
 
 def _mortal_hints():
-    mortal = kindness.mortal_of(g.me)
-    return kindness.hints_of(mortal) if mortal else None
+    return kindness.mortal_hints(g.me)
 
 
 def _note_form() -> NoteForm:
@@ -212,12 +210,12 @@ def angel():
 
 
 def _angel_page(note_form, in_person_form, status=200):
-    page = participants.page_for(g.me)
+    page, hints = participants.page_for(g.me), _mortal_hints()
     return render_template(
         "participant/angel.html",
-        suggestion=experience.suggestion_for(g.me),
+        suggestion=experience.suggestion_for(g.me, hint=hints),
         page=page,
-        hints=_mortal_hints(),
+        hints=hints,
         note_form=note_form,
         in_person_form=in_person_form,
         sent=kindness.sent_page(g.me, *_cursors()),
