@@ -21,7 +21,7 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import ServiceError
+from app.services import ServiceError, paging
 from app.services.invitations import notify
 
 EMAIL_PREFERENCES = ("each", "digest", "none")
@@ -90,19 +90,29 @@ def _mortal_hints(angel: Participant) -> Hint | None:
     ).scalar_one_or_none()
 
 
-def suggestion_for(angel: Participant, today: date | None = None) -> ideas.Idea:
-    """Today's idea for this angel, matched to their mortal's hints where possible."""
+def suggestion_for(
+    angel: Participant, today: date | None = None, hint: Hint | None | bool = False
+) -> ideas.Idea:
+    """Today's idea for this angel, matched to their mortal's hints where possible (`hint`:
+    those hints when the caller has them already, None for none)."""
     game = angel.game
     today = today or delivery.local_date(utcnow(), _schedule(game))
-    hint = _mortal_hints(angel)
-    said = " ".join([hint.brightens, hint.favourite_treat, hint.appreciated_by]) if hint else ""
+    hint = _mortal_hints(angel) if hint is False else hint
+    # A blank, never-saved Hint (see kindness.mortal_hints) has None in its fields.
+    said = (
+        " ".join(filter(None, [hint.brightens, hint.favourite_treat, hint.appreciated_by]))
+        if hint
+        else ""
+    )
     return ideas.idea_of_the_day(
-        ideas_of(game), said, angel.public_id, today, avoid=hint.avoid if hint else ""
+        ideas_of(game), said, angel.public_id, today, avoid=(hint.avoid or "") if hint else ""
     )
 
 
 def idea_by_key(game: Game, key: str) -> ideas.Idea | None:
     """An idea of this game by its key (for "Use this idea")."""
+    if not key:
+        return None
     return next((idea for idea in ideas_of(game) if idea.key == key), None)
 
 
@@ -363,6 +373,22 @@ def journal_of(participant: Participant) -> list[JournalEntry]:
             .order_by(JournalEntry.day.desc(), JournalEntry.id.desc())
         ).scalars()
     )
+
+
+def journal_page(
+    participant: Participant, before: str | None = None, after: str | None = None
+) -> paging.Page:
+    """One page of the participant's own entries, newest day first (one query)."""
+    page = paging.keyset(
+        select(JournalEntry).where(JournalEntry.participant_id == participant.id),
+        JournalEntry.day,
+        JournalEntry.id,
+        lambda row: (row[0].day, row[0].id),
+        before,
+        after,
+        kind=date,
+    )
+    return paging.Page([entry for (entry,) in page.items], page.older, page.newer)
 
 
 def delete_journal_entry(participant: Participant, entry_id: int) -> bool:

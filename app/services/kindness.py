@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.domain import couriers as courier_rules
 from app.domain import delivery
@@ -28,7 +29,7 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import ServiceError
+from app.services import ServiceError, paging
 from app.services.invitations import notify
 from app.services.rounds import next_release, schedule_of  # noqa: F401 - schedule_of re-exported
 
@@ -317,35 +318,68 @@ class SentKindness:
     thanks: str | None
 
 
-def sent_by(angel: Participant, now: datetime | None = None) -> list[SentKindness]:
-    """The angel's kindnesses, newest first, with a status and any thanks already released to
-    them (two queries)."""
-    now = now or utcnow()
+def _sent_query(angel: Participant, now: datetime):
+    """The angel's kindnesses with any thanks already released to them, drop-off point loaded."""
     released_thanks = (Thanks.kindness_id == Kindness.id) & (
         Thanks.released_at.is_(None) | (Thanks.released_at <= now)
     )
-    rows = db.session.execute(
+    return (
         select(Kindness, Thanks.message)
         .outerjoin(Thanks, released_thanks)
+        .options(joinedload(Kindness.drop_off))
         .where(Kindness.angel_id == angel.id)
-        .order_by(Kindness.created_at.desc(), Kindness.id.desc())
-    ).all()
-    latest_courier_state = dict(
-        db.session.execute(
-            select(CourierRequest.kindness_id, CourierRequest.state).where(
-                CourierRequest.id.in_(
-                    select(func.max(CourierRequest.id))
-                    .join(Kindness, Kindness.id == CourierRequest.kindness_id)
-                    .where(Kindness.angel_id == angel.id)
-                    .group_by(CourierRequest.kindness_id)
-                )
-            )
-        ).all()
     )
-    result = []
-    for kindness, thanks in rows:
-        result.append(SentKindness(kindness, _status(kindness, latest_courier_state), thanks))
-    return result
+
+
+def _with_status(rows) -> list[SentKindness]:
+    """Each sent kindness with its status: one query for the couriers' latest answers."""
+    ids = [kindness.id for kindness, _ in rows]
+    latest_courier_state = (
+        dict(
+            db.session.execute(
+                select(CourierRequest.kindness_id, CourierRequest.state).where(
+                    CourierRequest.id.in_(
+                        select(func.max(CourierRequest.id))
+                        .where(CourierRequest.kindness_id.in_(ids))
+                        .group_by(CourierRequest.kindness_id)
+                    )
+                )
+            ).all()
+        )
+        if any(kindness.kind == "in_person" for kindness, _ in rows)
+        else {}
+    )
+    return [
+        SentKindness(kindness, _status(kindness, latest_courier_state), thanks)
+        for kindness, thanks in rows
+    ]
+
+
+def sent_by(angel: Participant, now: datetime | None = None) -> list[SentKindness]:
+    """All the angel's kindnesses, newest first, with a status and any thanks already released
+    to them (two queries)."""
+    rows = db.session.execute(
+        _sent_query(angel, now or utcnow()).order_by(Kindness.created_at.desc(), Kindness.id.desc())
+    ).all()
+    return _with_status(rows)
+
+
+def sent_page(
+    angel: Participant,
+    before: str | None = None,
+    after: str | None = None,
+    now: datetime | None = None,
+) -> paging.Page:
+    """One page of what the angel has sent, as in `sent_by` (at most two queries)."""
+    page = paging.keyset(
+        _sent_query(angel, now or utcnow()),
+        Kindness.created_at,
+        Kindness.id,
+        lambda row: (row[0].created_at, row[0].id),
+        before,
+        after,
+    )
+    return paging.Page(_with_status(page.items), page.older, page.newer)
 
 
 def _status(kindness: Kindness, courier_state: dict[int, str]) -> str:
@@ -432,48 +466,77 @@ def convert_to_note(
     return kindness
 
 
-def inbox_of(mortal: Participant) -> list[tuple[Kindness, str | None]]:
-    """Kindnesses delivered to the mortal, newest first, with any thanks they sent."""
-    return [
-        (kindness, thanks)
-        for kindness, thanks in db.session.execute(
-            select(Kindness, Thanks.message)
-            .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
-            .where(
-                Kindness.mortal_id == mortal.id,
-                Kindness.state == "delivered",
-                Kindness.hidden.is_(False),
-            )
-            .order_by(Kindness.delivered_at.desc(), Kindness.id.desc())
-        ).all()
-    ]
-
-
-def mark_inbox_read(mortal: Participant, now: datetime | None = None) -> None:
-    """Everything delivered so far has now been seen."""
-    db.session.execute(
-        update(Kindness)
+def inbox_of(
+    mortal: Participant, before: str | None = None, after: str | None = None
+) -> paging.Page:
+    """One page of kindnesses delivered to the mortal, newest first: each with any thanks they
+    sent and whether they reported it (one query)."""
+    reported = (
+        select(Report.id)
+        .where(Report.kindness_id == Kindness.id, Report.reporter_id == mortal.id)
+        .exists()
+    )
+    return paging.keyset(
+        select(Kindness, Thanks.message, reported)
+        .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
         .where(
             Kindness.mortal_id == mortal.id,
             Kindness.state == "delivered",
-            Kindness.read_at.is_(None),
-        )
+            Kindness.hidden.is_(False),
+        ),
+        Kindness.delivered_at,
+        Kindness.id,
+        lambda row: (row[0].delivered_at, row[0].id),
+        before,
+        after,
+    )
+
+
+def mark_inbox_read(
+    mortal: Participant, ids: list[int] | None = None, now: datetime | None = None
+) -> None:
+    """What the mortal has now seen is read: the kindnesses `ids` (those on the page shown),
+    or everything delivered so far when no ids are given."""
+    where = [
+        Kindness.mortal_id == mortal.id,
+        Kindness.state == "delivered",
+        Kindness.read_at.is_(None),
+    ]
+    if ids is not None:
+        where.append(Kindness.id.in_(ids))
+    db.session.execute(
+        update(Kindness)
+        .where(*where)
         .values(read_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
 
+def home_counts(participant: Participant, now: datetime | None = None) -> tuple[int, int]:
+    """(unread kindnesses, open courier requests) for the home page's tiles, in one query."""
+    return tuple(
+        db.session.execute(
+            select(
+                _unread_count_query(participant).scalar_subquery(),
+                _open_request_count_query(participant, now or utcnow()).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
 def unread_count(mortal: Participant) -> int:
     """How many delivered kindnesses the mortal has not seen yet."""
-    return db.session.execute(
-        select(func.count(Kindness.id)).where(
-            Kindness.mortal_id == mortal.id,
-            Kindness.state == "delivered",
-            Kindness.hidden.is_(False),
-            Kindness.read_at.is_(None),
-        )
-    ).scalar_one()
+    return db.session.execute(_unread_count_query(mortal)).scalar_one()
+
+
+def _unread_count_query(mortal: Participant):
+    return select(func.count(Kindness.id)).where(
+        Kindness.mortal_id == mortal.id,
+        Kindness.state == "delivered",
+        Kindness.hidden.is_(False),
+        Kindness.read_at.is_(None),
+    )
 
 
 def _received(mortal: Participant, public_id: str) -> Kindness:
@@ -542,18 +605,35 @@ def report(reporter: Participant, public_id: str, reason: str, as_courier: bool 
     db.session.commit()
 
 
-def reported_by(participant: Participant) -> set[int]:
-    """Ids of kindnesses this participant has reported."""
-    return set(
-        db.session.execute(
-            select(Report.kindness_id).where(Report.reporter_id == participant.id)
-        ).scalars()
-    )
+def reported_by(participant: Participant, among: list[int] | None = None) -> set[int]:
+    """Ids of kindnesses this participant has reported (only among `among`, when given)."""
+    stmt = select(Report.kindness_id).where(Report.reporter_id == participant.id)
+    if among is not None:
+        stmt = stmt.where(Report.kindness_id.in_(among))
+    return set(db.session.execute(stmt).scalars())
 
 
 def hints_of(participant: Participant) -> Hint:
     """The participant's hints (blank ones if never filled in)."""
     return db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
+
+
+def mortal_hints(angel: Participant, now: datetime | None = None) -> Hint | None:
+    """The hints of the angel's current mortal (blank ones if never filled in), or None while
+    the angel has no mortal they have been told of — as `hints_of(mortal_of(angel))`, in one
+    query."""
+    row = db.session.execute(
+        select(Pairing.mortal_id, Hint)
+        .outerjoin(Hint, Hint.participant_id == Pairing.mortal_id)
+        .where(
+            Pairing.angel_id == angel.id,
+            Pairing.released_at.is_(None) | (Pairing.released_at <= (now or utcnow())),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    mortal_id, hint = row
+    return hint or Hint(participant_id=mortal_id)
 
 
 def save_hints(participant: Participant, **fields: str) -> None:
@@ -575,6 +655,21 @@ def set_courier_opt_out(participant: Participant, opt_out: bool) -> None:
 # Couriers -----------------------------------------------------------------------------------
 
 
+def _courier_query(courier: Participant, now: datetime):
+    """Requests offered to or carried by this courier, with the recipient's name — no sender."""
+    return (
+        select(CourierRequest, Kindness, Participant.name)
+        .join(Kindness, Kindness.id == CourierRequest.kindness_id)
+        .join(Participant, Participant.id == Kindness.mortal_id)
+        .options(joinedload(Kindness.drop_off))
+        .where(
+            CourierRequest.courier_id == courier.id,
+            CourierRequest.state.in_(("offered", "accepted", "done")),
+            _released(now),
+        )
+    )
+
+
 def courier_requests_of(
     courier: Participant, now: datetime | None = None
 ) -> list[tuple[CourierRequest, Kindness, str]]:
@@ -582,21 +677,44 @@ def courier_requests_of(
 
     An offer shows only from its release moment (a random moment of a later round).
     """
-    now = now or utcnow()
     return [
         (request, kindness, recipient)
         for request, kindness, recipient in db.session.execute(
-            select(CourierRequest, Kindness, Participant.name)
-            .join(Kindness, Kindness.id == CourierRequest.kindness_id)
-            .join(Participant, Participant.id == Kindness.mortal_id)
-            .where(
-                CourierRequest.courier_id == courier.id,
-                CourierRequest.state.in_(("offered", "accepted", "done")),
-                _released(now),
+            _courier_query(courier, now or utcnow()).order_by(
+                CourierRequest.offered_at.desc(), CourierRequest.id.desc()
             )
-            .order_by(CourierRequest.offered_at.desc(), CourierRequest.id.desc())
         ).all()
     ]
+
+
+def deliveries_page(
+    courier: Participant,
+    before: str | None = None,
+    after: str | None = None,
+    now: datetime | None = None,
+) -> paging.Page:
+    """One page of `courier_requests_of`, newest offer first (one query)."""
+    return paging.keyset(
+        _courier_query(courier, now or utcnow()),
+        CourierRequest.offered_at,
+        CourierRequest.id,
+        lambda row: (row[0].offered_at, row[0].id),
+        before,
+        after,
+    )
+
+
+def open_request_count(courier: Participant, now: datetime | None = None) -> int:
+    """How many released requests wait for this courier to answer or carry out."""
+    return db.session.execute(_open_request_count_query(courier, now or utcnow())).scalar_one()
+
+
+def _open_request_count_query(courier: Participant, now: datetime):
+    return select(func.count(CourierRequest.id)).where(
+        CourierRequest.courier_id == courier.id,
+        CourierRequest.state.in_(OPEN_COURIER_STATES),
+        _released(now),
+    )
 
 
 def _released(now: datetime):

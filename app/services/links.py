@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import joinedload
 
 from app.domain import devices, roster
 from app.extensions import db
@@ -92,11 +93,13 @@ def open_session(token: str, user_agent: str | None) -> SessionKey:
 
 
 def participant_for_session(public_id: object, secret: object) -> Participant | None:
-    """The active participant whose live session this is, else None (one query)."""
+    """The active participant whose live session this is, else None (one query, which loads
+    their game too: every participant page shows it)."""
     if not isinstance(public_id, str) or not isinstance(secret, str) or not secret:
         return None
     return db.session.execute(
         select(Participant)
+        .options(joinedload(Participant.game))
         .join(ParticipantSession, ParticipantSession.participant_id == Participant.id)
         .where(
             Participant.public_id == public_id,

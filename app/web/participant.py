@@ -165,14 +165,17 @@ def me():
         reveal=ending.reveal_for(g.me),
         crowd=ending.secret_crowd(),
         hints=_mortal_hints(),
-        unread=kindness.unread_count(g.me),
-        requests=[r for r in kindness.courier_requests_of(g.me) if r[0].state != "done"],
+        counts=kindness.home_counts(g.me),
     )
 
 
+def _cursors() -> tuple[str | None, str | None]:
+    """The page of a list asked for: `?before=<cursor>` (older) or `?after=<cursor>` (newer)."""
+    return request.args.get("before"), request.args.get("after")
+
+
 def _mortal_hints():
-    mortal = kindness.mortal_of(g.me)
-    return kindness.hints_of(mortal) if mortal else None
+    return kindness.mortal_hints(g.me)
 
 
 def _note_form() -> NoteForm:
@@ -207,15 +210,15 @@ def angel():
 
 
 def _angel_page(note_form, in_person_form, status=200):
-    page = participants.page_for(g.me)
+    page, hints = participants.page_for(g.me), _mortal_hints()
     return render_template(
         "participant/angel.html",
-        suggestion=experience.suggestion_for(g.me),
+        suggestion=experience.suggestion_for(g.me, hint=hints),
         page=page,
-        hints=_mortal_hints(),
+        hints=hints,
         note_form=note_form,
         in_person_form=in_person_form,
-        sent=kindness.sent_by(g.me),
+        sent=kindness.sent_page(g.me, *_cursors()),
         action=ActionForm(),
         running=g.me.game.state == "running" and page.mortal_name is not None,
     ), status
@@ -326,15 +329,16 @@ def as_note(public_id: str):
 @bp.route("/me/inbox")
 @participant_required
 def inbox():
-    """Kindnesses received. Opening the page marks them read."""
+    """Kindnesses received, a page at a time. Opening a page marks what it shows read."""
     return _inbox_page()
 
 
 def _inbox_page(kept: dict | None = None, status: int = 200):
     """The inbox; `kept` holds a refused thanks or report so its text stays in its box."""
-    items = kindness.inbox_of(g.me)
+    page = kindness.inbox_of(g.me, *_cursors())
+    items = [(k, thanks) for k, thanks, _ in page.items]
     unread = {k.id for k, _ in items if k.read_at is None}
-    reported = kindness.reported_by(g.me)
+    reported = {k.id for k, _, was_reported in page.items if was_reported}
     if kept and not any(
         k.public_id == kept["public_id"]
         and (thanks is None if kept["step"] == "thanks" else k.id not in reported)
@@ -345,6 +349,7 @@ def _inbox_page(kept: dict | None = None, status: int = 200):
         "participant/inbox.html",
         page=participants.page_for(g.me),
         items=items,
+        paged=page,
         unread=unread,
         reported=reported,
         thanks_form=ThanksForm(),
@@ -352,7 +357,7 @@ def _inbox_page(kept: dict | None = None, status: int = 200):
         kept=kept or {},
     )
     if unread:
-        kindness.mark_inbox_read(g.me)
+        kindness.mark_inbox_read(g.me, sorted(unread))  # only what this page showed
     return response, status
 
 
@@ -418,8 +423,9 @@ def deliveries():
 
 def _deliveries_page(kept: dict | None = None, status: int = 200):
     """The courier's deliveries; `kept` holds a refused report so its text stays in its box."""
-    requests = kindness.courier_requests_of(g.me)
-    reported = kindness.reported_by(g.me)
+    page = kindness.deliveries_page(g.me, *_cursors())
+    requests = page.items
+    reported = kindness.reported_by(g.me, [k.id for _, k, _ in requests])
     if kept and not any(
         r.public_id == kept["public_id"] and r.state != "done" and k.id not in reported
         for r, k, _ in requests
@@ -430,6 +436,7 @@ def _deliveries_page(kept: dict | None = None, status: int = 200):
             "participant/deliveries.html",
             page=participants.page_for(g.me),
             requests=requests,
+            paged=page,
             action=ActionForm(),
             report_form=ReportForm(),
             reported=reported,
@@ -598,7 +605,7 @@ def journal():
         page=participants.page_for(g.me),
         value_form=value_form,
         entry_form=entry_form,
-        entries=experience.journal_of(g.me),
+        entries=experience.journal_page(g.me, *_cursors()),
         values=experience.VALUES,
         action=ActionForm(),
     )

@@ -1,0 +1,187 @@
+"""Participant pages whose cost is flat in a game's history: lists page through their items
+(newest first, a keyset cursor), and a page runs the same few queries whatever came before."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from app.extensions import db
+from app.models import JournalEntry, Kindness, Participant
+from app.services.paging import PAGE_SIZE
+from tests.helpers import make_facilitator, make_running_game, open_as_participant, pairings_of
+
+START = datetime(2026, 12, 2, 9, 0)
+
+
+@contextmanager
+def counted(app):
+    """Count the SQL statements run inside the block: yields a list that grows by one each."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        """Record one statement."""
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _world(app, client, notes: int, entries: int = 0):
+    """A running game of five; one mortal received `notes` notes from their angel (every third
+    pair sharing a delivery moment, to exercise the id tie-break) and wrote `entries` journal
+    entries; the client is the mortal, and the angel's id is returned too."""
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 5)
+        angel_id, mortal_id = next(iter(pairings_of(game).items()))
+        rows = [
+            Kindness(
+                game_id=game.id,
+                angel_id=angel_id,
+                mortal_id=mortal_id,
+                kind="note",
+                message=f"Note number {i:04d}",
+                state="delivered",
+                round_label="morning round",
+                delivered_at=START + timedelta(minutes=i - i % 3),
+                created_at=START + timedelta(minutes=i - i % 3),
+            )
+            for i in range(notes)
+        ]
+        db.session.add_all(rows)
+        db.session.add_all(
+            JournalEntry(
+                participant_id=mortal_id,
+                day=date(2026, 12, 1) + timedelta(i // 4),
+                did=f"Entry number {i:04d}",
+            )
+            for i in range(entries)
+        )
+        db.session.commit()
+        mortal = db.session.get(Participant, mortal_id)
+        angel = db.session.get(Participant, angel_id)
+    open_as_participant(client, app, mortal)
+    return mortal, angel
+
+
+def _walk(client, path: str, pattern: str, link: str = "Older") -> list[list[str]]:
+    """Follow a list's `link` ("Older" or "Newer") links from `path`; the items matched per page."""
+    pages, seen = [], set()
+    while path and path not in seen:
+        seen.add(path)
+        html = client.get(path).text
+        pages.append(re.findall(pattern, html))
+        found = re.search(rf'<a href="([^"]+)" rel="\w+">{link}</a>', html)
+        path = found.group(1).replace("&amp;", "&") if found else None
+    return pages
+
+
+@pytest.mark.parametrize("notes", [0, 1, PAGE_SIZE, PAGE_SIZE + 1, 3 * PAGE_SIZE - 1, 95])
+def test_paging_through_the_inbox_reaches_every_note_once_and_back(app, client, notes):
+    """Older links reach every note exactly once, newest first; Newer links retrace the pages."""
+    _world(app, client, notes)
+    pages = _walk(client, "/me/inbox", r"Note number (\d{4})")
+    shown = [n for page in pages for n in page]
+    assert shown == [f"{i:04d}" for i in reversed(range(notes))]
+    assert all(len(page) == PAGE_SIZE for page in pages[:-1]) and len(pages[-1]) <= PAGE_SIZE
+    # From the oldest page, Newer links lead back through the same pages to the newest.
+    last = client.get("/me/inbox").text
+    path = "/me/inbox"
+    while found := re.search(r'<a href="([^"]+)" rel="next">Older</a>', last):
+        path = found.group(1)
+        last = client.get(path).text
+    back = _walk(client, path, r"Note number (\d{4})", "Newer")
+    assert back == list(reversed(pages))
+    if notes <= PAGE_SIZE:
+        assert 'class="pager"' not in client.get("/me/inbox").text
+
+
+def test_opening_a_page_of_the_inbox_marks_only_that_page_read(app, client):
+    """The newest page is read once shown; older notes stay unread until their page is opened."""
+    mortal, _ = _world(app, client, PAGE_SIZE + 3)
+    assert "<strong>13</strong> new kindnesses" in client.get("/me").text
+    client.get("/me/inbox")
+    assert "<strong>3</strong> new kindnesses" in client.get("/me").text
+    older = re.search(r'href="([^"]+)" rel="next">Older', client.get("/me/inbox").text).group(1)
+    assert client.get(older).text.count("badge-new") == 3
+    assert "<strong>0</strong> new kindnesses" in client.get("/me").text
+    with app.app_context():
+        unread = db.session.execute(
+            select(Kindness.id).where(Kindness.mortal_id == mortal.id, Kindness.read_at.is_(None))
+        ).all()
+    assert unread == []
+
+
+def test_the_sent_list_and_the_journal_page_through_everything(app, client):
+    """The angel's sent list and the journal reach every item once, newest first."""
+    mortal, angel = _world(app, client, 2 * PAGE_SIZE + 5, entries=2 * PAGE_SIZE + 7)
+    entries = [n for p in _walk(client, "/me/journal", r"Entry number (\d{4})") for n in p]
+    # Newest day first; entries of one day newest first (the id breaks the tie).
+    assert entries == [f"{i:04d}" for i in reversed(range(2 * PAGE_SIZE + 7))]
+    angel_client = app.test_client()
+    open_as_participant(angel_client, app, angel)
+    sent = [n for p in _walk(angel_client, "/me/angel", r"Note number (\d{4})") for n in p]
+    assert sent == [f"{i:04d}" for i in reversed(range(2 * PAGE_SIZE + 5))]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "2026-13-01T00:00:00_1", "_", "2026-12-01_x"])
+def test_a_malformed_cursor_shows_the_newest_page(app, client, cursor):
+    """A cursor that cannot be read is the first page, not an error."""
+    _world(app, client, PAGE_SIZE + 2)
+    for key in ("before", "after"):
+        page = client.get(f"/me/inbox?{key}={cursor}")
+        assert page.status_code == 200
+        assert re.findall(r"Note number (\d{4})", page.text)[0] == f"{PAGE_SIZE + 1:04d}"
+
+
+def _cost(app, client, path: str) -> tuple[int, int]:
+    """(queries, bytes) of one GET of `path`."""
+    with counted(app) as seen:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(seen), len(response.data)
+
+
+@pytest.mark.parametrize("path", ["/me", "/me/angel", "/me/inbox", "/me/deliveries", "/me/journal"])
+def test_a_page_costs_the_same_with_10_or_1000_notes(app_config, tmp_path, path):
+    """Query count and page size with 1,000 notes received and sent stay within 1.2× of 10."""
+    from app import create_app
+    from tests.helpers import reset_database
+
+    costs = []
+    for notes in (10, 1000):
+        app = create_app(
+            {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/n{notes}.db"}
+        )
+        reset_database(app)
+        client = app.test_client()
+        _, angel = _world(app, client, notes, entries=notes)
+        if path == "/me/angel":
+            open_as_participant(client, app, angel)
+        costs.append(_cost(app, client, path))
+        with app.app_context():
+            db.engine.dispose()
+    (q10, b10), (q1000, b1000) = costs
+    print(path, costs)
+    assert q1000 <= q10 * 1.2 and b1000 <= b10 * 1.2, costs
+
+
+QUERY_BUDGET = {"/me": 4, "/me/angel": 6, "/me/inbox": 4, "/me/deliveries": 4, "/me/journal": 3}
+
+
+@pytest.mark.parametrize("path", sorted(QUERY_BUDGET))
+def test_a_participant_page_runs_few_queries(app, client, path):
+    """Each page runs a small fixed number of queries (eager loading, one query per list)."""
+    _world(app, client, 3 * PAGE_SIZE, entries=5)
+    queries, _ = _cost(app, client, path)
+    print(path, queries)
+    assert queries <= QUERY_BUDGET[path]
