@@ -195,7 +195,10 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     # Stable across retries, so a receiving server can recognise a resend of the same message.
-    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # Unique and set before insert, so it is the "sentinel" that lets SQLAlchemy write many new
+    # rows in one INSERT ... RETURNING on SQLite too (a draw or a tick queues mail in bulk);
+    # without one, SQLite gets an INSERT per message. It changes no DDL.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True, insert_sentinel=True)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain import couriers as courier_rules
@@ -27,6 +27,7 @@ from app.models import (
     Participant,
     Report,
     Thanks,
+    new_public_id,
     utcnow,
 )
 from app.services import ServiceError, paging
@@ -259,54 +260,100 @@ def route(kindness: Kindness, now: datetime, rng: random.Random) -> list[OutboxM
 
     The draw never looks at who sent the kindness. Runs inside the caller's transaction.
     """
-    asked = set(
-        db.session.execute(
-            select(CourierRequest.courier_id).where(CourierRequest.kindness_id == kindness.id)
+    return route_all([kindness], now, rng)
+
+
+def route_all(kindnesses: list[Kindness], now: datetime, rng: random.Random) -> list[OutboxMessage]:
+    """`route` for many kindnesses at once, in their order, with a fixed number of queries:
+    who was already asked is read once, each game's loads once, and the people to email once.
+
+    Each pick adds one to the chosen courier's load in memory, so later picks in the same run
+    see it exactly as they would have seen it in the database had each been routed alone.
+    """
+    if not kindnesses:
+        return []
+    config = current_app.config
+    asked: dict[int, set[int]] = {kindness.id: set() for kindness in kindnesses}
+    for kindness_id, courier_id in db.session.execute(
+        select(CourierRequest.kindness_id, CourierRequest.courier_id).where(
+            CourierRequest.kindness_id.in_(sorted(asked))
+        )
+    ):
+        asked[kindness_id].add(courier_id)
+    pools: dict[int, dict[int, int]] = {}
+    picks: list[tuple[Kindness, int | None]] = []
+    for kindness in kindnesses:
+        courier_id = None
+        if len(asked[kindness.id]) < config["COURIER_MAX_TRIES"]:
+            if kindness.game_id not in pools:
+                pools[kindness.game_id] = courier_rules.courier_pool(*_open_loads(kindness.game_id))
+            pool = pools[kindness.game_id]
+            courier_id = courier_rules.pick_courier(
+                pool,
+                kindness.mortal_id,
+                asked[kindness.id],
+                rng,
+                max_open=config["COURIER_MAX_OPEN"],
+            )
+            if courier_id is not None:
+                pool[courier_id] += 1
+                asked[kindness.id].add(courier_id)
+        picks.append((kindness, courier_id))
+    # Everyone emailed below, with their game, in one query: notify reads person.game.
+    wanted = {courier_id or kindness.angel_id for kindness, courier_id in picks}
+    people = {
+        person.id: person
+        for person in db.session.execute(
+            select(Participant)
+            .where(Participant.id.in_(sorted(wanted)))
+            .options(joinedload(Participant.game))
         ).scalars()
-    )
-    courier_id = None
-    if len(asked) < current_app.config["COURIER_MAX_TRIES"]:
-        loads, opted_out = _open_loads(kindness.game_id)
-        pool = courier_rules.courier_pool(loads, opted_out)
-        courier_id = courier_rules.pick_courier(
-            pool,
-            kindness.mortal_id,
-            asked,
-            rng,
-            max_open=current_app.config["COURIER_MAX_OPEN"],
+    }
+    messages: list[OutboxMessage | None] = []
+    hours = config["COURIER_ACCEPT_HOURS"]
+    offers: list[dict] = []
+    for kindness, courier_id in picks:
+        if courier_id is None:
+            kindness.state = "undeliverable"
+            angel = people[kindness.angel_id]
+            messages.append(
+                notify(
+                    angel,
+                    "undeliverable",
+                    f"Your in-person kindness in {angel.game.name} needs a new plan",
+                    now=now,
+                    rng=rng,
+                )
+            )
+            continue
+        courier = people[courier_id]
+        release = next_release(courier.game, now, rng)
+        offers.append(
+            {
+                "public_id": new_public_id(),
+                "kindness_id": kindness.id,
+                "courier_id": courier_id,
+                "state": "offered",
+                "offered_at": now,
+                "released_at": release.at,
+                # The courier's deadline counts from when they are asked, never from the
+                # angel's click.
+                "expires_at": release.at + timedelta(hours=hours),
+            }
         )
-    if courier_id is None:
-        kindness.state = "undeliverable"
-        angel = db.session.get(Participant, kindness.angel_id)
-        message = notify(
-            angel,
-            "undeliverable",
-            f"Your in-person kindness in {angel.game.name} needs a new plan",
-            now=now,
-            rng=rng,
+        messages.append(
+            notify(
+                courier,
+                "courier-request",
+                f"Can you deliver a kindness in {courier.game.name}?",
+                release_at=release.at,
+                hours=hours,
+            )
         )
-        return [message] if message else []
-    hours = current_app.config["COURIER_ACCEPT_HOURS"]
-    courier = db.session.get(Participant, courier_id)
-    release = next_release(courier.game, now, rng)
-    request = CourierRequest(
-        kindness_id=kindness.id,
-        courier_id=courier_id,
-        state="offered",
-        offered_at=now,
-        released_at=release.at,
-        # The courier's deadline counts from when they are asked, never from the angel's click.
-        expires_at=release.at + timedelta(hours=hours),
-    )
-    db.session.add(request)
-    message = notify(
-        courier,
-        "courier-request",
-        f"Can you deliver a kindness in {courier.game.name}?",
-        release_at=release.at,
-        hours=hours,
-    )
-    return [message] if message else []
+    if offers:
+        # One statement for every offer (the ORM would insert them a row at a time on SQLite).
+        db.session.execute(insert(CourierRequest), offers)
+    return [message for message in messages if message]
 
 
 @dataclass(frozen=True)
@@ -804,11 +851,14 @@ def _notify_mortals(mortal_ids: list[int], now: datetime) -> list[OutboxMessage]
     """
     messages = []
     for mortal in db.session.execute(
-        select(Participant).where(
+        select(Participant)
+        .where(
             Participant.id.in_(set(mortal_ids)),
             # Digest readers hear once a day; "none" means the site only.
             Participant.email_preference == "each",
         )
+        # notify reads each mortal's game: loaded here, not once per mortal.
+        .options(joinedload(Participant.game))
     ).scalars():
         subject = f"An angel left you a kindness in {mortal.game.name}"
         messages.append(notify(mortal, "kindness-arrived", subject, now=now))
@@ -865,11 +915,18 @@ def reroute_stale(now: datetime | None = None, rng: random.Random | None = None)
         .scalars()
         .all()
     )
-    messages: list[OutboxMessage] = []
-    for kindness in db.session.execute(
-        select(Kindness).where(Kindness.id.in_(set(expired)), Kindness.state == "routing")
-    ).scalars():
-        messages += route(kindness, now, rng)
+    # All of them routed together: each game's loads are read once, not once per offer.
+    route_all(
+        list(
+            db.session.execute(
+                select(Kindness)
+                .where(Kindness.id.in_(sorted(set(expired))), Kindness.state == "routing")
+                .order_by(Kindness.id)
+            ).scalars()
+        ),
+        now,
+        rng,
+    )
     db.session.commit()
     return len(expired)
 
