@@ -13,6 +13,7 @@ random shuffles each draw took. Target: 100,000 participants well under 1 s.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.domain import pairing
 from app.domain.pairing import _draw, is_valid_cycle
 
 SIZES = (1_000, 10_000, 100_000)
@@ -69,6 +71,55 @@ def main() -> None:
                 f"{max(times):>8.3f} {spread:>10}  {method}"
             )
     print(f"\nTarget: a draw for 100,000 people in well under {TARGET_SECONDS:g} s.")
+    fairness()
+
+
+def chi_square_p(statistic: float, df: int) -> float:
+    """Upper tail of the chi-square distribution (regularised gamma series)."""
+    a, x = df / 2, statistic / 2
+    term = total = 1 / a
+    k = 1
+    while term > 1e-15 * total:
+        term *= x / (a + k)
+        total += term
+        k += 1
+    return max(0.0, 1 - total * math.exp(-x + a * math.log(x) - math.lgamma(a)))
+
+
+def fairness(draws: int = 1200) -> None:
+    """Chi-square p of the cycle frequencies per path on one tight group.
+
+    10 people who may each be the angel of only 3 others: 12 valid cycles.
+    p well above 0.001 means no detectable bias.
+    """
+    gen = random.Random(27)
+    n = 10
+    allowed = {(a, b) for a in range(n) for b in gen.sample([p for p in range(n) if p != a], 3)}
+    people = list(range(n))
+    forbidden = {(a, b) for a in people for b in people if a != b and (a, b) not in allowed}
+    paths = {
+        "public": {},
+        "exact": {"_rejection_attempts": lambda _n: 0},
+        "repair+walk": {"_rejection_attempts": lambda _n: 0, "_EXACT_MAX_N": 0},
+    }
+    print(f"\nFairness: {n} people, 3 options each, {draws} draws per path")
+    for path, patch in paths.items():
+        saved = {name: getattr(pairing, name) for name in patch}
+        for name, value in patch.items():
+            setattr(pairing, name, value)
+        try:
+            rng = random.Random(1)
+            counts = Counter(
+                frozenset(_draw(people, forbidden, rng).assignment.items()) for _ in range(draws)
+            )
+        finally:
+            for name, value in saved.items():
+                setattr(pairing, name, value)
+        k = 12
+        expected = draws / k
+        observed = [*counts.values()] + [0] * (k - len(counts))
+        stat = sum((o - expected) ** 2 / expected for o in observed)
+        print(f"  {path:<12} p = {chi_square_p(stat, k - 1):.3g}  counts {sorted(observed)}")
 
 
 if __name__ == "__main__":

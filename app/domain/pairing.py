@@ -17,10 +17,27 @@ How a draw is made, cheapest first:
    the common ways a group gets over-constrained ("Priya is excluded from
    being the angel of everyone else").
 3. Only when sampling keeps failing: deeper diagnoses (connectivity, Hall's
-   condition), then a search. Groups of at most 9 are enumerated completely,
-   which is exact and uniform. Larger groups use a local repair of a random
-   cycle and, up to ``_DENSE_MAX_N`` people, a randomised backtracking search;
-   a random walk over valid cycles then washes out the search's bias.
+   condition), then an exact draw where counting is affordable. Groups of at
+   most 9 are enumerated completely. Up to ``_EXACT_MAX_N`` people, the valid
+   cycles are counted by dynamic programming over subsets (only the states
+   reachable from person 0, within ``_EXACT_MAX_STATES``; tight groups, the
+   ones that get here, have few) and one is drawn person by person with
+   probability proportional to the number of ways to finish it.
+4. Larger or denser groups use a local repair of a random cycle and, up to
+   ``_DENSE_MAX_N`` people, a randomised backtracking search, followed by a
+   random walk over valid cycles (:func:`_walk`) whose moves are proposed
+   symmetrically and kept when valid, so its long-run distribution is uniform
+   over the cycles it can reach.
+
+Guarantee: a draw made by rejection sampling, enumeration or exact counting is
+exactly uniform over all valid cycles; these cover every group of up to 24
+people whose exclusions are tight enough to need a fallback, unless counting
+would take more than ``_EXACT_MAX_STATES`` states. The random walk (larger
+groups up to ``_DENSE_MAX_N``) is uniform only in the limit and only over the
+cycles its moves connect: in very tight groups they may not all be connected.
+Beyond ``_DENSE_MAX_N`` people, a draw that rejection sampling misses is a
+uniformly random cycle with the few people the repair moved re-shuffled by a
+short walk: close to uniform, not exactly.
 
 Everything is bounded: an instance that cannot be solved is reported with
 :class:`DrawImpossible`, never looped on.
@@ -28,7 +45,6 @@ Everything is bounded: an instance that cannot be solved is reported with
 
 from __future__ import annotations
 
-import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -77,6 +93,16 @@ _SEARCH_RESTART_UNIT = 32
 _MIX_PER_PERSON_LOG = 10
 _MIX_MAX = 100_000
 _MIX_PER_TOUCHED = 20
+# Exact counting (dynamic programming over subsets) up to this many people, as
+# long as it needs at most this many states (~1 microsecond each; tight groups
+# need few, dense ones are sampled by rejection before they get here).
+_EXACT_MAX_N = 24
+_EXACT_MAX_STATES = 300_000
+# Proposals of the random walk after a repair or search (~1.5 µs each, so
+# ~0.3 s): about 100 n log n for the largest group it serves (1,500 people),
+# far beyond the n log n swaps that mix an unconstrained group. It cannot fix
+# a walk whose moves don't connect the valid cycles (see the module docstring).
+_WALK_PROPOSALS = 200_000
 # Long lists of names are cut so a message stays readable on a web page.
 _MAX_NAMES_SHOWN = 5
 
@@ -92,7 +118,7 @@ class _Outcome:
     """A draw plus how it was obtained (for benchmarks and tests)."""
 
     assignment: dict[int, int]
-    method: str  # "rejection", "exhaustive", "search" or "repair"
+    method: str  # "rejection", "exhaustive", "exact", "search" or "repair"
     attempts: int  # rejection-sampling shuffles made
 
 
@@ -110,10 +136,11 @@ def draw_cycle(
     ``(angel, mortal)`` pair from ``forbidden`` is used. Pairs naming unknown ids
     and ``(a, a)`` pairs are ignored.
 
-    The draw is uniformly random over all valid cycles whenever random sampling
-    finds one (the usual case) or the group has at most 9 people; otherwise it
-    comes from a randomised search followed by a random walk over valid cycles,
-    which is close to uniform. All randomness comes from ``rng``, so a seeded
+    The draw is exactly uniform over all valid cycles whenever random sampling
+    finds one (the usual case) or the group is small enough to count its
+    cycles (up to 24 people, see the module docstring); otherwise it comes from
+    a randomised search followed by a random walk over valid cycles, which is
+    close to uniform. All randomness comes from ``rng``, so a seeded
     ``random.Random`` gives a reproducible draw.
 
     Raises ``ValueError`` if ``people`` repeats an id, and
@@ -236,8 +263,8 @@ def _unique_roster(people: Sequence[int]) -> list[int]:
 
 
 def _rejection_attempts(n: int) -> int:
-    if n <= _EXHAUSTIVE_MAX_N:
-        # Exact enumeration is cheap here and just as uniform.
+    if n <= _EXACT_MAX_N:
+        # Exact enumeration or counting is cheap here and just as uniform.
         return _EXHAUSTIVE_ATTEMPTS
     return max(3, min(_REJECTION_MAX_ATTEMPTS, _REJECTION_WORK // n))
 
@@ -640,6 +667,12 @@ def _dense_fallback(
         if not cycles:
             raise _no_arrangement(n)
         return [roster[i] for i in rng.choice(cycles)], "exhaustive"
+    if n <= _EXACT_MAX_N:
+        counts = _count_completions(out, _EXACT_MAX_STATES)
+        if counts is not None:
+            if not counts.total:
+                raise _no_arrangement(n)
+            return [roster[i] for i in counts.sample(rng)], "exact"
 
     # Local repair settles dense groups fast; backtracking handles the tight,
     # sparse ones (and can prove impossibility). Each covers the other's weakness.
@@ -653,9 +686,91 @@ def _dense_fallback(
         if cycle is None:
             raise _no_arrangement(n) if complete else _too_tight(n)
         order, method = cycle, "search"
-    proposals = min(_MIX_MAX, int(_MIX_PER_PERSON_LOG * n * math.log(n)))
-    _mix(order, excluded, rng, proposals)
+    _walk(order, excluded, rng, _WALK_PROPOSALS)
     return [roster[i] for i in order], method
+
+
+class _Completions:
+    """How many ways each partial path can be finished into a valid cycle.
+
+    ``ways[(mask, v)]`` counts the paths that start at v, visit exactly the
+    people not in ``mask`` and then close the cycle back to person 0; mask
+    holds everybody already on the path (always person 0 and v).
+    """
+
+    def __init__(self, out: list[list[int]], ways: dict[tuple[int, int], int]) -> None:
+        self._out = out
+        self._ways = ways
+        self.total = ways.get((1, 0), 0)
+
+    def sample(self, rng: random.Random) -> list[int]:
+        """Draw one valid cycle, each with probability exactly 1 / total.
+
+        Walking from person 0, the next person is picked with probability
+        proportional to the number of ways to finish from there, so the chance
+        of a whole cycle telescopes to 1 / total. randrange on the exact integer
+        counts keeps it exact (no floating-point rounding).
+        """
+        path = [0]
+        mask = 1
+        v = 0
+        n = len(self._out)
+        while len(path) < n:
+            pick = rng.randrange(self._ways[(mask, v)])
+            for w in self._out[v]:
+                if mask >> w & 1:
+                    continue
+                here = self._ways.get((mask | 1 << w, w), 0)
+                if pick < here:
+                    break
+                pick -= here
+            mask |= 1 << w
+            path.append(w)
+            v = w
+        return path
+
+
+class _OverBudget(Exception):
+    """Counting would need more states than allowed."""
+
+
+def _count_completions(out: list[list[int]], max_states: int) -> _Completions | None:
+    """Count the valid cycles through everyone by dynamic programming over subsets.
+
+    Every cycle passes through person 0, so counting Hamiltonian paths from 0
+    that can close back to 0 counts cycles exactly once each. Only states
+    reachable from 0 are visited (tight groups have few), in the worst case
+    O(2**n * n) states and O(2**n * n**2) work. Returns None once more than
+    ``max_states`` states would be needed, leaving the draw to the walk.
+    """
+    n = len(out)
+    full = (1 << n) - 1
+    closes = [0 in o for o in out]
+    steps = [[(w, 1 << w) for w in o if w] for o in out]
+    ways: dict[tuple[int, int], int] = {}
+
+    def count(mask: int, v: int) -> int:
+        key = (mask, v)
+        known = ways.get(key)
+        if known is not None:
+            return known
+        if mask == full:
+            total = int(closes[v])
+        else:
+            total = 0
+            for w, bit in steps[v]:
+                if not mask & bit:
+                    total += count(mask | bit, w)
+        if len(ways) >= max_states:
+            raise _OverBudget
+        ways[key] = total
+        return total
+
+    try:
+        count(1, 0)
+    except _OverBudget:
+        return None
+    return _Completions(out, ways)
 
 
 def _all_cycles(out: list[list[int]]) -> list[tuple[int, ...]]:
@@ -962,6 +1077,51 @@ def _repair(  # noqa: C901, PLR0913, PLR0917 - one tight loop, kept together for
                     bad[i] = last
                     where[last] = i
     return touched if not bad else None
+
+
+def _walk(order: list[int], excluded: _Excluded, rng: random.Random, proposals: int) -> None:
+    """Random walk over valid cycles, in place, whose long-run distribution is uniform.
+
+    ``order[0]`` never moves, so an order is one cycle (no rotations to
+    double-count). Each step proposes, with equal chance, one of two moves,
+    each chosen uniformly from a fixed set and each its own inverse's mirror:
+
+    * swap two people at positions ``1 <= i < j < n``;
+    * pick three of the cycle's pairs at positions ``i < j < k`` and exchange
+      the two stretches between them (``a->b .. c->d .. e->f`` becomes
+      ``a->d .. e->b .. c->f``). Directions are kept, which matters because
+      exclusions are one-way. Applied to the three new pairs (at ``i``,
+      ``i + k - j``, ``k``) the same move gives back the original cycle.
+
+    So the chance of proposing cycle X from Y equals that of Y from X, and a
+    move is kept exactly when the new cycle is valid (Metropolis acceptance
+    is 1 or 0). The walk is therefore symmetric and its stationary
+    distribution is uniform over the valid cycles it can reach; stretch
+    exchanges reach every arrangement of an unconstrained group, and in
+    practice tight groups too (tests check the resulting frequencies).
+    """
+    n = len(order)
+    rand = rng.random
+    for _ in range(proposals):
+        if rand() < 0.5:  # noqa: PLR2004 - a fair coin between the two moves
+            i = 1 + int(rand() * (n - 1))
+            j = 1 + int(rand() * (n - 1))
+            if i == j:
+                continue
+            order[i], order[j] = order[j], order[i]
+            for t in (i - 1, i, j - 1, j):
+                if excluded((order[t], order[(t + 1) % n])):
+                    order[i], order[j] = order[j], order[i]
+                    break
+            continue
+        i, j, k = sorted((int(rand() * n), int(rand() * n), int(rand() * n)))
+        if i == j or j == k:
+            continue
+        a, b, c, d, e = order[i], order[i + 1], order[j], order[j + 1], order[k]
+        f = order[(k + 1) % n]
+        if excluded((a, d)) or excluded((e, b)) or excluded((c, f)):
+            continue
+        order[i + 1 : k + 1] = order[j + 1 : k + 1] + order[i + 1 : j + 1]
 
 
 def _mix(

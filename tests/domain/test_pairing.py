@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import random
 import time
 from collections import Counter
@@ -351,6 +352,7 @@ def test_large_group_with_too_few_mortals_for_a_few_people():
 
 
 def test_gives_up_with_a_clear_message_when_out_of_budget(monkeypatch):
+    monkeypatch.setattr(pairing, "_EXACT_MAX_N", 0)
     monkeypatch.setattr(pairing, "_REPAIR_FIRST_MOVES", 0)
     monkeypatch.setattr(pairing, "_SEARCH_WORK", 0)
     people = list(range(20))
@@ -364,7 +366,8 @@ def test_gives_up_with_a_clear_message_when_out_of_budget(monkeypatch):
 
 
 def test_search_alone_finds_cycles_in_tight_groups(monkeypatch):
-    # Skip the local repair so the backtracking search does the work.
+    # Skip exact counting and the local repair so the backtracking search does the work.
+    monkeypatch.setattr(pairing, "_EXACT_MAX_N", 0)
     monkeypatch.setattr(pairing, "_REPAIR_FIRST_MOVES", 0)
     gen = random.Random(9)
     for n in (12, 25, 40):
@@ -473,6 +476,7 @@ def test_search_then_walk_reaches_many_different_draws(monkeypatch):
     # draws over many of the valid cycles.
     monkeypatch.setattr(pairing, "_rejection_attempts", lambda _n: 0)
     monkeypatch.setattr(pairing, "_REPAIR_FIRST_MOVES", 0)
+    monkeypatch.setattr(pairing, "_EXACT_MAX_N", 0)
     people = list(range(10))
     forbidden = {(i, (i + 1) % 10) for i in range(10)}
     seen = set()
@@ -531,3 +535,78 @@ def test_pairing_imports_only_the_standard_library():
     ]
     assert imported, "the parse found the imports"
     assert not offending, f"app/domain/pairing.py must stay pure; it imports {offending}"
+
+
+# --------------------------------------------------------------------------
+# Fairness on tight groups (every path)
+# --------------------------------------------------------------------------
+
+
+def chi_square_p(statistic: float, df: int) -> float:
+    """Upper tail of the chi-square distribution (regularised gamma series)."""
+    a, x = df / 2, statistic / 2
+    term = total = 1 / a
+    k = 1
+    while term > 1e-15 * total:
+        term *= x / (a + k)
+        total += term
+        k += 1
+    return max(0.0, 1 - total * math.exp(-x + a * math.log(x) - math.lgamma(a)))
+
+
+def tight_group(seed: int, n: int, options: int) -> tuple[list[int], set[tuple[int, int]]]:
+    """n people who may each be the angel of only ``options`` others, chosen at random."""
+    gen = random.Random(seed)
+    allowed = {
+        (a, b) for a in range(n) for b in gen.sample([p for p in range(n) if p != a], options)
+    }
+    people = list(range(n))
+    return people, {(a, b) for a in people for b in people if a != b and (a, b) not in allowed}
+
+
+def cycles_by_search(people: list[int], forbidden: set[tuple[int, int]]) -> set[frozenset]:
+    """Every valid draw, by a plain depth-first search along allowed pairs."""
+    first = people[0]
+    found = set()
+
+    def extend(path: list[int]) -> None:
+        if len(path) == len(people):
+            if (path[-1], first) not in forbidden:
+                found.add(frozenset(zip(path, path[1:] + path[:1], strict=True)))
+            return
+        for p in people:
+            if p not in path and (path[-1], p) not in forbidden:
+                extend([*path, p])
+
+    extend([first])
+    return found
+
+
+# (seed, n, options): n=10 with 12 valid cycles (the case that exposed the
+# repair's bias), and tight groups of 11 and 12 people.
+TIGHT_GROUPS = [(27, 10, 3), (3, 11, 3), (1, 12, 3)]
+
+
+# The public path (random sampling first, then counting) on the first group;
+# counting alone on all of them. Together about 17 s.
+@pytest.mark.parametrize(
+    ("path", "seed", "n", "options"),
+    [("public", *TIGHT_GROUPS[0])] + [("exact", *group) for group in TIGHT_GROUPS],
+)
+def test_tight_groups_draw_every_cycle_equally_often(monkeypatch, path, seed, n, options):
+    people, forbidden = tight_group(seed, n, options)
+    valid = cycles_by_search(people, forbidden)
+    assert len(valid) >= 5  # noqa: PLR2004 - a test with something to compare
+    if path == "exact":
+        # No random sampling: every draw comes from exact counting.
+        monkeypatch.setattr(pairing, "_rejection_attempts", lambda _n: 0)
+    rng = random.Random(seed)
+    draws = 2400
+    counts = Counter()
+    for _ in range(draws):
+        outcome = pairing._draw(people, forbidden, rng)
+        assert outcome.method in {"rejection", "exact"}
+        counts[frozenset(outcome.assignment.items())] += 1
+    assert set(counts) == valid
+    p = chi_square_p(chi_square(counts, len(valid), draws), len(valid) - 1)
+    assert p > 0.001, (p, sorted(counts.values()))  # noqa: PLR2004
