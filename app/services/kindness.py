@@ -728,7 +728,7 @@ def courier_requests_of(
         (request, kindness, recipient)
         for request, kindness, recipient in db.session.execute(
             _courier_query(courier, now or utcnow()).order_by(
-                CourierRequest.offered_at.desc(), CourierRequest.id.desc()
+                CourierRequest.expires_at.desc(), CourierRequest.id.desc()
             )
         ).all()
     ]
@@ -740,12 +740,16 @@ def deliveries_page(
     after: str | None = None,
     now: datetime | None = None,
 ) -> paging.Page:
-    """One page of `courier_requests_of`, newest offer first (one query)."""
+    """One page of `courier_requests_of`, newest offer first (one query).
+
+    Ordered, and paged, by the deadline the courier is shown (its release plus a day), never
+    by when the angel acted: the cursor in an Older link must not carry the angel's moment.
+    """
     return paging.keyset(
         _courier_query(courier, now or utcnow()),
-        CourierRequest.offered_at,
+        CourierRequest.expires_at,
         CourierRequest.id,
-        lambda row: (row[0].offered_at, row[0].id),
+        lambda row: (row[0].expires_at, row[0].id),
         before,
         after,
     )

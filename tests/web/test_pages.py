@@ -185,3 +185,58 @@ def test_a_participant_page_runs_few_queries(app, client, path):
     queries, _ = _cost(app, client, path)
     print(path, queries)
     assert queries <= QUERY_BUDGET[path]
+
+
+def test_the_couriers_pages_never_carry_the_moment_an_angel_acted(app, client):
+    """Deliveries are ordered and paged by the deadline the courier is shown (release plus a
+    day), so no Older link carries the time an angel pressed Send or "I've left it"."""
+    from app.models import CourierRequest
+    from app.services import kindness
+
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 5, seed=2)
+        people = (
+            db.session.execute(
+                select(Participant).where(Participant.game_id == game.id).order_by(Participant.id)
+            )
+            .scalars()
+            .all()
+        )
+        courier, mortal_of = people[0], pairings_of(game)
+        acted = []
+        for i in range(PAGE_SIZE + 3):
+            angel = next(p for p in people if p.id != courier.id and mortal_of[p.id] != courier.id)
+            item = Kindness(
+                game_id=game.id,
+                angel_id=angel.id,
+                mortal_id=mortal_of[angel.id],
+                kind="in_person",
+                message="",
+                instruction="Wave",
+                state="routing",
+            )
+            db.session.add(item)
+            db.session.flush()
+            clicked = datetime(2026, 11, 20, 3, 17, 41) + timedelta(minutes=7 * i)
+            released = datetime(2026, 12, 2, 9, 0) + timedelta(minutes=i)
+            db.session.add(
+                CourierRequest(
+                    kindness_id=item.id,
+                    courier_id=courier.id,
+                    state="offered",
+                    offered_at=clicked,
+                    released_at=released,
+                    expires_at=released + timedelta(hours=24),
+                )
+            )
+            acted.append(clicked)
+        db.session.commit()
+        assert len(kindness.deliveries_page(courier).items) == PAGE_SIZE
+    assert open_as_participant(client, app, courier).status_code == 302
+    pages = client.get("/me/deliveries").text
+    older = re.search(r'href="(/me/deliveries\?before=[^"]+)"', pages)
+    assert older, "more than a page of deliveries shows an Older link"
+    pages += client.get(older.group(1).replace("&amp;", "&")).text
+    for moment in acted:
+        for shown in (moment.isoformat(), moment.strftime("%Y-%m-%dT%H"), "20 Nov", "Nov 20"):
+            assert shown not in pages
