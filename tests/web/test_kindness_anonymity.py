@@ -447,7 +447,7 @@ def _visible_requests(world: World, courier_id: int) -> list[tuple[int, int]]:
                     CourierRequest.state.in_(("offered", "accepted", "done")),
                     _released(world),
                 )
-                .order_by(CourierRequest.offered_at.desc(), CourierRequest.id.desc())
+                .order_by(CourierRequest.expires_at.desc(), CourierRequest.id.desc())
             ).all()
         ]
 
