@@ -328,7 +328,6 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
                 person,
                 "kindness-cancelled",
                 f"A kindness you sent in {game.name} was cancelled",
-                recipient_name=leaver.name,
             )
         )
     return messages
