@@ -1,0 +1,82 @@
+"""Typed models, one module per concept of the game; every public name is importable from here.
+
+- states: the state enums and the check constraints built from them
+- people: facilitators, participants, their sessions, hints, journals, lost-link requests
+- game: games, pairings, exclusions, drop-off points, ideas
+- kindness: kindnesses, courier requests, thanks, reports, the moderation audit
+- outbox: emails waiting to be sent
+- tallies: dashboard counters kept by triggers
+"""
+
+from __future__ import annotations
+
+from app.models.common import MAX_ID, new_public_id, utcnow
+from app.models.game import DropOffPoint, Exclusion, Game, GameIdea, Pairing
+from app.models.kindness import AuditEntry, CourierRequest, Kindness, Report, Thanks
+from app.models.outbox import OutboxMessage
+from app.models.people import (
+    Facilitator,
+    Hint,
+    JournalEntry,
+    LinkRequest,
+    Participant,
+    ParticipantSession,
+)
+from app.models.states import (
+    OPEN_COURIER_STATES,
+    CourierState,
+    EmailPreference,
+    GameState,
+    GroupKind,
+    KindnessKind,
+    KindnessState,
+    OutboxStatus,
+    ReportStatus,
+    one_of,
+)
+from app.models.tallies import GameTally, KindnessTally
+
+# The states as tuples, in the order the check constraints list them.
+GAME_STATES = tuple(GameState)
+OUTBOX_STATES = tuple(OutboxStatus)
+KINDNESS_STATES = tuple(KindnessState)
+COURIER_STATES = tuple(CourierState)
+
+__all__ = [
+    "COURIER_STATES",
+    "GAME_STATES",
+    "KINDNESS_STATES",
+    "MAX_ID",
+    "OPEN_COURIER_STATES",
+    "OUTBOX_STATES",
+    "AuditEntry",
+    "CourierRequest",
+    "CourierState",
+    "DropOffPoint",
+    "EmailPreference",
+    "Exclusion",
+    "Facilitator",
+    "Game",
+    "GameIdea",
+    "GameState",
+    "GameTally",
+    "GroupKind",
+    "Hint",
+    "JournalEntry",
+    "Kindness",
+    "KindnessKind",
+    "KindnessState",
+    "KindnessTally",
+    "LinkRequest",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Pairing",
+    "Participant",
+    "ParticipantSession",
+    "Report",
+    "ReportStatus",
+    "Thanks",
+    "one_of",
+    "new_public_id",
+    "utcnow",
+]

@@ -1,0 +1,138 @@
+"""People: facilitators who run games, participants who play, and their sessions.
+
+A participant's own things live here too: their hints for their angel, their private
+journal, and a lost-link request (which names only an address).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.common import new_public_id, utcnow
+from app.models.states import EmailPreference
+
+if TYPE_CHECKING:
+    from app.models.game import Game
+
+
+class Facilitator(UserMixin, db.Model):
+    """Someone who runs games. Logs in with email and password."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    games: Mapped[list[Game]] = relationship(back_populates="facilitator")
+
+
+class Participant(db.Model):
+    """One person in one game, reached by email and a private signed link."""
+
+    __table_args__ = (UniqueConstraint("game_id", "email_key", name="participant_email_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(320))
+    # Lower-cased email: the roster holds each address once whatever its capitals.
+    email_key: Mapped[str] = mapped_column(String(320))
+    # Bumped to revoke every link issued before.
+    link_version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    left_at: Mapped[datetime | None] = mapped_column(DateTime)
+    courier_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Moderation acts on "the sender of this note" without showing who that is.
+    muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An angel may stay secret even at the reveal.
+    stay_secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Email: "each" kindness as it arrives, a daily "digest", or "none" (the site shows all).
+    email_preference: Mapped[str] = mapped_column(String(10), default=EmailPreference.EACH)
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_digest_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The value they chose to live by during the game (a private journal's heading).
+    journal_value: Mapped[str] = mapped_column(String(120), default="")
+    # The mortal's guess of who their angel is, recorded before the end.
+    guess_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    first_opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the facilitator last changed the address after the draw; the person's page says so.
+    address_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # "phone", "tablet" or "computer": shown to the participant, so a peek by someone else shows.
+    first_opened_device: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    game: Mapped[Game] = relationship()
+
+
+class ParticipantSession(db.Model):
+    """One browser signed in to a participant's page. Deleting the row ends that session.
+
+    The cookie holds a random secret; only its SHA-256 is kept here, so a copy of the database
+    opens no page.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Hint(db.Model):
+    """What brightens a participant's day; only their angel sees it."""
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    brightens: Mapped[str] = mapped_column(Text, default="")
+    favourite_treat: Mapped[str] = mapped_column(String(200), default="")
+    avoid: Mapped[str] = mapped_column(String(200), default="")
+    appreciated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class JournalEntry(db.Model):
+    """A private diary entry: only its author can read it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    did: Mapped[str] = mapped_column(Text, default="")
+    felt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LinkRequest(db.Model):
+    """An "I lost my link" request, kept only until the periodic work answers it.
+
+    The public page writes this one row whatever the address, so neither its answer nor the
+    time it takes tells whether the address plays; the tick looks the address up later.
+    """
+
+    __tablename__ = "link_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,51 @@
+"""Dashboard counters that database triggers keep exact (see app/tally.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app import tally
+from app.extensions import db
+from app.models.kindness import CourierRequest, Kindness, Thanks
+
+
+class KindnessTally(db.Model):
+    """Kindnesses (not cancelled) per game, 15-minute UTC bucket and kind.
+
+    Kept exact by database triggers on `kindness` (see app/tally.py), so the dashboard reads
+    a few thousand rows instead of every kindness. A row may hold n = 0.
+    """
+
+    __tablename__ = "kindness_tally"
+
+    game_id: Mapped[int] = mapped_column(
+        ForeignKey("game.id", ondelete="CASCADE"), primary_key=True
+    )
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GameTally(db.Model):
+    """Per-game counters kept exact by database triggers (see app/tally.py).
+
+    Names: 'thanks', and 'courier_done', 'courier_declined', 'courier_expired' (courier
+    requests of the game's kindnesses in that state).
+    """
+
+    __tablename__ = "game_tally"
+
+    game_id: Mapped[int] = mapped_column(
+        ForeignKey("game.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The triggers are attached to the tables they watch, so `create_all()` builds them too.
+tally.attach({model.__tablename__: model.__table__ for model in (Kindness, CourierRequest, Thanks)})
