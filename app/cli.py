@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.mail import outbox as mail_outbox
-from app.models import OutboxMessage, Participant
+from app.models import GroupKind, OutboxMessage, OutboxStatus, Participant
 from app.services import accounts, games
 from app.services.draw import draw_names
 from app.services.invitations import participant_link
@@ -81,7 +81,7 @@ def demo(email: str, password: str, seed: int | None) -> None:
         facilitator,
         games.GameDetails(
             name="Kindness month",
-            group_kind="team",
+            group_kind=GroupKind.TEAM,
             group_name="Demo team",
             starts_on=today,
             ends_on=today + timedelta(days=28),
@@ -133,7 +133,9 @@ def outbox_send(limit: int, ahead: float) -> None:
     cron and safe to run twice at once."""
     if not current_app.config.get("MAIL_SERVER"):
         queued = db.session.execute(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued")
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.QUEUED)
         ).scalar_one()
         click.echo(
             f"No MAIL_SERVER configured: {queued} message(s) kept in the outbox "
@@ -179,7 +181,7 @@ def outbox_list(show_all: bool) -> None:
     """Print queued (or all) messages with their bodies, newest last."""
     query = select(OutboxMessage).order_by(OutboxMessage.id)
     if not show_all:
-        query = query.where(OutboxMessage.status != "sent")
+        query = query.where(OutboxMessage.status != OutboxStatus.SENT)
     for row in db.session.execute(query).scalars():
         click.echo(f"--- #{row.id} [{row.status}] to {row.to_addr}: {row.subject}")
         click.echo(row.body_text)

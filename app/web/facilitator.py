@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, limiter, login_manager
-from app.models import Facilitator, Game
+from app.models import Facilitator, Game, GameState
 from app.services import (
     ServiceError,
     accounts,
@@ -216,7 +216,7 @@ def _render_game(
         game_ideas=experience.game_ideas(game),
         idea_form=IdeaForm(),
         open_reports=moderation.open_report_count(game),
-        guesses=ending.guess_summary(game) if game.state == "ended" else None,
+        guesses=ending.guess_summary(game) if game.state == GameState.ENDED else None,
         min_count=ending.secret_crowd(),
         action=ActionForm(),
         me_on_roster=current_user.email.lower() in {row.participant.email_key for row in people},

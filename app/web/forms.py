@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.domain import game_dates
+from app.models import EmailPreference, GroupKind
 
 
 def _strip(value):
@@ -54,7 +55,9 @@ class GameForm(FlaskForm):
         render_kw={"placeholder": "Kindness month"},
     )
     group_kind = RadioField(
-        "This game is for a", choices=[SelectChoice("team"), SelectChoice("class")], default="team"
+        "This game is for a",
+        choices=[SelectChoice(GroupKind.TEAM), SelectChoice(GroupKind.CLASS)],
+        default=GroupKind.TEAM,
     )
     group_name = StringField(
         "Team or class name",
@@ -263,13 +266,14 @@ class PreferencesForm(FlaskForm):
     email_preference = RadioField(
         "Email me",
         choices=[
-            SelectChoice("each", "about every kindness as it arrives"),
-            SelectChoice("digest", "once a day, with a short digest"),
+            SelectChoice(EmailPreference.EACH, "about every kindness as it arrives"),
+            SelectChoice(EmailPreference.DIGEST, "once a day, with a short digest"),
             SelectChoice(
-                "none", "never — I'll check the site (courier requests still come; no reminders)"
+                EmailPreference.NONE,
+                "never — I'll check the site (courier requests still come; no reminders)",
             ),
         ],
-        default="each",
+        default=EmailPreference.EACH,
     )
     reminders = BooleanField("Gentle reminders with an idea when I haven't sent anything lately")
 

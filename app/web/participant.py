@@ -19,6 +19,7 @@ from flask import (
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import csrf, limiter
+from app.models import CourierState, GameState, KindnessState
 from app.services import (
     ServiceError,
     ending,
@@ -220,7 +221,7 @@ def _angel_page(note_form, in_person_form, status=200):
         in_person_form=in_person_form,
         sent=kindness.sent_page(g.me, *_cursors()),
         action=ActionForm(),
-        running=g.me.game.state == "running" and page.mortal_name is not None,
+        running=g.me.game.state == GameState.RUNNING and page.mortal_name is not None,
     ), status
 
 
@@ -266,7 +267,7 @@ def request_in_person():
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
-            if item.state == "undeliverable":
+            if item.state == KindnessState.UNDELIVERABLE:
                 flash(
                     "No courier is available right now. You can send it as a note instead.", "error"
                 )
@@ -427,7 +428,7 @@ def _deliveries_page(kept: dict | None = None, status: int = 200):
     requests = page.items
     reported = kindness.reported_by(g.me, [k.id for _, k, _ in requests])
     if kept and not any(
-        r.public_id == kept["public_id"] and r.state != "done" and k.id not in reported
+        r.public_id == kept["public_id"] and r.state != CourierState.DONE and k.id not in reported
         for r, k, _ in requests
     ):
         flash(kept["error"], "error")  # no box on the page to keep the text in

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app import config
+from app.models import GameState
 from app.services import games
 from app.services import slips as slip_service
 
@@ -38,7 +39,7 @@ def hand_out(game_id: int):
     Only a running game has slips; another facilitator's game, like a draft, is not found.
     """
     game = games.game_for(current_user, game_id)
-    if game is None or game.state != "running":
+    if game is None or game.state != GameState.RUNNING:
         abort(404)
     slips = [(slip, qr_svg(slip.link)) for slip in slip_service.hand_out_links(game)]
     return render_template("facilitator/slips.html", game=game, slips=slips)
