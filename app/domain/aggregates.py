@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .states import KindnessKind
-
 BUCKET_SECONDS = 900
-KINDS = tuple(KindnessKind)
+KINDS = ("note", "in_person")
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ def fold_days(
             raise ValueError(f"unknown kind of kindness: {kind!r}")
         if bucket != last_bucket:
             last_bucket, day = bucket, bucket_day(bucket, zone, bucket_seconds)
-        target = notes if kind == KindnessKind.NOTE else in_person
+        target = notes if kind == "note" else in_person
         target[day] = target.get(day, 0) + count
     seen = set(notes) | set(in_person)
     starts = [d for d in (first, *seen) if d is not None]
@@ -307,7 +305,7 @@ def chart(
         x = round(left + i * slot + (slot - bar_width) / 2, 2)
         y = float(bottom_y)
         segments = []
-        for kind, value in ((KindnessKind.NOTE, d.notes), (KindnessKind.IN_PERSON, d.in_person)):
+        for kind, value in (("note", d.notes), ("in_person", d.in_person)):
             if value <= 0:
                 continue
             h = plot_height * value / top_value
