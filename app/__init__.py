@@ -23,11 +23,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from app import cli, extensions, security
-    from app.mail import outbox
+    from app import cli, database, extensions, security
+    from app.domain.limits import LIMITS
+    from app.mail import outbox, smtp
     from app.web import autotick, errors
 
     extensions.init_app(app)
+    database.init_app(app)
+    smtp.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     outbox.init_app(app)
@@ -37,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.web import dashboard, dev, facilitator, moderation, participant, public, slips
     from app.web.converters import IdConverter
 
+    # Templates read text limits (maxlength, hints) from the one table forms and services use.
+    app.jinja_env.globals["limits"] = LIMITS
     # Every <int:…> in a URL is a row id: a number beyond the id range is simply not found.
     app.url_map.converters["int"] = IdConverter
 
@@ -48,6 +53,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dev.bp)
     app.register_blueprint(slips.bp)
 
-    extensions.prepare_schema(app)
+    database.prepare_schema(app)
 
     return app

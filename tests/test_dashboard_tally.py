@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Integer, cast, delete, extract, func, insert, inspect, select, text, update
 
 from app import create_app
+from app.database import MIGRATIONS
 from app.domain.aggregates import BUCKET_SECONDS
-from app.extensions import MIGRATIONS, db
+from app.extensions import db
 from app.models import (
     CourierRequest,
     Game,

@@ -15,6 +15,7 @@ LAYERS = {
     "config": 1,
     "tokens": 1,
     "extensions": 1,
+    "database": 1,
     "tally": 1,
     "security": 1,
     "mail": 2,

@@ -7,7 +7,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from app import create_app
-from app.extensions import MIGRATIONS, db
+from app.database import MIGRATIONS
+from app.extensions import db
 from app.models import Pairing
 from tests.helpers import make_running_game, participants_of, quick_facilitator
 

@@ -9,7 +9,8 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
 from app import create_app, tally
-from app.extensions import MIGRATIONS, db
+from app.database import MIGRATIONS
+from app.extensions import db
 from tests.helpers import TEST_DATABASE_URL
 
 

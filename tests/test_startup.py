@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from app import ROOT
-from app.extensions import MIGRATIONS, migration_lock, migration_lock_path
+from app.database import MIGRATIONS, migration_lock, migration_lock_path
 from tests.helpers import TEST_DATABASE_URL
 
 BOOT_DEADLINE_SECONDS = 30
@@ -161,7 +161,7 @@ def test_postgresql_migrations_on_start_take_an_advisory_lock():
     """If migrate-on-start is ever turned on for PostgreSQL, workers take turns there too."""
     from sqlalchemy import text
 
-    from app.extensions import MIGRATION_ADVISORY_LOCK
+    from app.database import MIGRATION_ADVISORY_LOCK
 
     engine = create_engine(TEST_DATABASE_URL)
     entered = threading.Event()

@@ -33,7 +33,8 @@ from flask_mail import Message
 from sqlalchemy import and_, or_, select, update
 
 from app import config
-from app.extensions import db, mail
+from app.extensions import db
+from app.mail.smtp import mail
 from app.models import OutboxMessage, Participant, utcnow
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
 

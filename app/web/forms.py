@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.domain import game_dates
+from app.domain.limits import LIMITS
 from app.models import EmailPreference, GroupKind
 
 
@@ -27,11 +28,27 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _at_most(limit: int, what: str) -> Length:
+    """A length check that says what the limit is and how long the text was.
+
+    The field renders `maxlength` from it, but a browser cuts pasted text there without a
+    word; so the hint says the limit and a longer text (sent without the browser's check)
+    is refused with this message rather than cut.
+    """
+    return Length(
+        max=limit, message=f"{what} can be up to {limit} characters; this one has %(length)d."
+    )
+
+
 class SignupForm(FlaskForm):
     """A new facilitator account."""
 
-    name = StringField("Your name", [DataRequired(), Length(max=120)], filters=[_strip])
-    email = EmailField("Email", [DataRequired(), Email(), Length(max=320)], filters=[_strip])
+    name = StringField(
+        "Your name", [DataRequired(), Length(max=LIMITS.person_name)], filters=[_strip]
+    )
+    email = EmailField(
+        "Email", [DataRequired(), Email(), Length(max=LIMITS.email)], filters=[_strip]
+    )
     password = PasswordField("Password (at least 10 characters)", [DataRequired(), Length(min=10)])
     confirm = PasswordField(
         "Password again", [DataRequired(), EqualTo("password", "The passwords differ.")]
@@ -41,7 +58,7 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Log in as a facilitator."""
 
-    email = EmailField("Email", [DataRequired(), Length(max=320)], filters=[_strip])
+    email = EmailField("Email", [DataRequired(), Length(max=LIMITS.email)], filters=[_strip])
     password = PasswordField("Password", [DataRequired()])
 
 
@@ -50,8 +67,9 @@ class GameForm(FlaskForm):
 
     name = StringField(
         "Game name",
-        [DataRequired(), Length(max=120)],
+        [DataRequired(), _at_most(LIMITS.game_name, "A game's name")],
         filters=[_strip],
+        description=f"Up to {LIMITS.game_name} characters.",
         render_kw={"placeholder": "Kindness month"},
     )
     group_kind = RadioField(
@@ -61,7 +79,7 @@ class GameForm(FlaskForm):
     )
     group_name = StringField(
         "Team or class name",
-        [Optional(), Length(max=120)],
+        [Optional(), Length(max=LIMITS.group_name)],
         filters=[_strip],
         render_kw={"placeholder": "Design team"},
     )
@@ -75,20 +93,22 @@ class GameForm(FlaskForm):
         description=game_dates.END_HINT,
     )
     welcome = TextAreaField(
-        "Welcome text for participants", [Optional(), Length(max=4000)], render_kw={"rows": 4}
+        "Welcome text for participants",
+        [Optional(), Length(max=LIMITS.welcome)],
+        render_kw={"rows": 4},
     )
     avoid_repeat_mortals = BooleanField("Where possible, nobody gets a mortal from my ended games")
     allow_self_join = BooleanField("Anyone with the game's public link may join")
     reveal_at_end = BooleanField("At the end, reveal to everyone who their angel was", default=True)
     delivery_times = StringField(
         "Delivery rounds (local times of day)",
-        [DataRequired(), Length(max=60)],
+        [DataRequired(), Length(max=LIMITS.delivery_times)],
         default="09:00, 15:00",
         filters=[_strip],
     )
     timezone = StringField(
         "Time zone",
-        [DataRequired(), Length(max=60)],
+        [DataRequired(), Length(max=LIMITS.timezone)],
         default="UTC",
         filters=[_strip],
         render_kw={"placeholder": "Europe/London"},
@@ -119,7 +139,7 @@ class DropOffForm(FlaskForm):
 
     name = StringField(
         "New drop-off point",
-        [DataRequired(), Length(max=120)],
+        [DataRequired(), Length(max=LIMITS.drop_off_name)],
         filters=[_strip],
         render_kw={"placeholder": "Shelf by the kitchen"},
     )
@@ -130,7 +150,7 @@ class RosterForm(FlaskForm):
 
     lines = TextAreaField(
         "Paste people, one per line",
-        [Optional(), Length(max=500_000)],
+        [Optional(), Length(max=LIMITS.roster_paste)],
         render_kw={
             "rows": 8,
             "placeholder": "Priya Sharma <priya@example.org>\nSam Lee, sam@example.org"
@@ -146,8 +166,8 @@ class RosterForm(FlaskForm):
 class ParticipantForm(FlaskForm):
     """Edit one participant."""
 
-    name = StringField("Name", [DataRequired(), Length(max=120)], filters=[_strip])
-    email = StringField("Email", [DataRequired(), Length(max=320)], filters=[_strip])
+    name = StringField("Name", [DataRequired(), Length(max=LIMITS.person_name)], filters=[_strip])
+    email = StringField("Email", [DataRequired(), Length(max=LIMITS.email)], filters=[_strip])
 
 
 class ExclusionForm(FlaskForm):
@@ -195,7 +215,9 @@ class ThanksForm(FlaskForm):
     """A thank-you to "my angel"."""
 
     message = TextAreaField(
-        "Say thank you to your angel", [DataRequired(), Length(max=500)], render_kw={"rows": 2}
+        "Say thank you to your angel",
+        [DataRequired(), Length(max=LIMITS.thanks)],
+        render_kw={"rows": 2},
     )
 
 
@@ -203,7 +225,7 @@ class ReportForm(FlaskForm):
     """Report a kindness as hurtful."""
 
     reason = TextAreaField(
-        "What was wrong?", [DataRequired(), Length(max=1000)], render_kw={"rows": 2}
+        "What was wrong?", [DataRequired(), Length(max=LIMITS.report_reason)], render_kw={"rows": 2}
     )
 
 
@@ -211,25 +233,31 @@ class HintsForm(FlaskForm):
     """What brightens a participant's day, and courier duty."""
 
     brightens = TextAreaField(
-        "Things that brighten my day", [Length(max=2000)], render_kw={"rows": 4}
+        "Things that brighten my day", [Length(max=LIMITS.hint_brightens)], render_kw={"rows": 4}
     )
-    favourite_treat = StringField("Favourite drink or snack", [Length(max=200)])
-    avoid = StringField("Allergies or things to avoid", [Length(max=200)])
-    appreciated_by = StringField("How I like to be appreciated", [Length(max=200)])
+    favourite_treat = StringField(
+        "Favourite drink or snack", [Length(max=LIMITS.hint_favourite_treat)]
+    )
+    avoid = StringField("Allergies or things to avoid", [Length(max=LIMITS.hint_avoid)])
+    appreciated_by = StringField(
+        "How I like to be appreciated", [Length(max=LIMITS.hint_appreciated_by)]
+    )
     courier_opt_out = BooleanField("I'd rather not deliver other angels' kindnesses")
 
 
 class JoinForm(FlaskForm):
     """Join a game from its public page."""
 
-    name = StringField("Your name", [DataRequired(), Length(max=120)], filters=[_strip])
-    email = EmailField("Your email", [DataRequired(), Length(max=320)], filters=[_strip])
+    name = StringField(
+        "Your name", [DataRequired(), Length(max=LIMITS.person_name)], filters=[_strip]
+    )
+    email = EmailField("Your email", [DataRequired(), Length(max=LIMITS.email)], filters=[_strip])
 
 
 class LostLinkForm(FlaskForm):
     """Ask for a fresh private link."""
 
-    email = EmailField("Your email", [DataRequired(), Length(max=320)], filters=[_strip])
+    email = EmailField("Your email", [DataRequired(), Length(max=LIMITS.email)], filters=[_strip])
 
 
 class LateJoinerForm(RosterForm):
@@ -237,7 +265,7 @@ class LateJoinerForm(RosterForm):
 
     lines = TextAreaField(
         "Add late joiners, one per line",
-        [Optional(), Length(max=500_000)],
+        [Optional(), Length(max=LIMITS.roster_paste)],
         render_kw={"rows": 3, "placeholder": "Jo Newman <jo@example.org>"},
     )
 
@@ -245,7 +273,9 @@ class LateJoinerForm(RosterForm):
 class ModerationForm(FlaskForm):
     """An action on a report, with the text it needs (warning, reason)."""
 
-    text = TextAreaField("Message or reason", [Length(max=2000)], render_kw={"rows": 2})
+    text = TextAreaField(
+        "Message or reason", [Length(max=LIMITS.moderation_text)], render_kw={"rows": 2}
+    )
 
 
 class ConfirmNameForm(FlaskForm):
@@ -283,7 +313,7 @@ class JournalValueForm(FlaskForm):
 
     value = StringField(
         "A value I want to live by during the game",
-        [Length(max=120)],
+        [Length(max=LIMITS.journal_value)],
         filters=[_strip],
         render_kw={"list": "values"},
     )
@@ -293,9 +323,11 @@ class JournalEntryForm(FlaskForm):
     """One dated journal entry."""
 
     day = DateField("Day", [DataRequired()], default=date.today)
-    did = TextAreaField("What I did", [Length(max=4000)], render_kw={"rows": 3})
+    did = TextAreaField("What I did", [Length(max=LIMITS.journal_entry)], render_kw={"rows": 3})
     felt = TextAreaField(
-        "How it felt — and how others reacted", [Length(max=4000)], render_kw={"rows": 3}
+        "How it felt — and how others reacted",
+        [Length(max=LIMITS.journal_entry)],
+        render_kw={"rows": 3},
     )
 
 
@@ -304,7 +336,7 @@ class IdeaForm(FlaskForm):
 
     text = StringField(
         "New idea",
-        [DataRequired(), Length(max=300)],
+        [DataRequired(), Length(max=LIMITS.idea)],
         filters=[_strip],
         render_kw={"placeholder": "Bring in a board game for lunch break"},
     )

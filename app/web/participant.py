@@ -18,6 +18,7 @@ from flask import (
 )
 from wtforms.fields.choices import SelectChoice
 
+from app.domain.limits import LIMITS
 from app.extensions import csrf, limiter
 from app.models import CourierState, GameState, KindnessState
 from app.services import (
@@ -619,7 +620,8 @@ def journal_value():
     form = JournalValueForm(prefix="value")
     if not form.validate_on_submit():
         return _refused(
-            ServiceError("Keep the value short — up to 120 characters."), "participant.journal"
+            ServiceError(f"Keep the value short — up to {LIMITS.journal_value} characters."),
+            "participant.journal",
         )
     try:
         experience.set_journal_value(g.me, form.value.data or "")
