@@ -5,101 +5,125 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
 
-DEFAULTS = {
+from app.domain.limits import LIMITS
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its default, and how an environment variable of the same name is read.
+
+    `read` is None for a setting the environment does not set (instance/config.py still may).
+    """
+
+    default: object
+    read: Callable[[str], object] | None = None
+
+
+def _text(value: str) -> str | None:
+    """A string; an empty variable counts as unset."""
+    return value or None
+
+
+def _flag(value: str) -> bool:
+    """A yes/no: 1, true, yes or on (any case) mean yes; anything else, even empty, no."""
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _number(kind: type) -> Callable[[str], object]:
+    """An int or a float; an empty variable counts as unset."""
+    return lambda value: kind(value) if value else None
+
+
+def _key_list(value: str) -> list[str] | None:
+    """Comma-separated keys; an empty variable counts as unset."""
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    return keys if value else None
+
+
+# Every setting's default, and how the environment spells it, in one table. Defaults not
+# listed are Flask's or an extension's own.
+SETTINGS: dict[str, Setting] = {
+    # No default key: see _choose_secret_key.
+    "SECRET_KEY": Setting(None, _text),
+    # Older keys, still accepted for sessions and links while a new key is rolled out.
+    "SECRET_KEY_FALLBACKS": Setting(None, _key_list),
     # How participants get their private links: "email" sends invitations (with no MAIL_SERVER
     # a developer's outbox keeps them); "slips" keeps no participant email at all and the
     # facilitator hands out printed link slips (a class without email). See mail_kept().
-    "MAIL_MODE": "email",
+    "MAIL_MODE": Setting("email", _text),
     # Mail: with no MAIL_SERVER the outbox keeps every message and logs it (the embedded default).
-    "MAIL_SERVER": None,
-    "MAIL_PORT": 25,
-    "MAIL_USE_TLS": False,
-    "MAIL_USE_SSL": False,
-    "MAIL_USERNAME": None,
-    "MAIL_PASSWORD": None,
-    "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@localhost>",
+    "MAIL_SERVER": Setting(None, _text),
+    "MAIL_PORT": Setting(25, _number(int)),
+    "MAIL_USE_TLS": Setting(False, _flag),
+    "MAIL_USE_SSL": Setting(False, _flag),
+    "MAIL_USERNAME": Setting(None, _text),
+    "MAIL_PASSWORD": Setting(None, _text),
+    "MAIL_DEFAULT_SENDER": Setting("Angels & Mortals <angels@localhost>", _text),
     # Seconds an SMTP connection may wait; Flask-Mail itself sets none.
-    "MAIL_TIMEOUT": 10.0,
+    "MAIL_TIMEOUT": Setting(10.0, _number(float)),
     # Seconds one run of the sender (`flask tick`, `flask outbox send`) may spend sending;
     # what it has no time for goes back to the queue at once for the next run.
-    "OUTBOX_SEND_BUDGET_SECONDS": 20.0,
-    "OUTBOX_MAX_ATTEMPTS": 8,
-    "OUTBOX_BACKOFF_SECONDS": 60,
+    "OUTBOX_SEND_BUDGET_SECONDS": Setting(20.0, _number(float)),
+    "OUTBOX_MAX_ATTEMPTS": Setting(8, _number(int)),
+    "OUTBOX_BACKOFF_SECONDS": Setting(60),
     # Base URL put in front of links in emails, e.g. https://angels.example.org
-    "PUBLIC_BASE_URL": None,
+    "PUBLIC_BASE_URL": Setting(None, _text),
     # How long a participant's private link stays valid (seconds).
-    "PARTICIPANT_LINK_MAX_AGE": 60 * 60 * 24 * 120,
+    "PARTICIPANT_LINK_MAX_AGE": Setting(60 * 60 * 24 * 120),
     # Kindnesses.
-    "NOTE_MAX_LENGTH": 1000,
-    "KINDNESS_DAILY_LIMIT": 10,
-    "DELIVERY_WINDOW_MINUTES": 60,
-    "DELIVERY_MIN_DELAY_MINUTES": 30,
-    "COURIER_ACCEPT_HOURS": 24,
-    "COURIER_MAX_TRIES": 3,
+    "NOTE_MAX_LENGTH": Setting(LIMITS.note, _number(int)),
+    "KINDNESS_DAILY_LIMIT": Setting(10, _number(int)),
+    "DELIVERY_WINDOW_MINUTES": Setting(60),
+    "DELIVERY_MIN_DELAY_MINUTES": Setting(30),
+    "COURIER_ACCEPT_HOURS": Setting(24, _number(float)),
+    "COURIER_MAX_TRIES": Setting(3, _number(int)),
     # Couriers already carrying this many are asked only when everyone else is too.
-    "COURIER_MAX_OPEN": 3,
+    "COURIER_MAX_OPEN": Setting(3, _number(int)),
     # Gentle reminders: an angel quiet for this many days gets one warm email, at most every
     # REMINDER_GAP_DAYS; a mortal with a kindness unread this long gets a nudge.
-    "REMINDER_AFTER_DAYS": 3,
-    "REMINDER_GAP_DAYS": 3,
-    "NUDGE_AFTER_DAYS": 2,
+    "REMINDER_AFTER_DAYS": Setting(3),
+    "REMINDER_GAP_DAYS": Setting(3),
+    "NUDGE_AFTER_DAYS": Setting(2),
     # Digest readers get their daily email at this hour in the game's time zone.
-    "DIGEST_HOUR": 18,
+    "DIGEST_HOUR": Setting(18),
+    # The smallest count of people the dashboard shows, and how many angels must stay secret
+    # together at the reveal for any of them to.
+    "DASHBOARD_MIN_COUNT": Setting(3),
     # Periodic work (deliveries, re-routing, mail) also runs on page loads at most this often,
     # so `flask run` needs no second process. Turn off where cron runs `flask tick`.
-    "AUTO_TICK": True,
-    "AUTO_TICK_SECONDS": 30,
+    "AUTO_TICK": Setting(True, _flag),
+    "AUTO_TICK_SECONDS": Setting(30),
     # Rate limits (login, sign-up, lost link, join, kindnesses). memory:// counts in each
     # process on its own; with several workers use the shared redis://localhost:6379/0.
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": Setting("memory://", _text),
+    "RATELIMIT_HEADERS_ENABLED": Setting(False),
+    # RATELIMIT_ENABLED=false turns Flask-Limiter off (a load test from one address, never
+    # production).
+    "RATELIMIT_ENABLED": Setting(True, _flag),
     # Number of proxies in front (nginx, a load balancer) whose X-Forwarded-* headers to trust.
-    "PROXY_FIX": 0,
-    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "PROXY_FIX": Setting(0, _number(int)),
+    "SQLALCHEMY_ENGINE_OPTIONS": Setting({}),
+    # Tests on a throwaway database create the tables directly unless told not to.
+    "CREATE_TABLES": Setting(True),
     # Seconds a database write waits for another one to finish before the request gives up
     # and answers 503 "busy, try again" (SQLite's busy timeout; PostgreSQL's lock_timeout).
-    "DATABASE_BUSY_TIMEOUT_SECONDS": 15,
-    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-    "MAX_ROSTER_SIZE": 5000,
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "WTF_CSRF_TIME_LIMIT": None,
+    "DATABASE_BUSY_TIMEOUT_SECONDS": Setting(15, _number(float)),
+    "MAX_CONTENT_LENGTH": Setting(2 * 1024 * 1024),
+    "MAX_ROSTER_SIZE": Setting(5000),
+    "SESSION_COOKIE_HTTPONLY": Setting(True),
+    "SESSION_COOKIE_SAMESITE": Setting("Lax"),
+    "SESSION_COOKIE_SECURE": Setting(False, _flag),
+    "WTF_CSRF_TIME_LIMIT": Setting(None),
 }
 
-_ENV_STRINGS = (
-    "MAIL_MODE",
-    "MAIL_SERVER",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_DEFAULT_SENDER",
-    "PUBLIC_BASE_URL",
-    "RATELIMIT_STORAGE_URI",
-)
-# RATELIMIT_ENABLED=false turns Flask-Limiter off (a load test from one address, never production).
-_ENV_BOOLS = (
-    "MAIL_USE_TLS",
-    "MAIL_USE_SSL",
-    "SESSION_COOKIE_SECURE",
-    "AUTO_TICK",
-    "RATELIMIT_ENABLED",
-)
-_ENV_NUMBERS = {
-    "MAIL_PORT": int,
-    "MAIL_TIMEOUT": float,
-    "OUTBOX_MAX_ATTEMPTS": int,
-    "OUTBOX_SEND_BUDGET_SECONDS": float,
-    "NOTE_MAX_LENGTH": int,
-    "KINDNESS_DAILY_LIMIT": int,
-    "COURIER_ACCEPT_HOURS": float,
-    "COURIER_MAX_TRIES": int,
-    "COURIER_MAX_OPEN": int,
-    "PROXY_FIX": int,
-    "DATABASE_BUSY_TIMEOUT_SECONDS": float,
-}
+# The defaults alone, as app.config takes them.
+DEFAULTS = {name: setting.default for name, setting in SETTINGS.items()}
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -257,26 +281,21 @@ def _embedded_database(app: Flask) -> str:
 
 
 def _from_environment(app: Flask) -> None:
-    """Read the documented environment variables, converting types."""
+    """Read the documented environment variables (SETTINGS, plus DATABASE_URL), typed.
+
+    A variable that is unset, or empty where empty means nothing, leaves the setting alone.
+    Flask's `from_prefixed_env` does not fit: the documented names carry no prefix, and it
+    parses values as JSON, so MAIL_USE_TLS=yes would stay a string and MAIL_SERVER=1 a number.
+    """
     env = os.environ
-    if env.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = env["SECRET_KEY"]
-    if env.get("SECRET_KEY_FALLBACKS"):
-        # Older keys, still accepted for sessions and links while a new key is rolled out.
-        app.config["SECRET_KEY_FALLBACKS"] = [
-            k.strip() for k in env["SECRET_KEY_FALLBACKS"].split(",") if k.strip()
-        ]
     if env.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
-    for key in _ENV_STRINGS:
-        if env.get(key):
-            app.config[key] = env[key]
-    for key in _ENV_BOOLS:
-        if key in env:
-            app.config[key] = env[key].strip().lower() in {"1", "true", "yes", "on"}
-    for key, kind in _ENV_NUMBERS.items():
-        if env.get(key):
-            app.config[key] = kind(env[key])
+    for name, setting in SETTINGS.items():
+        if setting.read is None or name not in env:
+            continue
+        value = setting.read(env[name])
+        if value is not None:
+            app.config[name] = value
 
 
 def normalise_database_url(url: str) -> str:

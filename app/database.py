@@ -56,7 +56,7 @@ def prepare_schema(app: Flask) -> None:
 
         with app.app_context(), migration_lock(db.engine):
             upgrade(directory=str(MIGRATIONS))
-    elif app.testing and app.config.get("CREATE_TABLES", True):
+    elif app.testing and app.config["CREATE_TABLES"]:
         with app.app_context():
             db.create_all()
 
