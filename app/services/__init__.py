@@ -1,4 +1,7 @@
-"""Services: the only code that touches both the database session and the domain; they commit."""
+"""What every service shares: the refusal a user can act on, the cleaning of typed text.
+
+Services are the only code that touches both the database session and the domain; they commit.
+"""
 
 
 class ServiceError(Exception):

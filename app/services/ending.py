@@ -1,6 +1,6 @@
-"""The end of a game: kindnesses stop, open requests close, and (if chosen) the reveal.
+"""The end of a game: kindnesses stop, open requests close, the reveal (if chosen).
 
-Also guesses before the end, staying secret at the reveal, and deleting an ended game with
+Also guesses before the end, staying secret at the reveal, deleting an ended game with
 all its personal data.
 """
 

@@ -1,4 +1,4 @@
-"""Private links and the sessions they are swapped for.
+"""Private links, with the sessions they are swapped for.
 
 A link (signed, carrying the participant's opaque id and link version) is revoked by raising
 the link version. A session is a row here: the browser holds a random secret, the server holds
