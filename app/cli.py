@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.mail import outbox as mail_outbox
+from app.mail.messages import participant_link
 from app.models import GroupKind, OutboxMessage, OutboxStatus, Participant
-from app.services import accounts, games
+from app.services import accounts, games, setup
 from app.services.draw import draw_names
-from app.services.invitations import participant_link
 
 outbox_cli = AppGroup("outbox", help="Send or list queued mail.")
 
@@ -54,7 +54,7 @@ def tick(ahead: float) -> None:
     from datetime import timedelta
 
     from app.models import utcnow
-    from app.services.kindness import tick as run_tick
+    from app.services.periodic import tick as run_tick
 
     report = run_tick(utcnow() + timedelta(hours=ahead))
     click.echo(
@@ -90,7 +90,7 @@ def demo(email: str, password: str, seed: int | None) -> None:
             "a kind note.",
         ),
     )
-    games.read_and_add(game, DEMO_PEOPLE, None)
+    setup.read_and_add(game, DEMO_PEOPLE, None)
     couple = (
         db.session.execute(
             select(Participant)
@@ -101,9 +101,9 @@ def demo(email: str, password: str, seed: int | None) -> None:
         .scalars()
         .all()
     )
-    games.add_exclusion(game, couple[0], couple[1], both_ways=True)
-    games.add_drop_off(game, "Shelf by the kitchen")
-    games.add_drop_off(game, "Pigeonholes in reception")
+    setup.add_exclusion(game, couple[0], couple[1], both_ways=True)
+    setup.add_drop_off(game, "Shelf by the kitchen")
+    setup.add_drop_off(game, "Pigeonholes in reception")
     draw_names(game, random.Random(seed) if seed is not None else None)
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     click.echo(f"Facilitator: {base}/login  email {email}  password {password}")

@@ -42,7 +42,7 @@ from app import create_app
 from app.extensions import db
 from app.mail import outbox
 from app.models import Game, OutboxMessage
-from app.services import accounts, games
+from app.services import accounts, games, setup
 from app.services.draw import draw_names
 
 TARGET_RATIO = 1.5
@@ -90,7 +90,7 @@ def build_game(people: int) -> int:
         ),
     )
     roster = "\n".join(f"Person {i} <person{i}@example.org>" for i in range(people))
-    reading = games.read_and_add(game, roster, None)
+    reading = setup.read_and_add(game, roster, None)
     assert not reading.problems, reading.problems
     return game.id
 

@@ -40,7 +40,7 @@ def build(database_url: str, secret: str) -> dict[str, str]:
     from app import create_app
     from app.extensions import db
     from app.models import Kindness, Pairing, Participant
-    from app.services import accounts, games
+    from app.services import accounts, games, setup
     from app.services.draw import draw_names
     from app.tokens import participant_link_token
 
@@ -70,7 +70,7 @@ def build(database_url: str, secret: str) -> dict[str, str]:
             ),
         )
         roster = "\n".join(f"Player {i} <player{i}@pages.example.org>" for i in range(5))
-        games.read_and_add(game, roster, None)
+        setup.read_and_add(game, roster, None)
         import random
 
         draw_names(game, random.Random(1))

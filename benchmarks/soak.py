@@ -328,7 +328,7 @@ def build_game(database_url: str, secret: str, base_url: str, size: int) -> list
     from app import create_app
     from app.extensions import db
     from app.models import Participant
-    from app.services import accounts, games
+    from app.services import accounts, games, setup
     from app.services.draw import draw_names
     from app.tokens import participant_link_token
 
@@ -362,7 +362,7 @@ def build_game(database_url: str, secret: str, base_url: str, size: int) -> list
             ),
         )
         roster = "\n".join(f"Player {i} <player{i}@soak.example.org>" for i in range(size))
-        reading = games.read_and_add(game, roster, None)
+        reading = setup.read_and_add(game, roster, None)
         if reading.problems:
             raise RuntimeError(f"roster refused: {reading.problems}")
         draw_names(game, random.Random(1))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Facilitator, Game, Pairing, Participant
-from app.services import accounts, games
+from app.services import accounts, games, setup
 from app.services.draw import draw_names
 
 PASSWORD = "correct horse battery"
@@ -149,7 +149,7 @@ def make_game(
             avoid_repeat_mortals=details.get("avoid_repeat_mortals", False),
         ),
     )
-    reading = games.read_and_add(game, "\n".join(f"{n} <{e}>" for n, e in people), None)
+    reading = setup.read_and_add(game, "\n".join(f"{n} <{e}>" for n, e in people), None)
     assert not reading.problems, reading.problems
     return game
 

@@ -1,0 +1,1 @@
+"""Mail to participants: queued in the caller's transaction, sent later by the tick."""

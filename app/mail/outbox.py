@@ -28,15 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from flask import Flask, current_app, has_request_context, render_template, request
+from flask import Flask, current_app, render_template
 from flask_mail import Message
 from sqlalchemy import and_, or_, select, update
 
 from app import config
 from app.extensions import db
 from app.mail.smtp import mail
-from app.models import OutboxMessage, Participant, utcnow
-from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
+from app.models import OutboxMessage, utcnow
 
 # How long a claimed row stays reserved for the worker that claimed it.
 CLAIM_LEASE = timedelta(minutes=10)
@@ -44,30 +43,6 @@ CLAIM_LEASE = timedelta(minutes=10)
 
 def init_app(app: Flask) -> None:
     """Nothing to set up: the outbox needs only the database and the mail extension."""
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for an email: PUBLIC_BASE_URL, else the current request's host."""
-    adapter = current_app.url_map.bind("localhost")
-    path = adapter.build(endpoint, values)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base:
-        base = request.host_url if has_request_context() else "http://127.0.0.1:5000/"
-    return base.rstrip("/") + path
-
-
-def participant_link(participant: Participant) -> str:
-    """The absolute private link of a participant (current link version)."""
-    token = participant_link_token(participant.public_id, participant.link_version)
-    return external_url("participant.open_link", token=token)
-
-
-def preferences_link(participant: Participant) -> str:
-    """The one-click link to a participant's email preferences, put in every email to them."""
-    token = participant_link_token(
-        participant.public_id, participant.link_version, PREFERENCES_LINK_SALT
-    )
-    return external_url("participant.open_preferences", token=token)
 
 
 def _sender_domain() -> str:
@@ -102,9 +77,6 @@ def enqueue(
     if participant_id is not None and not config.mail_kept(current_app):
         return None
     context.setdefault("subject", subject)
-    if "participant" in context and "preferences_link" not in context:
-        # Every email to a participant carries a one-click link to their email preferences.
-        context.setdefault("preferences_link", preferences_link(context["participant"]))
     message = OutboxMessage(
         kind=kind,
         to_addr=to_addr,

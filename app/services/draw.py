@@ -10,9 +10,10 @@ from sqlalchemy.orm import aliased
 
 from app.domain.pairing import DrawImpossible, draw_cycle, prefer_avoiding
 from app.extensions import db
+from app.mail.messages import enqueue_invitation
 from app.models import Exclusion, Game, Pairing, Participant, utcnow
 from app.services import ServiceError
-from app.services.invitations import enqueue_invitation
+from app.services.rounds import release_moment
 
 ALREADY_DRAWN = "Names have already been drawn for this game; nothing was changed."
 
@@ -131,7 +132,7 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     # Roster order, never cycle order: mail sent one after another in cycle order would let
     # people who compare arrival times work out who is next to whom in the circle.
     for angel in sorted(cycle):
-        enqueue_invitation(game, everyone[angel], at_draw=True)
+        enqueue_invitation(game, everyone[angel], release_moment(game, "invitation", at_once=True))
     try:
         db.session.commit()
     except IntegrityError:

@@ -1,6 +1,6 @@
-"""The end of a game: kindnesses stop, open requests close, and (if chosen) the reveal.
+"""The end of a game: kindnesses stop, open requests close, the reveal (if chosen).
 
-Also guesses before the end, staying secret at the reveal, and deleting an ended game with
+Also guesses before the end, staying secret at the reveal, deleting an ended game with
 all its personal data.
 """
 
@@ -13,6 +13,7 @@ from sqlalchemy import case, delete, func, select, update
 
 from app.domain import reveal as reveal_rules
 from app.extensions import db
+from app.mail.messages import notify
 from app.models import (
     CourierRequest,
     Game,
@@ -24,8 +25,8 @@ from app.models import (
 )
 from app.services import ServiceError
 from app.services.dashboard import min_count
-from app.services.invitations import notify
 from app.services.moderation import record
+from app.services.rounds import release_moment
 
 
 def secret_crowd() -> int:
@@ -220,6 +221,7 @@ def end_game(game: Game, rng: random.Random | None = None) -> None:
                 person,
                 "game-ended",
                 f"{game.name} has ended",
+                release_at=release_moment(person.game, "game-ended"),
                 reveal=reveal_for(person),
                 unfinished=person.id in unfinished,
             )

@@ -1,4 +1,4 @@
-"""Private links and the sessions they are swapped for.
+"""Private links, with the sessions they are swapped for.
 
 A link (signed, carrying the participant's opaque id and link version) is revoked by raising
 the link version. A session is a row here: the browser holds a random secret, the server holds
@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from app.domain import devices, roster
 from app.extensions import db
+from app.mail.messages import notify
 from app.models import (
     Game,
     LinkRequest,
@@ -27,7 +28,7 @@ from app.models import (
     ParticipantSession,
     utcnow,
 )
-from app.services.invitations import notify
+from app.services.rounds import release_moment
 from app.tokens import PARTICIPANT_LINK_SALT, BadLink, read_participant_link
 
 
@@ -136,7 +137,14 @@ def renew_links(people: list[Participant]) -> list[OutboxMessage]:
         # Raised in SQL, so two renewals at once both count; the new value is read back.
         person.link_version = Participant.link_version + 1
         db.session.flush()
-        messages.append(notify(person, "fresh-link", f"Your link for {person.game.name}"))
+        messages.append(
+            notify(
+                person,
+                "fresh-link",
+                f"Your link for {person.game.name}",
+                release_at=release_moment(person.game, "fresh-link"),
+            )
+        )
     return messages
 
 

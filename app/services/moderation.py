@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from app.domain import roster
 from app.extensions import db
+from app.mail.messages import notify
 from app.models import AuditEntry, Game, Kindness, Participant, Report, utcnow
 from app.services import ServiceError
-from app.services.invitations import notify
+from app.services.rounds import release_moment
 
 ACTIONS = ("dismiss", "hide", "warn", "mute", "reveal")
 
@@ -150,6 +151,7 @@ def act(
                 sender,
                 "moderation-warning",
                 f"A message from the organiser of {game.name}",
+                release_at=release_moment(sender.game, "moderation-warning"),
                 warning=text,
                 kindness=kindness,
             )
@@ -167,6 +169,7 @@ def act(
                 sender,
                 "moderation-muted",
                 f"You can no longer send kindnesses in {game.name}",
+                release_at=release_moment(sender.game, "moderation-muted"),
                 reason=text,
             )
         )
@@ -188,6 +191,7 @@ def act(
                     sender,
                     "moderation-revealed",
                     f"The organiser of {game.name} was shown that you sent a kindness",
+                    release_at=release_moment(sender.game, "moderation-revealed"),
                     reason=text,
                     kindness=kindness,
                 )

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from app.domain import devices, release
 from app.extensions import db
 from app.models import Game, Pairing, Participant, utcnow
+from app.services.couriers import open_request_count_query
+from app.services.inbox import unread_count_query
 
 
 @dataclass(frozen=True)
@@ -45,4 +47,16 @@ def first_opened(participant: Participant) -> str | None:
         return None
     return devices.first_opened_line(
         participant.first_opened_at, participant.game.timezone, participant.first_opened_device
+    )
+
+
+def home_counts(participant: Participant, now: datetime | None = None) -> tuple[int, int]:
+    """(unread kindnesses, open courier requests) for the home page's tiles, in one query."""
+    return tuple(
+        db.session.execute(
+            select(
+                unread_count_query(participant).scalar_subquery(),
+                open_request_count_query(participant, now or utcnow()).scalar_subquery(),
+            )
+        ).one()
     )

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
+from app.mail.messages import participant_link
 from app.models import Game, Participant
 from app.services import ServiceError
-from app.services.invitations import participant_link
 from app.services.moderation import record
 
 # The audit list's action for "the facilitator printed (or looked at) the link slips".

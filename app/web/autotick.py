@@ -38,7 +38,7 @@ def _maybe_tick() -> None:
 def _run(app: Flask) -> None:
     """Run the periodic work in its own app context (its own database session)."""
     from app.extensions import db
-    from app.services.kindness import tick
+    from app.services.periodic import tick
 
     try:
         with app.app_context():

@@ -17,17 +17,8 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, limiter, login_manager
 from app.models import Facilitator, Game, GameState
-from app.services import (
-    ServiceError,
-    accounts,
-    ending,
-    experience,
-    games,
-    moderation,
-    roster_changes,
-)
+from app.services import ServiceError, accounts, circle, ending, games, moderation, setup
 from app.services.draw import draw_names
-from app.services.kindness import drop_off_points
 from app.web.forms import (
     ActionForm,
     ConfirmNameForm,
@@ -198,7 +189,7 @@ def edit_game(game_id: int):
 def _render_game(
     game: Game, roster_form: RosterForm | None = None, problems=(), status=200, late_form=None
 ):
-    people = games.roster_of(game)
+    people = setup.roster_of(game)
     exclusion_form = ExclusionForm()
     choices = [SelectChoice(row.participant.id, row.participant.name) for row in people]
     exclusion_form.angel.choices = exclusion_form.mortal.choices = choices
@@ -209,11 +200,11 @@ def _render_game(
         problems=problems,
         roster_form=roster_form or RosterForm(),
         exclusion_form=exclusion_form,
-        exclusions=games.exclusions_of(game) if game.is_draft else [],
-        drop_offs=drop_off_points(game),
+        exclusions=setup.exclusions_of(game) if game.is_draft else [],
+        drop_offs=setup.drop_off_points(game),
         drop_off_form=DropOffForm(),
         late_form=late_form or LateJoinerForm(),
-        game_ideas=experience.game_ideas(game),
+        game_ideas=setup.game_ideas(game),
         idea_form=IdeaForm(),
         open_reports=moderation.open_report_count(game),
         guesses=ending.guess_summary(game) if game.state == GameState.ENDED else None,
@@ -240,7 +231,7 @@ def add_participants(game_id: int):
         return _render_game(game, form, status=400)
     upload = form.csv_file.data.read() if form.csv_file.data else None
     try:
-        reading = games.read_and_add(game, form.lines.data or "", upload)
+        reading = setup.read_and_add(game, form.lines.data or "", upload)
     except ServiceError as exc:
         flash(str(exc), "error")
         return _render_game(game, form, status=400)
@@ -262,7 +253,7 @@ def add_me(game_id: int):
     game = _own_game(game_id)
     if ActionForm().validate_on_submit():
         try:
-            reading = games.read_and_add(game, f"{current_user.name} <{current_user.email}>", None)
+            reading = setup.read_and_add(game, f"{current_user.name} <{current_user.email}>", None)
         except ServiceError as exc:  # e.g. a tab left open from before the draw
             flash(str(exc), "error")
             return redirect(url_for("facilitator.game", game_id=game.id))
@@ -278,14 +269,14 @@ def add_me(game_id: int):
 def edit_participant(game_id: int, participant_id: int):
     """Fix someone's name or email before the draw."""
     game = _own_game(game_id)
-    person = games.participant_in(game, participant_id) or abort(404)
+    person = setup.participant_in(game, participant_id) or abort(404)
     form = ParticipantForm(obj=person)
     if form.validate_on_submit():
         try:
             if game.is_draft:
-                games.update_participant(game, person, form.name.data, form.email.data)
+                setup.update_participant(game, person, form.name.data, form.email.data)
             else:
-                roster_changes.resend_invitation(game, person, form.name.data, form.email.data)
+                circle.resend_invitation(game, person, form.name.data, form.email.data)
         except ServiceError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -307,10 +298,10 @@ def edit_participant(game_id: int, participant_id: int):
 def remove_participant(game_id: int, participant_id: int):
     """Take someone off the roster before the draw."""
     game = _own_game(game_id)
-    person = games.participant_in(game, participant_id) or abort(404)
+    person = setup.participant_in(game, participant_id) or abort(404)
     if ActionForm().validate_on_submit():
         try:
-            games.remove_participant(game, person)
+            setup.remove_participant(game, person)
             flash(f"Removed {person.name}.", "success")
         except ServiceError as exc:
             flash(str(exc), "error")
@@ -323,13 +314,13 @@ def add_exclusion(game_id: int):
     """Keep two people apart."""
     game = _own_game(game_id)
     form = ExclusionForm()
-    angel = games.participant_in(game, request.form.get("angel", type=int) or 0)
-    mortal = games.participant_in(game, request.form.get("mortal", type=int) or 0)
+    angel = setup.participant_in(game, request.form.get("angel", type=int) or 0)
+    mortal = setup.participant_in(game, request.form.get("mortal", type=int) or 0)
     if not ActionForm().validate_on_submit() or angel is None or mortal is None:
         flash("Choose two people from the roster.", "error")
     else:
         try:
-            games.add_exclusion(game, angel, mortal, form.direction.data != "one")
+            setup.add_exclusion(game, angel, mortal, form.direction.data != "one")
             flash("Exclusion saved.", "success")
         except ServiceError as exc:
             flash(str(exc), "error")
@@ -343,7 +334,7 @@ def remove_exclusion(game_id: int, exclusion_id: int):
     game = _own_game(game_id)
     if ActionForm().validate_on_submit():
         try:
-            if not games.remove_exclusion(game, exclusion_id):
+            if not setup.remove_exclusion(game, exclusion_id):
                 abort(404)
         except ServiceError as exc:
             flash(str(exc), "error")
@@ -373,7 +364,7 @@ def add_drop_off(game_id: int):
     game = _own_game(game_id)
     form = DropOffForm()
     try:
-        games.add_drop_off(game, form.name.data if form.validate_on_submit() else "")
+        setup.add_drop_off(game, form.name.data if form.validate_on_submit() else "")
         flash("Drop-off point added.", "success")
     except ServiceError as exc:
         flash(str(exc), "error")
@@ -385,7 +376,7 @@ def add_drop_off(game_id: int):
 def remove_drop_off(game_id: int, point_id: int):
     """Retire a drop-off point."""
     game = _own_game(game_id)
-    if ActionForm().validate_on_submit() and not games.remove_drop_off(game, point_id):
+    if ActionForm().validate_on_submit() and not setup.remove_drop_off(game, point_id):
         abort(404)
     return redirect(url_for("facilitator.game", game_id=game.id) + "#drop-offs")
 
@@ -403,7 +394,7 @@ def add_late_joiners(game_id: int):
         flash("Paste some lines or choose a CSV file first.", "error")
         return _render_game(game, status=400, late_form=form)
     try:
-        reading = roster_changes.add_late_joiners(game, form.lines.data or "", csv_data=upload)
+        reading = circle.add_late_joiners(game, form.lines.data or "", csv_data=upload)
     except ServiceError as exc:
         flash(str(exc), "error")
         return _render_game(game, status=409, late_form=form)
@@ -427,10 +418,10 @@ def add_late_joiners(game_id: int):
 def withdraw(game_id: int, participant_id: int):
     """Take someone out of a running game; the circle is rearranged around them."""
     game = _own_game(game_id)
-    person = games.participant_in(game, participant_id) or abort(404)
+    person = setup.participant_in(game, participant_id) or abort(404)
     if ActionForm().validate_on_submit():
         try:
-            roster_changes.withdraw(game, person)
+            circle.withdraw(game, person)
         except ServiceError as exc:
             flash(str(exc), "error")
             return redirect(
@@ -453,7 +444,7 @@ def add_idea(game_id: int):
     try:
         if not form.validate_on_submit() and "csrf_token" in form.errors:
             abort(400)
-        experience.add_game_idea(game, form.text.data or "")
+        setup.add_game_idea(game, form.text.data or "")
         flash("Idea added. Angels see it among their suggestions.", "success")
     except ServiceError as exc:
         flash(str(exc), "error")
@@ -465,6 +456,6 @@ def add_idea(game_id: int):
 def remove_idea(game_id: int, idea_id: int):
     """Remove one of the game's own ideas."""
     game = _own_game(game_id)
-    if ActionForm().validate_on_submit() and not experience.remove_game_idea(game, idea_id):
+    if ActionForm().validate_on_submit() and not setup.remove_game_idea(game, idea_id):
         abort(404)
     return redirect(url_for("facilitator.game", game_id=game.id) + "#ideas")

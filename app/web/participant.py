@@ -23,14 +23,19 @@ from app.extensions import csrf, limiter
 from app.models import CourierState, GameState, KindnessState
 from app.services import (
     ServiceError,
+    circle,
+    couriers,
     ending,
-    experience,
-    kindness,
     links,
     moderation,
+    notes,
     participants,
-    roster_changes,
+    responses,
+    setup,
 )
+from app.services import inbox as inbox_service
+from app.services import journal as journal_service
+from app.services import preferences as preferences_service
 from app.tokens import PREFERENCES_LINK_SALT, BadLink
 from app.web.forms import (
     ActionForm,
@@ -112,7 +117,9 @@ def open_preferences(token: str):
         form.reminders.data = person.reminders
     if form.validate_on_submit():
         try:
-            experience.set_preferences(person, form.email_preference.data, form.reminders.data)
+            preferences_service.set_preferences(
+                person, form.email_preference.data, form.reminders.data
+            )
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
@@ -167,7 +174,7 @@ def me():
         reveal=ending.reveal_for(g.me),
         crowd=ending.secret_crowd(),
         hints=_mortal_hints(),
-        counts=kindness.home_counts(g.me),
+        counts=participants.home_counts(g.me),
     )
 
 
@@ -177,14 +184,14 @@ def _cursors() -> tuple[str | None, str | None]:
 
 
 def _mortal_hints():
-    return kindness.mortal_hints(g.me)
+    return preferences_service.mortal_hints(g.me)
 
 
 def _note_form() -> NoteForm:
     form = NoteForm()
     form.when.choices = [SelectChoice("next", "The next delivery round")] + [
         SelectChoice(day.isoformat(), day.strftime("%A %-d %B"))
-        for day in kindness.delivery_days(g.me.game)
+        for day in notes.delivery_days(g.me.game)
     ]
     return form
 
@@ -192,7 +199,7 @@ def _note_form() -> NoteForm:
 def _in_person_form() -> InPersonForm:
     form = InPersonForm()
     form.drop_off.choices = [SelectChoice(0, "No item to leave")] + [
-        SelectChoice(p.id, p.name) for p in kindness.drop_off_points(g.me.game)
+        SelectChoice(p.id, p.name) for p in setup.drop_off_points(g.me.game)
     ]
     return form
 
@@ -205,7 +212,7 @@ def angel():
     `?idea=<key>` ("Use this idea") pre-fills the matching form.
     """
     note_form, in_person_form = _note_form(), _in_person_form()
-    idea = experience.idea_by_key(g.me.game, request.args.get("idea", ""))
+    idea = setup.idea_by_key(g.me.game, request.args.get("idea", ""))
     if idea is not None:
         (in_person_form.instruction if idea.in_person else note_form.message).data = idea.text
     return _angel_page(note_form, in_person_form)
@@ -215,12 +222,12 @@ def _angel_page(note_form, in_person_form, status=200):
     page, hints = participants.page_for(g.me), _mortal_hints()
     return render_template(
         "participant/angel.html",
-        suggestion=experience.suggestion_for(g.me, hint=hints),
+        suggestion=setup.suggestion_for(g.me, hint=hints),
         page=page,
         hints=hints,
         note_form=note_form,
         in_person_form=in_person_form,
-        sent=kindness.sent_page(g.me, *_cursors()),
+        sent=notes.sent_page(g.me, *_cursors()),
         action=ActionForm(),
         running=g.me.game.state == GameState.RUNNING and page.mortal_name is not None,
     ), status
@@ -243,7 +250,7 @@ def send_note():
 
         on_day = None if form.when.data == "next" else date.fromisoformat(form.when.data)
         try:
-            note = kindness.send_note(g.me, form.message.data, on_day)
+            note = notes.send_note(g.me, form.message.data, on_day)
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
@@ -262,7 +269,7 @@ def request_in_person():
     form = _in_person_form()
     if form.validate_on_submit():
         try:
-            item = kindness.request_in_person(
+            item = notes.request_in_person(
                 g.me, form.instruction.data, form.message.data or "", form.drop_off.data or None
             )
         except ServiceError as exc:
@@ -294,7 +301,7 @@ def cancel(public_id: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        kindness.cancel(g.me, public_id)
+        notes.cancel(g.me, public_id)
     except ServiceError as exc:
         return _refused(exc, "participant.angel")
     return _done("Cancelled.", "participant.angel")
@@ -307,7 +314,7 @@ def mark_left(public_id: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        kindness.mark_left(g.me, public_id)
+        notes.mark_left(g.me, public_id)
     except ServiceError as exc:
         return _refused(exc, "participant.angel")
     return _done(
@@ -322,7 +329,7 @@ def as_note(public_id: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        note = kindness.convert_to_note(g.me, public_id)
+        note = notes.convert_to_note(g.me, public_id)
     except ServiceError as exc:
         return _refused(exc, "participant.angel")
     return _done(f"Sent as a note: it arrives in the {note.round_label}.", "participant.angel")
@@ -337,7 +344,7 @@ def inbox():
 
 def _inbox_page(kept: dict | None = None, status: int = 200):
     """The inbox; `kept` holds a refused thanks or report so its text stays in its box."""
-    page = kindness.inbox_of(g.me, *_cursors())
+    page = inbox_service.inbox_of(g.me, *_cursors())
     items = [(k, thanks) for k, thanks, _ in page.items]
     unread = {k.id for k, _ in items if k.read_at is None}
     reported = {k.id for k, _, was_reported in page.items if was_reported}
@@ -359,7 +366,7 @@ def _inbox_page(kept: dict | None = None, status: int = 200):
         kept=kept or {},
     )
     if unread:
-        kindness.mark_inbox_read(g.me, sorted(unread))  # only what this page showed
+        inbox_service.mark_inbox_read(g.me, sorted(unread))  # only what this page showed
     return response, status
 
 
@@ -389,7 +396,7 @@ def thank(public_id: str):
         kept = _kept(public_id, "thanks", form.message.data, max_length(form.message))
         return _inbox_page(kept, 400)
     try:
-        kindness.thank(g.me, public_id, form.message.data)
+        responses.thank(g.me, public_id, form.message.data)
     except ServiceError as exc:
         return _refused(exc, "participant.inbox")
     return _done("Your thanks is on its way to your angel.", "participant.inbox")
@@ -410,7 +417,7 @@ def _report(public_id: str, as_courier: bool, endpoint: str):
             return _deliveries_page(kept, 400)
         return _inbox_page(kept, 400)
     try:
-        kindness.report(g.me, public_id, form.reason.data, as_courier=as_courier)
+        responses.report(g.me, public_id, form.reason.data, as_courier=as_courier)
     except ServiceError as exc:
         return _refused(exc, endpoint)
     return _done("Thank you for telling us. The organiser will look at it.", endpoint)
@@ -425,9 +432,9 @@ def deliveries():
 
 def _deliveries_page(kept: dict | None = None, status: int = 200):
     """The courier's deliveries; `kept` holds a refused report so its text stays in its box."""
-    page = kindness.deliveries_page(g.me, *_cursors())
+    page = couriers.deliveries_page(g.me, *_cursors())
     requests = page.items
-    reported = kindness.reported_by(g.me, [k.id for _, k, _ in requests])
+    reported = responses.reported_by(g.me, [k.id for _, k, _ in requests])
     if kept and not any(
         r.public_id == kept["public_id"] and r.state != CourierState.DONE and k.id not in reported
         for r, k, _ in requests
@@ -455,9 +462,9 @@ def courier_step(public_id: str, step: str):
     if step == "report":
         return _report(public_id, as_courier=True, endpoint="participant.deliveries")
     actions = {
-        "accept": (kindness.accept, "Thank you! Deliver it when you can, then mark it done."),
-        "decline": (kindness.decline, "No problem — another courier will be asked."),
-        "done": (kindness.mark_done, "Delivered. Thank you for keeping the secret!"),
+        "accept": (couriers.accept, "Thank you! Deliver it when you can, then mark it done."),
+        "decline": (couriers.decline, "No problem — another courier will be asked."),
+        "done": (couriers.mark_done, "Delivered. Thank you for keeping the secret!"),
     }
     if step not in actions or not ActionForm().validate_on_submit():
         abort(404 if step not in actions else 400)
@@ -473,19 +480,19 @@ def courier_step(public_id: str, step: str):
 @participant_required
 def hints():
     """What brightens my day (only my angel sees it), and courier duty."""
-    form = HintsForm(obj=kindness.hints_of(g.me))
+    form = HintsForm(obj=preferences_service.hints_of(g.me))
     if not form.is_submitted():
         form.courier_opt_out.data = g.me.courier_opt_out
     if form.validate_on_submit():
         try:
-            kindness.save_hints(
+            preferences_service.save_hints(
                 g.me,
                 brightens=form.brightens.data or "",
                 favourite_treat=form.favourite_treat.data or "",
                 avoid=form.avoid.data or "",
                 appreciated_by=form.appreciated_by.data or "",
             )
-            kindness.set_courier_opt_out(g.me, form.courier_opt_out.data)
+            preferences_service.set_courier_opt_out(g.me, form.courier_opt_out.data)
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
@@ -559,7 +566,7 @@ def leave():
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            roster_changes.withdraw(g.me.game, g.me)
+            circle.withdraw(g.me.game, g.me)
         except ServiceError as exc:
             return _refused(exc, "participant.me")
         session.pop(SESSION_KEY, None)
@@ -577,7 +584,9 @@ def preferences():
         form.reminders.data = g.me.reminders
     if form.validate_on_submit():
         try:
-            experience.set_preferences(g.me, form.email_preference.data, form.reminders.data)
+            preferences_service.set_preferences(
+                g.me, form.email_preference.data, form.reminders.data
+            )
         except ServiceError as exc:
             return _refused(exc, "participant.preferences")
         return _done("Saved.", "participant.preferences")
@@ -595,7 +604,7 @@ def journal():
         value_form.value.data = g.me.journal_value
     if entry_form.validate_on_submit():
         try:
-            experience.add_journal_entry(
+            journal_service.add_journal_entry(
                 g.me, entry_form.day.data, entry_form.did.data or "", entry_form.felt.data or ""
             )
         except ServiceError as exc:
@@ -607,8 +616,8 @@ def journal():
         page=participants.page_for(g.me),
         value_form=value_form,
         entry_form=entry_form,
-        entries=experience.journal_page(g.me, *_cursors()),
-        values=experience.VALUES,
+        entries=journal_service.journal_page(g.me, *_cursors()),
+        values=journal_service.VALUES,
         action=ActionForm(),
     )
 
@@ -624,7 +633,7 @@ def journal_value():
             "participant.journal",
         )
     try:
-        experience.set_journal_value(g.me, form.value.data or "")
+        journal_service.set_journal_value(g.me, form.value.data or "")
     except ServiceError as exc:
         return _refused(exc, "participant.journal")
     return _done("Saved.", "participant.journal")
@@ -636,7 +645,7 @@ def delete_journal_entry(entry_id: int):
     """Delete one of your own entries."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    if not experience.delete_journal_entry(g.me, entry_id):
+    if not journal_service.delete_journal_entry(g.me, entry_id):
         abort(404)
     return _done("Entry deleted.", "participant.journal")
 
@@ -645,7 +654,7 @@ def delete_journal_entry(entry_id: int):
 @participant_required
 def download_journal(fmt: str):
     """Download the journal as Markdown or plain text."""
-    export = experience.export_journal(g.me, markdown=fmt == "md")
+    export = journal_service.export_journal(g.me, markdown=fmt == "md")
     response = make_response(export.body)
     response.headers["Content-Type"] = f"{export.mimetype}; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'

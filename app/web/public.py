@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.extensions import limiter
-from app.services import ServiceError, links, roster_changes
+from app.services import ServiceError, circle, games, links
 from app.web.forms import JoinForm, LostLinkForm
 
 bp = Blueprint("public", __name__)
@@ -24,7 +24,7 @@ def _email_key() -> str:
 @bp.route("/g/<public_id>")
 def game_page(public_id: str):
     """A game's public page: join it (if the facilitator allows) or get a lost link again."""
-    game = roster_changes.game_by_public_id(public_id) or abort(404)
+    game = games.game_by_public_id(public_id) or abort(404)
     return render_template(
         "public/game.html", game=game, join_form=JoinForm(), lost_form=LostLinkForm()
     )
@@ -35,11 +35,11 @@ def game_page(public_id: str):
 @limiter.limit("3 per hour", key_func=_email_key)
 def join(public_id: str):
     """Join the game; once names are drawn the newcomer joins the circle."""
-    game = roster_changes.game_by_public_id(public_id) or abort(404)
+    game = games.game_by_public_id(public_id) or abort(404)
     form = JoinForm()
     if form.validate_on_submit():
         try:
-            roster_changes.join(game, form.name.data, form.email.data)
+            circle.join(game, form.name.data, form.email.data)
         except ServiceError as exc:
             # Flashed, not attached to the form: a closed game shows no join form at all.
             flash(str(exc), "error")

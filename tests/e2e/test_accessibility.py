@@ -11,7 +11,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Kindness, utcnow
-from app.services import experience, games, kindness
+from app.services import journal, notes, periodic, preferences, setup
 from app.tokens import participant_link_token
 from tests.helpers import (
     PASSWORD,
@@ -52,12 +52,12 @@ def played_game(app):
             ],
             seed=3,
         )
-        games.add_drop_off(game, "Shelf by the kitchen")
+        setup.add_drop_off(game, "Shelf by the kitchen")
         people = participants_of(game)
         pairs = pairings_of(game)
         angel = people[0]
         mortal = next(p for p in people if p.id == pairs[angel.id])
-        kindness.save_hints(
+        preferences.save_hints(
             mortal,
             brightens="Jazz, rainy days and tea",
             favourite_treat="Chai latte",
@@ -65,18 +65,18 @@ def played_game(app):
             appreciated_by="A handwritten note",
         )
         past = utcnow() - timedelta(days=1)
-        note = kindness.send_note(
+        note = notes.send_note(
             angel, "You made my Monday!\nThank you.", now=past, rng=random.Random(1)
         )
-        kindness.request_in_person(
+        notes.request_in_person(
             angel, "Leave a tea bag on their desk", "Enjoy!", now=past, rng=random.Random(2)
         )
         db.session.execute(
             db.update(Kindness).where(Kindness.id == note.id).values(deliver_at=past)
         )
         db.session.commit()
-        kindness.tick(utcnow())
-        experience.add_journal_entry(
+        periodic.tick(utcnow())
+        journal.add_journal_entry(
             mortal, past.date(), "Held the door, in secret.", "Lighter all day."
         )
         links = {p.name: participant_link_token(p.public_id, p.link_version) for p in people}

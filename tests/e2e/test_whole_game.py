@@ -208,7 +208,7 @@ def test_whole_game_in_the_browser(app, smtp, live_server, browser):
         note = db.session.execute(select(Kindness)).scalar_one()
         assert note.state == "scheduled" and note.message == NOTE
         deliver_at = note.deliver_at
-        from app.services.kindness import tick
+        from app.services.periodic import tick
 
         report = tick(now=deliver_at)
         assert report.delivered == 1, report

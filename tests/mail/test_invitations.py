@@ -11,9 +11,9 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from app.extensions import db
+from app.mail.messages import notify
 from app.mail.outbox import send_due
 from app.models import OutboxMessage, Participant, utcnow
-from app.services.invitations import notify
 from tests.helpers import (
     follow_link,
     make_facilitator,

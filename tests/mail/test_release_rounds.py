@@ -35,7 +35,8 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import ServiceError, games, kindness, links, moderation
+from app.services import ServiceError, couriers, links, moderation, notes, responses, setup
+from app.services import inbox as inbox_service
 from app.services.rounds import schedule_of
 from tests.helpers import (
     fresh_app,
@@ -74,7 +75,7 @@ def _try(act: str, game: Game, people: list[Participant], rng: random.Random) ->
     angel = rng.choice(people)
     if act in ("in_person", "in_person_left"):
         point = db.session.execute(select(DropOffPoint.id)).scalar_one()
-        item = kindness.request_in_person(
+        item = notes.request_in_person(
             angel,
             "Leave a biscuit",
             "",
@@ -82,7 +83,7 @@ def _try(act: str, game: Game, people: list[Participant], rng: random.Random) ->
             rng=rng,
         )
         if act == "in_person_left":
-            kindness.mark_left(angel, item.public_id, rng=rng)
+            notes.mark_left(angel, item.public_id, rng=rng)
     elif act == "decline":
         offer = db.session.execute(
             select(CourierRequest).where(CourierRequest.state == "offered").limit(1)
@@ -91,7 +92,7 @@ def _try(act: str, game: Game, people: list[Participant], rng: random.Random) ->
             courier = db.session.get(Participant, offer.courier_id)
             # The courier answers once the offer has reached them.
             with time_machine.travel(offer.released_at.replace(tzinfo=UTC), tick=False):
-                kindness.decline(courier, offer.public_id, rng=rng)
+                couriers.decline(courier, offer.public_id, rng=rng)
     elif act == "thanks":
         note = db.session.execute(
             select(Kindness)
@@ -101,7 +102,7 @@ def _try(act: str, game: Game, people: list[Participant], rng: random.Random) ->
         ).scalar_one_or_none()
         if note is not None:
             mortal = db.session.get(Participant, note.mortal_id)
-            kindness.thank(mortal, note.public_id, "Thank you!", rng=rng)
+            responses.thank(mortal, note.public_id, "Thank you!", rng=rng)
     elif act in ("warn", "mute"):
         note = db.session.execute(select(Kindness).where(Kindness.state == "delivered")).first()
         if note is not None:
@@ -142,12 +143,12 @@ def test_no_participant_learns_anything_before_its_release(size, acts, seed, zon
         with app.app_context():
             game = make_running_game(quick_facilitator(), size, seed=seed)
             game.timezone = zone
-            games.add_drop_off(game, "Shelf")
+            setup.add_drop_off(game, "Shelf")
             people = participants_of(game)
             # A few notes delivered already, so that there is something to thank and report.
             for person in people[:3]:
-                kindness.send_note(person, "Hello!", now=utcnow() - timedelta(days=3), rng=rng)
-            kindness.deliver_due(utcnow())
+                notes.send_note(person, "Hello!", now=utcnow() - timedelta(days=3), rng=rng)
+            inbox_service.deliver_due(utcnow())
             send_due()  # everyone's invitation, sent at once at the draw
             already = len(inbox.messages)
             mark = db.session.execute(select(func.max(OutboxMessage.id))).scalar_one()
@@ -166,10 +167,10 @@ def test_no_participant_learns_anything_before_its_release(size, acts, seed, zon
             # Pages show what the mail tells, and only from the same moment.
             for offer in db.session.execute(select(CourierRequest)).scalars():
                 courier = db.session.get(Participant, offer.courier_id)
-                seen = {r.id for r, _, _ in kindness.courier_requests_of(courier, now=start)}
+                seen = {r.id for r, _, _ in couriers.courier_requests_of(courier, now=start)}
                 assert offer.id not in seen
                 if offer.state in ("offered", "accepted"):
-                    later = kindness.courier_requests_of(courier, now=offer.released_at)
+                    later = couriers.courier_requests_of(courier, now=offer.released_at)
                     assert offer.id in {r.id for r, _, _ in later}
                     assert offer.expires_at == offer.released_at + timedelta(
                         hours=app.config["COURIER_ACCEPT_HOURS"]
@@ -178,10 +179,10 @@ def test_no_participant_learns_anything_before_its_release(size, acts, seed, zon
                 select(Thanks, Kindness.angel_id).join(Kindness, Kindness.id == Thanks.kindness_id)
             ):
                 angel = db.session.get(Participant, angel_id)
-                shown = {s.kindness.id: s.thanks for s in kindness.sent_by(angel, now=start)}
+                shown = {s.kindness.id: s.thanks for s in notes.sent_by(angel, now=start)}
                 assert shown[thanks.kindness_id] is None
                 shown = {
-                    s.kindness.id: s.thanks for s in kindness.sent_by(angel, now=thanks.released_at)
+                    s.kindness.id: s.thanks for s in notes.sent_by(angel, now=thanks.released_at)
                 }
                 assert shown[thanks.kindness_id] == "Thank you!"
 

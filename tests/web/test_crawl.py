@@ -36,7 +36,7 @@ from app.models import (
     Report,
     utcnow,
 )
-from app.services import experience, games, kindness, moderation
+from app.services import couriers, moderation, notes, periodic, preferences, responses, setup
 from app.tokens import PARTICIPANT_LINK_SALT
 from tests.helpers import (
     DISTINCT_PEOPLE,
@@ -102,12 +102,12 @@ def _play(game: Game, prefix: str, now: datetime) -> None:
     """Kindnesses of every kind in a running game, done through the services."""
     people = participants_of(game)
     mortal_of = pairings_of(game)
-    games.add_drop_off(game, f"{prefix} shelf by the kitchen")
-    point = kindness.drop_off_points(game)[0]
-    experience.add_game_idea(game, f"{prefix} bring in a board game")
-    first = kindness.send_note(people[0], f"{prefix} note one", now=now, rng=random.Random(1))
-    second = kindness.send_note(people[1], f"{prefix} note two", now=now, rng=random.Random(2))
-    carried = kindness.request_in_person(
+    setup.add_drop_off(game, f"{prefix} shelf by the kitchen")
+    point = setup.drop_off_points(game)[0]
+    setup.add_game_idea(game, f"{prefix} bring in a board game")
+    first = notes.send_note(people[0], f"{prefix} note one", now=now, rng=random.Random(1))
+    second = notes.send_note(people[1], f"{prefix} note two", now=now, rng=random.Random(2))
+    carried = notes.request_in_person(
         people[2],
         f"{prefix} leave a tea bag",
         f"{prefix} with love",
@@ -116,20 +116,20 @@ def _play(game: Game, prefix: str, now: datetime) -> None:
         rng=random.Random(3),
     )
     # With a drop-off point, a courier is drawn only once the angel has left the item there.
-    kindness.mark_left(people[2], carried.public_id, now=now, rng=random.Random(3))
-    kindness.tick(now=now + timedelta(hours=12), rng=random.Random(4))
+    notes.mark_left(people[2], carried.public_id, now=now, rng=random.Random(3))
+    periodic.tick(now=now + timedelta(hours=12), rng=random.Random(4))
     request = db.session.execute(
         select(CourierRequest).where(CourierRequest.kindness_id == carried.id)
     ).scalar_one()
     courier = db.session.get(Participant, request.courier_id)
     # The offer reaches the courier at its release moment (a later round), not before.
     released = request.released_at
-    kindness.accept(courier, request.public_id, now=released + timedelta(hours=1))
-    kindness.mark_done(courier, request.public_id, now=released + timedelta(hours=2))
+    couriers.accept(courier, request.public_id, now=released + timedelta(hours=1))
+    couriers.mark_done(courier, request.public_id, now=released + timedelta(hours=2))
     by_id = {p.id: p for p in people}
-    kindness.thank(by_id[mortal_of[people[0].id]], first.public_id, f"{prefix} thank you")
-    kindness.report(by_id[mortal_of[people[1].id]], second.public_id, f"{prefix} this hurt")
-    kindness.save_hints(people[3], brightens=f"{prefix} sunflowers", favourite_treat="tea")
+    responses.thank(by_id[mortal_of[people[0].id]], first.public_id, f"{prefix} thank you")
+    responses.report(by_id[mortal_of[people[1].id]], second.public_id, f"{prefix} this hurt")
+    preferences.save_hints(people[3], brightens=f"{prefix} sunflowers", favourite_treat="tea")
     report_id = db.session.execute(
         select(Report.id).where(Report.kindness_id == second.id)
     ).scalar_one()
@@ -147,7 +147,7 @@ def _build(app, seed: int) -> World:
         game_b = make_running_game(fac_b, B_PEOPLE, seed=seed, name=B_GAME)
         draft_b = make_game(fac_b, B_DRAFT_PEOPLE, name=B_DRAFT)
         draft_people = participants_of(draft_b)
-        games.add_exclusion(draft_b, draft_people[0], draft_people[1], False)
+        setup.add_exclusion(draft_b, draft_people[0], draft_people[1], False)
         for game in (game_a, game_b):  # started last week, so the dashboard has days to show
             game.starts_on, game.ends_on = today - timedelta(days=6), today + timedelta(days=21)
         db.session.commit()

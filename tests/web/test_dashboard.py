@@ -26,7 +26,7 @@ from app.models import (
     Thanks,
     new_public_id,
 )
-from app.services import dashboard, kindness
+from app.services import couriers, dashboard, notes, periodic, responses
 from tests.helpers import (
     DISTINCT_PEOPLE,
     fresh_app,
@@ -118,29 +118,29 @@ def build_small_game(app: Flask) -> int:
         mortal_of = pairings_of(game)
         by_id = {p.id: p for p in (a, b, c, d, e, f)}
 
-        first = kindness.send_note(a, "A song for you", now=datetime(2026, 12, 2, 10), rng=rng)
-        extra = kindness.send_note(a, "Second thoughts", now=datetime(2026, 12, 2, 11), rng=rng)
-        kindness.cancel(a, extra.public_id)
-        kindness.send_note(b, "A poem", now=datetime(2026, 12, 3, 3), rng=rng)  # 2 Dec, NY
-        kindness.send_note(c, "A smile", now=datetime(2026, 12, 3, 15), rng=rng)
-        tea = kindness.request_in_person(
+        first = notes.send_note(a, "A song for you", now=datetime(2026, 12, 2, 10), rng=rng)
+        extra = notes.send_note(a, "Second thoughts", now=datetime(2026, 12, 2, 11), rng=rng)
+        notes.cancel(a, extra.public_id)
+        notes.send_note(b, "A poem", now=datetime(2026, 12, 3, 3), rng=rng)  # 2 Dec, NY
+        notes.send_note(c, "A smile", now=datetime(2026, 12, 3, 15), rng=rng)
+        tea = notes.request_in_person(
             d, "Leave a tea bag on the desk", "Tea time", now=datetime(2026, 12, 3, 15), rng=rng
         )
         request = _courier_request(tea.id)
         courier = by_id[request.courier_id]
         # The offer reaches the courier in the 15:00 New York round (20:00 UTC).
-        kindness.accept(courier, request.public_id, now=datetime(2026, 12, 4, 2))
-        kindness.mark_done(courier, request.public_id, now=datetime(2026, 12, 4, 3))
-        flower = kindness.request_in_person(
+        couriers.accept(courier, request.public_id, now=datetime(2026, 12, 4, 2))
+        couriers.mark_done(courier, request.public_id, now=datetime(2026, 12, 4, 3))
+        flower = notes.request_in_person(
             e, "Put a flower on the shelf", "", now=datetime(2026, 12, 3, 16), rng=rng
         )
         request = _courier_request(flower.id)
-        kindness.decline(
+        couriers.decline(
             by_id[request.courier_id], request.public_id, datetime(2026, 12, 4, 2), rng
         )
         # The second courier never answers: the offer expires and moves on again.
-        kindness.tick(now=datetime(2026, 12, 5, 22), rng=rng)
-        kindness.thank(by_id[mortal_of[a.id]], first.public_id, "Thank you, angel!")
+        periodic.tick(now=datetime(2026, 12, 5, 22), rng=rng)
+        responses.thank(by_id[mortal_of[a.id]], first.public_id, "Thank you, angel!")
 
         _set_invitations(game, {a.id: "sent", b.id: "sent", c.id: "sent", d.id: "failed"})
         _set_invitations(game, {e.id: "failed", f.id: "sent"})
@@ -297,10 +297,10 @@ def test_no_participant_name_or_address_on_the_page_or_in_the_csv(app, client, s
             angel = gen.choice(everyone)
             moment = datetime(2026, 12, 1) + timedelta(minutes=gen.randrange(8 * 24 * 60))
             if gen.random() < 0.7:
-                kindness.send_note(angel, "Hello", now=moment, rng=gen)
+                notes.send_note(angel, "Hello", now=moment, rng=gen)
             else:
-                kindness.request_in_person(angel, "Leave a card", "", now=moment, rng=gen)
-        kindness.tick(now=datetime(2026, 12, 10), rng=gen)
+                notes.request_in_person(angel, "Leave a card", "", now=moment, rng=gen)
+        periodic.tick(now=datetime(2026, 12, 10), rng=gen)
         game_id = game.id
         secrets = {p.public_id for p in everyone}
     login(client)
@@ -464,8 +464,8 @@ def _today_activity(app: Flask, game_id: int, moment: datetime) -> None:
     rng = random.Random(2)
     with app.app_context():
         a, b, c, *_ = participants_of(db.session.get(Game, game_id))
-        kindness.send_note(a, "A note sent today", now=moment, rng=rng)
-        kindness.request_in_person(b, "A card on the desk", "", now=moment, rng=rng)
+        notes.send_note(a, "A note sent today", now=moment, rng=rng)
+        notes.request_in_person(b, "A card on the desk", "", now=moment, rng=rng)
         c.first_opened_at = moment
         db.session.commit()
 
@@ -535,10 +535,10 @@ def test_the_last_seven_days_are_whole_past_days(app):
         people = participants_of(game)
         rng = random.Random(4)
         # The window is 3 to 9 December in New York. 2 December 23:59 is just outside it.
-        kindness.send_note(people[0], "Old", now=datetime(2026, 12, 3, 4, 59), rng=rng)
+        notes.send_note(people[0], "Old", now=datetime(2026, 12, 3, 4, 59), rng=rng)
         for p in people[1:4]:  # 3 December 00:00 in New York: the window's first moment
-            kindness.send_note(p, "In time", now=datetime(2026, 12, 3, 5, 0), rng=rng)
-        kindness.send_note(people[4], "Today", now=datetime(2026, 12, 10, 6), rng=rng)
+            notes.send_note(p, "In time", now=datetime(2026, 12, 3, 5, 0), rng=rng)
+        notes.send_note(people[4], "Today", now=datetime(2026, 12, 10, 6), rng=rng)
         figures = dashboard.dashboard_of(game, now=datetime(2026, 12, 10, 12))
         assert figures.through.isoformat() == "2026-12-09"
         assert figures.active_angels.value == 3
@@ -558,7 +558,7 @@ def test_the_cache_serves_the_same_figures_until_the_day_turns(app, client):
         _set_past_times(first)
         _set_past_times(second)
         db.session.commit()
-        kindness.send_note(
+        notes.send_note(
             participants_of(first)[0], "Hi", now=datetime(2026, 12, 3, 9), rng=random.Random(1)
         )
         figures = dashboard.dashboard_of(first, now=datetime(2026, 12, 9, 9))

@@ -28,7 +28,16 @@ from app.models import (
     OutboxMessage,
     Participant,
 )
-from app.services import experience, games, kindness, moderation
+from app.services import (
+    couriers,
+    journal,
+    moderation,
+    notes,
+    periodic,
+    preferences,
+    responses,
+    setup,
+)
 from tests.helpers import (
     DISTINCT_PEOPLE,
     login,
@@ -265,16 +274,16 @@ def test_ending_stops_kindnesses_delivers_notes_closes_requests_and_reveals(app)
     )
     assert response.status_code == 302
     with app.app_context():
-        offered = kindness.request_in_person(
+        offered = notes.request_in_person(
             db.session.get(Participant, b), "Leave a tulip", "", rng=random.Random(1)
         )
-        accepted = kindness.request_in_person(
+        accepted = notes.request_in_person(
             db.session.get(Participant, c), "Leave a biscuit", "", rng=random.Random(2)
         )
         accepted_request = db.session.execute(
             select(CourierRequest).where(CourierRequest.kindness_id == accepted.id)
         ).scalar_one()
-        kindness.accept(
+        couriers.accept(
             db.session.get(Participant, accepted_request.courier_id),
             accepted_request.public_id,
             now=accepted_request.released_at,
@@ -497,27 +506,27 @@ def _fill(world: World, drop_off: str, seed: int) -> None:
     first, second, third = ids[:3]
     with app.app_context():
         game = db.session.get(Game, world.game_id)
-        games.add_drop_off(game, drop_off)
-        experience.add_game_idea(game, f"Bring {drop_off} flowers")
+        setup.add_drop_off(game, drop_off)
+        setup.add_game_idea(game, f"Bring {drop_off} flowers")
         db.session.add(Exclusion(game_id=game.id, angel_id=first, mortal_id=second))
         db.session.commit()
         angel = db.session.get(Participant, first)
-        kindness.save_hints(db.session.get(Participant, second), brightens="Sunny days")
-        experience.add_journal_entry(angel, date(2026, 12, 2), "Left a note", "Happy")
-        note = kindness.send_note(
+        preferences.save_hints(db.session.get(Participant, second), brightens="Sunny days")
+        journal.add_journal_entry(angel, date(2026, 12, 2), "Left a note", "Happy")
+        note = notes.send_note(
             angel, "A secret note", now=datetime(2026, 12, 2, 7), rng=random.Random(seed)
         )
-        kindness.tick(now=note.deliver_at, rng=random.Random(0))
+        periodic.tick(now=note.deliver_at, rng=random.Random(0))
         mortal = db.session.get(Participant, note.mortal_id)
         public_id = note.public_id
-        kindness.thank(mortal, public_id, "Thank you so much")
-        kindness.report(mortal, public_id, "Hmm, odd")
-        point = kindness.drop_off_points(game)[0].id
-        carried = kindness.request_in_person(
+        responses.thank(mortal, public_id, "Thank you so much")
+        responses.report(mortal, public_id, "Hmm, odd")
+        point = setup.drop_off_points(game)[0].id
+        carried = notes.request_in_person(
             db.session.get(Participant, third), "Collect it", "", point, rng=random.Random(seed)
         )
         # A courier is drawn once the angel has left the item at the drop-off point.
-        kindness.mark_left(
+        notes.mark_left(
             db.session.get(Participant, third), carried.public_id, rng=random.Random(seed)
         )
         report_id = moderation.reports_of(game)[0].report.id
@@ -551,7 +560,7 @@ def test_deleting_an_ended_game_removes_every_row_and_every_name(app):
     other = build(app, OTHERS, name="Other game")
     _fill(world, "Kitchen shelf", seed=3)
     with app.app_context():
-        other_note = kindness.send_note(
+        other_note = notes.send_note(
             db.session.get(Participant, sorted(other.people)[0]),
             "Another game's note",
             rng=random.Random(1),

@@ -26,7 +26,7 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ending, experience, kindness
+from app.services import circle, ending, notes, periodic, setup
 from tests.helpers import (
     DISTINCT_PEOPLE,
     follow_link,
@@ -124,7 +124,7 @@ def world(app) -> World:
 
 def tick(app: Flask, now: datetime):
     with app.app_context():
-        return kindness.tick(now=now, rng=random.Random(0))
+        return periodic.tick(now=now, rng=random.Random(0))
 
 
 def mails(app: Flask, kind: str | None = None, pid: int | None = None) -> list[SimpleNamespace]:
@@ -152,7 +152,7 @@ def mails(app: Flask, kind: str | None = None, pid: int | None = None) -> list[S
 def note(app: Flask, angel: int, text: str, now: datetime) -> datetime:
     """An angel schedules a note at `now`; returns its delivery moment."""
     with app.app_context():
-        sent = kindness.send_note(
+        sent = notes.send_note(
             db.session.get(Participant, angel), text, now=now, rng=random.Random(1)
         )
         return sent.deliver_at
@@ -194,7 +194,7 @@ def test_the_angel_page_shows_todays_idea_with_a_use_this_idea_link(app, world):
     page = world.client(angel).get("/me/angel").text
     assert "Today's idea" in text_of(page)
     with app.app_context():
-        suggestion = experience.suggestion_for(db.session.get(Participant, angel))
+        suggestion = setup.suggestion_for(db.session.get(Participant, angel))
     assert suggestion.text in text_of(page)
     assert f"/me/angel?idea={suggestion.key}" in page
     # Stable all day: the page shows the same idea again.
@@ -204,7 +204,7 @@ def test_the_angel_page_shows_todays_idea_with_a_use_this_idea_link(app, world):
 def test_use_this_idea_fills_the_note_or_the_courier_instruction(app, world):
     angel = world.client(world.ids[0])
     with app.app_context():
-        library = {idea.key: idea for idea in experience.ideas.LIBRARY}
+        library = {idea.key: idea for idea in setup.ideas.LIBRARY}
     page = angel.get("/me/angel?idea=song").text
     assert textarea(page, "message") == library["song"].text
     assert textarea(page, "instruction") == ""
@@ -230,12 +230,10 @@ def test_the_facilitators_ideas_can_be_added_suggested_used_and_removed(app, wor
     with app.app_context():
         idea_id = db.session.execute(select(GameIdea.id)).scalar_one()
         game = db.session.get(Game, world.game_id)
-        assert f"game-{idea_id}" in {idea.key for idea in experience.ideas_of(game)}
+        assert f"game-{idea_id}" in {idea.key for idea in setup.ideas_of(game)}
         angel = db.session.get(Participant, world.ids[0])
         start = date(2026, 12, 1)
-        suggested = {
-            experience.suggestion_for(angel, start + timedelta(days=n)).key for n in range(300)
-        }
+        suggested = {setup.suggestion_for(angel, start + timedelta(days=n)).key for n in range(300)}
         assert f"game-{idea_id}" in suggested
 
     page = world.client(world.ids[0]).get(f"/me/angel?idea=game-{idea_id}").text
@@ -262,7 +260,7 @@ def test_the_facilitators_ideas_can_be_added_suggested_used_and_removed(app, wor
     assert fac.post(f"/games/{world.game_id}/ideas/{idea_id}/remove").status_code == 302
     with app.app_context():
         game = db.session.get(Game, world.game_id)
-        assert f"game-{idea_id}" not in {idea.key for idea in experience.ideas_of(game)}
+        assert f"game-{idea_id}" not in {idea.key for idea in setup.ideas_of(game)}
     assert text not in text_of(fac.get(f"/games/{world.game_id}").text)
     page = world.client(world.ids[0]).get(f"/me/angel?idea=game-{idea_id}").text
     assert textarea(page, "message") == ""
@@ -282,7 +280,7 @@ def test_an_idea_of_another_game_cannot_be_used(app, world):
     with app.app_context():
         other_fac = make_facilitator("Olga Other", "olga@example.org")
         other = make_running_game(other_fac, 3, seed=1)
-        experience.add_game_idea(other, "Secret idea of another game")
+        setup.add_game_idea(other, "Secret idea of another game")
         idea_id = db.session.execute(select(GameIdea.id)).scalar_one()
     page = world.client(world.ids[0]).get(f"/me/angel?idea=game-{idea_id}").text
     assert "Secret idea of another game" not in text_of(page)
@@ -299,7 +297,7 @@ def test_a_suggestion_respects_what_the_mortal_asked_to_avoid(app, world):
     with app.app_context():
         person = db.session.get(Participant, angel)
         for n in range(60):
-            idea = experience.suggestion_for(person, date(2026, 12, 1) + timedelta(days=n))
+            idea = setup.suggestion_for(person, date(2026, 12, 1) + timedelta(days=n))
             assert idea.key not in {"flower", "cutting"}, idea
 
 
@@ -316,7 +314,7 @@ def test_a_quiet_angel_gets_one_reminder_with_an_idea_and_then_another_after_the
     reminders = mails(app, "reminder")
     assert sorted(m.participant_id for m in reminders) == world.ids
     with app.app_context():
-        texts = {idea.text for idea in experience.ideas_of(db.session.get(Game, world.game_id))}
+        texts = {idea.text for idea in setup.ideas_of(db.session.get(Game, world.game_id))}
     for mail in reminders:
         angel = mail.participant_id
         assert mail.to_addr == world.people[angel].email
@@ -386,7 +384,6 @@ def test_reminders_turned_off_or_a_muted_angel_get_none(app, world):
 
 def test_a_late_joiner_is_not_reminded_as_soon_as_they_join(app, world):
     """A newcomer spliced into a game drawn days ago has not been quiet for three days."""
-    from app.services import roster_changes
 
     with app.app_context():
         game = db.session.get(Game, world.game_id)
@@ -398,7 +395,7 @@ def test_a_late_joiner_is_not_reminded_as_soon_as_they_join(app, world):
             .values(created_at=utcnow() - timedelta(days=6))
         )
         db.session.commit()
-        reading = roster_changes.add_late_joiners(
+        reading = circle.add_late_joiners(
             game, "Zebedee Late <zlate@example.org>", random.Random(2)
         )
         assert reading.entries

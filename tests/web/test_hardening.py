@@ -36,7 +36,8 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import ending, experience, games, kindness
+from app.services import ending, journal, notes, periodic, preferences, setup
+from app.services import responses as responses_service
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
 from tests.helpers import (
     DISTINCT_PEOPLE,
@@ -194,40 +195,40 @@ def _csrf_world(app: Flask) -> dict:
         me = people[0]
         my_angel = db.session.get(Participant, angel_of[me.id])
 
-        games.add_drop_off(running, "Shelf by the kitchen")
-        experience.add_game_idea(running, "Bring in a board game")
+        setup.add_drop_off(running, "Shelf by the kitchen")
+        setup.add_game_idea(running, "Bring in a board game")
 
         # Something I received (delivered by a tick), then something I sent (still scheduled).
-        received = kindness.send_note(my_angel, "For you", now=SENT_AT, rng=random.Random(1))
-        kindness.tick(now=received.deliver_at, rng=random.Random(2))
-        sent = kindness.send_note(me, "From me", now=SENT_AT, rng=random.Random(3))
-        kindness.report(me, received.public_id, "It hurt")
+        received = notes.send_note(my_angel, "For you", now=SENT_AT, rng=random.Random(1))
+        periodic.tick(now=received.deliver_at, rng=random.Random(2))
+        sent = notes.send_note(me, "From me", now=SENT_AT, rng=random.Random(3))
+        responses_service.report(me, received.public_id, "It hurt")
 
         # An in-person kindness that I am asked to carry: everybody else opts out of courier duty.
         sender = next(p for p in people if p.id != me.id and mortal_of[p.id] != me.id)
         for p in people:
-            kindness.set_courier_opt_out(p, p.id != me.id)
-        kindness.request_in_person(sender, "Leave a tea bag", "", now=SENT_AT, rng=random.Random(4))
+            preferences.set_courier_opt_out(p, p.id != me.id)
+        notes.request_in_person(sender, "Leave a tea bag", "", now=SENT_AT, rng=random.Random(4))
         for p in people:
-            kindness.set_courier_opt_out(p, False)
+            preferences.set_courier_opt_out(p, False)
         request = db.session.execute(
             select(CourierRequest).where(CourierRequest.courier_id == me.id)
         ).scalar_one()
 
         # An in-person kindness of mine through a drop-off point, waiting for "I've left it".
-        to_leave = kindness.request_in_person(
+        to_leave = notes.request_in_person(
             me,
             "Leave a flower",
             "",
-            kindness.drop_off_points(running)[0].id,
+            setup.drop_off_points(running)[0].id,
             now=SENT_AT,
             rng=random.Random(5),
         )
         assert to_leave.state == "routing" and to_leave.left_at is None
 
-        experience.add_journal_entry(me, date(2026, 12, 2), "Smiled", "Good")
+        journal.add_journal_entry(me, date(2026, 12, 2), "Smiled", "Good")
         draft_people = participants_of(draft)
-        games.add_exclusion(draft, draft_people[0], draft_people[1], True)
+        setup.add_exclusion(draft, draft_people[0], draft_people[1], True)
 
         return {
             "fac": fac.id,
@@ -244,8 +245,8 @@ def _csrf_world(app: Flask) -> dict:
             "withdrawable": people[3].id,
             "draft_people": [p.id for p in draft_people],
             "exclusion": db.session.execute(select(func.max(Exclusion.id))).scalar_one(),
-            "point": kindness.drop_off_points(running)[0].id,
-            "idea": experience.game_ideas(running)[0].id,
+            "point": setup.drop_off_points(running)[0].id,
+            "idea": setup.game_ideas(running)[0].id,
             "sent": sent.public_id,
             "to_leave": to_leave.public_id,
             "received": received.public_id,
@@ -417,7 +418,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(tmp_path):
         )
         assert response.status_code == 302
         with app.app_context():
-            assert len(experience.game_ideas(db.session.get(Game, world["running"]))) == 2
+            assert len(setup.game_ideas(db.session.get(Game, world["running"]))) == 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,8 +566,8 @@ def test_a_too_long_thanks_or_report_is_refused_and_kept_in_the_form(app, step, 
         game = make_running_game(make_facilitator(), PEOPLE)
         people = people_of(game)
         angel = db.session.get(Participant, people[0].id)
-        note = kindness.send_note(angel, "Hello", now=SENT_AT, rng=random.Random(1))
-        kindness.tick(now=note.deliver_at, rng=random.Random(2))
+        note = notes.send_note(angel, "Hello", now=SENT_AT, rng=random.Random(1))
+        periodic.tick(now=note.deliver_at, rng=random.Random(2))
         note_id, mortal_id = note.public_id, pairings_of(game)[angel.id]
     mortal = next(p for p in people if p.id == mortal_id)
     client = participant_client(app, mortal)
@@ -726,7 +727,7 @@ def test_hostile_text_is_escaped_in_pages_and_emails(app):
             select(Kindness).where(Kindness.angel_id == angel, Kindness.kind == "note")
         ).scalar_one()
         note_id = note.public_id
-        kindness.tick(now=note.deliver_at, rng=random.Random(1))
+        periodic.tick(now=note.deliver_at, rng=random.Random(1))
         offer = db.session.execute(
             select(CourierRequest)
             .join(Kindness, Kindness.id == CourierRequest.kindness_id)

@@ -30,7 +30,7 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import games, kindness
+from app.services import notes, periodic, setup
 from tests.helpers import (
     DISTINCT_PEOPLE,
     make_facilitator,
@@ -167,7 +167,7 @@ def after_release(days: float = 2):
 
 def tick(app: Flask, now: datetime, seed: int = 0):
     with app.app_context():
-        return kindness.tick(now=now, rng=random.Random(seed))
+        return periodic.tick(now=now, rng=random.Random(seed))
 
 
 def participant(world: World, pid: int) -> Participant:
@@ -345,7 +345,7 @@ def test_in_person_kindness_through_a_courier_who_never_sees_the_sender(app):
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     with app.app_context():
-        games.add_drop_off(db.session.get(Game, world.game_id), "Shelf by the kitchen")
+        setup.add_drop_off(db.session.get(Game, world.game_id), "Shelf by the kitchen")
         drop_off = db.session.execute(select(DropOffPoint.id)).scalar_one()
     response = world.client(angel).post(
         "/me/angel/in-person",
@@ -516,7 +516,7 @@ def test_stale_offers_are_rerouted_once(app):
     mortal = world.mortal_of[angel]
     start = datetime(2026, 12, 2, 10, 0)
     with app.app_context():
-        item = kindness.request_in_person(
+        item = notes.request_in_person(
             participant(world, angel), "Bring a biscuit", "", now=start, rng=random.Random(3)
         )
         item_id = item.id
@@ -553,7 +553,7 @@ def _couriers_asked(world, angel: int, opted_out) -> list[int]:
         db.session.commit()
         picked = []
         for seed in range(40):
-            item = kindness.request_in_person(
+            item = notes.request_in_person(
                 participant(world, angel), "Leave a note", "", rng=random.Random(seed)
             )
             picked.append(
@@ -561,7 +561,7 @@ def _couriers_asked(world, angel: int, opted_out) -> list[int]:
                     select(CourierRequest.courier_id).where(CourierRequest.kindness_id == item.id)
                 ).scalar_one()
             )
-            kindness.cancel(participant(world, angel), item.public_id)
+            notes.cancel(participant(world, angel), item.public_id)
     return picked
 
 
@@ -594,7 +594,7 @@ def _first_courier(world: World, angel: int, wanted: int, start: datetime) -> No
     """Send identical in-person kindnesses from `angel` (cancelling each) until `wanted` is
     the courier drawn, and keep that one."""
     for seed in range(200):
-        item = kindness.request_in_person(
+        item = notes.request_in_person(
             participant(world, angel),
             "Leave a card",
             "Well done!",
@@ -606,7 +606,7 @@ def _first_courier(world: World, angel: int, wanted: int, start: datetime) -> No
         ).scalar_one()
         if courier == wanted:
             return
-        kindness.cancel(participant(world, angel), item.public_id)
+        notes.cancel(participant(world, angel), item.public_id)
     raise AssertionError(f"{wanted} was never drawn")
 
 
@@ -710,7 +710,7 @@ def test_mortal_and_courier_can_report(app):
     assert "You reported this." in response.text
 
     with app.app_context():
-        item = kindness.request_in_person(
+        item = notes.request_in_person(
             participant(world, angel), "Something odd", "", rng=random.Random(1)
         )
         offer = db.session.execute(
@@ -752,7 +752,7 @@ def test_nobody_can_act_on_someone_elses_kindness_or_request(app):
         waiting = db.session.execute(
             select(Kindness.public_id).where(Kindness.message == "Still waiting")
         ).scalar_one()
-        item = kindness.request_in_person(
+        item = notes.request_in_person(
             participant(world, angel), "Carry this", "", rng=random.Random(2)
         )
         offer = db.session.execute(
@@ -855,7 +855,7 @@ def test_the_mortals_inbox_is_the_same_whoever_their_angel_is(app_config, tmp_pa
             if seen and world.name(angel) in [s[0] for s in seen]:
                 continue
             with app.app_context():
-                note = kindness.send_note(
+                note = notes.send_note(
                     participant(world, angel),
                     "Same words\nfor you",
                     now=sent_at,
@@ -911,7 +911,7 @@ def test_flask_tick_prints_what_it_did(app, runner):
     _due_note(world)
     angel = next(iter(world.people))
     with app.app_context():
-        kindness.request_in_person(
+        notes.request_in_person(
             participant(world, angel),
             "Stale errand",
             "",

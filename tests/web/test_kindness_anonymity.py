@@ -46,8 +46,7 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import games as games_service
-from app.services import kindness as kindness_service
+from app.services import periodic, setup
 from tests.helpers import (
     database_uri,
     engine_options,
@@ -212,7 +211,7 @@ def build_world(app, people, seed: int, drop_offs: int) -> World:
         facilitator = make_facilitator()
         game = make_running_game(facilitator, people, seed=seed)
         for i in range(drop_offs):
-            games_service.add_drop_off(game, f"Shelf number {'one two'.split()[i]}")
+            setup.add_drop_off(game, f"Shelf number {'one two'.split()[i]}")
         stored = participants_of(game)
         persons = {p.id: Person(p.id, p.public_id, p.link_version, p.name, p.email) for p in stored}
         mortal = pairings_of(game)
@@ -311,7 +310,7 @@ def _wait_for_an_offer(world: World) -> None:
     if first is not None:
         world.clock = first
         with world.at_clock(), world.app.app_context():
-            kindness_service.tick(now=world.clock, rng=world.rng)
+            periodic.tick(now=world.clock, rng=world.rng)
 
 
 def run_action(world: World, action: tuple) -> None:
@@ -329,7 +328,7 @@ def _run_action(world: World, action: tuple) -> None:
     kind = action[0]
     if kind == "tick":
         with world.app.app_context():
-            kindness_service.tick(now=world.clock, rng=world.rng)
+            periodic.tick(now=world.clock, rng=world.rng)
         return
     pid = _actor(world, kind, action[1])
     client = world.clients[pid]

@@ -33,7 +33,8 @@ from app.models import (
     Report,
     utcnow,
 )
-from app.services import kindness
+from app.services import couriers, periodic, preferences
+from app.services import notes as notes_service
 from tests.helpers import (
     DISTINCT_PEOPLE,
     database_uri,
@@ -140,11 +141,11 @@ def build(app: Flask, people=PEOPLE, seed: int = 1, name: str = "Kindness month"
 def delivered_note(world: World, angel: int, text: str, seed: int = 5) -> SimpleNamespace:
     """A note from this angel, delivered by a tick (detached summary)."""
     with world.app.app_context():
-        note = kindness.send_note(
+        note = notes_service.send_note(
             db.session.get(Participant, angel), text, now=SENT_AT, rng=random.Random(seed)
         )
         found = SimpleNamespace(id=note.id, public_id=note.public_id, deliver_at=note.deliver_at)
-        kindness.tick(now=note.deliver_at, rng=random.Random(0))
+        periodic.tick(now=note.deliver_at, rng=random.Random(0))
     return found
 
 
@@ -483,7 +484,7 @@ def test_a_muted_sender_cannot_send_by_turning_an_undeliverable_kindness_into_a_
         for p in db.session.execute(select(Participant)).scalars():
             p.courier_opt_out = p.id != mortal  # only the recipient left: no courier
         db.session.commit()
-        item = kindness.request_in_person(
+        item = notes_service.request_in_person(
             db.session.get(Participant, angel),
             "Leave a card",
             "A card for you",
@@ -629,7 +630,7 @@ def test_a_couriers_report_is_in_the_queue(app):
     world = build(app)
     angel = world.by_name("Bartholomew Quill")
     with app.app_context():
-        item = kindness.request_in_person(
+        item = notes_service.request_in_person(
             db.session.get(Participant, angel),
             "Leave a mug of cocoa on the desk",
             "From your angel",
@@ -691,14 +692,14 @@ def _carried_by(
     with world.app.app_context():
         for pid in world.people:
             if pid not in (courier, angel):
-                kindness.set_courier_opt_out(db.session.get(Participant, pid), True)
-        item = kindness.request_in_person(
+                preferences.set_courier_opt_out(db.session.get(Participant, pid), True)
+        item = notes_service.request_in_person(
             db.session.get(Participant, angel), instruction, "", rng=random.Random(3)
         )
         offers = select(CourierRequest).where(CourierRequest.kindness_id == item.id)
         first = db.session.execute(offers).scalar_one()
         if first.courier_id == angel:
-            kindness.decline(
+            couriers.decline(
                 db.session.get(Participant, angel),
                 first.public_id,
                 now=first.released_at,

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import OutboxMessage, Pairing, Participant, utcnow
-from app.services import kindness
+from app.services import notes, periodic
 from tests.helpers import (
     DISTINCT_PEOPLE,
     make_facilitator,
@@ -46,9 +46,9 @@ def test_a_whole_round_of_play_logs_no_link_token_or_pairing(app, caplog):
         names = [p.name for p in found] + [p.email for p in found]
         now = utcnow() - timedelta(days=2)
         for person in found:
-            kindness.send_note(person, f"Note from {person.name}", now=now)
-        kindness.request_in_person(found[0], "Leave a flower", "", rng=random.Random(1))
-        kindness.tick(now=utcnow())
+            notes.send_note(person, f"Note from {person.name}", now=now)
+        notes.request_in_person(found[0], "Leave a flower", "", rng=random.Random(1))
+        periodic.tick(now=utcnow())
         tokens = [row.body_text for row in db.session.execute(select(OutboxMessage)).scalars()]
     links = {match for body in tokens for match in re.findall(r"/(?:p|prefs)/([\w.-]+)", body)}
     assert links, "the outbox holds links to look for"
@@ -95,7 +95,7 @@ def test_a_failed_statement_never_logs_its_values(app, client, caplog, monkeypat
             )
         )
 
-    monkeypatch.setattr(kindness, "send_note", duplicate_participant)
+    monkeypatch.setattr(notes, "send_note", duplicate_participant)
     assert open_as_participant(client, app, person).status_code == 302
     caplog.set_level(logging.DEBUG)
     response = client.post("/me/angel/note", data={"message": "Hello", "when": "next"})

@@ -191,7 +191,7 @@ def test_the_couriers_pages_never_carry_the_moment_an_angel_acted(app, client):
     """Deliveries are ordered and paged by the deadline the courier is shown (release plus a
     day), so no Older link carries the time an angel pressed Send or "I've left it"."""
     from app.models import CourierRequest
-    from app.services import kindness
+    from app.services import couriers
 
     with app.app_context():
         game = make_running_game(make_facilitator(), 5, seed=2)
@@ -231,7 +231,7 @@ def test_the_couriers_pages_never_carry_the_moment_an_angel_acted(app, client):
             )
             acted.append(clicked)
         db.session.commit()
-        assert len(kindness.deliveries_page(courier).items) == PAGE_SIZE
+        assert len(couriers.deliveries_page(courier).items) == PAGE_SIZE
     assert open_as_participant(client, app, courier).status_code == 302
     pages = client.get("/me/deliveries").text
     older = re.search(r'href="(/me/deliveries\?before=[^"]+)"', pages)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Game, Participant
-from app.services.roster_changes import resend_invitation
+from app.services.circle import resend_invitation
 from tests.helpers import (
     make_facilitator,
     make_running_game,

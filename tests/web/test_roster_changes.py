@@ -39,7 +39,8 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ServiceError, games, kindness, roster_changes
+from app.services import ServiceError, notes, periodic, setup
+from app.services import circle as circle_service
 from app.services.draw import draw_names
 from tests.helpers import (
     DISTINCT_PEOPLE,
@@ -155,8 +156,8 @@ def test_late_joiners_move_three_angels_and_only_they_are_told(app, client):
     now = utcnow()
     with app.app_context():
         for pid in world.people:
-            kindness.send_note(db.session.get(Participant, pid), f"Note from {pid}", now=now)
-        kindness.tick(now + timedelta(days=2), random.Random(1))
+            notes.send_note(db.session.get(Participant, pid), f"Note from {pid}", now=now)
+        periodic.tick(now + timedelta(days=2), random.Random(1))
         delivered = dict(
             db.session.execute(
                 select(Kindness.id, Kindness.mortal_id).where(Kindness.state == "delivered")
@@ -316,11 +317,11 @@ def test_leaving_repairs_the_circle_and_tidies_kindnesses(app, client, how):
     now = utcnow()
     with app.app_context():
         get = lambda pid: db.session.get(Participant, pid)  # noqa: E731
-        own_note = kindness.send_note(get(leaver), "From the leaver", now=now).id
-        own_visit = kindness.request_in_person(get(leaver), "Leave a tea bag", "", now=now).id
-        note_to_leaver = kindness.send_note(get(a), "For the leaver", now=now).id
-        visit_to_leaver = kindness.request_in_person(get(a), "A flower on the desk", "", now=now).id
-        carried = kindness.request_in_person(get(carrier_angel), "A cuppa", "", now=now).id
+        own_note = notes.send_note(get(leaver), "From the leaver", now=now).id
+        own_visit = notes.request_in_person(get(leaver), "Leave a tea bag", "", now=now).id
+        note_to_leaver = notes.send_note(get(a), "For the leaver", now=now).id
+        visit_to_leaver = notes.request_in_person(get(a), "A flower on the desk", "", now=now).id
+        carried = notes.request_in_person(get(carrier_angel), "A cuppa", "", now=now).id
         # The leaver is the courier of `carried` (test setup: make it so).
         request = db.session.execute(
             select(CourierRequest).where(CourierRequest.kindness_id == carried)
@@ -609,7 +610,7 @@ def test_a_leaver_is_cut_out_away_from_earlier_games_mortals_when_asked(app):
                 )
             )
         db.session.commit()
-        roster_changes.withdraw(game, leaver, rng=random.Random(1))
+        circle_service.withdraw(game, leaver, rng=random.Random(1))
         after = pairings_of(game)
         stayed = [p for p in circle if p != leaver.id]
     assert after[a] == keep
@@ -752,7 +753,7 @@ def _game_with_circle(app: Flask, exclusions, order: list[int] | None) -> Simple
         game = make_game(make_facilitator(), PEOPLE[:5])
         people = participants_of(game)
         for i, j in exclusions:
-            games.add_exclusion(game, people[i], people[j], True)
+            setup.add_exclusion(game, people[i], people[j], True)
         draw_names(game, random.Random(1))
         if order is not None:
             db.session.execute(delete(Pairing).where(Pairing.game_id == game.id))
@@ -900,7 +901,7 @@ def _setup(app: Flask, exclusions, seed: int) -> tuple[int, set[tuple[int, int]]
         for i, j, both in exclusions:
             if i != j:
                 try:
-                    games.add_exclusion(game, people[i], people[j], both)
+                    setup.add_exclusion(game, people[i], people[j], both)
                 except ServiceError:
                     pass
         try:
@@ -982,13 +983,13 @@ def test_random_roster_changes_keep_one_circle_and_tell_only_the_affected(exclus
                 with app.app_context():
                     angel = db.session.get(Participant, active[arg % len(active)])
                     try:
-                        kindness.send_note(angel, "A little note", now=now, rng=rng)
+                        notes.send_note(angel, "A little note", now=now, rng=rng)
                     except ServiceError:
                         pass
             else:
                 now += timedelta(hours=arg)
                 with app.app_context():
-                    kindness.tick(now, rng)
+                    periodic.tick(now, rng)
             circle = _check(app, game_id, forbidden, circle, mark)
     finally:
         with app.app_context():

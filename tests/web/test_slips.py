@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from app import config, create_app
 from app.extensions import db
 from app.models import AuditEntry, Game, OutboxMessage, Pairing, Participant
-from app.services import roster_changes
+from app.services import circle
 from app.tokens import LinkClaim, read_participant_link
 from tests.helpers import (
     DISTINCT_PEOPLE,
@@ -75,7 +75,7 @@ def test_every_active_participant_has_a_slip_with_their_link_and_its_qr(app, cli
     game_id, ids = running
     with app.app_context():
         game = db.session.get(Game, game_id)
-        roster_changes.withdraw(game, db.session.get(Participant, ids["Florian Gatsby"]))
+        circle.withdraw(game, db.session.get(Participant, ids["Florian Gatsby"]))
         people = {p.id: p for p in participants_of(game) if p.active}
         versions = {pid: (p.public_id, p.link_version) for pid, p in people.items()}
     login(client)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CourierRequest, Kindness, OutboxMessage, Participant, utcnow
-from app.services import kindness
+from app.services import notes, periodic
 from tests.helpers import make_facilitator, make_running_game, participants_of
 
 
@@ -21,8 +21,8 @@ def test_two_ticks_at_once_deliver_and_reroute_exactly_once(app):
         people = participants_of(game)
         for i, angel in enumerate(people):
             for j in range(3):
-                kindness.send_note(angel, f"note {i}-{j}", now=start, rng=random.Random(i * 10 + j))
-            kindness.request_in_person(angel, f"errand {i}", "", now=start, rng=random.Random(i))
+                notes.send_note(angel, f"note {i}-{j}", now=start, rng=random.Random(i * 10 + j))
+            notes.request_in_person(angel, f"errand {i}", "", now=start, rng=random.Random(i))
         ids = [p.id for p in people]
     later = start + timedelta(days=2)
     barrier = threading.Barrier(2)
@@ -31,7 +31,7 @@ def test_two_ticks_at_once_deliver_and_reroute_exactly_once(app):
     def run():
         with app.app_context():
             barrier.wait()
-            reports.append(kindness.tick(later, random.Random()))
+            reports.append(periodic.tick(later, random.Random()))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:

@@ -11,7 +11,7 @@ from sqlalchemy import event, func, insert, select
 
 from app.extensions import db
 from app.models import CourierRequest, Kindness, OutboxMessage, Participant, new_public_id
-from app.services import kindness
+from app.services import periodic
 from tests.helpers import make_facilitator, make_running_game, participants_of
 
 # A moment inside the test games' dates (they start on 2026-12-01).
@@ -58,7 +58,7 @@ def _due_work(game_id: int, pids: list[int], notes: int, offers: int, gen: rando
     db.session.commit()
 
 
-def _counted_tick(app: Flask, now: datetime) -> tuple[int, kindness.TickReport]:
+def _counted_tick(app: Flask, now: datetime) -> tuple[int, periodic.TickReport]:
     """Run one tick at `now`; the statements it sent to the database, and its report."""
     count = 0
 
@@ -70,7 +70,7 @@ def _counted_tick(app: Flask, now: datetime) -> tuple[int, kindness.TickReport]:
         engine = db.engine
         event.listen(engine, "before_cursor_execute", counter)
         try:
-            report = kindness.tick(now, random.Random(7))
+            report = periodic.tick(now, random.Random(7))
         finally:
             event.remove(engine, "before_cursor_execute", counter)
     return count, report

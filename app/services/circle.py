@@ -1,4 +1,4 @@
-"""Roster changes after the draw: late joiners, leavers, changed addresses, lost links.
+"""The circle after the draw: late joiners, leavers, changed addresses, lost links.
 
 Each change to the circle is a random rearrangement of at least three links (see
 app/domain/cycle_edits.py), so whoever is told learns nobody else's mortal. Only the people
@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select, update
 from app.domain import cycle_edits, roster
 from app.domain.pairing import DrawImpossible
 from app.extensions import db
+from app.mail.messages import enqueue_invitation, notify
 from app.models import (
     CourierRequest,
     Game,
@@ -27,10 +28,10 @@ from app.models import (
     utcnow,
 )
 from app.services import ServiceError, links
+from app.services.couriers import route
 from app.services.draw import avoided_arcs
-from app.services.games import add_participants, check_room, read_roster
-from app.services.invitations import enqueue_invitation, notify
-from app.services.rounds import next_release
+from app.services.rounds import next_release, release_moment
+from app.services.setup import add_participants, check_room, read_roster
 
 
 def _cycle(game: Game) -> dict[int, int]:
@@ -134,7 +135,7 @@ def add_late_joiners(
         db.session.rollback()
         raise ServiceError(str(exc)) from None
     changed = _save_cycle(game, before, after)
-    messages = [enqueue_invitation(game, p) for p in newcomers]
+    messages = [enqueue_invitation(game, p, release_moment(game, "invitation")) for p in newcomers]
     messages += _tell_new_mortal(game, changed - {p.id for p in newcomers})
     db.session.commit()
     return reading
@@ -253,6 +254,7 @@ def resend_invitation(
             participant,
             "address-changed",
             f"Your address in {game.name} was changed",
+            release_at=release_moment(participant.game, "address-changed"),
             new_email=email,
             link=None,
             preferences_link=None,
@@ -262,14 +264,12 @@ def resend_invitation(
     participant.link_version += 1
     # The facilitator revokes a link that went astray: whoever used it is signed out too.
     links.end_sessions_of(participant)
-    enqueue_invitation(game, participant)
+    enqueue_invitation(game, participant, release_moment(game, "invitation"))
     db.session.commit()
 
 
 def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMessage]:
     """Tidy the kindnesses that involve someone who left."""
-    from app.services import kindness as kindness_service
-
     # What the leaver sent and is not delivered yet goes nowhere.
     sent = (
         db.session.execute(
@@ -318,7 +318,7 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
     for item in db.session.execute(
         select(Kindness).where(Kindness.id.in_(carried), Kindness.state == "routing")
     ).scalars():
-        messages += kindness_service.route(item, now, rng)
+        messages += route(item, now, rng)
     angels = {angel for _, angel in incoming}
     for person in db.session.execute(
         select(Participant).where(Participant.id.in_(angels), Participant.active.is_(True))
@@ -328,6 +328,7 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
                 person,
                 "kindness-cancelled",
                 f"A kindness you sent in {game.name} was cancelled",
+                release_at=release_moment(person.game, "kindness-cancelled"),
             )
         )
     return messages
@@ -338,8 +339,3 @@ def _send_fresh_links(people: list[Participant]) -> None:
     stop working (whoever found one can no longer use it), their sessions go on."""
     links.renew_links(people)
     db.session.commit()
-
-
-def game_by_public_id(public_id: str) -> Game | None:
-    """A game by its public page id."""
-    return db.session.execute(select(Game).where(Game.public_id == public_id)).scalar_one_or_none()

@@ -1,0 +1,80 @@
+"""Every email to a participant: what its context carries, queued through the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, has_request_context, request
+
+from app.mail import outbox
+from app.models import Game, OutboxMessage, Participant
+from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for an email: PUBLIC_BASE_URL, else the current request's host."""
+    adapter = current_app.url_map.bind("localhost")
+    path = adapter.build(endpoint, values)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        base = request.host_url if has_request_context() else "http://127.0.0.1:5000/"
+    return base.rstrip("/") + path
+
+
+def participant_link(participant: Participant) -> str:
+    """The absolute private link of a participant (current link version)."""
+    token = participant_link_token(participant.public_id, participant.link_version)
+    return external_url("participant.open_link", token=token)
+
+
+def preferences_link(participant: Participant) -> str:
+    """The one-click link to a participant's email preferences, put in every email to them."""
+    token = participant_link_token(
+        participant.public_id, participant.link_version, PREFERENCES_LINK_SALT
+    )
+    return external_url("participant.open_preferences", token=token)
+
+
+def notify(
+    person: Participant,
+    kind: str,
+    subject: str,
+    *,
+    release_at: datetime,
+    **context,
+) -> OutboxMessage | None:
+    """Queue an email of this kind to one participant, in the current transaction, to be sent
+    no sooner than `release_at` (the caller asks the game's rounds for that moment).
+
+    The template is `email/<kind with _>.txt|html`; the participant, their game, their private
+    link and their preferences link are always in its context. Only this participant is
+    addressed.
+    """
+    context.setdefault("link", participant_link(person))
+    # Every email to a participant carries a one-click link to their email preferences.
+    context.setdefault("preferences_link", preferences_link(person))
+    return outbox.enqueue(
+        kind=kind,
+        to_addr=person.email,
+        template=kind.replace("-", "_"),
+        subject=subject,
+        game_id=person.game_id,
+        participant_id=person.id,
+        release_at=release_at,
+        participant=person,
+        game=person.game,
+        **context,
+    )
+
+
+def enqueue_invitation(
+    game: Game, participant: Participant, release_at: datetime
+) -> OutboxMessage | None:
+    """Queue the invitation in the current transaction, released at `release_at`.
+
+    It names no mortal (the private page does), so a forwarded or misdirected invitation gives
+    nothing away.
+    """
+    return notify(
+        participant, "invitation", f"Your secret mission in {game.name}", release_at=release_at
+    )

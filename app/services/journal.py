@@ -1,0 +1,116 @@
+"""A participant's private journal: the value they chose, their entries, its download."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, select
+
+from app.extensions import db
+from app.models import JournalEntry, Participant
+from app.services import ServiceError, paging
+
+VALUES = (
+    "Kindness",
+    "Patience",
+    "Gratitude",
+    "Courage",
+    "Curiosity",
+    "Generosity",
+    "Honesty",
+    "Presence",
+    "Playfulness",
+    "Compassion for myself",
+)
+
+
+def set_journal_value(participant: Participant, value: str) -> None:
+    """The value the participant wants to live by during the game."""
+    value = " ".join((value or "").split())
+    if len(value) > 120:
+        raise ServiceError("Keep the value short — a word or a few.")
+    participant.journal_value = value
+    db.session.commit()
+
+
+def add_journal_entry(participant: Participant, day: date, did: str, felt: str) -> None:
+    """A dated entry: what they did and how it felt. Only they can ever read it."""
+    did, felt = (did or "").replace("\x00", "").strip(), (felt or "").replace("\x00", "").strip()
+    if not did and not felt:
+        raise ServiceError("Write something first — even a line is enough.")
+    if len(did) > 4000 or len(felt) > 4000:
+        raise ServiceError("Each part of an entry can be up to 4000 characters.")
+    db.session.add(JournalEntry(participant_id=participant.id, day=day, did=did, felt=felt))
+    db.session.commit()
+
+
+def journal_of(participant: Participant) -> list[JournalEntry]:
+    """The participant's own entries, newest day first."""
+    return list(
+        db.session.execute(
+            select(JournalEntry)
+            .where(JournalEntry.participant_id == participant.id)
+            .order_by(JournalEntry.day.desc(), JournalEntry.id.desc())
+        ).scalars()
+    )
+
+
+def journal_page(
+    participant: Participant, before: str | None = None, after: str | None = None
+) -> paging.Page:
+    """One page of the participant's own entries, newest day first (one query)."""
+    page = paging.keyset(
+        select(JournalEntry).where(JournalEntry.participant_id == participant.id),
+        JournalEntry.day,
+        JournalEntry.id,
+        lambda row: (row[0].day, row[0].id),
+        before,
+        after,
+        kind=date,
+    )
+    return paging.Page([entry for (entry,) in page.items], page.older, page.newer)
+
+
+def delete_journal_entry(participant: Participant, entry_id: int) -> bool:
+    """Delete one of the participant's own entries."""
+    entry = db.session.execute(
+        select(JournalEntry).where(
+            and_(JournalEntry.id == entry_id, JournalEntry.participant_id == participant.id)
+        )
+    ).scalar_one_or_none()
+    if entry is None:
+        return False
+    db.session.delete(entry)
+    db.session.commit()
+    return True
+
+
+@dataclass(frozen=True)
+class JournalExport:
+    """A download of the journal."""
+
+    filename: str
+    mimetype: str
+    body: str
+
+
+def export_journal(participant: Participant, markdown: bool) -> JournalExport:
+    """The journal as Markdown or plain text, oldest entry first."""
+    entries = list(reversed(journal_of(participant)))
+    title = f"My journal — {participant.game.name}"
+    lines = [f"# {title}" if markdown else title, ""]
+    if participant.journal_value:
+        lines += [f"Value I chose: {participant.journal_value}", ""]
+    for entry in entries:
+        heading = entry.day.strftime("%A %-d %B %Y")
+        lines.append(f"## {heading}" if markdown else heading)
+        if entry.did:
+            lines += ["", ("**What I did:** " if markdown else "What I did: ") + entry.did]
+        if entry.felt:
+            lines += ["", ("**How it felt:** " if markdown else "How it felt: ") + entry.felt]
+        lines.append("")
+    ext = "md" if markdown else "txt"
+    return JournalExport(
+        f"journal.{ext}", "text/markdown" if markdown else "text/plain", "\n".join(lines)
+    )

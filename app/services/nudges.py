@@ -1,0 +1,225 @@
+"""The gentle emails of the periodic work: reminders to angels, nudges to mortals, digests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, case, func, or_, select, update
+
+from app.domain import delivery
+from app.extensions import db
+from app.mail.messages import notify
+from app.models import Game, Kindness, Pairing, Participant, Thanks
+from app.services.rounds import release_moment
+from app.services.setup import suggestion_for
+
+
+def send_reminders(now: datetime) -> int:
+    """One warm email to angels who have sent nothing for a while, with an idea.
+
+    Never more than one every REMINDER_GAP_DAYS; only for people who keep reminders on.
+    """
+    config = current_app.config
+    quiet_since = now - timedelta(days=config["REMINDER_AFTER_DAYS"])
+    gap = now - timedelta(days=config["REMINDER_GAP_DAYS"])
+    last_sent = (
+        select(Kindness.angel_id, func.max(Kindness.created_at).label("at"))
+        .group_by(Kindness.angel_id)
+        .subquery()
+    )
+    due = (
+        select(Participant.id)
+        .join(Game, Game.id == Participant.game_id)
+        .outerjoin(last_sent, last_sent.c.angel_id == Participant.id)
+        .where(
+            Game.state == "running",
+            Game.drawn_at <= quiet_since,
+            Participant.active.is_(True),
+            Participant.reminders.is_(True),
+            Participant.email_preference != "none",
+            Participant.muted.is_(False),
+            # A late joiner has had no chance to be quiet for long yet.
+            or_(Participant.created_at <= Game.drawn_at, Participant.created_at <= quiet_since),
+            or_(last_sent.c.at.is_(None), last_sent.c.at <= quiet_since),
+            or_(Participant.last_reminded_at.is_(None), Participant.last_reminded_at <= gap),
+        )
+    )
+    claimed = (
+        db.session.execute(
+            update(Participant)
+            .where(
+                Participant.id.in_(due.scalar_subquery()),
+                or_(Participant.last_reminded_at.is_(None), Participant.last_reminded_at <= gap),
+            )
+            .values(last_reminded_at=now)
+            .returning(Participant.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    messages = []
+    # Only angels who have a mortal; the email never names them (the page does).
+    for person in db.session.execute(
+        select(Participant)
+        .join(Pairing, Pairing.angel_id == Participant.id)
+        .where(Participant.id.in_(claimed))
+        .order_by(Participant.id)
+    ).scalars():
+        messages.append(
+            notify(
+                person,
+                "reminder",
+                f"A small idea for {person.game.name}",
+                release_at=release_moment(person.game, "reminder"),
+                idea=suggestion_for(person),
+            )
+        )
+    db.session.commit()
+    return len(messages)
+
+
+def send_nudges(now: datetime) -> int:
+    """A mortal with a kindness unread for NUDGE_AFTER_DAYS gets one nudge to look."""
+    since = now - timedelta(days=current_app.config["NUDGE_AFTER_DAYS"])
+    oldest_unread = (
+        select(Kindness.mortal_id, func.min(Kindness.delivered_at).label("at"))
+        .where(
+            Kindness.state == "delivered", Kindness.read_at.is_(None), Kindness.hidden.is_(False)
+        )
+        .group_by(Kindness.mortal_id)
+        .subquery()
+    )
+    due = (
+        select(Participant.id)
+        .join(oldest_unread, oldest_unread.c.mortal_id == Participant.id)
+        .join(Game, Game.id == Participant.game_id)
+        .where(
+            Game.state == "running",
+            Participant.active.is_(True),
+            Participant.email_preference != "none",
+            oldest_unread.c.at <= since,
+            or_(
+                Participant.last_nudged_at.is_(None),
+                Participant.last_nudged_at < oldest_unread.c.at,
+            ),
+        )
+    )
+    claimed = (
+        db.session.execute(
+            update(Participant)
+            .where(Participant.id.in_(due.scalar_subquery()))
+            .values(last_nudged_at=now)
+            .returning(Participant.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    messages = [
+        notify(
+            person,
+            "nudge",
+            f"Something is waiting for you in {person.game.name}",
+            release_at=release_moment(person.game, "nudge"),
+        )
+        for person in db.session.execute(
+            select(Participant).where(Participant.id.in_(claimed)).order_by(Participant.id)
+        ).scalars()
+    ]
+    db.session.commit()
+    return len(messages)
+
+
+def _last_digest_moment(game_zone: str, now: datetime) -> datetime:
+    """The most recent DIGEST_HOUR in the game's time zone at or before now (naive UTC)."""
+    zone = ZoneInfo(game_zone or "UTC")
+    local_now = now.replace(tzinfo=delivery.UTC).astimezone(zone)
+    moment = local_now.replace(
+        hour=current_app.config["DIGEST_HOUR"], minute=0, second=0, microsecond=0
+    )
+    if moment > local_now:
+        moment -= timedelta(days=1)
+    return moment.astimezone(delivery.UTC).replace(tzinfo=None)
+
+
+def send_digests(now: datetime) -> int:
+    """Once a day, at DIGEST_HOUR in the game's time zone, one email to each digest reader with
+    what arrived for them up to that hour since their last digest (nothing new, no email)."""
+    zones = db.session.execute(
+        select(Game.id, Game.timezone).where(
+            Game.state == "running",
+            Game.id.in_(
+                select(Participant.game_id).where(Participant.email_preference == "digest")
+            ),
+        )
+    ).all()
+    if not zones:
+        return 0
+    # The latest digest moment of each game, as one SQL expression keyed by the game.
+    moment = case(
+        {game_id: _last_digest_moment(zone, now) for game_id, zone in zones},
+        value=Participant.game_id,
+    )
+    since = func.coalesce(Participant.last_digest_at, Participant.created_at)
+    arrived = (
+        select(func.count(Kindness.id))
+        .where(
+            Kindness.mortal_id == Participant.id,
+            Kindness.state == "delivered",
+            Kindness.hidden.is_(False),
+            Kindness.delivered_at > since,
+            Kindness.delivered_at <= moment,
+        )
+        .correlate(Participant)
+        .scalar_subquery()
+    )
+    thanked = (
+        select(func.count(Thanks.id))
+        .join(Kindness, Kindness.id == Thanks.kindness_id)
+        .where(
+            Kindness.angel_id == Participant.id,
+            Thanks.created_at > since,
+            Thanks.created_at <= moment,
+        )
+        .correlate(Participant)
+        .scalar_subquery()
+    )
+    due = and_(
+        Participant.active.is_(True),
+        Participant.email_preference == "digest",
+        Participant.game_id.in_([game_id for game_id, _ in zones]),
+        since < moment,
+    )
+    rows = db.session.execute(select(Participant.id, arrived, thanked).where(due)).all()
+    wanted = {pid: (a, t) for pid, a, t in rows if a or t}
+    if not wanted:
+        return 0
+    claimed = (
+        db.session.execute(
+            update(Participant)
+            .where(Participant.id.in_(list(wanted)), due)
+            .values(last_digest_at=moment)
+            .returning(Participant.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    messages = [
+        notify(
+            person,
+            "digest",
+            f"Today in {person.game.name}",
+            release_at=release_moment(person.game, "digest"),
+            arrived=wanted[person.id][0],
+            thanked=wanted[person.id][1],
+        )
+        for person in db.session.execute(
+            select(Participant).where(Participant.id.in_(claimed)).order_by(Participant.id)
+        ).scalars()
+    ]
+    db.session.commit()
+    return len(messages)

@@ -1,0 +1,61 @@
+"""What a participant tells the game about themselves: email wishes, courier duty, hints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Hint, Pairing, Participant, utcnow
+from app.services import ServiceError, clean_text
+
+EMAIL_PREFERENCES = ("each", "digest", "none")
+
+
+def set_preferences(participant: Participant, email_preference: str, reminders: bool) -> None:
+    """Store how a participant wants to hear from the game."""
+    if email_preference not in EMAIL_PREFERENCES:
+        raise ServiceError("Choose one of the email options.")
+    participant.email_preference = email_preference
+    participant.reminders = reminders
+    db.session.commit()
+
+
+def set_courier_opt_out(participant: Participant, opt_out: bool) -> None:
+    """Opt in or out of courier duty (open requests stay with the courier)."""
+    participant.courier_opt_out = opt_out
+    db.session.commit()
+
+
+def hints_of(participant: Participant) -> Hint:
+    """The participant's hints (blank ones if never filled in)."""
+    return db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
+
+
+def mortal_hints(angel: Participant, now: datetime | None = None) -> Hint | None:
+    """The hints of the angel's current mortal (blank ones if never filled in), or None while
+    the angel has no mortal they have been told of — as `hints_of(mortal_of(angel))`, in one
+    query."""
+    row = db.session.execute(
+        select(Pairing.mortal_id, Hint)
+        .outerjoin(Hint, Hint.participant_id == Pairing.mortal_id)
+        .where(
+            Pairing.angel_id == angel.id,
+            Pairing.released_at.is_(None) | (Pairing.released_at <= (now or utcnow())),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    mortal_id, hint = row
+    return hint or Hint(participant_id=mortal_id)
+
+
+def save_hints(participant: Participant, **fields: str) -> None:
+    """Store the participant's hints."""
+    hint = db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
+    limits = {"brightens": 2000, "favourite_treat": 200, "avoid": 200, "appreciated_by": 200}
+    for key, limit in limits.items():
+        setattr(hint, key, clean_text(fields.get(key, ""), "hint", limit, required=False))
+    db.session.add(hint)
+    db.session.commit()

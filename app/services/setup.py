@@ -1,0 +1,326 @@
+"""Setting a game up: its roster, exclusions, drop-off points, ideas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app.domain import delivery, ideas, roster
+from app.extensions import db
+from app.models import (
+    MAX_ID,
+    DropOffPoint,
+    Exclusion,
+    Game,
+    GameIdea,
+    Hint,
+    OutboxMessage,
+    Pairing,
+    Participant,
+    utcnow,
+)
+from app.services import ServiceError
+from app.services.rounds import schedule_of
+
+
+def roster_keys(game: Game) -> set[str]:
+    """Folded emails already on the roster."""
+    return set(
+        db.session.execute(
+            select(Participant.email_key).where(Participant.game_id == game.id)
+        ).scalars()
+    )
+
+
+def _require_draft(game: Game, what: str) -> None:
+    if not game.is_draft:
+        raise ServiceError(f"Names have been drawn, so {what} is no longer possible here.")
+
+
+def check_room(game: Game, newcomers: int) -> None:
+    """Refuse to grow a game past MAX_ROSTER_SIZE people (leavers count: they keep a row)."""
+    limit = current_app.config["MAX_ROSTER_SIZE"]
+    current = db.session.execute(
+        select(func.count()).select_from(Participant).where(Participant.game_id == game.id)
+    ).scalar_one()
+    if current + newcomers > limit:
+        raise ServiceError(f"A game can have at most {limit} participants.")
+
+
+def add_participants(game: Game, reading: roster.RosterReading) -> int:
+    """Add the good entries of a roster reading; return how many were added."""
+    _require_draft(game, "adding people")
+    if not reading.entries:
+        return 0
+    check_room(game, len(reading.entries))
+    db.session.add_all(
+        Participant(game_id=game.id, name=e.name, email=e.email, email_key=e.key)
+        for e in reading.entries
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(
+            "Someone else changed this roster at the same moment; please submit again."
+        ) from None
+    return len(reading.entries)
+
+
+def read_and_add(game: Game, text: str, csv_data: bytes | None) -> roster.RosterReading:
+    """Read pasted text and/or a CSV upload against the roster and add the good lines."""
+    reading = read_roster(game, text, csv_data)
+    add_participants(game, reading)
+    return reading
+
+
+def read_roster(game: Game, text: str, csv_data: bytes | None) -> roster.RosterReading:
+    """Read pasted text and/or a CSV upload against the game's roster (nothing is added)."""
+    known = roster_keys(game)
+    readings = []
+    if text.strip():
+        readings.append(roster.read_lines(text, known))
+        known |= {e.key for e in readings[-1].entries}
+    if csv_data:
+        readings.append(roster.read_csv(csv_data, known))
+    return roster.RosterReading(
+        tuple(e for r in readings for e in r.entries),
+        tuple(p for r in readings for p in r.problems),
+    )
+
+
+def participant_in(game: Game, participant_id: int) -> Participant | None:
+    """A participant of this game, or None."""
+    if not 0 < participant_id <= MAX_ID:
+        return None
+    return db.session.execute(
+        select(Participant).where(Participant.id == participant_id, Participant.game_id == game.id)
+    ).scalar_one_or_none()
+
+
+def update_participant(game: Game, participant: Participant, name: str, email: str) -> None:
+    """Fix a participant's name or email (before the draw)."""
+    _require_draft(game, "editing people")
+    try:
+        name = roster.check_name(name)
+        email = roster.check_email(email)
+    except ValueError as exc:
+        raise ServiceError(str(exc).capitalize() + ".") from None
+    key = roster.email_key(email)
+    if key != participant.email_key and key in roster_keys(game):
+        raise ServiceError(f"{email} is already on the roster.")
+    participant.name, participant.email, participant.email_key = name, email, key
+    db.session.commit()
+
+
+def remove_participant(game: Game, participant: Participant) -> None:
+    """Take someone off the roster before the draw, with their exclusions."""
+    _require_draft(game, "removing people")
+    db.session.execute(
+        delete(Exclusion).where(
+            (Exclusion.angel_id == participant.id) | (Exclusion.mortal_id == participant.id)
+        )
+    )
+    db.session.delete(participant)
+    db.session.commit()
+
+
+def add_exclusion(game: Game, angel: Participant, mortal: Participant, both_ways: bool) -> None:
+    """Forbid `angel` from drawing `mortal` (and the reverse when both_ways)."""
+    _require_draft(game, "changing exclusions")
+    if angel.id == mortal.id:
+        raise ServiceError("Pick two different people.")
+    existing = (
+        db.session.execute(
+            select(Exclusion).where(
+                Exclusion.game_id == game.id,
+                ((Exclusion.angel_id == angel.id) & (Exclusion.mortal_id == mortal.id))
+                | ((Exclusion.angel_id == mortal.id) & (Exclusion.mortal_id == angel.id)),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for row in existing:
+        if row.both_ways or (row.angel_id == angel.id and not both_ways):
+            raise ServiceError(f"{angel.name} and {mortal.name} are already kept apart.")
+    for row in existing:
+        db.session.delete(row)  # a wider rule replaces a narrower one
+    # Delete before inserting: the unit of work would otherwise insert first and trip the
+    # unique (game, angel, mortal) constraint when the wider rule keeps the same direction.
+    db.session.flush()
+    db.session.add(
+        Exclusion(game_id=game.id, angel_id=angel.id, mortal_id=mortal.id, both_ways=both_ways)
+    )
+    db.session.commit()
+
+
+def remove_exclusion(game: Game, exclusion_id: int) -> bool:
+    """Delete one of this game's exclusions; False if there was none."""
+    _require_draft(game, "changing exclusions")
+    result = db.session.execute(
+        delete(Exclusion).where(Exclusion.id == exclusion_id, Exclusion.game_id == game.id)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def exclusions_of(game: Game) -> list[Exclusion]:
+    """The game's exclusions with both people loaded."""
+    return list(
+        db.session.execute(
+            select(Exclusion)
+            .where(Exclusion.game_id == game.id)
+            .options(joinedload(Exclusion.angel), joinedload(Exclusion.mortal))
+            .order_by(Exclusion.id)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One line of the facilitator's roster: the person and their invitation's delivery."""
+
+    participant: Participant
+    invitation: str | None  # None before the draw; else queued, sending, sent or failed
+    error: str | None
+
+
+def roster_of(game: Game) -> list[RosterRow]:
+    """The roster with each latest invitation's status, in two queries whatever its size."""
+    people = (
+        db.session.execute(
+            select(Participant)
+            .where(Participant.game_id == game.id, Participant.active.is_(True))
+            .order_by(func.lower(Participant.name), Participant.id)
+        )
+        .scalars()
+        .all()
+    )
+    latest = (
+        select(func.max(OutboxMessage.id))
+        .where(OutboxMessage.game_id == game.id, OutboxMessage.kind == "invitation")
+        .group_by(OutboxMessage.participant_id)
+    )
+    status = {
+        pid: (state, error)
+        for pid, state, error in db.session.execute(
+            select(
+                OutboxMessage.participant_id, OutboxMessage.status, OutboxMessage.last_error
+            ).where(OutboxMessage.id.in_(latest))
+        )
+    }
+    return [RosterRow(p, *status.get(p.id, (None, None))) for p in people]
+
+
+def add_drop_off(game: Game, name: str) -> None:
+    """Name a place where angels leave items for couriers."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError("Name the drop-off point, e.g. “Shelf by the kitchen”.")
+    if len(name) > 120:
+        raise ServiceError("Keep the name under 120 characters.")
+    db.session.add(DropOffPoint(game_id=game.id, name=name))
+    db.session.commit()
+
+
+def remove_drop_off(game: Game, point_id: int) -> bool:
+    """Retire a drop-off point (kindnesses already using it keep its name)."""
+    point = db.session.execute(
+        select(DropOffPoint).where(DropOffPoint.id == point_id, DropOffPoint.game_id == game.id)
+    ).scalar_one_or_none()
+    if point is None:
+        return False
+    point.active = False
+    db.session.commit()
+    return True
+
+
+def drop_off_points(game: Game) -> list[DropOffPoint]:
+    """The game's active drop-off points."""
+    return list(
+        db.session.execute(
+            select(DropOffPoint)
+            .where(DropOffPoint.game_id == game.id, DropOffPoint.active.is_(True))
+            .order_by(DropOffPoint.name)
+        ).scalars()
+    )
+
+
+def ideas_of(game: Game) -> tuple[ideas.Idea, ...]:
+    """The built-in library plus the facilitator's own ideas for this game."""
+    own = db.session.execute(
+        select(GameIdea).where(GameIdea.game_id == game.id).order_by(GameIdea.id)
+    ).scalars()
+    return ideas.LIBRARY + tuple(ideas.Idea(f"game-{idea.id}", idea.text, False) for idea in own)
+
+
+def game_ideas(game: Game) -> list[GameIdea]:
+    """The facilitator's own ideas."""
+    return list(
+        db.session.execute(
+            select(GameIdea).where(GameIdea.game_id == game.id).order_by(GameIdea.id)
+        ).scalars()
+    )
+
+
+def add_game_idea(game: Game, text: str) -> None:
+    """Add an idea of the facilitator's for this game."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise ServiceError("Write the idea first.")
+    if len(text) > 300:
+        raise ServiceError("Keep an idea under 300 characters.")
+    db.session.add(GameIdea(game_id=game.id, text=text))
+    db.session.commit()
+
+
+def remove_game_idea(game: Game, idea_id: int) -> bool:
+    """Remove one of the game's own ideas."""
+    idea = db.session.execute(
+        select(GameIdea).where(GameIdea.id == idea_id, GameIdea.game_id == game.id)
+    ).scalar_one_or_none()
+    if idea is None:
+        return False
+    db.session.delete(idea)
+    db.session.commit()
+    return True
+
+
+def _mortal_hints(angel: Participant) -> Hint | None:
+    return db.session.execute(
+        select(Hint)
+        .join(Pairing, Pairing.mortal_id == Hint.participant_id)
+        .where(Pairing.angel_id == angel.id)
+    ).scalar_one_or_none()
+
+
+def suggestion_for(
+    angel: Participant, today: date | None = None, hint: Hint | None | bool = False
+) -> ideas.Idea:
+    """Today's idea for this angel, matched to their mortal's hints where possible (`hint`:
+    those hints when the caller has them already, None for none)."""
+    game = angel.game
+    today = today or delivery.local_date(utcnow(), schedule_of(game))
+    hint = _mortal_hints(angel) if hint is False else hint
+    # A blank, never-saved Hint (see preferences.mortal_hints) has None in its fields.
+    said = (
+        " ".join(filter(None, [hint.brightens, hint.favourite_treat, hint.appreciated_by]))
+        if hint
+        else ""
+    )
+    return ideas.idea_of_the_day(
+        ideas_of(game), said, angel.public_id, today, avoid=(hint.avoid or "") if hint else ""
+    )
+
+
+def idea_by_key(game: Game, key: str) -> ideas.Idea | None:
+    """An idea of this game by its key (for "Use this idea")."""
+    if not key:
+        return None
+    return next((idea for idea in ideas_of(game) if idea.key == key), None)
