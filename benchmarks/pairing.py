@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.domain import pairing
-from app.domain.pairing import _draw, is_valid_cycle
+from app.domain.draw import cycle, is_valid_cycle
+from app.domain.draw.cycle import _draw
 
 SIZES = (1_000, 10_000, 100_000)
 TARGET_SECONDS = 1.0
@@ -104,9 +104,9 @@ def fairness(draws: int = 1200) -> None:
     }
     print(f"\nFairness: {n} people, 3 options each, {draws} draws per path")
     for path, patch in paths.items():
-        saved = {name: getattr(pairing, name) for name in patch}
+        saved = {name: getattr(cycle, name) for name in patch}
         for name, value in patch.items():
-            setattr(pairing, name, value)
+            setattr(cycle, name, value)
         try:
             rng = random.Random(1)
             counts = Counter(
@@ -114,7 +114,7 @@ def fairness(draws: int = 1200) -> None:
             )
         finally:
             for name, value in saved.items():
-                setattr(pairing, name, value)
+                setattr(cycle, name, value)
         k = 12
         expected = draws / k
         observed = [*counts.values()] + [0] * (k - len(counts))

@@ -29,7 +29,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import combinations, permutations
 
-from .pairing import MIN_PARTICIPANTS, DrawImpossible, draw_cycle
+from .draw import MIN_PARTICIPANTS, DrawImpossible, draw_cycle
 
 # From this many people on, a join or a leave is a local rearrangement of three links; below
 # it, the circle is re-drawn whole.

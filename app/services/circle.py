@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 
 from app.domain import cycle_edits, roster
-from app.domain.pairing import DrawImpossible
+from app.domain.draw import DrawImpossible
 from app.extensions import db
 from app.mail.messages import enqueue_invitation, notify
 from app.models import (

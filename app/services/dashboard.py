@@ -24,8 +24,9 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, true
 
-from app.domain import aggregates
-from app.domain.aggregates import Chart, Coverage, DayCount, Figure
+from app.domain import aggregates, disclosure
+from app.domain.aggregates import Coverage, DayCount
+from app.domain.disclosure import Figure
 from app.extensions import db
 from app.models import (
     CourierRequest,
@@ -64,8 +65,6 @@ class Dashboard:
     courier_rerouted: int
     thanks: int
     days: tuple[DayCount, ...]
-    chart: Chart
-    chart_label: str
 
     @property
     def kindnesses(self) -> int:
@@ -228,12 +227,12 @@ def _compute(game: Game, period: Coverage, k: int) -> Dashboard:
         through=period.through,
         through_yesterday=period.through_yesterday,
         min_count=k,
-        participants=aggregates.suppress(counts["participants"], k),
-        invitations_sent=aggregates.suppress(counts["sent"], k),
-        invitations_failed=aggregates.suppress(counts["failed"], k),
-        opened=aggregates.suppress(counts["opened"], k),
-        active_angels=aggregates.suppress(counts["active_angels"], k),
-        active_share=aggregates.share(counts["active_angels"], counts["participants"], k),
+        participants=disclosure.suppress(counts["participants"], k),
+        invitations_sent=disclosure.suppress(counts["sent"], k),
+        invitations_failed=disclosure.suppress(counts["failed"], k),
+        opened=disclosure.suppress(counts["opened"], k),
+        active_angels=disclosure.suppress(counts["active_angels"], k),
+        active_share=disclosure.share(counts["active_angels"], counts["participants"], k),
         notes=sum(d.notes for d in days),
         in_person=sum(d.in_person for d in days),
         courier_done=counts["courier_done"],
@@ -241,8 +240,6 @@ def _compute(game: Game, period: Coverage, k: int) -> Dashboard:
         courier_rerouted=counts["courier_rerouted"],
         thanks=counts["thanks"],
         days=tuple(days),
-        chart=aggregates.chart(days),
-        chart_label=aggregates.chart_summary(days),
     )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from app.domain.pairing import DrawImpossible, draw_cycle, prefer_avoiding
+from app.domain.draw import DrawImpossible, draw_cycle, prefer_avoiding
 from app.extensions import db
 from app.mail.messages import enqueue_invitation
 from app.models import Exclusion, Game, Pairing, Participant, utcnow

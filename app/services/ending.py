@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, select, update
 
-from app.domain import reveal as reveal_rules
+from app.domain import disclosure as reveal_rules
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import (

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from app.models import Game
 from app.services import dashboard, games
+from app.web import charts
 
 bp = Blueprint("dashboard", __name__)
 
@@ -25,10 +26,13 @@ def view(game_id: int):
     """Participation at a glance; before the draw, a note to draw names first."""
     game = _own_game(game_id)
     figures = None if game.is_draft else dashboard.dashboard_of(game)
+    days = figures.days if figures else ()
     return render_template(
         "facilitator/dashboard.html",
         game=game,
         figures=figures,
+        chart=charts.chart(days),
+        chart_label=charts.chart_summary(days),
         min_count=dashboard.min_count(),
     )
 

@@ -26,7 +26,7 @@ from app.domain.cycle_edits import (
     re_place,
     splice_in,
 )
-from app.domain.pairing import DrawImpossible, is_valid_cycle
+from app.domain.draw import DrawImpossible, is_valid_cycle
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NEWCOMER = 1000

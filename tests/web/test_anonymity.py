@@ -27,7 +27,7 @@ from itsdangerous.encoding import base64_decode
 from sqlalchemy import select, update
 
 from app import create_app
-from app.domain.pairing import DrawImpossible, draw_cycle
+from app.domain.draw import DrawImpossible, draw_cycle
 from app.extensions import db
 from app.models import Exclusion, Game, OutboxMessage, Pairing, Participant
 from app.services import draw as draw_service

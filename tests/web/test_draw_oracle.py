@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.domain.pairing import is_valid_cycle
+from app.domain.draw import is_valid_cycle
 from app.extensions import db
 from app.models import Exclusion, Game, OutboxMessage, Pairing, utcnow
 from app.services import draw as draw_service

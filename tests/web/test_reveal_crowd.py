@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.domain.reveal import guess_result
+from app.domain.disclosure import guess_result
 from app.extensions import db
 from app.models import Game, OutboxMessage, Pairing, Participant
 from app.services import ending

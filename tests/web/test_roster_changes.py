@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select
 
 from app.domain.cycle_edits import changed_angels, leave_outcomes
-from app.domain.pairing import is_valid_cycle
+from app.domain.draw import is_valid_cycle
 from app.extensions import db, limiter
 from app.models import (
     CourierRequest,
