@@ -192,7 +192,16 @@ class ThanksForm(FlaskForm):
     """A thank-you to "my angel"."""
 
     message = TextAreaField(
-        "Say thank you to your angel", [DataRequired(), Length(max=500)], render_kw={"rows": 2}
+        "Say thank you to your angel",
+        [
+            DataRequired("Write a few words of thanks first (up to 500 characters)."),
+            Length(
+                max=500,
+                message="Thanks can be up to %(max)d characters; yours is %(length)d. "
+                "Shorten it a little.",
+            ),
+        ],
+        render_kw={"rows": 2},
     )
 
 
@@ -200,7 +209,16 @@ class ReportForm(FlaskForm):
     """Report a kindness as hurtful."""
 
     reason = TextAreaField(
-        "What was wrong?", [DataRequired(), Length(max=1000)], render_kw={"rows": 2}
+        "What was wrong?",
+        [
+            DataRequired("Say briefly what was wrong (up to 1000 characters)."),
+            Length(
+                max=1000,
+                message="A report can be up to %(max)d characters; yours is %(length)d. "
+                "Shorten it a little.",
+            ),
+        ],
+        render_kw={"rows": 2},
     )
 
 
@@ -304,6 +322,11 @@ class IdeaForm(FlaskForm):
         filters=[_strip],
         render_kw={"placeholder": "Bring in a board game for lunch break"},
     )
+
+
+def first_error(form) -> str:
+    """The first reason a submitted form was refused (a field's, else the CSRF token's)."""
+    return next((errors[0] for errors in form.errors.values() if errors), "Please try again.")
 
 
 def max_length(field) -> int:
