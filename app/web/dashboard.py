@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from app.models import Game
-from app.services import dashboard, games
+from app.services import dashboard
 from app.web import charts
+from app.web.guards import owned_game
 
 bp = Blueprint("dashboard", __name__)
-
-
-def _own_game(game_id: int) -> Game:
-    """The current facilitator's game, or 404 — another facilitator's game does not exist here."""
-    game = games.game_for(current_user, game_id)
-    if game is None:
-        abort(404)
-    return game
 
 
 @bp.route("/games/<int:game_id>/dashboard")
 @login_required
 def view(game_id: int):
     """Participation at a glance; before the draw, a note to draw names first."""
-    game = _own_game(game_id)
+    game = owned_game(game_id)
     figures = None if game.is_draft else dashboard.dashboard_of(game)
     days = figures.days if figures else ()
     return render_template(
@@ -41,7 +33,7 @@ def view(game_id: int):
 @login_required
 def daily_csv(game_id: int):
     """The kindnesses-per-day table as a CSV download."""
-    game = _own_game(game_id)
+    game = owned_game(game_id)
     if game.is_draft:
         abort(404)
     return Response(

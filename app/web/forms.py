@@ -216,7 +216,14 @@ class ThanksForm(FlaskForm):
 
     message = TextAreaField(
         "Say thank you to your angel",
-        [DataRequired(), Length(max=LIMITS.thanks)],
+        [
+            DataRequired(f"Write a few words of thanks first (up to {LIMITS.thanks} characters)."),
+            Length(
+                max=LIMITS.thanks,
+                message="Thanks can be up to %(max)d characters; yours is %(length)d. "
+                "Shorten it a little.",
+            ),
+        ],
         render_kw={"rows": 2},
     )
 
@@ -225,7 +232,16 @@ class ReportForm(FlaskForm):
     """Report a kindness as hurtful."""
 
     reason = TextAreaField(
-        "What was wrong?", [DataRequired(), Length(max=LIMITS.report_reason)], render_kw={"rows": 2}
+        "What was wrong?",
+        [
+            DataRequired(f"Say briefly what was wrong (up to {LIMITS.report_reason} characters)."),
+            Length(
+                max=LIMITS.report_reason,
+                message="A report can be up to %(max)d characters; yours is %(length)d. "
+                "Shorten it a little.",
+            ),
+        ],
+        render_kw={"rows": 2},
     )
 
 
@@ -340,6 +356,11 @@ class IdeaForm(FlaskForm):
         filters=[_strip],
         render_kw={"placeholder": "Bring in a board game for lunch break"},
     )
+
+
+def first_error(form) -> str:
+    """The first reason a submitted form was refused (a field's, else the CSRF token's)."""
+    return next((errors[0] for errors in form.errors.values() if errors), "Please try again.")
 
 
 def max_length(field) -> int:

@@ -5,21 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.services import ServiceError, ending, games, moderation
+from app.services import ServiceError, ending, moderation
 from app.web.forms import ConfirmNameForm, ModerationForm, max_length
+from app.web.guards import owned_game
 
 bp = Blueprint("moderation", __name__)
-
-
-def _own_game(game_id: int):
-    return games.game_for(current_user, game_id) or abort(404)
 
 
 @bp.route("/games/<int:game_id>/moderation")
 @login_required
 def queue(game_id: int):
     """Reports (text, reason, when — never the sender) and the audit list."""
-    return _queue_page(_own_game(game_id))
+    return _queue_page(owned_game(game_id))
 
 
 def _queue_page(game, kept: dict | None = None, status: int = 200):
@@ -38,7 +35,7 @@ def _queue_page(game, kept: dict | None = None, status: int = 200):
 @login_required
 def act(game_id: int, report_id: int, action: str):
     """Dismiss, hide, warn, mute — or, deliberately and recorded, reveal the sender."""
-    game = _own_game(game_id)
+    game = owned_game(game_id)
     form = ModerationForm()
     if action not in moderation.ACTIONS:
         abort(404)
@@ -71,7 +68,7 @@ def _confirmed(game, template: str):
 @login_required
 def end(game_id: int):
     """End the game after a confirmation that names what will happen."""
-    game = _own_game(game_id)
+    game = owned_game(game_id)
     confirmed, page = _confirmed(game, "facilitator/end.html")
     if not confirmed:
         return page
@@ -87,7 +84,7 @@ def end(game_id: int):
 @login_required
 def delete(game_id: int):
     """Delete a draft or ended game with all its personal data."""
-    game = _own_game(game_id)
+    game = owned_game(game_id)
     confirmed, page = _confirmed(game, "facilitator/delete.html")
     if not confirmed:
         return page

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, abort, current_app, render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup
 
 from app import config
 from app.models import GameState
-from app.services import games
 from app.services import slips as slip_service
+from app.web.guards import owned_game
 
 bp = Blueprint("slips", __name__)
 
@@ -38,8 +38,8 @@ def hand_out(game_id: int):
 
     Only a running game has slips; another facilitator's game, like a draft, is not found.
     """
-    game = games.game_for(current_user, game_id)
-    if game is None or game.state != GameState.RUNNING:
+    game = owned_game(game_id)
+    if game.state != GameState.RUNNING:
         abort(404)
     slips = [(slip, qr_svg(slip.link)) for slip in slip_service.hand_out_links(game)]
     return render_template("facilitator/slips.html", game=game, slips=slips)

@@ -1,0 +1,191 @@
+"""Who plays in a game: adding, fixing and removing people, exclusions, late joiners and
+withdrawals from a running game."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.services import ServiceError, circle, setup
+from app.web.facilitator.blueprint import bp, render_game, to_game
+from app.web.forms import ActionForm, ExclusionForm, LateJoinerForm, ParticipantForm, RosterForm
+from app.web.guards import owned_game
+
+# After "Added 3 people": who was told what, so the facilitator knows nobody else learnt it.
+LATE_JOINERS_TOLD = " to the circle. Only they and the people whose mortal changed were told."
+
+
+def _added(count: int, more: str = "") -> None:
+    """Say how many people were added (nothing when none were)."""
+    if count:
+        flash(f"Added {count} {'person' if count == 1 else 'people'}{more}", "success")
+
+
+def _upload(form) -> bytes | None:
+    """The CSV file a roster form carries, if one was chosen."""
+    return form.csv_file.data.read() if form.csv_file.data else None
+
+
+@bp.post("/games/<int:game_id>/participants")
+@login_required
+def add_participants(game_id: int):
+    """Add pasted lines and/or a CSV; bad lines come back in the box with their reasons."""
+    game = owned_game(game_id)
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return render_game(game, form, status=400)
+    try:
+        reading = setup.read_and_add(game, form.lines.data or "", _upload(form))
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return render_game(game, form, status=400)
+    _added(len(reading.entries), ".")
+    if reading.problems:
+        form.lines.data = reading.leftover_text
+        return render_game(game, form, reading.problems, 200 if reading.entries else 400)
+    if not reading.entries:
+        flash("Paste some lines or choose a CSV file first.", "error")
+    return to_game(game)
+
+
+@bp.post("/games/<int:game_id>/add-me")
+@login_required
+def add_me(game_id: int):
+    """Put the facilitator on the roster: they then play like everyone else."""
+    game = owned_game(game_id)
+    if ActionForm().validate_on_submit():
+        try:
+            reading = setup.read_and_add(game, f"{current_user.name} <{current_user.email}>", None)
+        except ServiceError as exc:  # e.g. a tab left open from before the draw
+            flash(str(exc), "error")
+            return to_game(game)
+        for problem in reading.problems:
+            flash(f"Could not add you: {problem.reason}.", "error")
+        if reading.entries:
+            flash("You are on the roster. Your link arrives by email after the draw.", "success")
+    return to_game(game)
+
+
+@bp.route("/games/<int:game_id>/participants/<int:participant_id>", methods=["GET", "POST"])
+@login_required
+def edit_participant(game_id: int, participant_id: int):
+    """Fix someone's name or email: before the draw in place; after it, with a new invitation."""
+    game = owned_game(game_id)
+    person = setup.participant_in(game, participant_id) or abort(404)
+    form = ParticipantForm(obj=person)
+    if form.validate_on_submit():
+        try:
+            if game.is_draft:
+                setup.update_participant(game, person, form.name.data, form.email.data)
+            else:
+                circle.resend_invitation(game, person, form.name.data, form.email.data)
+        except ServiceError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash(_saved_message(game, person), "success")
+            return to_game(game)
+    return render_template(
+        "facilitator/participant.html", form=form, game=game, person=person, action=ActionForm()
+    )
+
+
+def _saved_message(game, person) -> str:
+    """What the facilitator is told once someone's name or email is saved."""
+    if game.is_draft:
+        return "Saved."
+    return f"A new invitation is on its way to {person.email}; the old link no longer works."
+
+
+@bp.post("/games/<int:game_id>/participants/<int:participant_id>/remove")
+@login_required
+def remove_participant(game_id: int, participant_id: int):
+    """Take someone off the roster before the draw."""
+    game = owned_game(game_id)
+    person = setup.participant_in(game, participant_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            setup.remove_participant(game, person)
+            flash(f"Removed {person.name}.", "success")
+        except ServiceError as exc:
+            flash(str(exc), "error")
+    return to_game(game)
+
+
+@bp.post("/games/<int:game_id>/exclusions")
+@login_required
+def add_exclusion(game_id: int):
+    """Keep two people apart."""
+    game = owned_game(game_id)
+    form = ExclusionForm()
+    angel = setup.participant_in(game, request.form.get("angel", type=int) or 0)
+    mortal = setup.participant_in(game, request.form.get("mortal", type=int) or 0)
+    if not ActionForm().validate_on_submit() or angel is None or mortal is None:
+        flash("Choose two people from the roster.", "error")
+    else:
+        try:
+            setup.add_exclusion(game, angel, mortal, form.direction.data != "one")
+            flash("Exclusion saved.", "success")
+        except ServiceError as exc:
+            flash(str(exc), "error")
+    return to_game(game, "#exclusions")
+
+
+@bp.post("/games/<int:game_id>/exclusions/<int:exclusion_id>/remove")
+@login_required
+def remove_exclusion(game_id: int, exclusion_id: int):
+    """Drop an exclusion."""
+    game = owned_game(game_id)
+    if ActionForm().validate_on_submit():
+        try:
+            if not setup.remove_exclusion(game, exclusion_id):
+                abort(404)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+    return to_game(game, "#exclusions")
+
+
+@bp.post("/games/<int:game_id>/late-joiners")
+@login_required
+def add_late_joiners(game_id: int):
+    """Bring people into a running game; bad lines come back in the box."""
+    game = owned_game(game_id)
+    form = LateJoinerForm()
+    if not form.validate_on_submit():
+        return render_game(game, status=400, late_form=form)
+    upload = _upload(form)
+    if not (form.lines.data or "").strip() and not upload:
+        flash("Paste some lines or choose a CSV file first.", "error")
+        return render_game(game, status=400, late_form=form)
+    try:
+        reading = circle.add_late_joiners(game, form.lines.data or "", csv_data=upload)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return render_game(game, status=409, late_form=form)
+    _added(len(reading.entries), LATE_JOINERS_TOLD)
+    if reading.problems:
+        form.lines.data = reading.leftover_text
+        status = 200 if reading.entries else 400
+        return render_game(game, problems=reading.problems, late_form=form, status=status)
+    return to_game(game)
+
+
+@bp.post("/games/<int:game_id>/participants/<int:participant_id>/withdraw")
+@login_required
+def withdraw(game_id: int, participant_id: int):
+    """Take someone out of a running game; the circle is rearranged around them."""
+    game = owned_game(game_id)
+    person = setup.participant_in(game, participant_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            circle.withdraw(game, person)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+            return redirect(
+                url_for("facilitator.edit_participant", game_id=game.id, participant_id=person.id)
+            )
+        flash(
+            f"{person.name} has left the game. The circle was repaired and only the people "
+            "whose mortal changed were told.",
+            "success",
+        )
+    return to_game(game)

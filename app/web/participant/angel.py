@@ -1,0 +1,165 @@
+"""Being an angel: write a note, arrange an in-person kindness, see and change what was sent."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
+
+from app.extensions import limiter
+from app.models import GameState, KindnessState
+from app.services import ServiceError, notes, participants, setup
+from app.services import preferences as preferences_service
+from app.web.forms import ActionForm, InPersonForm, NoteForm
+from app.web.guards import participant_required
+from app.web.participant.blueprint import bp, cursors, done, participant_key, refused
+
+# What the angel is told once an in-person kindness is asked for, by what happens next.
+SENT_IN_PERSON = {
+    "no_courier": "No courier is available right now. You can send it as a note instead.",
+    "leave_item": "Now leave the item at {where}, marked {code}, and press “I've left it” "
+    "below. A courier is asked only after that.",
+    "courier_asked": "A courier will be asked in the next delivery round. You'll see here when "
+    "it's delivered.",
+}
+
+
+def _note_form() -> NoteForm:
+    """The note form, with "the next round" and each day left in the game to choose from."""
+    form = NoteForm()
+    form.when.choices = [SelectChoice("next", "The next delivery round")] + [
+        SelectChoice(day.isoformat(), day.strftime("%A %-d %B"))
+        for day in notes.delivery_days(g.me.game)
+    ]
+    return form
+
+
+def _in_person_form() -> InPersonForm:
+    """The in-person form, with the game's drop-off points to choose from."""
+    form = InPersonForm()
+    form.drop_off.choices = [SelectChoice(0, "No item to leave")] + [
+        SelectChoice(p.id, p.name) for p in setup.drop_off_points(g.me.game)
+    ]
+    return form
+
+
+def _angel_page(note_form, in_person_form, status=200):
+    """The angel's page with these two forms (a refused one keeps what was typed)."""
+    page, hints = participants.page_for(g.me), preferences_service.mortal_hints(g.me)
+    return render_template(
+        "participant/angel.html",
+        suggestion=setup.suggestion_for(g.me, hint=hints),
+        page=page,
+        hints=hints,
+        note_form=note_form,
+        in_person_form=in_person_form,
+        sent=notes.sent_page(g.me, *cursors()),
+        action=ActionForm(),
+        running=g.me.game.state == GameState.RUNNING and page.mortal_name is not None,
+    ), status
+
+
+@bp.route("/me/angel")
+@participant_required
+def angel():
+    """Being an angel: write a note, arrange an in-person kindness, see what was sent.
+
+    `?idea=<key>` ("Use this idea") pre-fills the matching form.
+    """
+    note_form, in_person_form = _note_form(), _in_person_form()
+    idea = setup.idea_by_key(g.me.game, request.args.get("idea", ""))
+    if idea is not None:
+        (in_person_form.instruction if idea.in_person else note_form.message).data = idea.text
+    return _angel_page(note_form, in_person_form)
+
+
+@bp.post("/me/angel/note")
+@limiter.limit("30 per hour", key_func=participant_key)
+@participant_required
+def send_note():
+    """Schedule a note; what was typed stays in the form if it cannot be sent."""
+    form = _note_form()
+    if form.validate_on_submit():
+        on_day = None if form.when.data == "next" else date.fromisoformat(form.when.data)
+        try:
+            note = notes.send_note(g.me, form.message.data, on_day)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            return done(
+                f"Your note is on its way: it arrives in the {note.round_label}.",
+                "participant.angel",
+            )
+    return _angel_page(form, _in_person_form(), 400)
+
+
+@bp.post("/me/angel/in-person")
+@limiter.limit("30 per hour", key_func=participant_key)
+@participant_required
+def request_in_person():
+    """Ask for an in-person kindness, carried by a courier."""
+    form = _in_person_form()
+    if form.validate_on_submit():
+        try:
+            item = notes.request_in_person(
+                g.me, form.instruction.data, form.message.data or "", form.drop_off.data or None
+            )
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            return _in_person_sent(item)
+    return _angel_page(_note_form(), form, 400)
+
+
+def _in_person_sent(item):
+    """What happens next for an in-person kindness just asked for, said on the angel's page."""
+    if item.state == KindnessState.UNDELIVERABLE:
+        flash(SENT_IN_PERSON["no_courier"], "error")
+        return redirect(url_for("participant.angel"))
+    if item.claim_code:
+        where, code = item.drop_off.name, item.claim_code
+        message = SENT_IN_PERSON["leave_item"].format(where=where, code=code)
+        return done(message, "participant.angel")
+    return done(SENT_IN_PERSON["courier_asked"], "participant.angel")
+
+
+@bp.post("/me/angel/<public_id>/cancel")
+@participant_required
+def cancel(public_id: str):
+    """Cancel a kindness that has not been delivered yet."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        notes.cancel(g.me, public_id)
+    except ServiceError as exc:
+        return refused(exc, "participant.angel")
+    return done("Cancelled.", "participant.angel")
+
+
+@bp.post("/me/angel/<public_id>/left")
+@participant_required
+def mark_left(public_id: str):
+    """The angel has left the item at the drop-off point: now a courier may be asked."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        notes.mark_left(g.me, public_id)
+    except ServiceError as exc:
+        return refused(exc, "participant.angel")
+    return done(
+        "Thank you! A courier will be asked in the next delivery round.", "participant.angel"
+    )
+
+
+@bp.post("/me/angel/<public_id>/as-note")
+@participant_required
+def as_note(public_id: str):
+    """Turn an in-person kindness nobody could carry into a note."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        note = notes.convert_to_note(g.me, public_id)
+    except ServiceError as exc:
+        return refused(exc, "participant.angel")
+    return done(f"Sent as a note: it arrives in the {note.round_label}.", "participant.angel")

@@ -1,0 +1,62 @@
+"""The participant's settings: hints for their angel, courier duty, email preferences."""
+
+from __future__ import annotations
+
+from flask import flash, g, render_template
+
+from app.services import ServiceError, participants
+from app.services import preferences as preferences_service
+from app.web.forms import HintsForm, PreferencesForm
+from app.web.guards import participant_required
+from app.web.participant.blueprint import bp, done, refused
+
+
+def preferences_form(person) -> PreferencesForm:
+    """The email preferences form, starting from what the participant chose before."""
+    form = PreferencesForm()
+    if not form.is_submitted():
+        form.email_preference.data = person.email_preference
+        form.reminders.data = person.reminders
+    return form
+
+
+@bp.route("/me/hints", methods=["GET", "POST"])
+@participant_required
+def hints():
+    """What brightens my day (only my angel sees it), and courier duty."""
+    form = HintsForm(obj=preferences_service.hints_of(g.me))
+    if not form.is_submitted():
+        form.courier_opt_out.data = g.me.courier_opt_out
+    if form.validate_on_submit():
+        try:
+            preferences_service.save_hints(
+                g.me,
+                brightens=form.brightens.data or "",
+                favourite_treat=form.favourite_treat.data or "",
+                avoid=form.avoid.data or "",
+                appreciated_by=form.appreciated_by.data or "",
+            )
+            preferences_service.set_courier_opt_out(g.me, form.courier_opt_out.data)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            return done("Saved. Only your angel sees your hints.", "participant.hints")
+    return render_template("participant/hints.html", page=participants.page_for(g.me), form=form)
+
+
+@bp.route("/me/preferences", methods=["GET", "POST"])
+@participant_required
+def preferences():
+    """Email preferences and reminders."""
+    form = preferences_form(g.me)
+    if form.validate_on_submit():
+        try:
+            preferences_service.set_preferences(
+                g.me, form.email_preference.data, form.reminders.data
+            )
+        except ServiceError as exc:
+            return refused(exc, "participant.preferences")
+        return done("Saved.", "participant.preferences")
+    return render_template(
+        "participant/preferences.html", page=participants.page_for(g.me), form=form
+    )
