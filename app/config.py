@@ -65,6 +65,9 @@ DEFAULTS = {
     "DATABASE_BUSY_TIMEOUT_SECONDS": 15,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_ROSTER_SIZE": 5000,
+    # How facilitators' passwords are hashed (werkzeug's method string). Slow on purpose;
+    # tests choose a cheap "pbkdf2:sha256:1000", since they sign up hundreds of accounts.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,

@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from jinja2 import BytecodeCache
+from sqlalchemy import select, text
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Facilitator, Game, Pairing, Participant
 from app.services import accounts, games
 from app.services.draw import draw_names
@@ -91,6 +96,83 @@ def engine_options() -> dict:
     return {}
 
 
+def app_settings(directory, **overrides) -> dict:
+    """The one test configuration (conftest's `app_config` and every `fresh_app` use it)."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        # A real file so WAL, busy timeouts and concurrent connections behave as in use;
+        # TEST_DATABASE_URL runs the same tests on PostgreSQL instead.
+        "SQLALCHEMY_DATABASE_URI": database_uri(directory),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_BASE_URL": "http://angels.test",
+        "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
+        # Tests run periodic work themselves, at the moments they choose.
+        "AUTO_TICK": False,
+        # Hashing is slow on purpose; tests sign up hundreds of facilitators.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+    settings.update(overrides)
+    return settings
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory for every test app of this process: the templates
+    do not change during a run, and compiling them again for each new app was a large part
+    of the suite's time."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        """Fill the bucket from memory, if this template was compiled before."""
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        """Keep a freshly compiled template."""
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+_TEMPLATE_DATABASE: list[Path] = []
+
+
+def _template_database() -> Path:
+    """A SQLite file with every table created, made once per process and copied per app."""
+    if not _TEMPLATE_DATABASE:
+        from app import create_app
+
+        folder = Path(tempfile.mkdtemp(prefix="angels-template-"))
+        app = create_app(app_settings(folder))
+        with app.app_context():
+            db.engine.dispose()
+        _TEMPLATE_DATABASE.append(folder / "test.sqlite3")
+    return _TEMPLATE_DATABASE[0]
+
+
+def build_app(config: dict, empty: bool = True) -> Flask:
+    """A test app on this configuration, with empty tables: a new SQLite file starts as a
+    copy of the template database, PostgreSQL's tables are emptied (unless `empty` is False:
+    a second app on the same data keeps it)."""
+    from app import create_app
+
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    target = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+    fresh = target is not None and not target.exists()
+    # Only a testing app creates its tables (a production one migrates its new file itself).
+    if fresh and config.get("TESTING") and config.get("CREATE_TABLES", True):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_template_database(), target)
+        config = {**config, "CREATE_TABLES": False}
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = _BYTECODE
+    if empty:
+        reset_database(app)
+    return app
+
+
 def reset_database(app: Flask) -> None:
     """Give a test app empty tables. A SQLite file is new per test; PostgreSQL is shared."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -100,24 +182,37 @@ def reset_database(app: Flask) -> None:
         db.create_all()
 
 
-def fresh_app(directory, **config) -> Flask:
-    """A test app of its own (for property tests that need a new database per example)."""
-    from app import create_app
+def empty_database(app: Flask) -> None:
+    """Delete every row (children first) and forget the rate limits, so the next property
+    example meets the same app as new: ids start at 1 again, as on a new database."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+                has_sequence = connection.execute(
+                    text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+                ).first()
+                if has_sequence:
+                    connection.execute(text("DELETE FROM sqlite_sequence"))
+    limiter.reset()
 
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_uri(directory),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
-        "WTF_CSRF_ENABLED": False,
-        "PUBLIC_BASE_URL": "http://angels.test",
-        "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
-        "AUTO_TICK": False,
-    }
-    settings.update(config)
-    app = create_app(settings)
-    reset_database(app)
-    return app
+
+@contextmanager
+def emptied(app: Flask) -> Iterator[Flask]:
+    """The test's one app, emptied for the next property example: far cheaper than a new
+    app per example, and the example meets the same empty database."""
+    empty_database(app)
+    yield app
+
+
+def fresh_app(directory, **config) -> Flask:
+    """A test app of its own (for tests that need a second database)."""
+    return build_app(app_settings(directory, **config))
 
 
 def make_facilitator(
