@@ -8,9 +8,6 @@ from __future__ import annotations
 import html
 import random
 import re
-import shutil
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -21,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import (
     AuditEntry,
@@ -36,15 +32,13 @@ from app.models import (
 from app.services import kindness
 from tests.helpers import (
     DISTINCT_PEOPLE,
-    database_uri,
-    engine_options,
+    emptied,
     login,
     make_facilitator,
     make_running_game,
     open_as_participant,
     pairings_of,
     participants_of,
-    reset_database,
     without_csrf,
 )
 
@@ -232,31 +226,6 @@ def test_a_reported_note_shows_text_reason_and_date_but_nobodys_name(app):
     assert "Revealed a sender" not in page and "Sender revealed" not in page
 
 
-@contextmanager
-def fresh_app():
-    """An application on its own new SQLite file, removed afterwards."""
-    folder = tempfile.mkdtemp(prefix="moderation-")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_uri(folder),
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
-            "WTF_CSRF_ENABLED": False,
-            "PUBLIC_BASE_URL": "http://angels.test",
-            "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
-            "AUTO_TICK": False,
-        }
-    )
-    reset_database(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _normalise(page: str) -> str:
     return _DATE.sub("DATE", without_csrf(page))
 
@@ -275,10 +244,10 @@ def rosters(draw):
     return people
 
 
-def _scenario(people, seed, mortal_index, notes, actions):
-    """Play one scenario in a fresh app: the mortal's angel sends these notes, the mortal reports
-    some, the facilitator acts; return the sender's name and the moderation pages seen."""
-    with fresh_app() as app:
+def _scenario(app, people, seed, mortal_index, notes, actions):
+    """Play one scenario in the emptied app: the mortal's angel sends these notes, the mortal
+    reports some, the facilitator acts; return the sender's name and the moderation pages seen."""
+    with emptied(app):
         world = build(app, people, seed=seed)
         order = sorted(world.people)
         mortal = order[mortal_index % len(order)]
@@ -316,22 +285,22 @@ def _scenario(people, seed, mortal_index, notes, actions):
     ),
 )
 def test_the_moderation_page_is_the_same_whoever_sent_the_note(
-    people, seed, mortal_index, notes, actions
+    app, people, seed, mortal_index, notes, actions
 ):
     """Same roster, two draws in which the mortal has different angels, the same notes and
     reports and the same actions: the facilitator's moderation pages are identical (CSRF
     tokens and dates aside) and never name anybody."""
-    first = _scenario(people, seed, mortal_index, notes, actions)
+    first = _scenario(app, people, seed, mortal_index, notes, actions)
     # Another draw of the same roster in which the same mortal has a different angel.
     for other_seed in range(seed + 1, seed + 60):
-        with fresh_app() as app:
+        with emptied(app):
             world = build(app, people, seed=other_seed)
             mortal = sorted(world.people)[mortal_index % len(world.people)]
             if world.people[world.angel_of(mortal)].name != first[0]:
                 break
     else:
         raise AssertionError("no other draw found")
-    second = _scenario(people, other_seed, mortal_index, notes, actions)
+    second = _scenario(app, people, other_seed, mortal_index, notes, actions)
     assert first[0] != second[0]
     assert first[1] == second[1]
     for page in first[1] + second[1]:
@@ -773,10 +742,10 @@ def test_the_refusal_depends_on_who_reported_never_on_who_sent(app):
     assert world.act(other, "reveal", reason).status_code == 302
 
 
-def _own_refusal_page(seed: int) -> tuple[str, str]:
-    """In a fresh app drawn with `seed`: Fran reports a note from her angel and is refused the
+def _own_refusal_page(app, seed: int) -> tuple[str, str]:
+    """In the emptied app drawn with `seed`: Fran reports a note from her angel and is refused the
     reveal; (her angel's name, the refusal page with CSRF tokens and dates blanked)."""
-    with fresh_app() as app:
+    with emptied(app):
         world = build(app, [*PEOPLE, FRAN_PLAYS], seed=seed)
         fran = _fran(world)
         angel = world.angel_of(fran)
@@ -784,10 +753,10 @@ def _own_refusal_page(seed: int) -> tuple[str, str]:
         return world.people[angel].name, _normalise(_refused_reveal(world, report_id))
 
 
-def test_the_refusal_page_is_the_same_whoever_her_angel_is():
-    first_angel, first = _own_refusal_page(1)
+def test_the_refusal_page_is_the_same_whoever_her_angel_is(app):
+    first_angel, first = _own_refusal_page(app, 1)
     for seed in range(2, 60):
-        angel, page = _own_refusal_page(seed)
+        angel, page = _own_refusal_page(app, seed)
         if angel != first_angel:
             break
     else:
