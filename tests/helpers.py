@@ -1,4 +1,5 @@
-"""Builders that put a game into a phase (draft, running), for tests."""
+"""Test configuration and builders: apps, facilitators, games put into a phase (draft,
+running), and a `World` to drive a running game through the web."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
@@ -18,7 +21,7 @@ from jinja2 import BytecodeCache
 from sqlalchemy import select, text
 
 from app.extensions import db, limiter
-from app.models import Facilitator, Game, Pairing, Participant
+from app.models import Facilitator, Game, Pairing, Participant, utcnow
 from app.services import accounts, games
 from app.services.draw import draw_names
 
@@ -327,3 +330,99 @@ def logged_in_as(client, facilitator_id: int):
     with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = str(facilitator_id), True
     return client
+
+
+@dataclass
+class World:
+    """A running game seen from outside, as tests drive it: ids, names, the secret pairing
+    (tests only), and one logged-in client per person, made on first use."""
+
+    app: Flask
+    game_id: int
+    people: dict[int, SimpleNamespace]
+    mortal_of: dict[int, int]
+    game_name: str = "Kindness month"
+    drawn_at: datetime | None = None
+    clients: dict = field(default_factory=dict)
+    facilitator_client: object = None
+
+    def client(self, pid: int):
+        """A browser that opened this participant's private link (one per participant)."""
+        if pid not in self.clients:
+            client = self.app.test_client()
+            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
+            self.clients[pid] = client
+        return self.clients[pid]
+
+    @property
+    def fac(self):
+        """A browser logged in as the game's facilitator."""
+        if self.facilitator_client is None:
+            self.facilitator_client = self.app.test_client()
+            assert login(self.facilitator_client).status_code == 302
+        return self.facilitator_client
+
+    def facilitator(self):
+        """The facilitator's browser (as `fac`)."""
+        return self.fac
+
+    def angel_of(self, pid: int) -> int:
+        """Who is this participant's angel."""
+        return next(a for a, m in self.mortal_of.items() if m == pid)
+
+    def by_name(self, name: str) -> int:
+        """The id of the participant with this name."""
+        return next(p for p, person in self.people.items() if person.name == name)
+
+    def name(self, pid: int) -> str:
+        """A participant's name, as stored."""
+        return self.people[pid].name
+
+    def email(self, pid: int) -> str:
+        """A participant's email, as stored."""
+        return self.people[pid].email
+
+    def others(self, *pids: int) -> list[int]:
+        """Everyone else, in id order."""
+        return [p for p in sorted(self.people) if p not in pids]
+
+    @property
+    def ids(self) -> list[int]:
+        """Every participant's id, in id (roster) order."""
+        return sorted(self.people)
+
+
+def make_world(
+    app: Flask,
+    people: list[tuple[str, str]] | int = DISTINCT_PEOPLE,
+    seed: int = 1,
+    name: str = "Kindness month",
+    *,
+    month_ahead: bool = False,
+    world: type[World] = World,
+) -> World:
+    """A running game (drawn with `seed`) of Fran's, who is made on first use, seen as a World
+    (or a module's subclass of it). `month_ahead` keeps it running a month from today, so
+    later delivery days can be chosen."""
+    with app.app_context():
+        facilitator = (
+            db.session.execute(
+                select(Facilitator).where(Facilitator.email == "fran@example.org")
+            ).scalar_one_or_none()
+            or make_facilitator()
+        )
+        game = make_running_game(facilitator, people, seed=seed, name=name)
+        if month_ahead:
+            game.ends_on = max(game.ends_on, utcnow().date() + timedelta(days=30))
+            db.session.commit()
+        found = {
+            p.id: SimpleNamespace(
+                id=p.id,
+                name=p.name,
+                email=p.email,
+                public_id=p.public_id,
+                link_version=p.link_version,
+            )
+            for p in participants_of(game)
+        }
+        return world(app, game.id, found, pairings_of(game), name, game.drawn_at)

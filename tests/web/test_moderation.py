@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import random
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -22,7 +21,6 @@ from app.extensions import db
 from app.models import (
     AuditEntry,
     CourierRequest,
-    Facilitator,
     Kindness,
     OutboxMessage,
     Participant,
@@ -30,15 +28,13 @@ from app.models import (
     utcnow,
 )
 from app.services import kindness
+from tests import helpers
 from tests.helpers import (
     DISTINCT_PEOPLE,
     emptied,
     login,
     make_facilitator,
-    make_running_game,
-    open_as_participant,
-    pairings_of,
-    participants_of,
+    make_world,
     without_csrf,
 )
 
@@ -52,36 +48,8 @@ _BADGE = re.compile(r' <span class="badge badge-bad">\d+ open</span>')
 _DATE = re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4}( \d\d:\d\d)?")
 
 
-@dataclass
-class World:
-    """A running game seen from outside: ids, names, the secret pairing, one client each."""
-
-    app: Flask
-    game_id: int
-    people: dict[int, SimpleNamespace]
-    mortal_of: dict[int, int]
-    clients: dict = field(default_factory=dict)
-    facilitator_client: object = None
-
-    def client(self, pid: int):
-        if pid not in self.clients:
-            client = self.app.test_client()
-            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
-            self.clients[pid] = client
-        return self.clients[pid]
-
-    def angel_of(self, pid: int) -> int:
-        return next(a for a, m in self.mortal_of.items() if m == pid)
-
-    def by_name(self, name: str) -> int:
-        return next(p for p, person in self.people.items() if person.name == name)
-
-    @property
-    def fac(self):
-        if self.facilitator_client is None:
-            self.facilitator_client = self.app.test_client()
-            assert login(self.facilitator_client).status_code == 302
-        return self.facilitator_client
+class World(helpers.World):
+    """The shared World, with the facilitator's moderation pages."""
 
     def moderation(self) -> str:
         response = self.fac.get(f"/games/{self.game_id}/moderation")
@@ -110,25 +78,8 @@ class World:
 
 
 def build(app: Flask, people=PEOPLE, seed: int = 1, name: str = "Kindness month") -> World:
-    with app.app_context():
-        facilitator = (
-            db.session.execute(
-                select(Facilitator).where(Facilitator.email == "fran@example.org")
-            ).scalar_one_or_none()
-            or make_facilitator()
-        )
-        game = make_running_game(facilitator, people, seed=seed, name=name)
-        found = {
-            p.id: SimpleNamespace(
-                id=p.id,
-                name=p.name,
-                email=p.email,
-                public_id=p.public_id,
-                link_version=p.link_version,
-            )
-            for p in participants_of(game)
-        }
-        return World(app, game.id, found, pairings_of(game))
+    """A running game of these people, seen through this module's World."""
+    return make_world(app, people, seed, name, world=World)
 
 
 def delivered_note(world: World, angel: int, text: str, seed: int = 5) -> SimpleNamespace:
