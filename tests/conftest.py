@@ -6,7 +6,14 @@ import pytest
 from hypothesis import settings
 
 from app.extensions import db
-from tests.helpers import app_settings, build_app, under_ci
+from tests.helpers import (
+    PASSWORD,
+    app_settings,
+    build_app,
+    login,
+    open_as_participant,
+    under_ci,
+)
 
 # On a developer's machine property tests explore new examples on every run (and replay the
 # ones that failed before, from .hypothesis/). Under CI they run a fixed set, so a build is
@@ -41,3 +48,44 @@ def client(app):
 def runner(app):
     """A CLI runner."""
     return app.test_cli_runner()
+
+
+class AuthActions:
+    """The facilitator's account pages, driven through the real forms (as in Flask's tutorial)."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def signup(
+        self, name: str = "Fran Facilitator", email: str = "fran@example.org", password=PASSWORD
+    ):
+        """Sign up through the form; the new facilitator is logged in."""
+        return self._client.post(
+            "/signup",
+            data={"name": name, "email": email, "password": password, "confirm": password},
+        )
+
+    def login(self, email: str = "fran@example.org", password: str = PASSWORD):
+        """Log in through the form."""
+        return login(self._client, email, password)
+
+    def logout(self):
+        """Log out (a POST, as the page's button does)."""
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    """Sign up, log in and log out with the `client`."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def player(app, client):
+    """Open a participant's private link in the `client`, as a person does: `player(p)`
+    returns the redirect to /me."""
+
+    def open_page(participant):
+        return open_as_participant(client, app, participant)
+
+    return open_page
