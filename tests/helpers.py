@@ -162,7 +162,11 @@ def build_app(config: dict, empty: bool = True) -> Flask:
     from app import create_app
 
     uri = config["SQLALCHEMY_DATABASE_URI"]
-    target = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+    path = uri.removeprefix("sqlite:///") if uri.startswith("sqlite:///") else ""
+    # Only a plain file: not ":memory:", nor a URI filename with options.
+    target = (
+        Path(path) if path and not path.startswith((":", "file:")) and "?" not in path else None
+    )
     fresh = target is not None and not target.exists()
     # Only a testing app creates its tables (a production one migrates its new file itself).
     if fresh and config.get("TESTING") and config.get("CREATE_TABLES", True):
