@@ -116,6 +116,9 @@ SETTINGS: dict[str, Setting] = {
     "DATABASE_BUSY_TIMEOUT_SECONDS": Setting(15, _number(float)),
     "MAX_CONTENT_LENGTH": Setting(2 * 1024 * 1024),
     "MAX_ROSTER_SIZE": Setting(5000),
+    # How facilitators' passwords are hashed (werkzeug's method string). Slow on purpose;
+    # tests choose a cheap "pbkdf2:sha256:1000", since they sign up hundreds of accounts.
+    "PASSWORD_HASH_METHOD": Setting("scrypt"),
     "SESSION_COOKIE_HTTPONLY": Setting(True),
     "SESSION_COOKIE_SAMESITE": Setting("Lax"),
     "SESSION_COOKIE_SECURE": Setting(False, _flag),

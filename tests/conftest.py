@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-from app import create_app
 from app.extensions import db
-from tests.helpers import database_uri, engine_options, reset_database, under_ci
+from tests.helpers import (
+    PASSWORD,
+    app_settings,
+    build_app,
+    login,
+    open_as_participant,
+    under_ci,
+)
 
 # On a developer's machine property tests explore new examples on every run (and replay the
 # ones that failed before, from .hypothesis/). Under CI they run a fixed set, so a build is
@@ -20,26 +26,13 @@ if under_ci():
 @pytest.fixture
 def app_config(tmp_path):
     """The test configuration; tests may change it before the `app` fixture is built."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        # A real file so WAL, busy timeouts and concurrent connections behave as in use;
-        # TEST_DATABASE_URL runs the same tests on PostgreSQL instead.
-        "SQLALCHEMY_DATABASE_URI": database_uri(tmp_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
-        "WTF_CSRF_ENABLED": False,
-        "PUBLIC_BASE_URL": "http://angels.test",
-        "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
-        # Tests run periodic work themselves, at the moments they choose.
-        "AUTO_TICK": False,
-    }
+    return app_settings(tmp_path)
 
 
 @pytest.fixture
 def app(app_config):
     """A fresh application with its own database."""
-    app = create_app(app_config)
-    reset_database(app)
+    app = build_app(app_config)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -55,3 +48,44 @@ def client(app):
 def runner(app):
     """A CLI runner."""
     return app.test_cli_runner()
+
+
+class AuthActions:
+    """The facilitator's account pages, driven through the real forms (as in Flask's tutorial)."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def signup(
+        self, name: str = "Fran Facilitator", email: str = "fran@example.org", password=PASSWORD
+    ):
+        """Sign up through the form; the new facilitator is logged in."""
+        return self._client.post(
+            "/signup",
+            data={"name": name, "email": email, "password": password, "confirm": password},
+        )
+
+    def login(self, email: str = "fran@example.org", password: str = PASSWORD):
+        """Log in through the form."""
+        return login(self._client, email, password)
+
+    def logout(self):
+        """Log out (a POST, as the page's button does)."""
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    """Sign up, log in and log out with the `client`."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def player(app, client):
+    """Open a participant's private link in the `client`, as a person does: `player(p)`
+    returns the redirect to /me."""
+
+    def open_page(participant):
+        return open_as_participant(client, app, participant)
+
+    return open_page

@@ -1,19 +1,27 @@
-"""Builders that put a game into a phase (draft, running), for tests."""
+"""Test configuration and builders: apps, facilitators, games put into a phase (draft,
+running), and a `World` to drive a running game through the web."""
 
 from __future__ import annotations
 
 import os
 import random
 import re
-from datetime import date, timedelta
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from jinja2 import BytecodeCache
+from sqlalchemy import select, text
 
-from app.extensions import db
-from app.models import Facilitator, Game, Pairing, Participant
+from app.extensions import db, limiter
+from app.models import Facilitator, Game, Pairing, Participant, utcnow
 from app.services import accounts, games, setup
 from app.services.draw import draw_names
 
@@ -91,6 +99,87 @@ def engine_options() -> dict:
     return {}
 
 
+def app_settings(directory, **overrides) -> dict:
+    """The one test configuration (conftest's `app_config` and every `fresh_app` use it)."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        # A real file so WAL, busy timeouts and concurrent connections behave as in use;
+        # TEST_DATABASE_URL runs the same tests on PostgreSQL instead.
+        "SQLALCHEMY_DATABASE_URI": database_uri(directory),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_BASE_URL": "http://angels.test",
+        "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
+        # Tests run periodic work themselves, at the moments they choose.
+        "AUTO_TICK": False,
+        # Hashing is slow on purpose; tests sign up hundreds of facilitators.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+    settings.update(overrides)
+    return settings
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory for every test app of this process: the templates
+    do not change during a run, and compiling them again for each new app was a large part
+    of the suite's time."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        """Fill the bucket from memory, if this template was compiled before."""
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        """Keep a freshly compiled template."""
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+_TEMPLATE_DATABASE: list[Path] = []
+
+
+def _template_database() -> Path:
+    """A SQLite file with every table created, made once per process and copied per app."""
+    if not _TEMPLATE_DATABASE:
+        from app import create_app
+
+        folder = Path(tempfile.mkdtemp(prefix="angels-template-"))
+        app = create_app(app_settings(folder))
+        with app.app_context():
+            db.engine.dispose()
+        _TEMPLATE_DATABASE.append(folder / "test.sqlite3")
+    return _TEMPLATE_DATABASE[0]
+
+
+def build_app(config: dict, empty: bool = True) -> Flask:
+    """A test app on this configuration, with empty tables: a new SQLite file starts as a
+    copy of the template database, PostgreSQL's tables are emptied (unless `empty` is False:
+    a second app on the same data keeps it)."""
+    from app import create_app
+
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    path = uri.removeprefix("sqlite:///") if uri.startswith("sqlite:///") else ""
+    # Only a plain file: not ":memory:", nor a URI filename with options.
+    target = (
+        Path(path) if path and not path.startswith((":", "file:")) and "?" not in path else None
+    )
+    fresh = target is not None and not target.exists()
+    # Only a testing app creates its tables (a production one migrates its new file itself).
+    if fresh and config.get("TESTING") and config.get("CREATE_TABLES", True):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_template_database(), target)
+        config = {**config, "CREATE_TABLES": False}
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = _BYTECODE
+    if empty:
+        reset_database(app)
+    return app
+
+
 def reset_database(app: Flask) -> None:
     """Give a test app empty tables. A SQLite file is new per test; PostgreSQL is shared."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -100,24 +189,37 @@ def reset_database(app: Flask) -> None:
         db.create_all()
 
 
-def fresh_app(directory, **config) -> Flask:
-    """A test app of its own (for property tests that need a new database per example)."""
-    from app import create_app
+def empty_database(app: Flask) -> None:
+    """Delete every row (children first) and forget the rate limits, so the next property
+    example meets the same app as new: ids start at 1 again, as on a new database."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+                has_sequence = connection.execute(
+                    text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+                ).first()
+                if has_sequence:
+                    connection.execute(text("DELETE FROM sqlite_sequence"))
+    limiter.reset()
 
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_uri(directory),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
-        "WTF_CSRF_ENABLED": False,
-        "PUBLIC_BASE_URL": "http://angels.test",
-        "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
-        "AUTO_TICK": False,
-    }
-    settings.update(config)
-    app = create_app(settings)
-    reset_database(app)
-    return app
+
+@contextmanager
+def emptied(app: Flask) -> Iterator[Flask]:
+    """The test's one app, emptied for the next property example: far cheaper than a new
+    app per example, and the example meets the same empty database."""
+    empty_database(app)
+    yield app
+
+
+def fresh_app(directory, **config) -> Flask:
+    """A test app of its own (for tests that need a second database)."""
+    return build_app(app_settings(directory, **config))
 
 
 def make_facilitator(
@@ -232,3 +334,99 @@ def logged_in_as(client, facilitator_id: int):
     with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = str(facilitator_id), True
     return client
+
+
+@dataclass
+class World:
+    """A running game seen from outside, as tests drive it: ids, names, the secret pairing
+    (tests only), and one logged-in client per person, made on first use."""
+
+    app: Flask
+    game_id: int
+    people: dict[int, SimpleNamespace]
+    mortal_of: dict[int, int]
+    game_name: str = "Kindness month"
+    drawn_at: datetime | None = None
+    clients: dict = field(default_factory=dict)
+    facilitator_client: object = None
+
+    def client(self, pid: int):
+        """A browser that opened this participant's private link (one per participant)."""
+        if pid not in self.clients:
+            client = self.app.test_client()
+            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
+            self.clients[pid] = client
+        return self.clients[pid]
+
+    @property
+    def fac(self):
+        """A browser logged in as the game's facilitator."""
+        if self.facilitator_client is None:
+            self.facilitator_client = self.app.test_client()
+            assert login(self.facilitator_client).status_code == 302
+        return self.facilitator_client
+
+    def facilitator(self):
+        """The facilitator's browser (as `fac`)."""
+        return self.fac
+
+    def angel_of(self, pid: int) -> int:
+        """Who is this participant's angel."""
+        return next(a for a, m in self.mortal_of.items() if m == pid)
+
+    def by_name(self, name: str) -> int:
+        """The id of the participant with this name."""
+        return next(p for p, person in self.people.items() if person.name == name)
+
+    def name(self, pid: int) -> str:
+        """A participant's name, as stored."""
+        return self.people[pid].name
+
+    def email(self, pid: int) -> str:
+        """A participant's email, as stored."""
+        return self.people[pid].email
+
+    def others(self, *pids: int) -> list[int]:
+        """Everyone else, in id order."""
+        return [p for p in sorted(self.people) if p not in pids]
+
+    @property
+    def ids(self) -> list[int]:
+        """Every participant's id, in id (roster) order."""
+        return sorted(self.people)
+
+
+def make_world(
+    app: Flask,
+    people: list[tuple[str, str]] | int = DISTINCT_PEOPLE,
+    seed: int = 1,
+    name: str = "Kindness month",
+    *,
+    month_ahead: bool = False,
+    world: type[World] = World,
+) -> World:
+    """A running game (drawn with `seed`) of Fran's, who is made on first use, seen as a World
+    (or a module's subclass of it). `month_ahead` keeps it running a month from today, so
+    later delivery days can be chosen."""
+    with app.app_context():
+        facilitator = (
+            db.session.execute(
+                select(Facilitator).where(Facilitator.email == "fran@example.org")
+            ).scalar_one_or_none()
+            or make_facilitator()
+        )
+        game = make_running_game(facilitator, people, seed=seed, name=name)
+        if month_ahead:
+            game.ends_on = max(game.ends_on, utcnow().date() + timedelta(days=30))
+            db.session.commit()
+        found = {
+            p.id: SimpleNamespace(
+                id=p.id,
+                name=p.name,
+                email=p.email,
+                public_id=p.public_id,
+                link_version=p.link_version,
+            )
+            for p in participants_of(game)
+        }
+        return world(app, game.id, found, pairings_of(game), name, game.drawn_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,7 +28,9 @@ def sign_up(name: str, email: str, password: str) -> Facilitator:
     facilitator = Facilitator(
         name=" ".join(name.split()),
         email=email.strip(),
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        ),
     )
     db.session.add(facilitator)
     db.session.commit()

@@ -26,7 +26,6 @@ from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode
 from sqlalchemy import select, update
 
-from app import create_app
 from app.domain.draw import DrawImpossible, draw_cycle
 from app.extensions import db
 from app.models import Exclusion, Game, OutboxMessage, Pairing, Participant
@@ -34,13 +33,7 @@ from app.services import draw as draw_service
 from app.services import links as links_service
 from app.services import setup as setup_service
 from app.tokens import PARTICIPANT_LINK_SALT
-from tests.helpers import (
-    database_uri,
-    engine_options,
-    follow_link,
-    reset_database,
-    without_csrf,
-)
+from tests.helpers import app_settings, build_app, emptied, follow_link, without_csrf
 
 SECRET = "test-secret"
 BASE_URL = "http://angels.test"
@@ -64,19 +57,10 @@ PROPERTY = settings(
 def fresh_app(**overrides):
     """An application on its own new SQLite file, removed afterwards."""
     folder = tempfile.mkdtemp(prefix="anonymity-")
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": SECRET,
-        "SQLALCHEMY_DATABASE_URI": database_uri(folder),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
-        "WTF_CSRF_ENABLED": False,
-        "PUBLIC_BASE_URL": BASE_URL,
-        "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
-    }
-    config.update(overrides)
-    app = create_app(config)
-    if "SQLALCHEMY_DATABASE_URI" not in overrides:  # a second app on the same data keeps it
-        reset_database(app)
+    # A second app on the same data keeps it.
+    app = build_app(
+        app_settings(folder, **overrides), empty="SQLALCHEMY_DATABASE_URI" not in overrides
+    )
     try:
         yield app
     finally:
@@ -352,8 +336,8 @@ def assert_no_pairing_shown(pages, people: list[Person], pairs: dict[int, int]) 
 
 @PROPERTY
 @given(roster=rosters())
-def test_facilitator_pages_are_identical_whatever_the_draw(roster):
-    with fresh_app() as app_a:
+def test_facilitator_pages_are_identical_whatever_the_draw(app, roster):
+    with emptied(app) as app_a:
         client_a, game_a, people_a = build_game(app_a, roster)
         ids = [p.id for p in people_a]
         arcs = forbidden_arcs(app_a, game_a)
@@ -372,7 +356,7 @@ def test_facilitator_pages_are_identical_whatever_the_draw(roster):
         pages_a = facilitator_pages(client_a, game_a, people_a)
 
         for seed in other_seeds[:5]:
-            with fresh_app() as app_b:
+            with emptied(app) as app_b:
                 client_b, game_b, people_b = build_game(app_b, roster)
                 assert game_b == game_a and [p.id for p in people_b] == ids
                 assert [(p.name, p.email) for p in people_b] == [
@@ -443,8 +427,8 @@ def test_the_developer_outbox_does_not_exist_outside_debug_and_testing():
 
 @PROPERTY
 @given(roster=rosters())
-def test_each_invitation_names_only_its_recipient_and_its_link_shows_the_mortal(roster):
-    with fresh_app() as app:
+def test_each_invitation_names_only_its_recipient_and_its_link_shows_the_mortal(app, roster):
+    with emptied(app):
         _, game_id, people, pairs = drawn_game(app, roster)
         with app.app_context():
             messages = (
@@ -501,8 +485,8 @@ def test_each_invitation_names_only_its_recipient_and_its_link_shows_the_mortal(
 
 @PROPERTY
 @given(roster=rosters(max_size=8))
-def test_participant_page_link_and_cookie_reveal_only_the_mortal(roster):
-    with fresh_app() as app:
+def test_participant_page_link_and_cookie_reveal_only_the_mortal(app, roster):
+    with emptied(app):
         _, game_id, people, pairs = drawn_game(app, roster)
         by_id = {p.id: p for p in people}
         angels = angel_of(pairs)

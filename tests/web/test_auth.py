@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+from app import create_app
+from app.config import DEFAULTS
+from app.extensions import db
 from tests.helpers import PASSWORD, login, make_facilitator, make_game
 
 
-def test_sign_up_logs_in_and_leads_to_a_new_game(client):
-    response = client.post(
-        "/signup",
-        data={
-            "name": "Nia",
-            "email": "nia@example.org",
-            "password": PASSWORD,
-            "confirm": PASSWORD,
-        },
-    )
+def test_sign_up_logs_in_and_leads_to_a_new_game(client, auth):
+    response = auth.signup("Nia", "nia@example.org")
     assert response.status_code == 302 and response.location == "/games/new"
     assert client.get("/games").status_code == 200
 
@@ -63,12 +58,28 @@ def test_passwords_are_hashed(app):
         assert facilitator.password_hash.startswith(("scrypt:", "pbkdf2:"))
 
 
-def test_logout_needs_a_post(client, app):
+def test_passwords_are_hashed_with_the_configured_method_scrypt_unless_told(app_config):
+    """Tests choose a cheap hash; the service's own default is scrypt, and a password hashed
+    either way logs in."""
+    assert DEFAULTS["PASSWORD_HASH_METHOD"] == "scrypt"
+    for method, prefix in (("scrypt", "scrypt:"), ("pbkdf2:sha256:1000", "pbkdf2:sha256:1000$")):
+        app = create_app({**app_config, "PASSWORD_HASH_METHOD": method})
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            facilitator = make_facilitator()
+            assert facilitator.password_hash.startswith(prefix)
+        assert login(app.test_client()).status_code == 302
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_logout_needs_a_post(client, app, auth):
     with app.app_context():
         make_facilitator()
-    login(client)
+    auth.login()
     assert client.get("/logout").status_code == 405
-    client.post("/logout")
+    auth.logout()
     assert client.get("/games").status_code == 302
 
 

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import Exclusion, Game, OutboxMessage, Pairing, utcnow
 from app.services import draw as draw_service
 from tests.helpers import (
-    fresh_app,
+    empty_database,
     logged_in_as,
     make_game,
     participants_of,
@@ -73,10 +73,10 @@ def _played(facilitator, n: int, name: str, state: str, cycle: dict[int, int]) -
     return game
 
 
-def _world(folder, case) -> SimpleNamespace:
+def _world(app, case) -> SimpleNamespace:
     """One world: a running game with `case.running`, maybe an ended game with `case.ended`,
     and the draft game to draw, with `case.exclusions` and the box ticked or not."""
-    app = fresh_app(folder)
+    empty_database(app)  # both worlds number their rows from 1
     with app.app_context():
         fran = quick_facilitator()
         _played(fran, case.n, "Running now", "running", case.running)
@@ -174,7 +174,7 @@ def cases(draw) -> SimpleNamespace:
 
 @TWO_WORLDS
 @given(case=cases())
-def test_what_the_facilitator_sees_of_a_draw_ignores_other_games_pairings(tmp_path_factory, case):
+def test_what_the_facilitator_sees_of_a_draw_ignores_other_games_pairings(app, case):
     seen, drawn = [], []
     for side in (0, 1):
         world_case = SimpleNamespace(
@@ -184,7 +184,7 @@ def test_what_the_facilitator_sees_of_a_draw_ignores_other_games_pairings(tmp_pa
             ended=case.ended[side],
             avoid=case.avoid,
         )
-        world = _world(tmp_path_factory.mktemp("world"), world_case)
+        world = _world(app, world_case)
         seen.append(_press_draw(world, case.seed))
         drawn.append(_drawn(world))
     assert seen[0] == seen[1]
@@ -200,7 +200,7 @@ def test_what_the_facilitator_sees_of_a_draw_ignores_other_games_pairings(tmp_pa
         assert drawn[0] == drawn[1]
 
 
-def test_the_bob_sam_spare_trap_finds_nothing(tmp_path_factory):
+def test_the_bob_sam_spare_trap_finds_nothing(app):
     """The attack by hand: Bob is Sam's angel in the running game in one world and not in the
     other; the draw goes ahead in both, with the same pages and the same invitations."""
     bob_to_sam = _cycle_of([BOB, SAM, SPARE])
@@ -210,7 +210,7 @@ def test_the_bob_sam_spare_trap_finds_nothing(tmp_path_factory):
         case = SimpleNamespace(
             n=3, exclusions=[(BOB, SPARE, False)], running=running, ended=None, avoid=True
         )
-        world = _world(tmp_path_factory.mktemp("world"), case)
+        world = _world(app, case)
         seen.append(_press_draw(world, seed=7))
         drawn.append(_drawn(world))
     assert seen[0] == seen[1]
@@ -219,7 +219,7 @@ def test_the_bob_sam_spare_trap_finds_nothing(tmp_path_factory):
     assert len(drawn[0][1]) == 3
 
 
-def test_an_ended_game_that_forces_a_repeat_does_not_refuse(tmp_path_factory):
+def test_an_ended_game_that_forces_a_repeat_does_not_refuse(app):
     """Bob was Sam's angel in an ended game and the exclusions leave only Bob -> Sam: the wish
     gives way, and the pages are those of a world without that ended game."""
     seen = []
@@ -231,7 +231,7 @@ def test_an_ended_game_that_forces_a_repeat_does_not_refuse(tmp_path_factory):
             ended=ended,
             avoid=True,
         )
-        world = _world(tmp_path_factory.mktemp("world"), case)
+        world = _world(app, case)
         seen.append(_press_draw(world, seed=3))
         assert _drawn(world)[0] == _cycle_of([BOB, SAM, SPARE])
     assert seen[0] == seen[1]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import random
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
@@ -38,14 +37,11 @@ from app.services import (
     responses,
     setup,
 )
+from tests import helpers
 from tests.helpers import (
     DISTINCT_PEOPLE,
-    login,
-    make_facilitator,
-    make_running_game,
+    make_world,
     open_as_participant,
-    pairings_of,
-    participants_of,
 )
 
 PEOPLE = DISTINCT_PEOPLE
@@ -68,41 +64,12 @@ PAGES = (
 NOT_RUNNING = "This game is not running, so kindnesses cannot be sent now."
 
 
-@dataclass
-class World:
-    """A running game seen from outside: ids, names, the secret pairing, one client each."""
-
-    app: Flask
-    game_id: int
-    name: str
-    people: dict[int, SimpleNamespace]
-    mortal_of: dict[int, int]
-    clients: dict = field(default_factory=dict)
-    facilitator_client: object = None
-
-    def client(self, pid: int):
-        if pid not in self.clients:
-            client = self.app.test_client()
-            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
-            self.clients[pid] = client
-        return self.clients[pid]
-
-    def angel_of(self, pid: int) -> int:
-        return next(a for a, m in self.mortal_of.items() if m == pid)
-
-    def by_name(self, name: str) -> int:
-        return next(p for p, person in self.people.items() if person.name == name)
-
-    @property
-    def fac(self):
-        if self.facilitator_client is None:
-            self.facilitator_client = self.app.test_client()
-            assert login(self.facilitator_client).status_code == 302
-        return self.facilitator_client
+class World(helpers.World):
+    """The shared World, with ending the game and everything a participant can read."""
 
     def end(self, name: str | None = None):
         return self.fac.post(
-            f"/games/{self.game_id}/end", data={"name": self.name if name is None else name}
+            f"/games/{self.game_id}/end", data={"name": self.game_name if name is None else name}
         )
 
     def pages_of(self, pid: int) -> str:
@@ -117,25 +84,8 @@ class World:
 
 
 def build(app: Flask, people=PEOPLE, seed: int = 1, name: str = "Kindness month") -> World:
-    with app.app_context():
-        facilitator = (
-            db.session.execute(
-                select(Facilitator).where(Facilitator.email == "fran@example.org")
-            ).scalar_one_or_none()
-            or make_facilitator()
-        )
-        game = make_running_game(facilitator, people, seed=seed, name=name)
-        found = {
-            p.id: SimpleNamespace(
-                id=p.id,
-                name=p.name,
-                email=p.email,
-                public_id=p.public_id,
-                link_version=p.link_version,
-            )
-            for p in participants_of(game)
-        }
-        return World(app, game.id, name, found, pairings_of(game))
+    """A running game of these people, seen through this module's World."""
+    return make_world(app, people, seed, name, world=World)
 
 
 def participant(app: Flask, pid: int) -> SimpleNamespace:

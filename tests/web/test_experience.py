@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import random
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from types import SimpleNamespace
@@ -29,13 +28,13 @@ from app.models import (
 from app.services import circle, ending, notes, periodic, setup
 from tests.helpers import (
     DISTINCT_PEOPLE,
+    World,
     follow_link,
     login,
     make_facilitator,
     make_game,
     make_running_game,
-    open_as_participant,
-    pairings_of,
+    make_world,
     without_csrf,
 )
 
@@ -56,70 +55,9 @@ PREFS_LINK = re.compile(r"http://angels\.test/prefs/([\w.\-]+)")
 PRIVATE_LINK = re.compile(r"http://angels\.test(/p/[\w.\-]+)")
 
 
-@dataclass
-class World:
-    """A running game of five: ids, names, the secret pairing, and one client per person."""
-
-    app: Flask
-    game_id: int
-    drawn_at: datetime
-    people: dict[int, SimpleNamespace]
-    mortal_of: dict[int, int]
-    clients: dict = field(default_factory=dict)
-
-    def client(self, pid: int):
-        """A browser logged in as this participant."""
-        if pid not in self.clients:
-            client = self.app.test_client()
-            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
-            self.clients[pid] = client
-        return self.clients[pid]
-
-    def facilitator(self):
-        """A browser logged in as the game's facilitator."""
-        if "fac" not in self.clients:
-            client = self.app.test_client()
-            assert login(client).status_code == 302
-            self.clients["fac"] = client
-        return self.clients["fac"]
-
-    def angel_of(self, pid: int) -> int:
-        return next(a for a, m in self.mortal_of.items() if m == pid)
-
-    def name(self, pid: int) -> str:
-        return self.people[pid].name
-
-    def others(self, *pids: int) -> list[int]:
-        return [p for p in sorted(self.people) if p not in pids]
-
-    @property
-    def ids(self) -> list[int]:
-        return sorted(self.people)
-
-
-def build(app: Flask, seed: int = 3) -> World:
-    with app.app_context():
-        game = make_running_game(make_facilitator(), PEOPLE, seed=seed)
-        game.ends_on = max(game.ends_on, utcnow().date() + timedelta(days=30))
-        db.session.commit()
-        people = {
-            p.id: SimpleNamespace(
-                id=p.id,
-                name=p.name,
-                email=p.email,
-                public_id=p.public_id,
-                link_version=p.link_version,
-            )
-            for p in db.session.execute(
-                select(Participant).where(Participant.game_id == game.id)
-            ).scalars()
-        }
-        return World(app, game.id, game.drawn_at, people, pairings_of(game))
-
-
 @pytest.fixture
 def world(app) -> World:
-    return build(app)
+    return make_world(app, seed=3, month_ahead=True)
 
 
 def tick(app: Flask, now: datetime):

@@ -8,9 +8,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -33,10 +31,8 @@ from app.models import (
 from app.services import notes, periodic, setup
 from tests.helpers import (
     DISTINCT_PEOPLE,
-    make_facilitator,
-    make_running_game,
-    open_as_participant,
-    pairings_of,
+    World,
+    make_world,
 )
 
 # Names and addresses that are not substrings of each other.
@@ -53,58 +49,6 @@ def app_config(app_config, request):
 def config(**overrides):
     """Parametrize a test's app configuration."""
     return pytest.mark.parametrize("app_config", [overrides], indirect=True, ids=["config"])
-
-
-@dataclass
-class World:
-    """A running game of five, seen from outside: ids, names, the secret pairing, clients."""
-
-    app: Flask
-    game_id: int
-    people: dict[int, SimpleNamespace]
-    mortal_of: dict[int, int]
-    clients: dict = field(default_factory=dict)
-
-    def client(self, pid: int):
-        """A browser logged in as this participant (one per participant)."""
-        if pid not in self.clients:
-            client = self.app.test_client()
-            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
-            self.clients[pid] = client
-        return self.clients[pid]
-
-    def angel_of(self, pid: int) -> int:
-        return next(a for a, m in self.mortal_of.items() if m == pid)
-
-    def name(self, pid: int) -> str:
-        return self.people[pid].name
-
-    def email(self, pid: int) -> str:
-        return self.people[pid].email
-
-    def others(self, *pids: int) -> list[int]:
-        return [p for p in self.people if p not in pids]
-
-
-def build(app: Flask, seed: int = 1, people=PEOPLE) -> World:
-    """A drawn game that runs a month from today, so later delivery days can be chosen."""
-    with app.app_context():
-        game = make_running_game(make_facilitator(), people, seed=seed)
-        game.ends_on = max(game.ends_on, utcnow().date() + timedelta(days=30))
-        db.session.commit()
-        found = {
-            p.id: SimpleNamespace(
-                id=p.id,
-                name=p.name,
-                email=p.email,
-                public_id=p.public_id,
-                link_version=p.link_version,
-            )
-            for p in db.session.execute(
-                select(Participant).where(Participant.game_id == game.id)
-            ).scalars()
-        }
-        return World(app, game.id, found, pairings_of(game))
 
 
 def mails(app: Flask, kind: str) -> list[OutboxMessage]:
@@ -182,7 +126,7 @@ def test_a_note_is_scheduled_then_delivered_escaped_and_then_read(app):
     """A note waits for its round (never sooner than the minimum delay), is invisible to the
     mortal until then, arrives with its line breaks kept and its HTML escaped, mails the mortal
     only, and the angel sees Scheduled → Delivered → Read."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     before = utcnow()
@@ -233,7 +177,7 @@ def test_a_note_is_scheduled_then_delivered_escaped_and_then_read(app):
 
 def test_a_note_for_a_later_day_goes_out_in_that_days_first_round(app):
     """Choosing a day from the select schedules the note in that day's first round."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     page = world.client(angel).get("/me/angel").text
     days = re.findall(r'<option value="(\d{4}-\d\d-\d\d)"', page)
@@ -247,7 +191,7 @@ def test_a_note_for_a_later_day_goes_out_in_that_days_first_round(app):
 
 def test_an_unknown_delivery_day_is_refused_and_keeps_the_text(app):
     """A day not offered in the select is refused; the note is not lost."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     response = send_note(world, angel, "Keep me please", when="1999-01-01")
     assert response.status_code == 400
@@ -259,7 +203,7 @@ def test_an_unknown_delivery_day_is_refused_and_keeps_the_text(app):
 def test_cancel_before_delivery_and_refused_after(app):
     """A scheduled note can be cancelled and never arrives; a delivered one cannot be, and the
     angel is told why."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     send_note(world, angel, "Changed my mind")
@@ -293,7 +237,7 @@ def test_cancel_before_delivery_and_refused_after(app):
 def test_daily_limit_refuses_the_third_note_and_keeps_the_text(app):
     """The third note of the day is refused with a clear message, the typed text stays in the
     form; cancelled notes don't count."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     assert send_note(world, angel, "first").status_code == 302
     assert send_note(world, angel, "second").status_code == 302
@@ -316,7 +260,7 @@ def test_daily_limit_refuses_the_third_note_and_keeps_the_text(app):
 def test_too_long_and_empty_notes_are_refused(app):
     """A note over NOTE_MAX_LENGTH is refused naming the limit (text kept); an empty or
     blank note is refused; nothing is stored."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     limit = app.config["NOTE_MAX_LENGTH"]
     long_text = "x" * (limit + 1)
@@ -341,7 +285,7 @@ def test_in_person_kindness_through_a_courier_who_never_sees_the_sender(app):
     the offer reaches them (page and email) in a later round, its deadline counted from
     there. The offer names the recipient; the place, code and what to do show only once
     accepted — never the sender. Done puts it in the mortal's inbox and mails the mortal."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     with app.app_context():
@@ -421,7 +365,7 @@ def test_in_person_kindness_through_a_courier_who_never_sees_the_sender(app):
 def test_declines_reroute_then_undeliverable_then_sent_as_a_note(app):
     """A decline goes to a different courier; after COURIER_MAX_TRIES declines the angel is
     mailed that it's undeliverable and can send it as a note, which then arrives."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     world.client(angel).post(
@@ -475,7 +419,7 @@ def test_declines_reroute_then_undeliverable_then_sent_as_a_note(app):
 def test_with_everyone_else_opted_out_a_request_is_undeliverable_at_once(app):
     """If nobody but the recipient is in the courier pool, the angel is told at once — by the
     page and by email — and can send it as a note: nothing is silently dropped."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     for pid in world.others(mortal):
@@ -511,7 +455,7 @@ def test_with_everyone_else_opted_out_a_request_is_undeliverable_at_once(app):
 def test_stale_offers_are_rerouted_once(app):
     """An offer not answered within COURIER_ACCEPT_HOURS expires at the next tick and goes to
     someone else; a second tick at the same moment changes nothing."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     start = datetime(2026, 12, 2, 10, 0)
@@ -568,7 +512,7 @@ def _couriers_asked(world, angel: int, opted_out) -> list[int]:
 def test_opted_out_are_never_picked_and_the_sender_sometimes_is(app):
     """Over many seeded requests, opted-out participants never carry; the sender does, as
     often as it's their turn — so a delivery never crosses the sender off the suspects."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     opted_out = world.others(angel, mortal)[:2]
@@ -582,7 +526,7 @@ def test_opted_out_are_never_picked_and_the_sender_sometimes_is(app):
 def test_a_sender_who_opted_out_of_carrying_never_carries_even_their_own_kindness(app):
     """Opting out of courier duty means carrying nothing, one's own kindnesses included: if an
     opted-out person ever carried, they would be the sender."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     other = world.others(angel, mortal)[0]
@@ -613,7 +557,7 @@ def _first_courier(world: World, angel: int, wanted: int, start: datetime) -> No
 def test_a_sender_picked_as_courier_sees_the_request_like_anyone(app):
     """When the sender is their own courier, their deliveries page lists the request exactly as
     another courier's page lists an identical one (ids aside)."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     other = world.others(angel, mortal)[0]
@@ -653,7 +597,7 @@ def _delivered_note(world: World, angel: int, text: str) -> Kindness:
 def test_thanks_reach_the_angel_once_and_the_mortal_never_sees_who(app):
     """The mortal's thanks shows on the angel's page and mails the angel; a second thanks for
     the same kindness is refused; no page of the mortal's names the angel."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     note = _delivered_note(world, angel, "You light up the room")
@@ -699,7 +643,7 @@ def test_thanks_reach_the_angel_once_and_the_mortal_never_sees_who(app):
 def test_mortal_and_courier_can_report(app):
     """A mortal reports a kindness they received; a courier reports one they carry; both are
     stored for the organiser and the page says so."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     note = _delivered_note(world, angel, "A hurtful joke")
@@ -743,7 +687,7 @@ def test_mortal_and_courier_can_report(app):
 def test_nobody_can_act_on_someone_elses_kindness_or_request(app):
     """Thanking, reporting, cancelling, converting, accepting, declining or finishing anything
     that isn't yours is a 404 — as is a kindness not yet delivered — and changes nothing."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     delivered = _delivered_note(world, angel, "Delivered one")
@@ -801,7 +745,7 @@ def test_nobody_can_act_on_someone_elses_kindness_or_request(app):
 def test_hints_are_shown_only_to_the_angel_next_to_the_mortals_name(app):
     """A participant's hints appear on their angel's Mortal page under their name (escaped),
     and on no page of anyone else."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     mortal = next(iter(world.people))
     angel = world.angel_of(mortal)
     hints = {
@@ -849,7 +793,7 @@ def test_the_mortals_inbox_is_the_same_whoever_their_angel_is(app_config, tmp_pa
             {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / f'{seed}.db'}"}
         )
         try:
-            world = build(app, seed=seed)
+            world = make_world(app, seed=seed, month_ahead=True)
             mortal = next(p for p in world.people if world.name(p) == mortal_name)
             angel = world.angel_of(mortal)
             if seen and world.name(angel) in [s[0] for s in seen]:
@@ -907,7 +851,7 @@ def _due_note(world: World, minutes_ago: int = 1) -> None:
 def test_flask_tick_prints_what_it_did(app, runner):
     """`flask tick` delivers due notes, re-routes stale offers and prints the counts; a second
     run finds nothing left to do."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     _due_note(world)
     angel = next(iter(world.people))
     with app.app_context():
@@ -935,7 +879,7 @@ def test_flask_tick_prints_what_it_did(app, runner):
 @config(AUTO_TICK=True, AUTO_TICK_SECONDS=0)
 def test_auto_tick_delivers_a_due_note_on_a_page_load(app):
     """With AUTO_TICK on, loading any page does the periodic work: a due note is delivered."""
-    world = build(app)
+    world = make_world(app, month_ahead=True)
     angel = next(iter(world.people))
     mortal = world.mortal_of[angel]
     client = world.client(mortal)

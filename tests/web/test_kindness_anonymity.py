@@ -16,7 +16,7 @@ random moment of a later delivery round, so the whole world runs on a simulated 
 request is made with the clock frozen at the world's moment (time-machine), and a "tick" moves
 that moment on before running the periodic work.
 
-Every example builds its own application on a fresh SQLite file.
+Every example starts from an empty database (the test's one application, emptied).
 """
 
 from __future__ import annotations
@@ -24,9 +24,6 @@ from __future__ import annotations
 import random
 import re
 import secrets
-import shutil
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
@@ -35,7 +32,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import (
     CourierRequest,
@@ -48,15 +44,13 @@ from app.models import (
 )
 from app.services import periodic, setup
 from tests.helpers import (
-    database_uri,
-    engine_options,
+    emptied,
     login,
     make_facilitator,
     make_running_game,
     open_as_participant,
     pairings_of,
     participants_of,
-    reset_database,
     without_csrf,
 )
 
@@ -91,31 +85,6 @@ def _open_reports_badge(page: str) -> tuple[str, int]:
     """The page without the moderation badge, and the number of open reports it showed."""
     found = _OPEN_REPORTS.findall(page)
     return _OPEN_REPORTS.sub("", page), int(found[0]) if found else 0
-
-
-@contextmanager
-def fresh_app():
-    """An application on its own new SQLite file (conftest's test settings), removed after."""
-    folder = tempfile.mkdtemp(prefix="kindness-anonymity-")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_uri(folder),
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
-            "WTF_CSRF_ENABLED": False,
-            "PUBLIC_BASE_URL": "http://angels.test",
-            "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
-            "AUTO_TICK": False,
-        }
-    )
-    reset_database(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -584,8 +553,8 @@ def facilitator_pages(world: World, client) -> dict[str, str]:
         max_size=8,
     ),
 )
-def test_kindnesses_never_unmask_an_angel(people, seed, drop_offs, actions, later, replies):
-    with fresh_app() as app:
+def test_kindnesses_never_unmask_an_angel(app, people, seed, drop_offs, actions, later, replies):
+    with emptied(app):
         world = build_world(app, people, seed, drop_offs)
         facilitator = app.test_client()
         assert login(facilitator).status_code == 302
@@ -649,8 +618,8 @@ def _kindness_world(app):
     return world
 
 
-def test_guessed_ids_of_others_get_one_and_the_same_404():
-    with fresh_app() as app:
+def test_guessed_ids_of_others_get_one_and_the_same_404(app):
+    with emptied(app):
         world = _kindness_world(app)
         with app.app_context():
             kindnesses = list(

@@ -8,10 +8,6 @@ from __future__ import annotations
 import html
 import random
 import re
-import shutil
-import tempfile
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -21,12 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import (
     AuditEntry,
     CourierRequest,
-    Facilitator,
     Kindness,
     OutboxMessage,
     Participant,
@@ -35,17 +29,13 @@ from app.models import (
 )
 from app.services import couriers, periodic, preferences
 from app.services import notes as notes_service
+from tests import helpers
 from tests.helpers import (
     DISTINCT_PEOPLE,
-    database_uri,
-    engine_options,
+    emptied,
     login,
     make_facilitator,
-    make_running_game,
-    open_as_participant,
-    pairings_of,
-    participants_of,
-    reset_database,
+    make_world,
     without_csrf,
 )
 
@@ -59,36 +49,8 @@ _BADGE = re.compile(r' <span class="badge badge-bad">\d+ open</span>')
 _DATE = re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4}( \d\d:\d\d)?")
 
 
-@dataclass
-class World:
-    """A running game seen from outside: ids, names, the secret pairing, one client each."""
-
-    app: Flask
-    game_id: int
-    people: dict[int, SimpleNamespace]
-    mortal_of: dict[int, int]
-    clients: dict = field(default_factory=dict)
-    facilitator_client: object = None
-
-    def client(self, pid: int):
-        if pid not in self.clients:
-            client = self.app.test_client()
-            assert open_as_participant(client, self.app, self.people[pid]).status_code == 302
-            self.clients[pid] = client
-        return self.clients[pid]
-
-    def angel_of(self, pid: int) -> int:
-        return next(a for a, m in self.mortal_of.items() if m == pid)
-
-    def by_name(self, name: str) -> int:
-        return next(p for p, person in self.people.items() if person.name == name)
-
-    @property
-    def fac(self):
-        if self.facilitator_client is None:
-            self.facilitator_client = self.app.test_client()
-            assert login(self.facilitator_client).status_code == 302
-        return self.facilitator_client
+class World(helpers.World):
+    """The shared World, with the facilitator's moderation pages."""
 
     def moderation(self) -> str:
         response = self.fac.get(f"/games/{self.game_id}/moderation")
@@ -117,25 +79,8 @@ class World:
 
 
 def build(app: Flask, people=PEOPLE, seed: int = 1, name: str = "Kindness month") -> World:
-    with app.app_context():
-        facilitator = (
-            db.session.execute(
-                select(Facilitator).where(Facilitator.email == "fran@example.org")
-            ).scalar_one_or_none()
-            or make_facilitator()
-        )
-        game = make_running_game(facilitator, people, seed=seed, name=name)
-        found = {
-            p.id: SimpleNamespace(
-                id=p.id,
-                name=p.name,
-                email=p.email,
-                public_id=p.public_id,
-                link_version=p.link_version,
-            )
-            for p in participants_of(game)
-        }
-        return World(app, game.id, found, pairings_of(game))
+    """A running game of these people, seen through this module's World."""
+    return make_world(app, people, seed, name, world=World)
 
 
 def delivered_note(world: World, angel: int, text: str, seed: int = 5) -> SimpleNamespace:
@@ -233,31 +178,6 @@ def test_a_reported_note_shows_text_reason_and_date_but_nobodys_name(app):
     assert "Revealed a sender" not in page and "Sender revealed" not in page
 
 
-@contextmanager
-def fresh_app():
-    """An application on its own new SQLite file, removed afterwards."""
-    folder = tempfile.mkdtemp(prefix="moderation-")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_uri(folder),
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
-            "WTF_CSRF_ENABLED": False,
-            "PUBLIC_BASE_URL": "http://angels.test",
-            "MAIL_DEFAULT_SENDER": "Angels & Mortals <angels@angels.test>",
-            "AUTO_TICK": False,
-        }
-    )
-    reset_database(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _normalise(page: str) -> str:
     return _DATE.sub("DATE", without_csrf(page))
 
@@ -276,10 +196,10 @@ def rosters(draw):
     return people
 
 
-def _scenario(people, seed, mortal_index, notes, actions):
-    """Play one scenario in a fresh app: the mortal's angel sends these notes, the mortal reports
-    some, the facilitator acts; return the sender's name and the moderation pages seen."""
-    with fresh_app() as app:
+def _scenario(app, people, seed, mortal_index, notes, actions):
+    """Play one scenario in the emptied app: the mortal's angel sends these notes, the mortal
+    reports some, the facilitator acts; return the sender's name and the moderation pages seen."""
+    with emptied(app):
         world = build(app, people, seed=seed)
         order = sorted(world.people)
         mortal = order[mortal_index % len(order)]
@@ -317,22 +237,22 @@ def _scenario(people, seed, mortal_index, notes, actions):
     ),
 )
 def test_the_moderation_page_is_the_same_whoever_sent_the_note(
-    people, seed, mortal_index, notes, actions
+    app, people, seed, mortal_index, notes, actions
 ):
     """Same roster, two draws in which the mortal has different angels, the same notes and
     reports and the same actions: the facilitator's moderation pages are identical (CSRF
     tokens and dates aside) and never name anybody."""
-    first = _scenario(people, seed, mortal_index, notes, actions)
+    first = _scenario(app, people, seed, mortal_index, notes, actions)
     # Another draw of the same roster in which the same mortal has a different angel.
     for other_seed in range(seed + 1, seed + 60):
-        with fresh_app() as app:
+        with emptied(app):
             world = build(app, people, seed=other_seed)
             mortal = sorted(world.people)[mortal_index % len(world.people)]
             if world.people[world.angel_of(mortal)].name != first[0]:
                 break
     else:
         raise AssertionError("no other draw found")
-    second = _scenario(people, other_seed, mortal_index, notes, actions)
+    second = _scenario(app, people, other_seed, mortal_index, notes, actions)
     assert first[0] != second[0]
     assert first[1] == second[1]
     for page in first[1] + second[1]:
@@ -774,10 +694,10 @@ def test_the_refusal_depends_on_who_reported_never_on_who_sent(app):
     assert world.act(other, "reveal", reason).status_code == 302
 
 
-def _own_refusal_page(seed: int) -> tuple[str, str]:
-    """In a fresh app drawn with `seed`: Fran reports a note from her angel and is refused the
+def _own_refusal_page(app, seed: int) -> tuple[str, str]:
+    """In the emptied app drawn with `seed`: Fran reports a note from her angel and is refused the
     reveal; (her angel's name, the refusal page with CSRF tokens and dates blanked)."""
-    with fresh_app() as app:
+    with emptied(app):
         world = build(app, [*PEOPLE, FRAN_PLAYS], seed=seed)
         fran = _fran(world)
         angel = world.angel_of(fran)
@@ -785,10 +705,10 @@ def _own_refusal_page(seed: int) -> tuple[str, str]:
         return world.people[angel].name, _normalise(_refused_reveal(world, report_id))
 
 
-def test_the_refusal_page_is_the_same_whoever_her_angel_is():
-    first_angel, first = _own_refusal_page(1)
+def test_the_refusal_page_is_the_same_whoever_her_angel_is(app):
+    first_angel, first = _own_refusal_page(app, 1)
     for seed in range(2, 60):
-        angel, page = _own_refusal_page(seed)
+        angel, page = _own_refusal_page(app, seed)
         if angel != first_angel:
             break
     else:

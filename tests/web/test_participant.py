@@ -28,10 +28,10 @@ def _game(app, people=4):
         return game.id, people, pairings_of(game)
 
 
-def test_link_becomes_a_session_and_a_clean_url(app, client):
+def test_link_becomes_a_session_and_a_clean_url(app, client, player):
     game_id, people, pairs = _game(app)
     angel = next(iter(people.values()))
-    response = open_as_participant(client, app, angel)
+    response = player(angel)
     assert response.status_code == 302 and response.location == "/me"
     page = client.get("/me")
     assert page.status_code == 200
@@ -42,10 +42,10 @@ def test_link_becomes_a_session_and_a_clean_url(app, client):
     assert page.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_opening_twice_is_harmless_and_first_open_is_kept(app, client):
+def test_opening_twice_is_harmless_and_first_open_is_kept(app, player):
     _, people, _ = _game(app)
     angel = next(iter(people.values()))
-    open_as_participant(client, app, angel)
+    player(angel)
     with app.app_context():
         first = db.session.get(Participant, angel.id).first_opened_at
     assert first is not None

@@ -25,6 +25,7 @@ from app.models import Game, OutboxMessage, Pairing, Participant
 from app.services import ending
 from tests.helpers import (
     DISTINCT_PEOPLE,
+    empty_database,
     fresh_app,
     logged_in_as,
     make_running_game,
@@ -91,8 +92,9 @@ def _expected_summary(made: int, right: int, k: int) -> str:
 
 @GAMES
 @given(case=endings())
-def test_secrets_are_kept_in_a_crowd_and_every_page_agrees(tmp_path_factory, case):
-    app = fresh_app(tmp_path_factory.mktemp("reveal"), DASHBOARD_MIN_COUNT=case.k)
+def test_secrets_are_kept_in_a_crowd_and_every_page_agrees(app, case):
+    empty_database(app)
+    app.config["DASHBOARD_MIN_COUNT"] = case.k
     with app.app_context():
         fran = quick_facilitator()
         game = make_running_game(fran, PEOPLE[: case.n], seed=case.seed)

@@ -44,6 +44,7 @@ from app.services import circle as circle_service
 from app.services.draw import draw_names
 from tests.helpers import (
     DISTINCT_PEOPLE,
+    emptied,
     follow_link,
     fresh_app,
     login,
@@ -945,10 +946,10 @@ def _check(app: Flask, game_id: int, forbidden, before, mark) -> dict[int, int]:
     steps=st.lists(STEPS, min_size=1, max_size=8),
     seed=st.integers(0, 2**32),
 )
-def test_random_roster_changes_keep_one_circle_and_tell_only_the_affected(exclusions, steps, seed):
-    directory = tempfile.mkdtemp()
-    app = fresh_app(directory)
-    try:
+def test_random_roster_changes_keep_one_circle_and_tell_only_the_affected(
+    app, exclusions, steps, seed
+):
+    with emptied(app):
         game_id, forbidden = _setup(app, exclusions, seed)
         rng = random.Random(seed)
         now = utcnow()
@@ -991,7 +992,3 @@ def test_random_roster_changes_keep_one_circle_and_tell_only_the_affected(exclus
                 with app.app_context():
                     periodic.tick(now, rng)
             circle = _check(app, game_id, forbidden, circle, mark)
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(directory, ignore_errors=True)
