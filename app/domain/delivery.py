@@ -8,6 +8,7 @@ thing a mortal can learn from a note's arrival is that it was written before tha
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -69,6 +70,16 @@ def parse_zone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"“{name}” is not a time zone name like Europe/London") from None
     return name.strip()
+
+
+def problem_with(parse: Callable[[str], object], text: str) -> str | None:
+    """What `parse` (parse_times, parse_zone) refuses in `text`, as a sentence; None if fine."""
+    try:
+        parse(text)
+    except ValueError as exc:
+        reason = str(exc)
+        return reason[:1].upper() + reason[1:] + "."
+    return None
 
 
 def _to_utc(local_day: date, at: time, tz: ZoneInfo) -> datetime:

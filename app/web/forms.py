@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.domain import game_dates
+from app.domain import delivery, game_dates, roster
 
 
 def _strip(value):
@@ -95,8 +95,20 @@ class GameForm(FlaskForm):
     current_dates: tuple[date, date] | None = None
 
     def validate(self, extra_validators=None) -> bool:
-        """The usual checks, then the date rule, each of its errors under its own field."""
+        """The usual checks, then the game's own rules (name, dates, delivery times, zone),
+        every error under its own field and all of them at once."""
         valid = super().validate(extra_validators)
+        if self.name.data and not roster.clean_name(self.name.data):
+            self.name.errors.append("Give the game a name.")
+            valid = False
+        for field, parse in (
+            (self.delivery_times, delivery.parse_times),
+            (self.timezone, delivery.parse_zone),
+        ):
+            problem = delivery.problem_with(parse, field.data) if field.data else None
+            if problem and not field.errors:
+                field.errors.append(problem)
+                valid = False
         if self.starts_on.data and self.ends_on.data:
             problems = game_dates.check(
                 self.starts_on.data, self.ends_on.data, date.today(), self.current_dates
