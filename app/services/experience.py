@@ -137,6 +137,20 @@ def set_preferences(participant: Participant, email_preference: str, reminders: 
 # Periodic: reminders, nudges, digests ---------------------------------------------------------
 
 
+def _resting_games(now: datetime) -> list[int]:
+    """Running games that deliver on weekdays only and where it is the weekend now: nobody in
+    them is reminded or nudged today."""
+    return [
+        game.id
+        for game in db.session.execute(
+            select(Game).where(
+                Game.state == "running", Game.delivery_days == delivery.DeliveryDays.WEEKDAYS
+            )
+        ).scalars()
+        if not delivery.delivers_on(_schedule(game), delivery.local_date(now, _schedule(game)))
+    ]
+
+
 def send_reminders(now: datetime) -> int:
     """One warm email to angels who have sent nothing for a while, with an idea.
 
@@ -156,6 +170,7 @@ def send_reminders(now: datetime) -> int:
         .outerjoin(last_sent, last_sent.c.angel_id == Participant.id)
         .where(
             Game.state == "running",
+            Game.id.not_in(_resting_games(now)),
             Game.drawn_at <= quiet_since,
             Participant.active.is_(True),
             Participant.reminders.is_(True),
@@ -218,6 +233,7 @@ def send_nudges(now: datetime) -> int:
         .join(Game, Game.id == Participant.game_id)
         .where(
             Game.state == "running",
+            Game.id.not_in(_resting_games(now)),
             Participant.active.is_(True),
             Participant.email_preference != "none",
             oldest_unread.c.at <= since,

@@ -83,6 +83,11 @@ class GameForm(FlaskForm):
         default="09:00, 15:00",
         filters=[_strip],
     )
+    delivery_days = RadioField(
+        "Deliver on",
+        choices=[SelectChoice(d.value, label) for d, label in delivery.DELIVERY_DAY_LABELS.items()],
+        default=delivery.DeliveryDays.EVERY.value,
+    )
     timezone = StringField(
         "Time zone",
         [DataRequired(), Length(max=60)],
