@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app import cli, extensions, security
     from app.mail import outbox
-    from app.web import autotick, errors
+    from app.web import autotick, errors, time_filters
 
     extensions.init_app(app)
     security.init_app(app)
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     outbox.init_app(app)
     cli.init_app(app)
     autotick.init_app(app)
+    time_filters.init_app(app)
 
     from app.web import dashboard, dev, facilitator, moderation, participant, public, slips
     from app.web.converters import IdConverter

@@ -93,7 +93,8 @@ class GameForm(FlaskForm):
         [DataRequired(), Length(max=60)],
         default="UTC",
         filters=[_strip],
-        render_kw={"placeholder": "Europe/London"},
+        # A searchable list of every zone (a datalist in the page); typing a name works too.
+        render_kw={"placeholder": "Europe/London", "list": "time-zones", "autocomplete": "off"},
     )
 
     # The dates a game being edited has now (start, end); None for a new game.

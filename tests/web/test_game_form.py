@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
@@ -9,7 +10,10 @@ import pytest
 import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import Game
 from tests.helpers import login, make_facilitator, make_game
 
 TODAY = date(2026, 12, 6)
@@ -130,3 +134,25 @@ def test_every_bad_field_shows_its_error_beside_itself_at_once(facilitator_clien
     assert set(errors) == bad
     for field in bad:
         assert any(BAD[field][1] in e.lower() or BAD[field][1] in e for e in errors[field])
+
+
+# The time zone picker --------------------------------------------------------------------------
+
+
+def test_without_javascript_the_zone_is_a_searchable_field_that_takes_a_typed_name(
+    app, facilitator_client
+):
+    page = facilitator_client.get("/games/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*list="time-zones"[^>]*name="timezone"[^>]*value="UTC"', page)
+    assert '<option value="Europe/Paris">Paris (Europe/Paris)</option>' in page
+    assert "data-browser-zone" in page  # the script's cue, on a new form only
+    response = facilitator_client.post("/games/new", data={**GOOD, "timezone": "Asia/Tokyo"})
+    assert response.status_code == 302
+    with app.app_context():
+        zones = db.session.execute(select(Game.timezone).order_by(Game.id)).scalars().all()
+    assert zones[-1] == "Asia/Tokyo"
+    # Editing a game never invites the browser's zone over the one it has.
+    edit = facilitator_client.get(f"/games/{facilitator_client.game_id}/edit").get_data(
+        as_text=True
+    )
+    assert "data-browser-zone" not in edit
