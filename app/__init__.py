@@ -26,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app import cli, database, extensions, security
     from app.domain.limits import LIMITS
     from app.mail import outbox, smtp
-    from app.web import autotick, errors
+    from app.web import autotick, errors, time_filters
 
     extensions.init_app(app)
     database.init_app(app)
@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     outbox.init_app(app)
     cli.init_app(app)
     autotick.init_app(app)
+    time_filters.init_app(app)
 
     from app.web import dashboard, dev, facilitator, moderation, participant, public, slips
     from app.web.converters import IdConverter

@@ -8,11 +8,26 @@ thing a mortal can learn from a note's arrival is that it was written before tha
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMES = (time(9, 0), time(15, 0))
+
+
+class DeliveryDays(StrEnum):
+    """Which days of the week a game delivers on: a class or an office may rest at weekends."""
+
+    EVERY = "every"
+    WEEKDAYS = "weekdays"
+
+
+DELIVERY_DAY_LABELS = {
+    DeliveryDays.EVERY: "Every day",
+    DeliveryDays.WEEKDAYS: "School or working days only (Monday to Friday)",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +38,7 @@ class Schedule:
     zone: str = "UTC"
     window: timedelta = timedelta(minutes=60)
     min_delay: timedelta = timedelta(minutes=30)
+    days: DeliveryDays = DeliveryDays.EVERY
 
     def tz(self) -> ZoneInfo:
         """The zone as a ZoneInfo (the zone name is checked by parse_zone when it is set)."""
@@ -71,15 +87,43 @@ def parse_zone(name: str) -> str:
     return name.strip()
 
 
+def problem_with(parse: Callable[[str], object], text: str) -> str | None:
+    """What `parse` (parse_times, parse_zone) refuses in `text`, as a sentence; None if fine."""
+    try:
+        parse(text)
+    except ValueError as exc:
+        reason = str(exc)
+        return reason[:1].upper() + reason[1:] + "."
+    return None
+
+
 def _to_utc(local_day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(local_day, at, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
 
 
+def delivers_on(schedule: Schedule, local_day: date) -> bool:
+    """Whether the game has delivery rounds on this local date (weekends rest in a
+    weekdays-only game, so nothing arrives, and nobody is reminded, on a Saturday)."""
+    return schedule.days == DeliveryDays.EVERY or local_day.weekday() < 5
+
+
+def parse_days(value: str) -> DeliveryDays:
+    """Read a DeliveryDays value; raise ValueError for anything else."""
+    try:
+        return DeliveryDays(value)
+    except ValueError:
+        raise ValueError("choose every day or weekdays only") from None
+
+
 def rounds_from(schedule: Schedule, local_day: date):
-    """Every round from the start of `local_day` onwards, in order (an endless generator)."""
+    """Every round from the start of `local_day` onwards, in order (an endless generator),
+    skipping the days the game does not deliver on."""
     tz = schedule.tz()
     day = local_day
     while True:
+        if not delivers_on(schedule, day):
+            day += timedelta(days=1)
+            continue
         # Sorted by the moment they open: on a spring-forward day a local time inside the gap
         # opens later than the typed order suggests.
         yield from sorted(

@@ -6,6 +6,7 @@ carries the original text back to the form.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -53,8 +54,9 @@ class RosterReading:
 
     @property
     def leftover_text(self) -> str:
-        """The bad lines, one per line, ready to go back into the form for fixing."""
-        return "\n".join(p.text for p in self.problems)
+        """The bad lines, one per line, ready to go back into the form for fixing (a problem
+        with the whole file has no text of its own and adds nothing)."""
+        return "\n".join(p.text for p in self.problems if p.text)
 
 
 def email_key(email: str) -> str:
@@ -134,17 +136,64 @@ def read_lines(text: str, known_keys: Iterable[str] = ()) -> RosterReading:
     return _read(rows, known_keys, _split_line)
 
 
-def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading:
-    """Read a CSV file with a header row naming `name` and `email` columns (any order, any case)."""
-    if isinstance(data, bytes):
+# Byte-order marks, longest first (a UTF-32 mark starts like a UTF-16 one, and is not read).
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# What spreadsheets put between columns: Excel uses ";" where the decimal mark is a comma
+# (France, Germany), a tab for "Unicode text".
+DELIMITERS = (",", ";", "\t")
+
+
+def decode_upload(data: bytes) -> str:
+    """The text of an uploaded file: UTF-8 with or without a BOM, UTF-16 with a BOM, else
+    Windows-1252 (what Excel on Windows writes by default).
+
+    Bytes that are valid UTF-8 are read as UTF-8: a Windows-1252 name is valid UTF-8 only when
+    a letter such as é is followed by two of the rare characters Windows-1252 keeps between
+    0x80 and 0xBF (œ, š, ž…), which no real name does.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace").lstrip("\ufeff")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        # The five bytes Windows-1252 leaves undefined: Latin-1 reads every byte.
+        return data.decode("latin-1")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The column separator of a CSV whose first row is `header_line`.
+
+    The header must name an email column, so the separator is the one under which it does;
+    among several (a one-column header), the one giving most columns, "," on a tie.
+    """
+    best, best_columns = ",", 0
+    for delimiter in DELIMITERS:
         try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return RosterReading(
-                (), (RosterProblem(0, "", "the file is not UTF-8 text; save it as CSV UTF-8"),)
-            )
+            header = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if "email" in (h.strip().lower() for h in header) and len(header) > best_columns:
+            best, best_columns = delimiter, len(header)
+    return best
+
+
+def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading:
+    """Read a CSV file with a header row naming `name` and `email` columns (any order, any case),
+    in any encoding decode_upload reads, separated by any of DELIMITERS."""
+    if isinstance(data, bytes):
+        data = decode_upload(data)
     data = data.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(data))
+    first_line = data.splitlines()[0] if data.strip() else ""
+    reader = csv.reader(io.StringIO(data), delimiter=sniff_delimiter(first_line))
     try:
         header = next(reader)
     except StopIteration:
@@ -153,8 +202,16 @@ def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading
         return RosterReading((), (RosterProblem(1, "", f"not a CSV file ({exc})"),))
     columns = [h.strip().lower() for h in header]
     if "email" not in columns:
+        # The header is quoted in the reason, not sent back to the box: it is not a person.
         return RosterReading(
-            (), (RosterProblem(1, ",".join(header), "the first row must name an “email” column"),)
+            (),
+            (
+                RosterProblem(
+                    1,
+                    "",
+                    f"the first row (“{first_line[:120]}”) must name an “email” column",
+                ),
+            ),
         )
     email_at = columns.index("email")
     name_at = columns.index("name") if "name" in columns else None

@@ -54,6 +54,8 @@ class Game(db.Model):
     # Notes arrive in rounds at these local times ("09:00, 15:00") in this IANA time zone.
     delivery_times: Mapped[str] = mapped_column(String(60), default="09:00, 15:00")
     timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    # Which days rounds run on: "every" or "weekdays" (delivery.DeliveryDays).
+    delivery_days: Mapped[str] = mapped_column(String(10), default="every", server_default="every")
     state: Mapped[str] = mapped_column(String(10), default=GameState.DRAFT)
     drawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

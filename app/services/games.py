@@ -26,6 +26,7 @@ class GameDetails:
     avoid_repeat_mortals: bool
     delivery_times: str = "09:00, 15:00"
     timezone: str = "UTC"
+    delivery_days: str = "every"
     allow_self_join: bool = False
     reveal_at_end: bool = True
 
@@ -69,9 +70,10 @@ def _check_details(details: GameDetails, was: tuple[date, date] | None = None) -
     try:
         times = delivery.format_times(delivery.parse_times(details.delivery_times))
         zone = delivery.parse_zone(details.timezone)
+        days = delivery.parse_days(details.delivery_days)
     except ValueError as exc:
         raise ServiceError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
-    return replace(details, delivery_times=times, timezone=zone)
+    return replace(details, delivery_times=times, timezone=zone, delivery_days=days.value)
 
 
 def create_game(facilitator: Facilitator, details: GameDetails) -> Game:

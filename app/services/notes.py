@@ -76,10 +76,13 @@ def _check_daily_limit(angel: Participant, now: datetime) -> None:
 
 
 def delivery_days(game: Game, now: datetime | None = None) -> list[date]:
-    """Later days an angel may choose for a note: tomorrow up to the game's end (at most 14)."""
-    today = delivery.local_date(now or utcnow(), schedule_of(game))
+    """Later days an angel may choose for a note: the delivery days from tomorrow up to the
+    game's end (at most 14 days ahead)."""
+    schedule = schedule_of(game)
+    today = delivery.local_date(now or utcnow(), schedule)
     last = min(game.ends_on, today + timedelta(days=14))
-    return [today + timedelta(days=i) for i in range(1, (last - today).days + 1)]
+    days = (today + timedelta(days=i) for i in range(1, (last - today).days + 1))
+    return [day for day in days if delivery.delivers_on(schedule, day)]
 
 
 def send_note(

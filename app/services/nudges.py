@@ -12,8 +12,22 @@ from app.domain import delivery
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import Game, Kindness, Pairing, Participant, Thanks
-from app.services.rounds import release_moment
+from app.services.rounds import release_moment, schedule_of
 from app.services.setup import suggestion_for
+
+
+def _resting_games(now: datetime) -> list[int]:
+    """Running games that deliver on weekdays only and where it is the weekend now: nobody in
+    them is reminded or nudged today."""
+    return [
+        game.id
+        for game in db.session.execute(
+            select(Game).where(
+                Game.state == "running", Game.delivery_days == delivery.DeliveryDays.WEEKDAYS
+            )
+        ).scalars()
+        if not delivery.delivers_on(schedule_of(game), delivery.local_date(now, schedule_of(game)))
+    ]
 
 
 def send_reminders(now: datetime) -> int:
@@ -35,6 +49,7 @@ def send_reminders(now: datetime) -> int:
         .outerjoin(last_sent, last_sent.c.angel_id == Participant.id)
         .where(
             Game.state == "running",
+            Game.id.not_in(_resting_games(now)),
             Game.drawn_at <= quiet_since,
             Participant.active.is_(True),
             Participant.reminders.is_(True),
@@ -98,6 +113,7 @@ def send_nudges(now: datetime) -> int:
         .join(Game, Game.id == Participant.game_id)
         .where(
             Game.state == "running",
+            Game.id.not_in(_resting_games(now)),
             Participant.active.is_(True),
             Participant.email_preference != "none",
             oldest_unread.c.at <= since,

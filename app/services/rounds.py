@@ -23,6 +23,7 @@ def schedule_of(game: Game) -> delivery.Schedule:
         zone=game.timezone or "UTC",
         window=timedelta(minutes=config["DELIVERY_WINDOW_MINUTES"]),
         min_delay=timedelta(minutes=config["DELIVERY_MIN_DELAY_MINUTES"]),
+        days=delivery.DeliveryDays(game.delivery_days or delivery.DeliveryDays.EVERY),
     )
 
 

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.domain import game_dates
+from app.domain import delivery, game_dates, roster
 from app.domain.limits import LIMITS
 from app.models import EmailPreference, GroupKind
 
@@ -106,20 +106,38 @@ class GameForm(FlaskForm):
         default="09:00, 15:00",
         filters=[_strip],
     )
+    delivery_days = RadioField(
+        "Deliver on",
+        choices=[SelectChoice(d.value, label) for d, label in delivery.DELIVERY_DAY_LABELS.items()],
+        default=delivery.DeliveryDays.EVERY.value,
+    )
     timezone = StringField(
         "Time zone",
         [DataRequired(), Length(max=LIMITS.timezone)],
         default="UTC",
         filters=[_strip],
-        render_kw={"placeholder": "Europe/London"},
+        # A searchable list of every zone (a datalist in the page); typing a name works too.
+        render_kw={"placeholder": "Europe/London", "list": "time-zones", "autocomplete": "off"},
     )
 
     # The dates a game being edited has now (start, end); None for a new game.
     current_dates: tuple[date, date] | None = None
 
     def validate(self, extra_validators=None) -> bool:
-        """The usual checks, then the date rule, each of its errors under its own field."""
+        """The usual checks, then the game's own rules (name, dates, delivery times, zone),
+        every error under its own field and all of them at once."""
         valid = super().validate(extra_validators)
+        if self.name.data and not roster.clean_name(self.name.data):
+            self.name.errors.append("Give the game a name.")
+            valid = False
+        for field, parse in (
+            (self.delivery_times, delivery.parse_times),
+            (self.timezone, delivery.parse_zone),
+        ):
+            problem = delivery.problem_with(parse, field.data) if field.data else None
+            if problem and not field.errors:
+                field.errors.append(problem)
+                valid = False
         if self.starts_on.data and self.ends_on.data:
             problems = game_dates.check(
                 self.starts_on.data, self.ends_on.data, date.today(), self.current_dates

@@ -358,3 +358,52 @@ def test_default_schedule_is_nine_and_three_utc():
     assert schedule.times == delivery.DEFAULT_TIMES == (time(9), time(15))
     assert schedule.zone == "UTC"
     assert schedule.min_delay == timedelta(minutes=30)
+
+
+# Weekdays only -------------------------------------------------------------------------------
+
+weekday_zones = st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Pacific/Auckland"])
+
+
+@settings(max_examples=200)
+@given(
+    sent_at=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31)),
+    zone=weekday_zones,
+    times=st.lists(st.times(), min_size=1, max_size=6, unique=True).map(
+        lambda ts: tuple(sorted(t.replace(second=0, microsecond=0) for t in ts))
+    ),
+)
+def test_a_weekdays_only_game_never_delivers_at_the_weekend(sent_at, zone, times):
+    every = Schedule(times=times, zone=zone)
+    weekdays = Schedule(times=times, zone=zone, days=delivery.DeliveryDays.WEEKDAYS)
+    chosen = round_for(weekdays, sent_at)
+    assert chosen.local_day.weekday() < 5
+    assert chosen.start >= sent_at + weekdays.min_delay
+    # The first weekday round on or after the round every day would have used: no later.
+    usual = round_for(every, sent_at)
+    assert chosen.start >= usual.start
+    if usual.local_day.weekday() < 5:
+        assert chosen == usual
+    else:
+        assert (chosen.local_day - usual.local_day).days <= 2
+    arrived = arrival(chosen, weekdays, random.Random(0))
+    assert local_date(arrived - timedelta(seconds=0), weekdays).weekday() < 5 or (
+        # a round opening just before midnight may run past it; the round's day is a weekday
+        chosen.local_time >= time(23, 0)
+    )
+
+
+def test_a_note_written_on_friday_evening_arrives_on_monday():
+    schedule = Schedule(times=(time(9), time(15)), days=delivery.DeliveryDays.WEEKDAYS)
+    friday_evening = datetime(2026, 12, 4, 20, 0)
+    chosen = round_for(schedule, friday_evening)
+    assert chosen.local_day == date(2026, 12, 7) and chosen.local_time == time(9)
+    # A note asked for a Saturday goes out on the Monday.
+    assert round_for(schedule, friday_evening, date(2026, 12, 5)).local_day == date(2026, 12, 7)
+
+
+def test_delivery_days_are_read_or_refused():
+    assert delivery.parse_days("weekdays") is delivery.DeliveryDays.WEEKDAYS
+    assert delivery.parse_days("every") is delivery.DeliveryDays.EVERY
+    with pytest.raises(ValueError):
+        delivery.parse_days("sundays")

@@ -64,11 +64,16 @@ def test_csv_with_header_in_any_order_and_bom():
     assert [(p.line, p.text) for p in reading.problems] == [(3, "Nope, broken")]
 
 
-def test_csv_without_email_column_or_not_utf8_is_explained():
-    assert "email" in read_csv(b"name,mail\nA,a@example.org\n").problems[0].reason
-    assert (
-        "UTF-8" in read_csv("name,email\nZoë,z@example.org\n".encode("utf-16")).problems[0].reason
-    )
+def test_csv_without_email_column_is_explained_and_nothing_goes_back_to_the_box():
+    reading = read_csv(b"name,mail\nA,a@example.org\n")
+    assert "email" in reading.problems[0].reason
+    assert "name,mail" in reading.problems[0].reason
+    assert reading.leftover_text == ""
+
+
+def test_csv_in_utf16_is_read():
+    reading = read_csv("name,email\nZoë,z@example.org\n".encode("utf-16"))
+    assert [(e.name, e.email) for e in reading.entries] == [("Zoë", "z@example.org")]
 
 
 lines = st.one_of(

@@ -25,6 +25,7 @@ def _details(form: GameForm) -> games.GameDetails:
         avoid_repeat_mortals=form.avoid_repeat_mortals.data,
         delivery_times=form.delivery_times.data,
         timezone=form.timezone.data,
+        delivery_days=form.delivery_days.data or "every",
         allow_self_join=form.allow_self_join.data,
         reveal_at_end=form.reveal_at_end.data,
     )
