@@ -1,8 +1,12 @@
 """Small kindness ideas, and the one suggested to an angel each day.
 
 The ideas come from the game's source notes: a song, a poem, a flower, a smile, a cuppa, help
-with a report, listening, a photo, a cutting from a plant. Where the mortal's hints mention
-something an idea is about, that idea is preferred.
+with a report, listening, a cutting from a plant. Where the mortal's hints mention something an
+idea is about, that idea is preferred.
+
+Every idea must be one the product can carry: a note is text only, and an in-person kindness is
+done by a courier from a written instruction. So no idea asks for a photo, a video, a call or a
+file, and none has the angel hand anything over themselves (that would unmask them).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ class Idea:
 LIBRARY: tuple[Idea, ...] = (
     Idea(
         "song",
-        "Send them a song that always lifts your mood, with one line on why.",
+        "Write down the name of a song that always lifts your mood, with one line on why.",
         False,
         ("music", "song", "songs", "singing", "playlist", "band"),
     ),
@@ -56,8 +60,8 @@ LIBRARY: tuple[Idea, ...] = (
     ),
     Idea(
         "report",
-        "Offer anonymous help with something they're working on — a checklist, a "
-        "useful link, a tidy summary.",
+        "Offer anonymous help with something they're working on: write them a checklist, a "
+        "useful tip or a tidy summary.",
         False,
         ("work", "report", "deadline", "busy", "project"),
     ),
@@ -68,8 +72,8 @@ LIBRARY: tuple[Idea, ...] = (
         ("listening", "talking", "chat", "people"),
     ),
     Idea(
-        "photo",
-        "Send a photo of something beautiful you saw today.",
+        "noticed",
+        "Describe, in a few words, something beautiful you saw today that made you think of them.",
         False,
         ("photo", "photos", "photography", "nature", "sky", "walks", "walking"),
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from hypothesis import given, settings
@@ -27,8 +28,8 @@ def _about(idea: Idea, text: str) -> bool:
 
 
 def test_the_library_holds_the_kindnesses_named_in_the_game_description():
-    """A song, a poem, a flower, a smile, a cuppa, help with a report, listening, a photo and
-    a cutting from a plant (seeds/000, comment 20, and the product description)."""
+    """A song, a poem, a flower, a smile, a cuppa, help with a report, listening and a cutting
+    from a plant (seeds/000, comment 20, and the product description)."""
     wanted = {
         "song": "song",
         "poem": "poem",
@@ -37,7 +38,6 @@ def test_the_library_holds_the_kindnesses_named_in_the_game_description():
         "cuppa": "tea",
         "report": "help",
         "listen": "listen",
-        "photo": "photo",
         "cutting": "cutting from a plant",
     }
     for key, words in wanted.items():
@@ -51,6 +51,28 @@ def test_library_keys_are_unique_and_every_idea_says_something():
         assert idea.text.strip()
         assert idea.about, idea.key
         assert all(word == word.lower() for word in idea.about)
+
+
+# Things a note or a courier cannot carry, and handing things over yourself (which unmasks).
+CANNOT_CARRY = re.compile(
+    r"\b(photos?|pictures?|pics?|images?|videos?|films?|selfies?|calls?|calling|phone|ring|"
+    r"voice|audio|record(ing)?|upload|attach(ment)?|files?|gifs?|stickers?|emails?|texts?|"
+    r"hand (it|them) over|in person yourself)\b"
+)
+
+
+def test_every_idea_is_one_a_note_or_a_courier_can_carry():
+    """Notes are text only and couriers follow a written instruction: no idea may ask for a
+    photo, a video, a call or a file, or for the angel to hand something over themselves."""
+    for idea in LIBRARY:
+        assert not CANNOT_CARRY.search(idea.text.lower()), (idea.key, idea.text)
+
+
+def test_the_carry_check_catches_what_a_note_cannot_carry():
+    """The check itself: the old photo idea, and friends, would be refused."""
+    for text in ("Send a photo of the sea", "Record a short video", "Give them a call"):
+        assert CANNOT_CARRY.search(text.lower()), text
+    assert not CANNOT_CARRY.search("leave a handwritten card on their desk")
 
 
 def test_things_done_in_person_are_marked_in_person():

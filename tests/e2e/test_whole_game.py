@@ -188,7 +188,7 @@ def test_whole_game_in_the_browser(app, smtp, live_server, browser):
     angel.check("08-angel-hints-saved")
 
     with page.expect_navigation():
-        page.get_by_role("navigation", name="My game").get_by_role("link", name="Mortal").click()
+        page.get_by_role("navigation", name="My game").get_by_role("link", name="Give").click()
     assert page.url == f"{base}/me/angel"
     assert page.get_by_role("heading", name=f"Your mortal: {mortal_name}").is_visible()
     angel.check("09-angel-mortal")

@@ -204,7 +204,11 @@ def test_stay_secret_toggles(app):
 
 
 def _end_section(page: str) -> str:
-    match = re.search(r"<section class=\"card\">\s*<h2>The end</h2>.*?</section>", page, re.S)
+    match = re.search(
+        r'<section class="card ended-note"[^>]*>\s*<h2[^>]*>This game has ended</h2>.*?</section>',
+        page,
+        re.S,
+    )
     assert match
     return " ".join(re.sub(r"<[^>]+>", " ", match.group(0)).split())
 

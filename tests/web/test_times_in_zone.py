@@ -44,13 +44,13 @@ def courier_page(app, client, zone: str) -> str:
 
 def test_the_couriers_deadline_is_on_the_games_clock_and_says_whose(app, client):
     page = courier_page(app, client, "Europe/Paris")
-    assert "please answer by Wed 9 Dec 13:00 (Paris time)" in page
+    assert "Please answer by <strong>Wed 9 Dec 13:00 (Paris time)</strong>" in page
     assert "Europe/Paris" not in page and "UTC" not in page
 
 
 def test_in_a_utc_game_the_deadline_carries_no_zone_at_all(app, client):
     page = courier_page(app, client, "UTC")
-    assert "please answer by Wed 9 Dec 12:00</span>" in page
+    assert "Please answer by <strong>Wed 9 Dec 12:00</strong>" in page
     assert "UTC time" not in page
 
 
