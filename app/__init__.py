@@ -7,6 +7,17 @@ from pathlib import Path
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+# The state enums templates compare against (app/domain/states.py).
+STATE_ENUMS = (
+    "GameState",
+    "GroupKind",
+    "EmailPreference",
+    "KindnessKind",
+    "KindnessState",
+    "CourierState",
+    "OutboxStatus",
+    "ReportStatus",
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
 
     from app import cli, database, extensions, security
+    from app.domain import states
     from app.domain.limits import LIMITS
     from app.mail import outbox, smtp
     from app.web import autotick, errors, time_filters
@@ -43,6 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Templates read text limits (maxlength, hints) from the one table forms and services use.
     app.jinja_env.globals["limits"] = LIMITS
+    # ... and compare states with the enums the models store (`game.state == GameState.ENDED`).
+    app.jinja_env.globals.update({name: getattr(states, name) for name in STATE_ENUMS})
     # Every <int:…> in a URL is a row id: a number beyond the id range is simply not found.
     app.url_map.converters["int"] = IdConverter
 

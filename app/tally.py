@@ -34,9 +34,10 @@ from sqlalchemy import DDL, Table, event
 from sqlalchemy.engine import Connection
 
 from app.domain.aggregates import BUCKET_SECONDS
+from app.domain.states import CourierState, KindnessState
 
 DIALECTS = ("sqlite", "postgresql")
-COURIER_OUTCOMES = ("done", "declined", "expired")
+COURIER_OUTCOMES = (CourierState.DONE, CourierState.DECLINED, CourierState.EXPIRED)
 
 # The bucket of a kindness row, per dialect; {row} is NEW, OLD or the table's name.
 BUCKET = {
@@ -103,14 +104,14 @@ def _kindness_add(row: str) -> str:
     return (
         "INSERT INTO kindness_tally (game_id, bucket, kind, n)"
         f" SELECT {row}.game_id, {{bucket_{row.lower()}}}, {row}.kind, 1"
-        f" WHERE {row}.state <> 'cancelled'"
+        f" WHERE {row}.state <> '{KindnessState.CANCELLED}'"
         " ON CONFLICT (game_id, bucket, kind) DO UPDATE SET n = kindness_tally.n + 1"
     )
 
 
 def _kindness_remove(row: str) -> str:
     return (
-        f"UPDATE kindness_tally SET n = n - 1 WHERE {row}.state <> 'cancelled'"
+        f"UPDATE kindness_tally SET n = n - 1 WHERE {row}.state <> '{KindnessState.CANCELLED}'"
         f" AND game_id = {row}.game_id AND bucket = {{bucket_{row.lower()}}}"
         f" AND kind = {row}.kind"
     )
@@ -181,7 +182,8 @@ KINDNESS_TRIGGERS = (
         "AFTER",
         "UPDATE OF state, created_at, kind, game_id",
         (_kindness_remove("OLD"), _kindness_add("NEW")),
-        when="(OLD.state = 'cancelled') IS NOT (NEW.state = 'cancelled')"
+        when=f"(OLD.state = '{KindnessState.CANCELLED}')"
+        f" IS NOT (NEW.state = '{KindnessState.CANCELLED}')"
         " OR OLD.created_at IS NOT NEW.created_at OR OLD.kind IS NOT NEW.kind"
         " OR OLD.game_id IS NOT NEW.game_id",
     ),
@@ -228,7 +230,7 @@ BACKFILL = {
     dialect: (
         "INSERT INTO kindness_tally (game_id, bucket, kind, n)"
         f" SELECT game_id, {BUCKET[dialect].format(row='kindness')} AS b, kind, count(*)"
-        " FROM kindness WHERE state <> 'cancelled' GROUP BY game_id, b, kind",
+        f" FROM kindness WHERE state <> '{KindnessState.CANCELLED}' GROUP BY game_id, b, kind",
         "INSERT INTO game_tally (game_id, name, n)"
         " SELECT k.game_id, 'thanks', count(*) FROM thanks t"
         " JOIN kindness k ON k.id = t.kindness_id GROUP BY k.game_id",

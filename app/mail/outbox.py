@@ -33,6 +33,7 @@ from flask_mail import Message
 from sqlalchemy import and_, or_, select, update
 
 from app import config
+from app.domain.states import OutboxStatus
 from app.extensions import db
 from app.mail.smtp import mail
 from app.models import OutboxMessage, utcnow
@@ -108,8 +109,8 @@ class SendReport:
 def _due_condition(now: datetime):
     """Rows a sender may take: queued and due, or claimed by a sender whose lease ran out."""
     return or_(
-        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
+        and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
     )
 
 
@@ -129,7 +130,7 @@ def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Outbo
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()), _due_condition(now))
-        .values(status="sending", claim_token=token, claimed_until=now + CLAIM_LEASE)
+        .values(status=OutboxStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -161,7 +162,7 @@ def _mark_sent(row: OutboxMessage, now: datetime) -> None:
         update(OutboxMessage)
         .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)
         .values(
-            status="sent",
+            status=OutboxStatus.SENT,
             sent_at=now,
             claim_token=None,
             claimed_until=None,
@@ -188,7 +189,7 @@ def _mark_attempt_failed(
         .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)
         .values(
             **cleared,
-            status="failed" if give_up else "queued",
+            status=OutboxStatus.FAILED if give_up else OutboxStatus.QUEUED,
             attempts=attempts,
             last_error=error[:500],
             next_attempt_at=now + timedelta(seconds=backoff),
@@ -300,9 +301,9 @@ def _release(rows: list[OutboxMessage]) -> int:
         .where(
             OutboxMessage.id.in_([row_id for row_id, _ in held]),
             OutboxMessage.claim_token.in_({token for _, token in held}),
-            OutboxMessage.status == "sending",
+            OutboxMessage.status == OutboxStatus.SENDING,
         )
-        .values(status="queued", claim_token=None, claimed_until=None)
+        .values(status=OutboxStatus.QUEUED, claim_token=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

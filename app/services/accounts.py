@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.domain.states import GameState
 from app.extensions import db
 from app.models import Facilitator, Game
 from app.services import ServiceError
@@ -57,7 +58,7 @@ def delete_account(facilitator: Facilitator) -> None:
     running = (
         db.session.execute(
             select(Game.name)
-            .where(Game.facilitator_id == facilitator.id, Game.state == "running")
+            .where(Game.facilitator_id == facilitator.id, Game.state == GameState.RUNNING)
             .order_by(Game.id)
         )
         .scalars()

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select, update
 
 from app.domain import cycle_edits, roster
 from app.domain.draw import DrawImpossible
+from app.domain.states import CourierState, GameState, KindnessState
 from app.extensions import db
 from app.mail.messages import enqueue_invitation, notify
 from app.models import (
@@ -111,7 +112,7 @@ def add_late_joiners(
     Bad lines come back in the reading, as before the draw. Told: each newcomer (their
     invitation) and each person whose mortal changed.
     """
-    if game.state != "running":
+    if game.state != GameState.RUNNING:
         raise ServiceError("Late joiners can be added only while the game is running.")
     rng = rng or random.SystemRandom()
     reading = read_roster(game, text, csv_data)
@@ -148,7 +149,7 @@ def join(game: Game, name: str, email: str, rng: random.Random | None = None) ->
     never tells anyone who plays: nothing changes, and once names are drawn that player is
     emailed a fresh link to their own page (a leaver is not emailed).
     """
-    if not game.allow_self_join or game.state == "ended":
+    if not game.allow_self_join or game.state == GameState.ENDED:
         raise ServiceError("This game is not open for joining.")
     reading = roster.read_lines(f"{name} <{email}>" if name.strip() else email, set())
     if reading.problems:
@@ -162,9 +163,9 @@ def join(game: Game, name: str, email: str, rng: random.Random | None = None) ->
         )
     ).scalar_one_or_none()
     if player is not None:
-        _send_fresh_links([player] if player.active and game.state == "running" else [])
+        _send_fresh_links([player] if player.active and game.state == GameState.RUNNING else [])
         return
-    if game.state == "draft":
+    if game.state == GameState.DRAFT:
         add_participants(game, reading)
     else:
         add_late_joiners(game, f"{entry.name} <{entry.email}>", rng)
@@ -178,7 +179,7 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     people, or when the exclusions leave no circle without them: never because of where they
     sit in the circle.
     """
-    if game.state != "running" or not leaver.active:
+    if game.state != GameState.RUNNING or not leaver.active:
         raise ServiceError("Only an active participant of a running game can leave.")
     rng = rng or random.SystemRandom()
     now = utcnow()
@@ -218,7 +219,7 @@ def resend_invitation(
     the old one; the angels whose mortal changed are told; the old address is told its
     address was changed (with no link); the person's page says so from then on.
     """
-    if game.state != "running":
+    if game.state != GameState.RUNNING:
         raise ServiceError("Invitations can be re-sent only while the game is running.")
     if not participant.active:
         raise ServiceError(
@@ -274,8 +275,11 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
     sent = (
         db.session.execute(
             update(Kindness)
-            .where(Kindness.angel_id == leaver.id, Kindness.state.in_(("scheduled", "routing")))
-            .values(state="cancelled")
+            .where(
+                Kindness.angel_id == leaver.id,
+                Kindness.state.in_((KindnessState.SCHEDULED, KindnessState.ROUTING)),
+            )
+            .values(state=KindnessState.CANCELLED)
             .returning(Kindness.id)
             .execution_options(synchronize_session=False)
         )
@@ -285,8 +289,11 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
     # What was on its way to the leaver is cancelled, and its angels are told.
     incoming = db.session.execute(
         update(Kindness)
-        .where(Kindness.mortal_id == leaver.id, Kindness.state.in_(("scheduled", "routing")))
-        .values(state="cancelled")
+        .where(
+            Kindness.mortal_id == leaver.id,
+            Kindness.state.in_((KindnessState.SCHEDULED, KindnessState.ROUTING)),
+        )
+        .values(state=KindnessState.CANCELLED)
         .returning(Kindness.id, Kindness.angel_id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -294,9 +301,9 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
         update(CourierRequest)
         .where(
             CourierRequest.kindness_id.in_(list(sent) + [k for k, _ in incoming]),
-            CourierRequest.state.in_(("offered", "accepted")),
+            CourierRequest.state.in_((CourierState.OFFERED, CourierState.ACCEPTED)),
         )
-        .values(state="withdrawn", responded_at=now)
+        .values(state=CourierState.WITHDRAWN, responded_at=now)
         .execution_options(synchronize_session=False)
     )
     # Deliveries the leaver was carrying go to the next courier.
@@ -305,9 +312,9 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
             update(CourierRequest)
             .where(
                 CourierRequest.courier_id == leaver.id,
-                CourierRequest.state.in_(("offered", "accepted")),
+                CourierRequest.state.in_((CourierState.OFFERED, CourierState.ACCEPTED)),
             )
-            .values(state="withdrawn", responded_at=now)
+            .values(state=CourierState.WITHDRAWN, responded_at=now)
             .returning(CourierRequest.kindness_id)
             .execution_options(synchronize_session=False)
         )
@@ -316,7 +323,7 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
     )
     messages: list[OutboxMessage] = []
     for item in db.session.execute(
-        select(Kindness).where(Kindness.id.in_(carried), Kindness.state == "routing")
+        select(Kindness).where(Kindness.id.in_(carried), Kindness.state == KindnessState.ROUTING)
     ).scalars():
         messages += route(item, now, rng)
     angels = {angel for _, angel in incoming}

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain import couriers as courier_rules
+from app.domain.states import OPEN_COURIER_STATES, CourierState, KindnessState
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import (
@@ -23,8 +24,6 @@ from app.models import (
 from app.services import ServiceError, paging
 from app.services.inbox import notify_mortals
 from app.services.rounds import next_release, release_moment, rng_or_system
-
-OPEN_COURIER_STATES = ("offered", "accepted")
 
 
 def _open_loads(game_id: int) -> tuple[dict[int, int], set[int]]:
@@ -104,7 +103,7 @@ def route_all(kindnesses: list[Kindness], now: datetime, rng: random.Random) -> 
     offers: list[dict] = []
     for kindness, courier_id in picks:
         if courier_id is None:
-            kindness.state = "undeliverable"
+            kindness.state = KindnessState.UNDELIVERABLE
             angel = people[kindness.angel_id]
             messages.append(
                 notify(
@@ -122,7 +121,7 @@ def route_all(kindnesses: list[Kindness], now: datetime, rng: random.Random) -> 
                 "public_id": new_public_id(),
                 "kindness_id": kindness.id,
                 "courier_id": courier_id,
-                "state": "offered",
+                "state": CourierState.OFFERED,
                 "offered_at": now,
                 "released_at": release.at,
                 # The courier's deadline counts from when they are asked, never from the
@@ -154,7 +153,9 @@ def _courier_query(courier: Participant, now: datetime):
         .options(joinedload(Kindness.drop_off))
         .where(
             CourierRequest.courier_id == courier.id,
-            CourierRequest.state.in_(("offered", "accepted", "done")),
+            CourierRequest.state.in_(
+                (CourierState.OFFERED, CourierState.ACCEPTED, CourierState.DONE)
+            ),
             _released(now),
         )
     )
@@ -249,7 +250,7 @@ def accept(courier: Participant, public_id: str, now: datetime | None = None) ->
     request = courier_request_of(courier, public_id, now)
     # Past its deadline the offer is on its way to someone else (the next tick re-routes it).
     if request.expires_at <= now or not _move(
-        request, "offered", state="accepted", responded_at=now
+        request, CourierState.OFFERED, state=CourierState.ACCEPTED, responded_at=now
     ):
         db.session.rollback()
         raise ServiceError("This request is no longer open.")
@@ -261,8 +262,8 @@ def decline(courier: Participant, public_id: str, now=None, rng=None) -> None:
     now = now or utcnow()
     request = courier_request_of(courier, public_id, now)
     if not (
-        _move(request, "offered", state="declined", responded_at=now)
-        or _move(request, "accepted", state="declined", responded_at=now)
+        _move(request, CourierState.OFFERED, state=CourierState.DECLINED, responded_at=now)
+        or _move(request, CourierState.ACCEPTED, state=CourierState.DECLINED, responded_at=now)
     ):
         db.session.rollback()
         raise ServiceError("This request is no longer open.")
@@ -274,14 +275,14 @@ def mark_done(courier: Participant, public_id: str, now: datetime | None = None)
     """The courier delivered it: the mortal's inbox shows that an angel arranged a kindness."""
     now = now or utcnow()
     request = courier_request_of(courier, public_id, now)
-    if not _move(request, "accepted", state="done", done_at=now):
+    if not _move(request, CourierState.ACCEPTED, state=CourierState.DONE, done_at=now):
         db.session.rollback()
         raise ServiceError("Accept the request before marking it done.")
     kindness = request.kindness
     db.session.execute(
         update(Kindness)
-        .where(Kindness.id == kindness.id, Kindness.state == "routing")
-        .values(state="delivered", delivered_at=now)
+        .where(Kindness.id == kindness.id, Kindness.state == KindnessState.ROUTING)
+        .values(state=KindnessState.DELIVERED, delivered_at=now)
         .execution_options(synchronize_session=False)
     )
     notify_mortals([kindness.mortal_id], now)
@@ -293,16 +294,17 @@ def reroute_stale(now: datetime | None = None, rng: random.Random | None = None)
     now, rng = now or utcnow(), rng_or_system(rng)
     stale = (
         select(CourierRequest.id)
-        .where(CourierRequest.state == "offered", CourierRequest.expires_at <= now)
+        .where(CourierRequest.state == CourierState.OFFERED, CourierRequest.expires_at <= now)
         .with_for_update(skip_locked=True)
     )
     expired = (
         db.session.execute(
             update(CourierRequest)
             .where(
-                CourierRequest.id.in_(stale.scalar_subquery()), CourierRequest.state == "offered"
+                CourierRequest.id.in_(stale.scalar_subquery()),
+                CourierRequest.state == CourierState.OFFERED,
             )
-            .values(state="expired", responded_at=now)
+            .values(state=CourierState.EXPIRED, responded_at=now)
             .returning(CourierRequest.kindness_id)
             .execution_options(synchronize_session=False)
         )
@@ -314,7 +316,9 @@ def reroute_stale(now: datetime | None = None, rng: random.Random | None = None)
         list(
             db.session.execute(
                 select(Kindness)
-                .where(Kindness.id.in_(sorted(set(expired))), Kindness.state == "routing")
+                .where(
+                    Kindness.id.in_(sorted(set(expired))), Kindness.state == KindnessState.ROUTING
+                )
                 .order_by(Kindness.id)
             ).scalars()
         ),

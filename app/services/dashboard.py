@@ -27,6 +27,7 @@ from sqlalchemy import and_, case, func, or_, select, true
 from app.domain import aggregates, disclosure
 from app.domain.aggregates import Coverage, DayCount
 from app.domain.disclosure import Figure
+from app.domain.states import CourierState, GameState, KindnessState, OutboxStatus
 from app.extensions import db
 from app.models import (
     CourierRequest,
@@ -74,7 +75,7 @@ class Dashboard:
 
 def min_count() -> int:
     """The smallest count of people the dashboard shows (config DASHBOARD_MIN_COUNT)."""
-    return int(current_app.config.get("DASHBOARD_MIN_COUNT", 3))
+    return int(current_app.config["DASHBOARD_MIN_COUNT"])
 
 
 def _tally(condition, value=1):
@@ -124,8 +125,8 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
     sent_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
     invitations = (
         select(
-            _tally(and_(OutboxMessage.status == "sent", sent_at < until)).label("sent"),
-            _tally(OutboxMessage.status == "failed").label("failed"),
+            _tally(and_(OutboxMessage.status == OutboxStatus.SENT, sent_at < until)).label("sent"),
+            _tally(OutboxMessage.status == OutboxStatus.FAILED).label("failed"),
         )
         .select_from(latest)
         .join(OutboxMessage, OutboxMessage.id == latest.c.message_id)
@@ -134,14 +135,14 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
     )
     # Each outcome at the moment it happened (older rows may lack it: then when offered).
     done = and_(
-        CourierRequest.state == "done",
+        CourierRequest.state == CourierState.DONE,
         func.coalesce(CourierRequest.done_at, CourierRequest.offered_at) < until,
     )
     declined = and_(
-        CourierRequest.state == "declined",
+        CourierRequest.state == CourierState.DECLINED,
         func.coalesce(CourierRequest.responded_at, CourierRequest.offered_at) < until,
     )
-    expired = and_(CourierRequest.state == "expired", CourierRequest.expires_at < until)
+    expired = and_(CourierRequest.state == CourierState.EXPIRED, CourierRequest.expires_at < until)
     couriers = (
         select(
             _tally(done).label("courier_done"),
@@ -152,7 +153,10 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
         .select_from(CourierRequest)
         .join(Kindness, Kindness.id == CourierRequest.kindness_id)
         .where(
-            Kindness.game_id == game.id, CourierRequest.state.in_(("done", "declined", "expired"))
+            Kindness.game_id == game.id,
+            CourierRequest.state.in_(
+                (CourierState.DONE, CourierState.DECLINED, CourierState.EXPIRED)
+            ),
         )
     )
     thanks = (
@@ -165,7 +169,7 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
         Kindness.game_id == game.id,
         Kindness.created_at >= period.active_since,
         Kindness.created_at < until,
-        Kindness.state != "cancelled",
+        Kindness.state != KindnessState.CANCELLED,
     )
     active_angels = select(func.count().label("active_angels")).where(
         present, Participant.id.in_(recent_angels)
@@ -199,7 +203,7 @@ def _buckets(game: Game, until_bucket: int | None = None) -> Iterator[tuple[int,
 def coverage_of(game: Game, now: datetime | None = None) -> Coverage:
     """The whole past days the game's figures cover at `now` (naive UTC, default the clock):
     up to yesterday in the game's time zone, or up to the last day of a game that ended."""
-    ended_at = game.ended_at if game.state == "ended" else None
+    ended_at = game.ended_at if game.state == GameState.ENDED else None
     return aggregates.coverage(
         now or utcnow(), aggregates.zone_of(game.timezone), ended_at, ACTIVE_DAYS
     )

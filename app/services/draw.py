@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.domain.draw import DrawImpossible, draw_cycle, prefer_avoiding
+from app.domain.states import GameState
 from app.extensions import db
 from app.mail.messages import enqueue_invitation
 from app.models import Exclusion, Game, Pairing, Participant, utcnow
@@ -64,7 +65,7 @@ def earlier_arcs(game: Game) -> set[tuple[int, int]]:
         .where(
             Game.facilitator_id == game.facilitator_id,
             Game.id != game.id,
-            Game.state == "ended",
+            Game.state == GameState.ENDED,
         )
     )
     return {(a, m) for a, m in rows}
@@ -90,7 +91,7 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     unique constraints on Pairing back that up. Impossible constraints raise DrawImpossible and
     leave the game in draft; avoiding earlier games' mortals is a wish and never refuses.
     """
-    if game.state != "draft":
+    if game.state != GameState.DRAFT:
         raise AlreadyDrawn(ALREADY_DRAWN)
     people = db.session.execute(
         select(Participant.id, Participant.name)
@@ -112,8 +113,8 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     game_id = game.id
     claimed = db.session.execute(
         update(Game)
-        .where(Game.id == game_id, Game.state == "draft")
-        .values(state="running", drawn_at=utcnow())
+        .where(Game.id == game_id, Game.state == GameState.DRAFT)
+        .values(state=GameState.RUNNING, drawn_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:

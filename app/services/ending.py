@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, select, update
 
 from app.domain import disclosure as reveal_rules
+from app.domain.states import CourierState, GameState, KindnessState
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import (
@@ -37,7 +38,7 @@ def secret_crowd() -> int:
 
 def set_guess(mortal: Participant, guess_id: int | None) -> None:
     """Record the mortal's guess of who their angel is (anyone else on the roster)."""
-    if mortal.game.state != "running":
+    if mortal.game.state != GameState.RUNNING:
         raise ServiceError("Guesses can be made only while the game is running.")
     if guess_id is not None:
         ok = db.session.execute(
@@ -58,7 +59,7 @@ def set_stay_secret(angel: Participant, stay_secret: bool) -> None:
     """An angel may choose to stay unknown even at the reveal (before the end). The choice is
     always kept; when fewer than `secret_crowd()` angels make it, others are withheld with
     them at the end (see `domain.reveal`)."""
-    if angel.game.state != "running":
+    if angel.game.state != GameState.RUNNING:
         raise ServiceError("This can be changed only while the game is running.")
     angel.stay_secret = stay_secret
     db.session.commit()
@@ -97,7 +98,7 @@ def reveal_for(mortal: Participant) -> Reveal | None:
     Reads only what `end_game` fixed, so every page and email shows the same reveal.
     """
     game = mortal.game
-    if game.state != "ended":
+    if game.state != GameState.ENDED:
         return None
     if not game.reveal_at_end:
         return Reveal(False, None, False, False)
@@ -175,8 +176,8 @@ def end_game(game: Game, rng: random.Random | None = None) -> None:
     now = utcnow()
     claimed = db.session.execute(
         update(Game)
-        .where(Game.id == game.id, Game.state == "running")
-        .values(state="ended", ended_at=now)
+        .where(Game.id == game.id, Game.state == GameState.RUNNING)
+        .values(state=GameState.ENDED, ended_at=now)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
@@ -185,14 +186,17 @@ def end_game(game: Game, rng: random.Random | None = None) -> None:
     # Notes already written arrive together, at the end: one moment for all, no timing hint.
     db.session.execute(
         update(Kindness)
-        .where(Kindness.game_id == game.id, Kindness.state == "scheduled")
-        .values(state="delivered", delivered_at=now)
+        .where(Kindness.game_id == game.id, Kindness.state == KindnessState.SCHEDULED)
+        .values(state=KindnessState.DELIVERED, delivered_at=now)
         .execution_options(synchronize_session=False)
     )
     closed = db.session.execute(
         update(Kindness)
-        .where(Kindness.game_id == game.id, Kindness.state.in_(("routing", "undeliverable")))
-        .values(state="cancelled")
+        .where(
+            Kindness.game_id == game.id,
+            Kindness.state.in_((KindnessState.ROUTING, KindnessState.UNDELIVERABLE)),
+        )
+        .values(state=KindnessState.CANCELLED)
         .returning(Kindness.id, Kindness.angel_id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -201,9 +205,9 @@ def end_game(game: Game, rng: random.Random | None = None) -> None:
             update(CourierRequest)
             .where(
                 CourierRequest.kindness_id.in_([k for k, _ in closed]),
-                CourierRequest.state.in_(("offered", "accepted")),
+                CourierRequest.state.in_((CourierState.OFFERED, CourierState.ACCEPTED)),
             )
-            .values(state="withdrawn", responded_at=now)
+            .values(state=CourierState.WITHDRAWN, responded_at=now)
             .execution_options(synchronize_session=False)
         )
     unfinished = {angel for _, angel in closed}
@@ -234,7 +238,7 @@ def delete_game(game: Game) -> None:
 
     A running game is ended first, so its players are told rather than finding it gone.
     """
-    if game.state == "running":
+    if game.state == GameState.RUNNING:
         raise ServiceError("End the game before deleting it.")
     # The database cascades from the game to everything that belongs to it.
     db.session.execute(delete(Game).where(Game.id == game.id))

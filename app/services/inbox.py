@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from app.domain.states import EmailPreference, GameState, KindnessState
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import Game, Kindness, OutboxMessage, Participant, Report, Thanks, utcnow
@@ -23,7 +24,7 @@ def unread_count_query(mortal: Participant):
     """The query behind `unread_count`, for pages that count several things at once."""
     return select(func.count(Kindness.id)).where(
         Kindness.mortal_id == mortal.id,
-        Kindness.state == "delivered",
+        Kindness.state == KindnessState.DELIVERED,
         Kindness.hidden.is_(False),
         Kindness.read_at.is_(None),
     )
@@ -35,7 +36,7 @@ def received_by(mortal: Participant, public_id: str) -> Kindness:
         select(Kindness).where(
             Kindness.public_id == public_id,
             Kindness.mortal_id == mortal.id,
-            Kindness.state == "delivered",
+            Kindness.state == KindnessState.DELIVERED,
         )
     ).scalar_one_or_none()
     if kindness is None:
@@ -58,7 +59,7 @@ def inbox_of(
         .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
         .where(
             Kindness.mortal_id == mortal.id,
-            Kindness.state == "delivered",
+            Kindness.state == KindnessState.DELIVERED,
             Kindness.hidden.is_(False),
         ),
         Kindness.delivered_at,
@@ -76,7 +77,7 @@ def mark_inbox_read(
     or everything delivered so far when no ids are given."""
     where = [
         Kindness.mortal_id == mortal.id,
-        Kindness.state == "delivered",
+        Kindness.state == KindnessState.DELIVERED,
         Kindness.read_at.is_(None),
     ]
     if ids is not None:
@@ -103,7 +104,7 @@ def notify_mortals(mortal_ids: list[int], now: datetime) -> list[OutboxMessage]:
         .where(
             Participant.id.in_(set(mortal_ids)),
             # Digest readers hear once a day; "none" means the site only.
-            Participant.email_preference == "each",
+            Participant.email_preference == EmailPreference.EACH,
         )
         # notify reads each mortal's game: loaded here, not once per mortal.
         .options(joinedload(Participant.game))
@@ -120,17 +121,19 @@ def deliver_due(now: datetime | None = None) -> int:
     due = (
         select(Kindness.id)
         .where(
-            Kindness.state == "scheduled",
+            Kindness.state == KindnessState.SCHEDULED,
             Kindness.deliver_at <= now,
-            Kindness.game_id.in_(select(Game.id).where(Game.state == "running")),
+            Kindness.game_id.in_(select(Game.id).where(Game.state == GameState.RUNNING)),
         )
         .with_for_update(skip_locked=True)
     )
     delivered = (
         db.session.execute(
             update(Kindness)
-            .where(Kindness.id.in_(due.scalar_subquery()), Kindness.state == "scheduled")
-            .values(state="delivered", delivered_at=Kindness.deliver_at)
+            .where(
+                Kindness.id.in_(due.scalar_subquery()), Kindness.state == KindnessState.SCHEDULED
+            )
+            .values(state=KindnessState.DELIVERED, delivered_at=Kindness.deliver_at)
             .returning(Kindness.mortal_id)
             .execution_options(synchronize_session=False)
         )

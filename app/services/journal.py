@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import and_, select
 
+from app.domain.limits import LIMITS
 from app.extensions import db
 from app.models import JournalEntry, Participant
 from app.services import ServiceError, paging
@@ -28,7 +29,7 @@ VALUES = (
 def set_journal_value(participant: Participant, value: str) -> None:
     """The value the participant wants to live by during the game."""
     value = " ".join((value or "").split())
-    if len(value) > 120:
+    if len(value) > LIMITS.journal_value:
         raise ServiceError("Keep the value short — a word or a few.")
     participant.journal_value = value
     db.session.commit()
@@ -39,8 +40,8 @@ def add_journal_entry(participant: Participant, day: date, did: str, felt: str) 
     did, felt = (did or "").replace("\x00", "").strip(), (felt or "").replace("\x00", "").strip()
     if not did and not felt:
         raise ServiceError("Write something first — even a line is enough.")
-    if len(did) > 4000 or len(felt) > 4000:
-        raise ServiceError("Each part of an entry can be up to 4000 characters.")
+    if len(did) > LIMITS.journal_entry or len(felt) > LIMITS.journal_entry:
+        raise ServiceError(f"Each part of an entry can be up to {LIMITS.journal_entry} characters.")
     db.session.add(JournalEntry(participant_id=participant.id, day=day, did=did, felt=felt))
     db.session.commit()
 

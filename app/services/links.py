@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain import devices, roster
+from app.domain.states import GameState
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import (
@@ -184,7 +185,7 @@ def answer_link_requests(limit: int = 500) -> int:
             .where(
                 Participant.email_key.in_({key for _, key in requests}),
                 Participant.active.is_(True),
-                Game.state == "running",
+                Game.state == GameState.RUNNING,
             )
             .order_by(Participant.id)
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.domain import roster
+from app.domain.states import ReportStatus
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import AuditEntry, Game, Kindness, Participant, Report, utcnow
@@ -38,7 +39,9 @@ def reports_of(game: Game) -> list[ReportView]:
         select(Report, Kindness)
         .join(Kindness, Kindness.id == Report.kindness_id)
         .where(Report.game_id == game.id)
-        .order_by((Report.status == "open").desc(), Report.created_at.desc(), Report.id.desc())
+        .order_by(
+            (Report.status == ReportStatus.OPEN).desc(), Report.created_at.desc(), Report.id.desc()
+        )
     ).all()
     revealed_ids = {k.angel_id for r, k in rows if r.revealed_at is not None}
     names = (
@@ -137,11 +140,11 @@ def act(
     text = (text or "").replace("\x00", "").strip()
     messages = []
     if action == "dismiss":
-        report.status = "dismissed"
+        report.status = ReportStatus.DISMISSED
         done = "Report dismissed."
     elif action == "hide":
         kindness.hidden = True
-        report.status = "acted"
+        report.status = ReportStatus.ACTED
         done = "The kindness is hidden from its recipient."
     elif action == "warn":
         if not text:
@@ -156,14 +159,14 @@ def act(
                 kindness=kindness,
             )
         )
-        report.status = "acted"
+        report.status = ReportStatus.ACTED
         done = (
             "Your warning reaches the sender in the next delivery round. "
             "You have not been told who they are."
         )
     elif action == "mute":
         sender.muted = True
-        report.status = "acted"
+        report.status = ReportStatus.ACTED
         messages.append(
             notify(
                 sender,
@@ -185,7 +188,7 @@ def act(
             )
         if report.revealed_at is None:
             report.revealed_at = utcnow()
-            report.status = "acted"
+            report.status = ReportStatus.ACTED
             messages.append(
                 notify(
                     sender,
@@ -205,5 +208,7 @@ def act(
 def open_report_count(game: Game) -> int:
     """How many reports wait for the facilitator."""
     return db.session.execute(
-        select(func.count(Report.id)).where(Report.game_id == game.id, Report.status == "open")
+        select(func.count(Report.id)).where(
+            Report.game_id == game.id, Report.status == ReportStatus.OPEN
+        )
     ).scalar_one()

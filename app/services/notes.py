@@ -12,6 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from app.domain import couriers as courier_rules
 from app.domain import delivery
+from app.domain.limits import LIMITS
+from app.domain.states import CourierState, GameState, KindnessKind, KindnessState
 from app.extensions import db
 from app.models import (
     CourierRequest,
@@ -47,7 +49,7 @@ def mortal_of(angel: Participant, now: datetime | None = None) -> Participant | 
 
 
 def _require_running(game: Game, angel: Participant | None = None) -> None:
-    if game.state != "running":
+    if game.state != GameState.RUNNING:
         raise ServiceError("This game is not running, so kindnesses cannot be sent now.")
     if angel is not None and angel.muted:
         raise ServiceError("The organiser has stopped you from sending kindnesses in this game.")
@@ -64,7 +66,7 @@ def _check_daily_limit(angel: Participant, now: datetime) -> None:
         select(func.count(Kindness.id)).where(
             Kindness.angel_id == angel.id,
             Kindness.created_at >= start,
-            Kindness.state != "cancelled",
+            Kindness.state != KindnessState.CANCELLED,
         )
     ).scalar_one()
     limit = current_app.config["KINDNESS_DAILY_LIMIT"]
@@ -108,9 +110,9 @@ def send_note(
         game_id=game.id,
         angel_id=angel.id,
         mortal_id=mortal.id,
-        kind="note",
+        kind=KindnessKind.NOTE,
         message=message,
-        state="scheduled",
+        state=KindnessState.SCHEDULED,
         deliver_at=delivery.arrival(round_, schedule, rng_or_system(rng)),
         round_label=delivery.round_label(round_),
         created_at=now,
@@ -139,7 +141,7 @@ def request_in_person(
     mortal = mortal_of(angel, now)
     if mortal is None:
         raise ServiceError(NO_MORTAL_YET)
-    limit = current_app.config["NOTE_MAX_LENGTH"]
+    limit = LIMITS.courier_instruction
     instruction = clean_text(instruction, "instruction for the courier", limit)
     message = clean_text(message, "message", limit, required=False)
     drop_off = None
@@ -158,10 +160,10 @@ def request_in_person(
         game_id=game.id,
         angel_id=angel.id,
         mortal_id=mortal.id,
-        kind="in_person",
+        kind=KindnessKind.IN_PERSON,
         instruction=instruction,
         message=message,
-        state="routing",
+        state=KindnessState.ROUTING,
         drop_off_id=drop_off.id if drop_off else None,
         claim_code=courier_rules.claim_code(rng) if drop_off else None,
         created_at=now,
@@ -192,7 +194,7 @@ def mark_left(
         update(Kindness)
         .where(
             Kindness.id == kindness.id,
-            Kindness.state == "routing",
+            Kindness.state == KindnessState.ROUTING,
             Kindness.drop_off_id.is_not(None),
             Kindness.left_at.is_(None),
         )
@@ -243,7 +245,7 @@ def _with_status(rows) -> list[SentKindness]:
                 )
             ).all()
         )
-        if any(kindness.kind == "in_person" for kindness, _ in rows)
+        if any(kindness.kind == KindnessKind.IN_PERSON for kindness, _ in rows)
         else {}
     )
     return [
@@ -280,17 +282,17 @@ def sent_page(
 
 
 def _status(kindness: Kindness, courier_state: dict[int, str]) -> str:
-    if kindness.state == "delivered":
+    if kindness.state == KindnessState.DELIVERED:
         return "read" if kindness.read_at else "delivered"
-    if kindness.state == "routing":
+    if kindness.state == KindnessState.ROUTING:
         if kindness.drop_off_id is not None and kindness.left_at is None:
             return "waiting for you to leave it"
         return (
             "accepted by a courier"
-            if courier_state.get(kindness.id) == "accepted"
+            if courier_state.get(kindness.id) == CourierState.ACCEPTED
             else ("waiting for a courier")
         )
-    if kindness.state == "undeliverable":
+    if kindness.state == KindnessState.UNDELIVERABLE:
         return "no courier could take it"
     return kindness.state
 
@@ -311,9 +313,11 @@ def cancel(angel: Participant, public_id: str) -> None:
         update(Kindness)
         .where(
             Kindness.id == kindness.id,
-            Kindness.state.in_(("scheduled", "routing", "undeliverable")),
+            Kindness.state.in_(
+                (KindnessState.SCHEDULED, KindnessState.ROUTING, KindnessState.UNDELIVERABLE)
+            ),
         )
-        .values(state="cancelled")
+        .values(state=KindnessState.CANCELLED)
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:
@@ -325,7 +329,7 @@ def cancel(angel: Participant, public_id: str) -> None:
             CourierRequest.kindness_id == kindness.id,
             CourierRequest.state.in_(OPEN_COURIER_STATES),
         )
-        .values(state="withdrawn", responded_at=utcnow())
+        .values(state=CourierState.WITHDRAWN, responded_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -338,17 +342,17 @@ def convert_to_note(
     now = now or utcnow()
     _require_running(angel.game, angel)
     kindness = _own_kindness(angel, public_id)
-    if kindness.state != "undeliverable":
+    if kindness.state != KindnessState.UNDELIVERABLE:
         raise ServiceError("Only a kindness no courier could carry can become a note.")
     text = kindness.message or kindness.instruction
     schedule = schedule_of(angel.game)
     round_ = delivery.round_for(schedule, now)
     changed = db.session.execute(
         update(Kindness)
-        .where(Kindness.id == kindness.id, Kindness.state == "undeliverable")
+        .where(Kindness.id == kindness.id, Kindness.state == KindnessState.UNDELIVERABLE)
         .values(
-            kind="note",
-            state="scheduled",
+            kind=KindnessKind.NOTE,
+            state=KindnessState.SCHEDULED,
             message=text,
             deliver_at=delivery.arrival(round_, schedule, rng_or_system(rng)),
             round_label=delivery.round_label(round_),

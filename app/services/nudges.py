@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, update
 
 from app.domain import delivery
+from app.domain.states import EmailPreference, GameState, KindnessState
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import Game, Kindness, Pairing, Participant, Thanks
@@ -23,7 +24,8 @@ def _resting_games(now: datetime) -> list[int]:
         game.id
         for game in db.session.execute(
             select(Game).where(
-                Game.state == "running", Game.delivery_days == delivery.DeliveryDays.WEEKDAYS
+                Game.state == GameState.RUNNING,
+                Game.delivery_days == delivery.DeliveryDays.WEEKDAYS,
             )
         ).scalars()
         if not delivery.delivers_on(schedule_of(game), delivery.local_date(now, schedule_of(game)))
@@ -48,12 +50,12 @@ def send_reminders(now: datetime) -> int:
         .join(Game, Game.id == Participant.game_id)
         .outerjoin(last_sent, last_sent.c.angel_id == Participant.id)
         .where(
-            Game.state == "running",
+            Game.state == GameState.RUNNING,
             Game.id.not_in(_resting_games(now)),
             Game.drawn_at <= quiet_since,
             Participant.active.is_(True),
             Participant.reminders.is_(True),
-            Participant.email_preference != "none",
+            Participant.email_preference != EmailPreference.NONE,
             Participant.muted.is_(False),
             # A late joiner has had no chance to be quiet for long yet.
             or_(Participant.created_at <= Game.drawn_at, Participant.created_at <= quiet_since),
@@ -102,7 +104,9 @@ def send_nudges(now: datetime) -> int:
     oldest_unread = (
         select(Kindness.mortal_id, func.min(Kindness.delivered_at).label("at"))
         .where(
-            Kindness.state == "delivered", Kindness.read_at.is_(None), Kindness.hidden.is_(False)
+            Kindness.state == KindnessState.DELIVERED,
+            Kindness.read_at.is_(None),
+            Kindness.hidden.is_(False),
         )
         .group_by(Kindness.mortal_id)
         .subquery()
@@ -112,10 +116,10 @@ def send_nudges(now: datetime) -> int:
         .join(oldest_unread, oldest_unread.c.mortal_id == Participant.id)
         .join(Game, Game.id == Participant.game_id)
         .where(
-            Game.state == "running",
+            Game.state == GameState.RUNNING,
             Game.id.not_in(_resting_games(now)),
             Participant.active.is_(True),
-            Participant.email_preference != "none",
+            Participant.email_preference != EmailPreference.NONE,
             oldest_unread.c.at <= since,
             or_(
                 Participant.last_nudged_at.is_(None),
@@ -166,9 +170,11 @@ def send_digests(now: datetime) -> int:
     what arrived for them up to that hour since their last digest (nothing new, no email)."""
     zones = db.session.execute(
         select(Game.id, Game.timezone).where(
-            Game.state == "running",
+            Game.state == GameState.RUNNING,
             Game.id.in_(
-                select(Participant.game_id).where(Participant.email_preference == "digest")
+                select(Participant.game_id).where(
+                    Participant.email_preference == EmailPreference.DIGEST
+                )
             ),
         )
     ).all()
@@ -184,7 +190,7 @@ def send_digests(now: datetime) -> int:
         select(func.count(Kindness.id))
         .where(
             Kindness.mortal_id == Participant.id,
-            Kindness.state == "delivered",
+            Kindness.state == KindnessState.DELIVERED,
             Kindness.hidden.is_(False),
             Kindness.delivered_at > since,
             Kindness.delivered_at <= moment,
@@ -205,7 +211,7 @@ def send_digests(now: datetime) -> int:
     )
     due = and_(
         Participant.active.is_(True),
-        Participant.email_preference == "digest",
+        Participant.email_preference == EmailPreference.DIGEST,
         Participant.game_id.in_([game_id for game_id, _ in zones]),
         since < moment,
     )

@@ -6,11 +6,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.domain.limits import LIMITS
+from app.domain.states import EmailPreference
 from app.extensions import db
 from app.models import Hint, Pairing, Participant, utcnow
 from app.services import ServiceError, clean_text
 
-EMAIL_PREFERENCES = ("each", "digest", "none")
+EMAIL_PREFERENCES = (EmailPreference.EACH, EmailPreference.DIGEST, EmailPreference.NONE)
 
 
 def set_preferences(participant: Participant, email_preference: str, reminders: bool) -> None:
@@ -54,7 +56,12 @@ def mortal_hints(angel: Participant, now: datetime | None = None) -> Hint | None
 def save_hints(participant: Participant, **fields: str) -> None:
     """Store the participant's hints."""
     hint = db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
-    limits = {"brightens": 2000, "favourite_treat": 200, "avoid": 200, "appreciated_by": 200}
+    limits = {
+        "brightens": LIMITS.hint_brightens,
+        "favourite_treat": LIMITS.hint_favourite_treat,
+        "avoid": LIMITS.hint_avoid,
+        "appreciated_by": LIMITS.hint_appreciated_by,
+    }
     for key, limit in limits.items():
         setattr(hint, key, clean_text(fields.get(key, ""), "hint", limit, required=False))
     db.session.add(hint)

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.domain.limits import LIMITS
+from app.domain.states import EmailPreference
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import Participant, Report, Thanks, utcnow
@@ -30,7 +32,7 @@ def thank(
     """
     now = now or utcnow()
     kindness = received_by(mortal, public_id)
-    message = clean_text(message, "thank-you", 500)
+    message = clean_text(message, "thank-you", LIMITS.thanks)
     if db.session.execute(select(Thanks.id).where(Thanks.kindness_id == kindness.id)).first():
         raise ServiceError("You have already thanked your angel for this one.")
     release = next_release(mortal.game, now, rng)
@@ -38,7 +40,7 @@ def thank(
         Thanks(kindness_id=kindness.id, message=message, created_at=now, released_at=release.at)
     )
     angel = db.session.get(Participant, kindness.angel_id)
-    if angel.email_preference == "each":
+    if angel.email_preference == EmailPreference.EACH:
         notify(
             angel,
             "thanks",
@@ -52,7 +54,7 @@ def thank(
 def report(reporter: Participant, public_id: str, reason: str, as_courier: bool = False) -> None:
     """Report a kindness as hurtful: the mortal for one they received, a courier for one they
     carry. Stored for the facilitator's moderation."""
-    reason = clean_text(reason, "reason", 1000)
+    reason = clean_text(reason, "reason", LIMITS.report_reason)
     if as_courier:
         request = courier_request_of(reporter, public_id)
         kindness = request.kindness

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.domain import delivery, ideas, roster
+from app.domain.limits import LIMITS
 from app.extensions import db
 from app.models import (
     MAX_ID,
@@ -223,8 +224,8 @@ def add_drop_off(game: Game, name: str) -> None:
     name = " ".join((name or "").split())
     if not name:
         raise ServiceError("Name the drop-off point, e.g. “Shelf by the kitchen”.")
-    if len(name) > 120:
-        raise ServiceError("Keep the name under 120 characters.")
+    if len(name) > LIMITS.drop_off_name:
+        raise ServiceError(f"Keep the name under {LIMITS.drop_off_name} characters.")
     db.session.add(DropOffPoint(game_id=game.id, name=name))
     db.session.commit()
 
@@ -274,8 +275,8 @@ def add_game_idea(game: Game, text: str) -> None:
     text = " ".join((text or "").split())
     if not text:
         raise ServiceError("Write the idea first.")
-    if len(text) > 300:
-        raise ServiceError("Keep an idea under 300 characters.")
+    if len(text) > LIMITS.idea:
+        raise ServiceError(f"Keep an idea under {LIMITS.idea} characters.")
     db.session.add(GameIdea(game_id=game.id, text=text))
     db.session.commit()
 

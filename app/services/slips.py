@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.domain.states import GameState
 from app.extensions import db
 from app.mail.messages import participant_link
 from app.models import Game, Participant
@@ -36,7 +37,7 @@ def hand_out_links(game: Game) -> list[Slip]:
     slips that work alongside the first. The order and the content depend only on the roster,
     never on the draw. The audit entry is committed with nothing else.
     """
-    if game.state != "running":
+    if game.state != GameState.RUNNING:
         raise ServiceError("Link slips exist only while the game is running.")
     people = db.session.execute(
         select(Participant).where(Participant.game_id == game.id, Participant.active.is_(True))
