@@ -118,7 +118,7 @@ SETTINGS: dict[str, Setting] = {
     "MAX_ROSTER_SIZE": Setting(5000),
     # How facilitators' passwords are hashed (werkzeug's method string). Slow on purpose;
     # tests choose a cheap "pbkdf2:sha256:1000", since they sign up hundreds of accounts.
-    "PASSWORD_HASH_METHOD": Setting("scrypt"),
+    "PASSWORD_HASH_METHOD": Setting("scrypt", _text),
     "SESSION_COOKIE_HTTPONLY": Setting(True),
     "SESSION_COOKIE_SAMESITE": Setting("Lax"),
     "SESSION_COOKIE_SECURE": Setting(False, _flag),

@@ -146,6 +146,7 @@ def test_every_setting_has_its_default_from_the_one_table(tmp_path):
         ("MAIL_PORT", "587", 587),
         ("COURIER_ACCEPT_HOURS", "1.5", 1.5),
         ("NOTE_MAX_LENGTH", "280", 280),
+        ("PASSWORD_HASH_METHOD", "pbkdf2:sha256", "pbkdf2:sha256"),
         ("MAIL_SERVER", "1", "1"),
         ("PUBLIC_BASE_URL", "https://angels.example.org", "https://angels.example.org"),
     ],

@@ -180,3 +180,16 @@ def test_services_read_text_limits_from_the_table():
         for line, number in _number_limits(ast.parse(path.read_text(encoding="utf-8")))
     ]
     assert offenders == [], "\n".join(offenders)
+
+
+def test_readme_lists_every_environment_variable_of_settings():
+    """The README's configuration table names exactly the variables SETTINGS reads (plus the
+    two read elsewhere in app/config.py), so a new setting is documented where people look."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration") : readme.index("Mail is written to an outbox")]
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    listed = set(re.findall(r"`([A-Z_]+)`", "\n".join(first_cells)))
+    read = {name for name, setting in config.SETTINGS.items() if setting.read}
+    assert listed - read == {"ANGELS_ENV", "DATABASE_URL"}
+    assert read - listed == set()
+    assert "PASSWORD_HASH_METHOD" in read

@@ -104,7 +104,7 @@ class Pairing(db.Model):
     # round (None: from the draw).
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Set when the game ends: the reveal withholds this angel's name from their mortal (the
-    # angel chose to stay secret, or was drawn to keep them company; see domain.reveal).
+    # angel chose to stay secret, or was drawn to keep them company; see domain.disclosure).
     withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 

@@ -76,7 +76,7 @@ def avoided_arcs(game: Game) -> tuple[set[tuple[int, int]], set[tuple[int, int]]
 
     The rule is the game's exclusions and always holds. The wish is the pairings of the
     facilitator's ended games, when the game asks to avoid them; it gives way whenever it
-    cannot be met (`pairing.prefer_avoiding`), so it can never cause a refusal: a refusal
+    cannot be met (`draw.prefer_avoiding`), so it can never cause a refusal: a refusal
     that depended on earlier pairings would tell the facilitator something about them.
     """
     rule = forbidden_arcs(game)

@@ -58,7 +58,7 @@ def set_guess(mortal: Participant, guess_id: int | None) -> None:
 def set_stay_secret(angel: Participant, stay_secret: bool) -> None:
     """An angel may choose to stay unknown even at the reveal (before the end). The choice is
     always kept; when fewer than `secret_crowd()` angels make it, others are withheld with
-    them at the end (see `domain.reveal`)."""
+    them at the end (see `domain.disclosure`)."""
     if angel.game.state != GameState.RUNNING:
         raise ServiceError("This can be changed only while the game is running.")
     angel.stay_secret = stay_secret
@@ -144,7 +144,7 @@ def guess_summary(game: Game) -> reveal_rules.GuessResult:
 
 
 def _withhold(game: Game, rng: random.Random) -> None:
-    """Fix, once and for all, whose names the reveal withholds (see `domain.reveal`).
+    """Fix, once and for all, whose names the reveal withholds (see `domain.disclosure`).
 
     Done even when the game does not reveal, so that turning the reveal on afterwards
     still keeps every secret.
