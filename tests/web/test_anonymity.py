@@ -708,7 +708,7 @@ def test_error_pages_name_nobody_and_show_no_trace():
             ("other game", client.get("/games/99999"), 404),
             ("other participant", client.get(f"/games/{game_id}/participants/99999"), 404),
             ("draw by GET", client.get(f"/games/{game_id}/draw"), 405),
-            ("roster by GET", client.get(f"/games/{game_id}/participants"), 405),
+            ("exclusions by GET", client.get(f"/games/{game_id}/exclusions"), 405),
             ("unknown exclusion", client.post(f"/games/{game_id}/exclusions/999/remove"), 302),
         ]
         boom = RuntimeError(f"boom for {people[0].name} <{people[0].email}>")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.domain.roster import RosterProblem
 from app.services import ServiceError, circle, setup
+from app.web import kept
 from app.web.facilitator.blueprint import bp, render_game, to_game
 from app.web.forms import ActionForm, ExclusionForm, LateJoinerForm, ParticipantForm, RosterForm
 from app.web.guards import owned_game
@@ -26,6 +28,21 @@ def _upload(form) -> bytes | None:
     return form.csv_file.data.read() if form.csv_file.data else None
 
 
+def _shown_again(game, *, problems=(), status=400, **forms):
+    """The game page with a refused roster or late-joiner form, what it held kept for a GET of
+    the same address (see app.web.kept)."""
+    form = forms.get("roster_form") or forms.get("late_form")
+    kept.keep(lines=form.lines.data or "", problems=[[p.line, p.text, p.reason] for p in problems])
+    return render_game(game, problems=problems, status=status, **forms)
+
+
+def _kept_lines(form):
+    """`form` with the lines a refused post to this address held (once), and their problems."""
+    typed = kept.take()
+    form.lines.data = typed.get("lines", "")
+    return form, [RosterProblem(*problem) for problem in typed.get("problems", [])]
+
+
 @bp.post("/games/<int:game_id>/participants")
 @login_required
 def add_participants(game_id: int):
@@ -33,19 +50,30 @@ def add_participants(game_id: int):
     game = owned_game(game_id)
     form = RosterForm()
     if not form.validate_on_submit():
-        return render_game(game, form, status=400)
+        return _shown_again(game, roster_form=form)
     try:
         reading = setup.read_and_add(game, form.lines.data or "", _upload(form))
     except ServiceError as exc:
         flash(str(exc), "error")
-        return render_game(game, form, status=400)
+        return _shown_again(game, roster_form=form)
     _added(len(reading.entries), ".")
     if reading.problems:
         form.lines.data = reading.leftover_text
-        return render_game(game, form, reading.problems, 200 if reading.entries else 400)
+        status = 200 if reading.entries else 400
+        return _shown_again(game, roster_form=form, problems=reading.problems, status=status)
+    kept.forget()
     if not reading.entries:
         flash("Paste some lines or choose a CSV file first.", "error")
     return to_game(game)
+
+
+@bp.get("/games/<int:game_id>/participants")
+@login_required
+def roster_again(game_id: int):
+    """The game page at the roster form's address (a reload after a refusal), with what the
+    refused form held, once."""
+    form, problems = _kept_lines(RosterForm())
+    return render_game(owned_game(game_id), form, problems)
 
 
 @bp.post("/games/<int:game_id>/add-me")
@@ -151,22 +179,31 @@ def add_late_joiners(game_id: int):
     game = owned_game(game_id)
     form = LateJoinerForm()
     if not form.validate_on_submit():
-        return render_game(game, status=400, late_form=form)
+        return _shown_again(game, late_form=form)
     upload = _upload(form)
     if not (form.lines.data or "").strip() and not upload:
         flash("Paste some lines or choose a CSV file first.", "error")
-        return render_game(game, status=400, late_form=form)
+        return _shown_again(game, late_form=form)
     try:
         reading = circle.add_late_joiners(game, form.lines.data or "", csv_data=upload)
     except ServiceError as exc:
         flash(str(exc), "error")
-        return render_game(game, status=409, late_form=form)
+        return _shown_again(game, late_form=form, status=409)
     _added(len(reading.entries), LATE_JOINERS_TOLD)
     if reading.problems:
         form.lines.data = reading.leftover_text
         status = 200 if reading.entries else 400
-        return render_game(game, problems=reading.problems, late_form=form, status=status)
+        return _shown_again(game, problems=reading.problems, late_form=form, status=status)
+    kept.forget()
     return to_game(game)
+
+
+@bp.get("/games/<int:game_id>/late-joiners")
+@login_required
+def late_joiners_again(game_id: int):
+    """The game page at the late-joiner form's address, with what a refused form held, once."""
+    form, problems = _kept_lines(LateJoinerForm())
+    return render_game(owned_game(game_id), problems=problems, late_form=form)
 
 
 @bp.post("/games/<int:game_id>/participants/<int:participant_id>/withdraw")

@@ -11,6 +11,7 @@ from app.extensions import limiter
 from app.models import GameState, KindnessState
 from app.services import ServiceError, notes, participants, setup
 from app.services import preferences as preferences_service
+from app.web import kept
 from app.web.forms import ActionForm, InPersonForm, NoteForm
 from app.web.guards import participant_required
 from app.web.participant.blueprint import bp, cursors, done, participant_key, refused
@@ -87,10 +88,12 @@ def send_note():
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
+            kept.forget()
             return done(
                 f"Your note is on its way: it arrives in the {note.round_label}.",
                 "participant.angel",
             )
+    kept.keep(message=form.message.data or "", when=form.when.data)
     return _angel_page(form, _in_person_form(), 400)
 
 
@@ -108,8 +111,25 @@ def request_in_person():
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
+            kept.forget()
             return _in_person_sent(item)
+    kept.keep(instruction=form.instruction.data or "", message=form.message.data or "")
     return _angel_page(_note_form(), form, 400)
+
+
+@bp.get("/me/angel/note")
+@bp.get("/me/angel/in-person")
+@participant_required
+def angel_again():
+    """The angel's page at a form's address (a reload after a refusal), with what the refused
+    form held, once."""
+    note_form, in_person_form = _note_form(), _in_person_form()
+    typed = kept.take()
+    form = in_person_form if request.path.endswith("in-person") else note_form
+    for name, value in typed.items():
+        if name in form and value is not None:
+            form[name].data = value
+    return _angel_page(note_form, in_person_form)
 
 
 def _in_person_sent(item):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, render_template
 
 from app.services import ServiceError, couriers, pages, participants
+from app.web import kept
 from app.web.forms import ActionForm, ReportForm, first_error
 from app.web.guards import participant_required
 from app.web.participant.blueprint import bp, cursors, done, refused
@@ -34,6 +35,14 @@ def _deliveries_page(report_form, refused_id=None, status=200):
         reported=shown.reported,
         refused_id=refused_id,
     ), status
+
+
+@bp.get("/me/deliveries/<public_id>/report")
+@participant_required
+def deliveries_again(public_id: str):
+    """The deliveries at a refused report's address, the reason back in its box, once."""
+    form = ReportForm()
+    return _deliveries_page(form, public_id if kept.refill(form.reason) else None)
 
 
 @bp.post("/me/deliveries/<public_id>/<step>")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash, g, render_template
+from flask import flash, g, render_template, request
 
 from app.services import ServiceError, pages, participants, responses
+from app.web import kept
 from app.web.forms import ReportForm, ThanksForm, first_error
 from app.web.guards import participant_required
 from app.web.participant.blueprint import bp, cursors, done, refused
@@ -47,7 +48,9 @@ def thank(public_id: str):
     """Thank "my angel" for one kindness."""
     form = ThanksForm()
     if not form.validate_on_submit():
+        kept.keep_field(form.message)
         return _inbox_page(form, ReportForm(), public_id, "thanks", 400)
+    kept.forget()
     try:
         responses.thank(g.me, public_id, form.message.data)
     except ServiceError as exc:
@@ -67,11 +70,23 @@ def report(public_id: str):
     )
 
 
+@bp.get("/me/inbox/<public_id>/thanks")
+@bp.get("/me/inbox/<public_id>/report")
+@participant_required
+def inbox_again(public_id: str):
+    """The inbox at a refused thanks or report's address, the text back in its box, once."""
+    thanks_form, report_form = ThanksForm(), ReportForm()
+    box = thanks_form.message if request.path.endswith("/thanks") else report_form.reason
+    return _inbox_page(thanks_form, report_form, public_id if kept.refill(box) else None)
+
+
 def report_kindness(public_id: str, as_courier: bool, endpoint: str, reshow):
     """Report a kindness received or carried; a refused report is shown again by `reshow`."""
     form = ReportForm()
     if not form.validate_on_submit():
+        kept.keep_field(form.reason)
         return reshow(form)
+    kept.forget()
     try:
         responses.report(g.me, public_id, form.reason.data, as_courier=as_courier)
     except ServiceError as exc:
