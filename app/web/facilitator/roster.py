@@ -43,11 +43,14 @@ def _kept_lines(form):
     return form, [RosterProblem(*problem) for problem in typed.get("problems", [])]
 
 
-@bp.post("/games/<int:game_id>/participants")
+# GET too: the address a refused form leaves in the address bar answers with the same page.
+@bp.route("/games/<int:game_id>/participants", methods=["GET", "POST"])
 @login_required
 def add_participants(game_id: int):
     """Add pasted lines and/or a CSV; bad lines come back in the box with their reasons."""
     game = owned_game(game_id)
+    if request.method == "GET":
+        return _roster_again(game)
     form = RosterForm()
     if not form.validate_on_submit():
         return _shown_again(game, roster_form=form)
@@ -67,13 +70,11 @@ def add_participants(game_id: int):
     return to_game(game)
 
 
-@bp.get("/games/<int:game_id>/participants")
-@login_required
-def roster_again(game_id: int):
+def _roster_again(game):
     """The game page at the roster form's address (a reload after a refusal), with what the
     refused form held, once."""
     form, problems = _kept_lines(RosterForm())
-    return render_game(owned_game(game_id), form, problems)
+    return render_game(game, form, problems)
 
 
 @bp.post("/games/<int:game_id>/add-me")
@@ -172,11 +173,13 @@ def remove_exclusion(game_id: int, exclusion_id: int):
     return to_game(game, "#exclusions")
 
 
-@bp.post("/games/<int:game_id>/late-joiners")
+@bp.route("/games/<int:game_id>/late-joiners", methods=["GET", "POST"])
 @login_required
 def add_late_joiners(game_id: int):
     """Bring people into a running game; bad lines come back in the box."""
     game = owned_game(game_id)
+    if request.method == "GET":
+        return _late_joiners_again(game)
     form = LateJoinerForm()
     if not form.validate_on_submit():
         return _shown_again(game, late_form=form)
@@ -198,12 +201,10 @@ def add_late_joiners(game_id: int):
     return to_game(game)
 
 
-@bp.get("/games/<int:game_id>/late-joiners")
-@login_required
-def late_joiners_again(game_id: int):
+def _late_joiners_again(game):
     """The game page at the late-joiner form's address, with what a refused form held, once."""
     form, problems = _kept_lines(LateJoinerForm())
-    return render_game(owned_game(game_id), problems=problems, late_form=form)
+    return render_game(game, problems=problems, late_form=form)
 
 
 @bp.post("/games/<int:game_id>/participants/<int:participant_id>/withdraw")
