@@ -23,7 +23,6 @@ from app.extensions import db
 from app.mail.messages import notify
 from app.models import EmailPreference, Game, GameState, Pairing, Participant, Question, utcnow
 from app.services import ServiceError, clean_text
-from app.services.notes import mortal_of
 from app.services.rounds import next_release, schedule_of
 
 GONE = "This question is no longer waiting for an answer."
@@ -58,13 +57,6 @@ def asked_today(mortal: Participant, now: datetime | None = None) -> int:
             Question.asked_at >= _start_of_today(mortal.game, now),
         )
     ).scalar_one()
-
-
-def may_ask(mortal: Participant, now: datetime | None = None) -> bool:
-    """Whether the mortal may ask a question now: the game runs and today's limit is not
-    reached. It reads only the mortal's own questions, never their angel."""
-    limit = current_app.config["QUESTION_DAILY_LIMIT"]
-    return mortal.game.state == GameState.RUNNING and asked_today(mortal, now) < limit
 
 
 def ask(
@@ -115,17 +107,17 @@ def _tell_angel(mortal: Participant, at: datetime) -> None:
 
 
 def waiting_for(angel: Participant, now: datetime | None = None) -> list[Question]:
-    """The questions the angel's current mortal has asked and the angel may answer: released
-    to the angel, not answered yet; oldest first."""
+    """The questions the angel's current mortal (once the angel has been told of them) has
+    asked and the angel may answer: released to the angel, not answered yet; oldest first.
+    One query: the mortal is found through the pairing, as it stands now."""
     now = now or utcnow()
-    mortal = mortal_of(angel, now)
-    if mortal is None:
-        return []
     return list(
         db.session.execute(
             select(Question)
+            .join(Pairing, Pairing.mortal_id == Question.mortal_id)
             .where(
-                Question.mortal_id == mortal.id,
+                Pairing.angel_id == angel.id,
+                Pairing.released_at.is_(None) | (Pairing.released_at <= now),
                 Question.released_at <= now,
                 Question.answer.is_(None),
             )
@@ -171,15 +163,25 @@ def answer(
     return at
 
 
-def asked_by(mortal: Participant, now: datetime | None = None, limit: int = 20) -> list:
-    """The mortal's latest questions, newest first, each answered only once the answer is
+@dataclass(frozen=True)
+class MortalQuestions:
+    """The mortal's latest questions, newest first, and whether they may ask one now."""
+
+    questions: list[AskedQuestion]
+    may_ask: bool
+
+
+def asked_by(mortal: Participant, now: datetime | None = None) -> MortalQuestions:
+    """The mortal's latest questions (one query), each answered only once the answer is
     released to them: before that it is waiting, exactly as if nobody had answered yet."""
     now = now or utcnow()
+    limit = current_app.config["QUESTION_DAILY_LIMIT"]
     rows = db.session.execute(
         select(Question)
         .where(Question.mortal_id == mortal.id)
         .order_by(Question.asked_at.desc(), Question.id.desc())
-        .limit(limit)
+        # Enough rows to count today's questions as well.
+        .limit(max(20, limit))
     ).scalars()
     shown = []
     for q in rows:
@@ -194,7 +196,10 @@ def asked_by(mortal: Participant, now: datetime | None = None, limit: int = 20) 
                 q.reported_at is not None,
             )
         )
-    return shown
+    start = _start_of_today(mortal.game, now)
+    today = sum(1 for q in shown if q.asked_at >= start)
+    running = mortal.game.state == GameState.RUNNING
+    return MortalQuestions(shown[:20], running and today < limit)
 
 
 def report_answer(

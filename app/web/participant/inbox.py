@@ -37,8 +37,7 @@ def _inbox_page(thanks_form, report_form, refused_id=None, step=None, status=200
         thanks_form=thanks_form,
         report_form=report_form,
         refused_id=refused_id,
-        questions=questions.asked_by(g.me),
-        may_ask=questions.may_ask(g.me),
+        asked=questions.asked_by(g.me),
         question_form=questions_web.QuestionForm(),
     )
     pages.mark_seen(g.me, shown)
