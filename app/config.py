@@ -79,6 +79,8 @@ SETTINGS: dict[str, Setting] = {
     # Kindnesses.
     "NOTE_MAX_LENGTH": Setting(LIMITS.note, _number(int)),
     "KINDNESS_DAILY_LIMIT": Setting(10, _number(int)),
+    # Questions a mortal may ask their angel in one day of the game's clock.
+    "QUESTION_DAILY_LIMIT": Setting(1, _number(int)),
     "DELIVERY_WINDOW_MINUTES": Setting(60),
     "DELIVERY_MIN_DELAY_MINUTES": Setting(30),
     "COURIER_ACCEPT_HOURS": Setting(24, _number(float)),

@@ -40,6 +40,14 @@ class TextLimits:
     hint_favourite_treat: int = 200
     hint_avoid: int = 200
     hint_appreciated_by: int = 200
+    hint_sizes: int = 200
+    # A wish list: at most `wishes_lines` wishes, one a line, of `wish` characters each.
+    hint_wishes: int = 1000
+    wish: int = 120
+    wishes_lines: int = 10
+    # A mortal's question to their angel, and the answer.
+    question: int = 500
+    answer: int = 1000
     # A participant's private journal.
     journal_value: int = 120
     journal_entry: int = 4000

@@ -5,6 +5,7 @@
 - game: games, pairings, exclusions, drop-off points, ideas
 - kindness: kindnesses, courier requests, thanks, reports, the moderation audit
 - outbox: emails waiting to be sent
+- questions: a mortal's questions to their angel, and the answers
 - tallies: dashboard counters kept by triggers
 """
 
@@ -22,6 +23,7 @@ from app.models.people import (
     Participant,
     ParticipantSession,
 )
+from app.models.questions import Question
 from app.models.states import (
     OPEN_COURIER_STATES,
     CourierState,
@@ -73,6 +75,7 @@ __all__ = [
     "Pairing",
     "Participant",
     "ParticipantSession",
+    "Question",
     "Report",
     "ReportStatus",
     "Thanks",

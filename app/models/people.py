@@ -108,6 +108,9 @@ class Hint(db.Model):
     favourite_treat: Mapped[str] = mapped_column(String(200), default="")
     avoid: Mapped[str] = mapped_column(String(200), default="")
     appreciated_by: Mapped[str] = mapped_column(String(200), default="")
+    # A short wish list, one wish a line (see LIMITS.wishes_lines), and clothes or ring sizes.
+    wishes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sizes: Mapped[str] = mapped_column(String(200), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -53,16 +53,47 @@ def mortal_hints(angel: Participant, now: datetime | None = None) -> Hint | None
     return hint or Hint(participant_id=mortal_id)
 
 
+# Each hint with its limit, in the order the form shows them.
+HINT_LIMITS = {
+    "brightens": LIMITS.hint_brightens,
+    "favourite_treat": LIMITS.hint_favourite_treat,
+    "avoid": LIMITS.hint_avoid,
+    "appreciated_by": LIMITS.hint_appreciated_by,
+    "sizes": LIMITS.hint_sizes,
+    "wishes": LIMITS.hint_wishes,
+}
+
+
+def clean_wishes(text: str) -> str:
+    """A wish list as stored: one wish a line, blank lines dropped; refused (ServiceError) past
+    LIMITS.wishes_lines wishes or LIMITS.wish characters for one of them."""
+    wishes = [
+        line.strip()
+        for line in clean_text(text, "wish list", LIMITS.hint_wishes, False).split("\n")
+    ]
+    wishes = [wish for wish in wishes if wish]
+    if len(wishes) > LIMITS.wishes_lines:
+        raise ServiceError(
+            f"A wish list has up to {LIMITS.wishes_lines} wishes; yours has {len(wishes)}."
+        )
+    for wish in wishes:
+        if len(wish) > LIMITS.wish:
+            raise ServiceError(
+                f"A wish can be up to {LIMITS.wish} characters; “{wish[:30]}…” has {len(wish)}."
+            )
+    return "\n".join(wishes)
+
+
+def wish_list(hint: Hint | None) -> list[str]:
+    """The wishes of a hint, one per line as stored."""
+    return [line for line in (hint.wishes or "").split("\n") if line] if hint else []
+
+
 def save_hints(participant: Participant, **fields: str) -> None:
-    """Store the participant's hints."""
+    """Store the participant's hints and wish list (each within its limit in LIMITS)."""
     hint = db.session.get(Hint, participant.id) or Hint(participant_id=participant.id)
-    limits = {
-        "brightens": LIMITS.hint_brightens,
-        "favourite_treat": LIMITS.hint_favourite_treat,
-        "avoid": LIMITS.hint_avoid,
-        "appreciated_by": LIMITS.hint_appreciated_by,
-    }
-    for key, limit in limits.items():
+    for key, limit in HINT_LIMITS.items():
         setattr(hint, key, clean_text(fields.get(key, ""), "hint", limit, required=False))
+    hint.wishes = clean_wishes(fields.get("wishes", ""))
     db.session.add(hint)
     db.session.commit()

@@ -276,6 +276,14 @@ class HintsForm(FlaskForm):
     appreciated_by = StringField(
         "How I like to be appreciated", [Length(max=LIMITS.hint_appreciated_by)]
     )
+    sizes = StringField(
+        "My sizes (clothes, gloves, rings…)", [_at_most(LIMITS.hint_sizes, "Your sizes")]
+    )
+    wishes = TextAreaField(
+        "My wish list",
+        [_at_most(LIMITS.hint_wishes, "A wish list")],
+        render_kw={"rows": 5},
+    )
     courier_opt_out = BooleanField("I'd rather not deliver other angels' kindnesses")
 
 

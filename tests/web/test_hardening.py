@@ -328,6 +328,9 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
         "participant.as_note": [("part", f"/me/angel/{w['sent']}/as-note", {})],
         "participant.thank": [("part", f"/me/inbox/{w['received']}/thanks", {"message": "Ta"})],
         "participant.report": [("part", f"/me/inbox/{w['received']}/report", {"reason": "Mean"})],
+        "participant.ask": [("part", "/me/inbox/ask", {"text": "Tea?"})],
+        "participant.report_answer": [("part", "/me/inbox/question/q1/report", {"reason": "Mean"})],
+        "participant.answer": [("part", "/me/angel/question/q1/answer", {"text": "Yes"})],
         "participant.courier_step": [
             ("part", f"/me/deliveries/{w['request']}/{step}", {"reason": "Odd"})
             for step in ("accept", "decline", "done", "report")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import flash, g, render_template, request
 
-from app.services import ServiceError, pages, participants, responses
+from app.services import ServiceError, pages, participants, questions, responses
 from app.web import kept
 from app.web.forms import ReportForm, ThanksForm, first_error
 from app.web.guards import participant_required
+from app.web.participant import questions as questions_web
 from app.web.participant.blueprint import bp, cursors, done, refused
 
 
@@ -37,6 +38,8 @@ def _inbox_page(thanks_form, report_form, refused_id=None, step=None, status=200
         thanks_form=thanks_form,
         report_form=report_form,
         refused_id=refused_id,
+        asked=questions.asked_by(g.me),
+        question_form=questions_web.QuestionForm(),
     )
     pages.mark_seen(g.me, shown)
     return html, status

@@ -23,7 +23,7 @@ def preferences_form(person) -> PreferencesForm:
 @bp.route("/me/hints", methods=["GET", "POST"])
 @participant_required
 def hints():
-    """What brightens my day (only my angel sees it), and courier duty."""
+    """What brightens my day and my wish list (only my angel sees them), and courier duty."""
     form = HintsForm(obj=preferences_service.hints_of(g.me))
     if not form.is_submitted():
         form.courier_opt_out.data = g.me.courier_opt_out
@@ -35,6 +35,8 @@ def hints():
                 favourite_treat=form.favourite_treat.data or "",
                 avoid=form.avoid.data or "",
                 appreciated_by=form.appreciated_by.data or "",
+                sizes=form.sizes.data or "",
+                wishes=form.wishes.data or "",
             )
             preferences_service.set_courier_opt_out(g.me, form.courier_opt_out.data)
         except ServiceError as exc:
