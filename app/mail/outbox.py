@@ -30,7 +30,7 @@ from email.utils import parseaddr
 
 from flask import Flask, current_app, render_template
 from flask_mail import Message
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from app import config
 from app.extensions import db
@@ -166,6 +166,18 @@ def _as_mail(row: OutboxMessage) -> Message:
     return message
 
 
+def _forget_orphan() -> dict:
+    """Values that empty a finished row's attachment and, for a row carrying one (a journal
+    sent as its game was deleted, so the row outlives the game), its address and subject too:
+    once done, nothing of a deleted game's people stays behind."""
+    carried = OutboxMessage.attachment_name.is_not(None)
+    return {
+        "attachment_text": None,
+        "to_addr": case((carried, ""), else_=OutboxMessage.to_addr),
+        "subject": case((carried, ""), else_=OutboxMessage.subject),
+    }
+
+
 def _mark_sent(row: OutboxMessage, now: datetime) -> None:
     db.session.execute(
         update(OutboxMessage)
@@ -180,7 +192,7 @@ def _mark_sent(row: OutboxMessage, now: datetime) -> None:
             # Nothing kept after use: a sent body held a live link (or a journal).
             body_text="",
             body_html="",
-            attachment_text=None,
+            **_forget_orphan(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -193,7 +205,7 @@ def _mark_attempt_failed(
     attempts = row.attempts + 1
     give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
     backoff = current_app.config["OUTBOX_BACKOFF_SECONDS"] * 2 ** min(attempts - 1, 10)
-    cleared = {"body_text": "", "body_html": "", "attachment_text": None} if give_up else {}
+    cleared = {"body_text": "", "body_html": "", **_forget_orphan()} if give_up else {}
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)
