@@ -56,6 +56,8 @@ class Dashboard:
     invitations_sent: Figure
     invitations_failed: Figure
     opened: Figure
+    # Pages never opened: how many, never who (their owners get one reminder by email).
+    not_opened: Figure
     active_angels: Figure
     active_share: Figure
     notes: int
@@ -222,6 +224,7 @@ def _compute(game: Game, period: Coverage, k: int) -> Dashboard:
     """The dashboard over `period`, from the database: two queries."""
     counts = _counts(game, period)
     days = _daily_counts(game, period)
+    opened, not_opened = disclosure.part_and_rest(counts["opened"], counts["participants"], k)
     return Dashboard(
         game_id=game.id,
         through=period.through,
@@ -230,7 +233,8 @@ def _compute(game: Game, period: Coverage, k: int) -> Dashboard:
         participants=disclosure.suppress(counts["participants"], k),
         invitations_sent=disclosure.suppress(counts["sent"], k),
         invitations_failed=disclosure.suppress(counts["failed"], k),
-        opened=disclosure.suppress(counts["opened"], k),
+        opened=opened,
+        not_opened=not_opened,
         active_angels=disclosure.suppress(counts["active_angels"], k),
         active_share=disclosure.share(counts["active_angels"], counts["participants"], k),
         notes=sum(d.notes for d in days),
