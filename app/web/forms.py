@@ -92,6 +92,16 @@ class GameForm(FlaskForm):
         default=lambda: date.today() + timedelta(days=28),
         description=game_dates.END_HINT,
     )
+    budget = StringField(
+        "Budget (optional)",
+        [Optional(), _at_most(LIMITS.budget, "A budget")],
+        filters=[_strip],
+        description="For in-person kindnesses, in your words: “about £5”, “nothing bought”.",
+        render_kw={"placeholder": "About £5"},
+    )
+    exchange_on = DateField(
+        "Exchange day (optional)", [Optional()], description=game_dates.EXCHANGE_HINT
+    )
     welcome = TextAreaField(
         "Welcome text for participants",
         [Optional(), Length(max=LIMITS.welcome)],
@@ -149,6 +159,12 @@ class GameForm(FlaskForm):
                 if problem:
                     field.errors.append(problem)
                     valid = False
+            exchange = game_dates.exchange_problem(
+                self.exchange_on.data, self.starts_on.data, self.ends_on.data
+            )
+            if exchange and not self.exchange_on.errors:
+                self.exchange_on.errors.append(exchange)
+                valid = False
         return valid
 
 

@@ -28,6 +28,8 @@ def _details(form: GameForm) -> games.GameDetails:
         delivery_days=form.delivery_days.data or "every",
         allow_self_join=form.allow_self_join.data,
         reveal_at_end=form.reveal_at_end.data,
+        budget=form.budget.data or "",
+        exchange_on=form.exchange_on.data,
     )
 
 
