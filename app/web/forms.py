@@ -92,12 +92,12 @@ class GameForm(FlaskForm):
         default=lambda: date.today() + timedelta(days=28),
         description=game_dates.END_HINT,
     )
+    # Free text, as a teacher writes it ("about £5"), rather than an amount and a currency.
     budget = StringField(
         "Budget (optional)",
         [Optional(), _at_most(LIMITS.budget, "A budget")],
         filters=[_strip],
-        description="For in-person kindnesses, in your words: “about £5”, “nothing bought”.",
-        render_kw={"placeholder": "About £5"},
+        description="For in-person kindnesses: “about £5”, “nothing bought”.",
     )
     exchange_on = DateField(
         "Exchange day (optional)", [Optional()], description=game_dates.EXCHANGE_HINT
@@ -159,11 +159,9 @@ class GameForm(FlaskForm):
                 if problem:
                     field.errors.append(problem)
                     valid = False
-            exchange = game_dates.exchange_problem(
-                self.exchange_on.data, self.starts_on.data, self.ends_on.data
-            )
-            if exchange and not self.exchange_on.errors:
-                self.exchange_on.errors.append(exchange)
+            exchange, start, end = self.exchange_on, self.starts_on.data, self.ends_on.data
+            if problem := game_dates.exchange_problem(exchange.data, start, end):
+                exchange.errors.append(problem)
                 valid = False
         return valid
 
