@@ -56,7 +56,7 @@ class Dashboard:
     invitations_sent: Figure
     invitations_failed: Figure
     opened: Figure
-    # Pages never opened: how many, never who (their owners get one reminder by email).
+    # Pages never opened: how many, never who.
     not_opened: Figure
     active_angels: Figure
     active_share: Figure
