@@ -92,6 +92,8 @@ SETTINGS: dict[str, Setting] = {
     "REMINDER_AFTER_DAYS": Setting(3),
     "REMINDER_GAP_DAYS": Setting(3),
     "NUDGE_AFTER_DAYS": Setting(2),
+    # Hours after an invitation was sent that it is reminded once, if its page is still unopened.
+    "INVITATION_REMINDER_AFTER_HOURS": Setting(24),
     # Digest readers get their daily email at this hour in the game's time zone.
     "DIGEST_HOUR": Setting(18),
     # The smallest count of people the dashboard shows, and how many angels must stay secret

@@ -83,6 +83,21 @@ def share(part: int, whole: int, k: int) -> Figure:
     return Figure(percent, f"{percent}%")
 
 
+def part_and_rest(part: int, whole: int, k: int) -> tuple[Figure, Figure]:
+    """`part` of `whole` people and the rest of them (pages opened, and not yet), for a page
+    that shows the whole as well.
+
+    Either one gives the other back by subtraction from the whole, and which one is hidden
+    would tell which side is small; so when either is too small to show, both read "not
+    shown" (see `hidden`).
+    """
+    if part < 0 or whole < 0 or part > whole:
+        raise ValueError("a part needs 0 <= part <= whole")
+    if hidden(part, k) or hidden(whole - part, k):
+        return Figure(None, "not shown"), Figure(None, "not shown")
+    return suppress(part, k), suppress(whole - part, k)
+
+
 # Whole past days ----------------------------------------------------------------------------
 
 

@@ -14,7 +14,12 @@ from datetime import date, timedelta
 MAX_START_DISTANCE = timedelta(days=365)
 MAX_LENGTH = timedelta(days=365)
 
+# How long after its last day a game's exchange day may fall (a class swaps gifts on the
+# Monday after a game that ends on a Friday).
+EXCHANGE_GRACE = timedelta(days=14)
+
 START_HINT = "Within a year of today."
+EXCHANGE_HINT = "Optional: a day within the game's dates, or up to two weeks after it ends."
 END_HINT = "On or after the start, and at most a year after it."
 
 
@@ -67,3 +72,17 @@ def check(
             else "A game lasts at most a year."
         )
     return DateProblems(start_problem, end_problem)
+
+
+def exchange_problem(exchange_on: date | None, starts_on: date, ends_on: date) -> str | None:
+    """What is wrong with an exchange day (None when there is none, or it is fine): it falls
+    within the game's dates or at most EXCHANGE_GRACE after its end."""
+    if exchange_on is None:
+        return None
+    last = ends_on + EXCHANGE_GRACE if ends_on <= date.max - EXCHANGE_GRACE else date.max
+    if not starts_on <= exchange_on <= last:
+        return (
+            f"The exchange day falls within the game or shortly after: between "
+            f"{starts_on:%-d %B %Y} and {last:%-d %B %Y}."
+        )
+    return None

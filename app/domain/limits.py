@@ -24,6 +24,8 @@ class TextLimits:
     welcome: int = 4000
     delivery_times: int = 60
     timezone: int = 60
+    # An optional budget for in-person kindnesses, in the organiser's words ("about £5").
+    budget: int = 60
     drop_off_name: int = 120
     idea: int = 300
     # A pasted roster or late joiners (a few thousand lines).

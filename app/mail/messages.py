@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app, has_request_context, request
 
+from app import config
 from app.mail import outbox
 from app.models import Game, OutboxMessage, Participant
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
@@ -77,4 +78,29 @@ def enqueue_invitation(
     """
     return notify(
         participant, "invitation", f"Your secret mission in {game.name}", release_at=release_at
+    )
+
+
+def enqueue_journal_before_deletion(
+    person: Participant, attachment: tuple[str, str, str], release_at: datetime
+) -> OutboxMessage | None:
+    """Queue a participant's own journal, attached, to them alone, as their game is deleted.
+
+    The row belongs to neither the game nor the participant (both are about to go, and the
+    database would take the row with them), so it carries everything it needs: address,
+    rendered body and attachment. It holds no link (the game's links die with it), and its
+    body and attachment are cleared once sent, as every other body is. None in slips mode,
+    where no participant mail is kept.
+    """
+    if not config.mail_kept(current_app):
+        return None
+    return outbox.enqueue(
+        kind="journal-before-deletion",
+        to_addr=person.email,
+        template="journal_before_deletion",
+        subject=f"Your journal from {person.game.name}",
+        release_at=release_at,
+        attachment=attachment,
+        participant=person,
+        game=person.game,
     )

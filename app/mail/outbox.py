@@ -30,7 +30,7 @@ from email.utils import parseaddr
 
 from flask import Flask, current_app, render_template
 from flask_mail import Message
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from app import config
 from app.domain.states import OutboxStatus
@@ -67,12 +67,14 @@ def enqueue(
     game_id: int | None = None,
     participant_id: int | None = None,
     release_at: datetime | None = None,
+    attachment: tuple[str, str, str] | None = None,
     **context,
 ) -> OutboxMessage | None:
     """Render `email/<template>.txt` and `.html` and add the message to the current session.
 
     Nothing is sent and nothing is committed here: the caller's commit saves the message along
     with the change that caused it. It is sent no sooner than `release_at` (default: now).
+    `attachment` is one text file as (filename, mimetype, text), kept in the row until sent.
     In slips-only mode participant mail is not kept at all, and None is returned.
     """
     if participant_id is not None and not config.mail_kept(current_app):
@@ -89,6 +91,8 @@ def enqueue(
         participant_id=participant_id,
         next_attempt_at=release_at or utcnow(),
     )
+    if attachment is not None:
+        message.attachment_name, message.attachment_type, message.attachment_text = attachment
     db.session.add(message)
     return message
 
@@ -154,7 +158,25 @@ def _as_mail(row: OutboxMessage) -> Message:
         date=time.time(),
     )
     message.msgId = row.message_id
+    if row.attachment_name and row.attachment_text is not None:
+        message.attach(
+            row.attachment_name,
+            row.attachment_type or "text/plain",
+            row.attachment_text.encode(),
+        )
     return message
+
+
+def _forget_orphan() -> dict:
+    """Values that empty a finished row's attachment and, for a row carrying one (a journal
+    sent as its game was deleted, so the row outlives the game), its address and subject too:
+    once done, nothing of a deleted game's people stays behind."""
+    carried = OutboxMessage.attachment_name.is_not(None)
+    return {
+        "attachment_text": None,
+        "to_addr": case((carried, ""), else_=OutboxMessage.to_addr),
+        "subject": case((carried, ""), else_=OutboxMessage.subject),
+    }
 
 
 def _mark_sent(row: OutboxMessage, now: datetime) -> None:
@@ -168,9 +190,10 @@ def _mark_sent(row: OutboxMessage, now: datetime) -> None:
             claimed_until=None,
             attempts=OutboxMessage.attempts + 1,
             last_error=None,
-            # Nothing kept after use: a sent body held a live link.
+            # Nothing kept after use: a sent body held a live link (or a journal).
             body_text="",
             body_html="",
+            **_forget_orphan(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -183,7 +206,7 @@ def _mark_attempt_failed(
     attempts = row.attempts + 1
     give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
     backoff = current_app.config["OUTBOX_BACKOFF_SECONDS"] * 2 ** min(attempts - 1, 10)
-    cleared = {"body_text": "", "body_html": ""} if give_up else {}
+    cleared = {"body_text": "", "body_html": "", **_forget_orphan()} if give_up else {}
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)

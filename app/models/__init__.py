@@ -2,7 +2,7 @@
 
 - states: the state enums and the check constraints built from them
 - people: facilitators, participants, their sessions, hints, journals, lost-link requests
-- game: games, pairings, exclusions, drop-off points, ideas
+- game: games, pairings, exclusions, drop-off points, ideas, deleted games' tombstones
 - kindness: kindnesses, courier requests, thanks, reports, the moderation audit
 - outbox: emails waiting to be sent
 - questions: a mortal's questions to their angel, and the answers
@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from app.models.common import MAX_ID, new_public_id, utcnow
-from app.models.game import DropOffPoint, Exclusion, Game, GameIdea, Pairing
+from app.models.game import DropOffPoint, Exclusion, Game, GameIdea, GameTombstone, Pairing
 from app.models.kindness import AuditEntry, CourierRequest, Kindness, Report, Thanks
 from app.models.outbox import OutboxMessage
 from app.models.people import (
@@ -62,6 +62,7 @@ __all__ = [
     "GameIdea",
     "GameState",
     "GameTally",
+    "GameTombstone",
     "GroupKind",
     "Hint",
     "JournalEntry",

@@ -56,6 +56,10 @@ class Game(db.Model):
     timezone: Mapped[str] = mapped_column(String(60), default="UTC")
     # Which days rounds run on: "every" or "weekdays" (delivery.DeliveryDays).
     delivery_days: Mapped[str] = mapped_column(String(10), default="every", server_default="every")
+    # Optional, shown to everyone: a spending guide in the organiser's words ("about £5") and
+    # the day gifts are exchanged (within the game or shortly after).
+    budget: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    exchange_on: Mapped[date | None] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(10), default=GameState.DRAFT)
     drawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -124,3 +128,17 @@ class GameIdea(db.Model):
     game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GameTombstone(db.Model):
+    """What is left of a deleted game: enough to recognise its links, nothing personal.
+
+    One row per opaque id that a link of the game carried (each participant's, the game's
+    public page's), stored only as a SHA-256 hash, with the day it went. No name, address,
+    game name or count: the row says only "a link like this belonged to a deleted game", so a
+    pupil opening an old link is told the game was deleted rather than that the link is bad.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -39,6 +39,11 @@ class OutboxMessage(db.Model):
     # Unique and set before insert, so it is the "sentinel" that lets SQLAlchemy write many new
     # rows in one INSERT ... RETURNING on SQLite too (a draw or a tick queues mail in bulk);
     # without one, SQLite gets an INSERT per message. It changes no DDL.
+    # One optional text attachment (a journal sent before its game is deleted); cleared with
+    # the body once sent or given up.
+    attachment_name: Mapped[str | None] = mapped_column(String(100))
+    attachment_type: Mapped[str | None] = mapped_column(String(60))
+    attachment_text: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200), unique=True, insert_sentinel=True)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

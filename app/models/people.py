@@ -68,6 +68,8 @@ class Participant(db.Model):
     reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     last_reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the one reminder of an invitation nobody opened was queued (at most one).
+    invite_reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_digest_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The value they chose to live by during the game (a private journal's heading).
     journal_value: Mapped[str] = mapped_column(String(120), default="")

@@ -57,6 +57,8 @@ class Dashboard:
     invitations_sent: Figure
     invitations_failed: Figure
     opened: Figure
+    # Pages never opened: how many, never who.
+    not_opened: Figure
     active_angels: Figure
     active_share: Figure
     notes: int
@@ -226,6 +228,7 @@ def _compute(game: Game, period: Coverage, k: int) -> Dashboard:
     """The dashboard over `period`, from the database: two queries."""
     counts = _counts(game, period)
     days = _daily_counts(game, period)
+    opened, not_opened = disclosure.part_and_rest(counts["opened"], counts["participants"], k)
     return Dashboard(
         game_id=game.id,
         through=period.through,
@@ -234,7 +237,8 @@ def _compute(game: Game, period: Coverage, k: int) -> Dashboard:
         participants=disclosure.suppress(counts["participants"], k),
         invitations_sent=disclosure.suppress(counts["sent"], k),
         invitations_failed=disclosure.suppress(counts["failed"], k),
-        opened=disclosure.suppress(counts["opened"], k),
+        opened=opened,
+        not_opened=not_opened,
         active_angels=disclosure.suppress(counts["active_angels"], k),
         active_share=disclosure.share(counts["active_angels"], counts["participants"], k),
         notes=sum(d.notes for d in days),

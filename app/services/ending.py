@@ -1,7 +1,8 @@
 """The end of a game: kindnesses stop, open requests close, the reveal (if chosen).
 
 Also guesses before the end, staying secret at the reveal, deleting an ended game with
-all its personal data.
+all its personal data (each journal mailed to its owner first, a tombstone kept so that the
+game's old links say it was deleted).
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ from sqlalchemy import case, delete, func, select, update
 from app.domain import disclosure as reveal_rules
 from app.domain.states import CourierState, GameState, KindnessState
 from app.extensions import db
-from app.mail.messages import notify
+from app.mail.messages import enqueue_journal_before_deletion, notify
 from app.models import (
     CourierRequest,
     Game,
+    GameTombstone,
+    JournalEntry,
     Kindness,
     OutboxMessage,
     Pairing,
     Participant,
     utcnow,
 )
-from app.services import ServiceError
+from app.services import ServiceError, links
 from app.services.dashboard import min_count
+from app.services.journal import export_journal
 from app.services.moderation import record
 from app.services.rounds import release_moment
 
@@ -233,13 +237,52 @@ def end_game(game: Game, rng: random.Random | None = None) -> None:
     db.session.commit()
 
 
+def forget_game(game: Game) -> None:
+    """Everything a game's deletion does before the rows go, in the caller's transaction:
+    each participant with a journal is mailed it (only to them; queued, never sent here),
+    and a tombstone keeps the hashes of the game's opaque ids so its old links can say the
+    game was deleted. The tombstone keeps no name, address, text or count of anything."""
+    people = (
+        db.session.execute(
+            select(Participant).where(Participant.game_id == game.id).order_by(Participant.id)
+        )
+        .scalars()
+        .all()
+    )
+    writers = set(
+        db.session.execute(
+            select(JournalEntry.participant_id)
+            .join(Participant, Participant.id == JournalEntry.participant_id)
+            .where(Participant.game_id == game.id)
+        ).scalars()
+    )
+    now = utcnow()
+    for person in people:
+        if person.id in writers:
+            journal = export_journal(person, markdown=False)
+            enqueue_journal_before_deletion(
+                person,
+                (journal.filename, journal.mimetype, journal.body),
+                release_moment(game, "journal-before-deletion", now=now, at_once=True),
+            )
+    opaque_ids = {game.public_id, *(person.public_id for person in people)}
+    db.session.add_all(
+        GameTombstone(id_hash=links.tombstone_hash(opaque_id), deleted_at=now)
+        for opaque_id in sorted(opaque_ids)
+    )
+
+
 def delete_game(game: Game) -> None:
     """Delete a draft or ended game with every participant, note, hint and email it holds.
 
     A running game is ended first, so its players are told rather than finding it gone.
+    Before it goes, each journal is queued to its owner and a tombstone is kept (see
+    `forget_game`); nothing here waits on the mail server.
     """
     if game.state == GameState.RUNNING:
         raise ServiceError("End the game before deleting it.")
-    # The database cascades from the game to everything that belongs to it.
+    forget_game(game)
+    # The database cascades from the game to everything that belongs to it; the journals
+    # queued above belong to neither the game nor a participant, so they stay.
     db.session.execute(delete(Game).where(Game.id == game.id))
     db.session.commit()

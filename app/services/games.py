@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.domain import delivery, game_dates, roster
+from app.domain.limits import LIMITS
 from app.extensions import db
 from app.models import Facilitator, Game, Participant
 from app.services import ServiceError
@@ -29,6 +30,9 @@ class GameDetails:
     delivery_days: str = "every"
     allow_self_join: bool = False
     reveal_at_end: bool = True
+    # Optional, shown to everyone: a spending guide in the organiser's words, an exchange day.
+    budget: str = ""
+    exchange_on: date | None = None
 
 
 def games_of(facilitator: Facilitator) -> list[tuple[Game, int]]:
@@ -63,10 +67,21 @@ def _check_details(details: GameDetails, was: tuple[date, date] | None = None) -
     name = roster.clean_name(details.name)  # no line breaks: the name goes into mail subjects
     if not name:
         raise ServiceError("Give the game a name.")
-    details = replace(details, name=name, group_name=roster.clean_name(details.group_name or ""))
+    budget = roster.clean_name(details.budget or "")  # one line: it goes into emails
+    if len(budget) > LIMITS.budget:
+        raise ServiceError(f"A budget can be up to {LIMITS.budget} characters.")
+    details = replace(
+        details,
+        name=name,
+        group_name=roster.clean_name(details.group_name or ""),
+        budget=budget,
+    )
     problems = game_dates.check(details.starts_on, details.ends_on, date.today(), was)
     if problems:
         raise ServiceError(problems.starts_on or problems.ends_on)
+    exchange = game_dates.exchange_problem(details.exchange_on, details.starts_on, details.ends_on)
+    if exchange:
+        raise ServiceError(exchange)
     try:
         times = delivery.format_times(delivery.parse_times(details.delivery_times))
         zone = delivery.parse_zone(details.timezone)

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.mail.messages import notify
 from app.models import (
     Game,
+    GameTombstone,
     LinkRequest,
     OutboxMessage,
     Participant,
@@ -62,6 +63,29 @@ def check_link(token: str, salt: str = PARTICIPANT_LINK_SALT) -> Participant:
     if participant is None or not participant.active or participant.link_version != claim.version:
         raise BadLink
     return participant
+
+
+def tombstone_hash(opaque_id: str) -> str:
+    """How a deleted game's tombstone keeps an opaque id: its SHA-256, nothing readable."""
+    return hashlib.sha256(opaque_id.encode()).hexdigest()
+
+
+def from_deleted_game(token: str, salt: str = PARTICIPANT_LINK_SALT) -> bool:
+    """True when a link we signed belonged to a game since deleted (its tombstone says so).
+
+    A tampered, malformed or expired link is False, like any other bad link: only a link we
+    really issued can be told apart, and it tells only that its game was deleted.
+    """
+    try:
+        claim = read_participant_link(token, salt)
+    except BadLink:
+        return False
+    return (
+        db.session.execute(
+            select(GameTombstone.id).where(GameTombstone.id_hash == tombstone_hash(claim.public_id))
+        ).first()
+        is not None
+    )
 
 
 def open_session(token: str, user_agent: str | None) -> SessionKey:

@@ -1,4 +1,5 @@
-"""The gentle emails of the periodic work: reminders to angels, nudges to mortals, digests."""
+"""The gentle emails of the periodic work: one reminder of an unopened invitation, reminders
+to angels, nudges to mortals, digests."""
 
 from __future__ import annotations
 
@@ -6,13 +7,21 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 
 from app.domain import delivery
 from app.domain.states import EmailPreference, GameState, KindnessState
 from app.extensions import db
 from app.mail.messages import notify
-from app.models import Game, Kindness, Pairing, Participant, Thanks
+from app.models import (
+    Game,
+    Kindness,
+    OutboxMessage,
+    OutboxStatus,
+    Pairing,
+    Participant,
+    Thanks,
+)
 from app.services.rounds import release_moment, schedule_of
 from app.services.setup import suggestion_for
 
@@ -30,6 +39,65 @@ def _resting_games(now: datetime) -> list[int]:
         ).scalars()
         if not delivery.delivers_on(schedule_of(game), delivery.local_date(now, schedule_of(game)))
     ]
+
+
+def remind_unopened_invitations(now: datetime) -> int:
+    """Once, to each player of a running game whose invitation was sent a while ago
+    (INVITATION_REMINDER_AFTER_HOURS) and whose page has never been opened: their private
+    link again, released in a delivery round like every other email.
+
+    Never twice (the claim is one conditional UPDATE), never on a resting weekend, never to
+    someone who turned reminders or email off. The facilitator is never told who was reminded;
+    she sees only how many have not opened their page (the dashboard).
+    """
+    sent_before = now - timedelta(hours=current_app.config["INVITATION_REMINDER_AFTER_HOURS"])
+    invited = exists().where(
+        OutboxMessage.participant_id == Participant.id,
+        OutboxMessage.kind == "invitation",
+        OutboxMessage.status == OutboxStatus.SENT,
+        OutboxMessage.sent_at <= sent_before,
+    )
+    due = (
+        select(Participant.id)
+        .join(Game, Game.id == Participant.game_id)
+        .where(
+            Game.state == GameState.RUNNING,
+            Game.id.not_in(_resting_games(now)),
+            Participant.active.is_(True),
+            Participant.first_opened_at.is_(None),
+            Participant.invite_reminded_at.is_(None),
+            Participant.reminders.is_(True),
+            Participant.email_preference != EmailPreference.NONE,
+            invited,
+        )
+    )
+    claimed = (
+        db.session.execute(
+            update(Participant)
+            .where(
+                Participant.id.in_(due.scalar_subquery()),
+                Participant.invite_reminded_at.is_(None),
+            )
+            .values(invite_reminded_at=now)
+            .returning(Participant.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    messages = [
+        notify(
+            person,
+            "invitation-reminder",
+            f"Your secret mission in {person.game.name} is waiting",
+            release_at=release_moment(person.game, "invitation-reminder", now=now),
+        )
+        for person in db.session.execute(
+            select(Participant).where(Participant.id.in_(claimed)).order_by(Participant.id)
+        ).scalars()
+    ]
+    db.session.commit()
+    return len(messages)
 
 
 def send_reminders(now: datetime) -> int:

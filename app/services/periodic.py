@@ -21,6 +21,8 @@ class TickReport:
     reminded: int = 0
     nudged: int = 0
     digests: int = 0
+    # Invitations reminded once because their page was never opened.
+    invitations_reminded: int = 0
     # The sender's own report: retries, failures and what it had no time for.
     mail: outbox.SendReport = field(default_factory=outbox.SendReport)
 
@@ -31,8 +33,18 @@ def tick(now: datetime | None = None, rng: random.Random | None = None) -> TickR
     links.answer_link_requests()
     delivered = inbox.deliver_due(now)
     rerouted = couriers.reroute_stale(now, rng)
+    invitations_reminded = nudges.remind_unopened_invitations(now)
     reminded = nudges.send_reminders(now)
     nudged = nudges.send_nudges(now)
     digests = nudges.send_digests(now)
     report = outbox.send_due()
-    return TickReport(delivered, rerouted, report.sent, reminded, nudged, digests, report)
+    return TickReport(
+        delivered,
+        rerouted,
+        report.sent,
+        reminded,
+        nudged,
+        digests,
+        mail=report,
+        invitations_reminded=invitations_reminded,
+    )

@@ -179,7 +179,9 @@ def test_the_figures_of_a_small_game(app):
     assert figures.participants.value == 5
     assert figures.invitations_sent.value == 4  # a, b, c and e's re-sent one
     assert figures.invitations_failed.text == "fewer than 3"  # d
-    assert figures.opened.text == "fewer than 3"  # a and b (f left)
+    # a and b (f left): two is too few to show, and then the three who haven't opened are not
+    # shown either, or five minus three would give the two back.
+    assert figures.opened.text == figures.not_opened.text == "not shown"
     # The last 7 whole days are 2 to 8 December in New York: all five sent in them.
     assert figures.active_angels.value == 5
     assert figures.active_share.text == "100%"
@@ -212,7 +214,8 @@ def test_the_page_shows_the_figures_and_hides_small_counts(app, client, frozen_n
     page = client.get(f"/games/{game_id}/dashboard")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert html.count("<dd>fewer than 3</dd>") == 2  # failed invitations, opened pages
+    assert html.count("<dd>fewer than 3</dd>") == 1  # failed invitations
+    assert html.count("<dd>not shown</dd>") == 2  # opened pages, and the rest
     assert re.search(r"Angels who sent a kindness in the last 7 whole days</dt>\s*<dd>5 ", html)
     assert "(100%)" in html
     assert "Figures cover whole days up to yesterday (Tue 8 Dec)" in html

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from app.services import ServiceError, games, setup
 from app.services.draw import draw_names
 from app.web.facilitator.blueprint import bp, render_game, to_game
-from app.web.forms import ActionForm, DropOffForm, GameForm, IdeaForm
+from app.web.forms import ActionForm, DropOffForm, IdeaForm
+from app.web.game_form import GameForm
 from app.web.guards import owned_game
 
 
@@ -28,6 +29,8 @@ def _details(form: GameForm) -> games.GameDetails:
         delivery_days=form.delivery_days.data or "every",
         allow_self_join=form.allow_self_join.data,
         reveal_at_end=form.reveal_at_end.data,
+        budget=form.budget.data or "",
+        exchange_on=form.exchange_on.data,
     )
 
 

@@ -13,6 +13,11 @@ from app.web.participant.blueprint import bp, token_in_address
 from app.web.participant.settings import preferences_form
 
 
+def game_deleted():
+    """The page for a link we issued whose game its organiser has since deleted."""
+    return render_template("participant/game_deleted.html"), 410
+
+
 @bp.route("/p/<token>", methods=["GET", "POST"])
 @token_in_address
 def open_link(token: str):
@@ -28,7 +33,7 @@ def open_link(token: str):
             return render_template("participant/open.html", form=form), status
         key = links.open_session(token, request.user_agent.string)
     except BadLink:
-        return bad_link()
+        return game_deleted() if links.from_deleted_game(token) else bad_link()
     old = session.get(SESSION_KEY)
     if isinstance(old, dict):
         links.end_session(old.get("s"))  # someone else's page was open in this browser
@@ -47,6 +52,8 @@ def open_preferences(token: str):
     try:
         person = links.check_link(token, PREFERENCES_LINK_SALT)
     except BadLink:
+        if links.from_deleted_game(token, PREFERENCES_LINK_SALT):
+            return game_deleted()
         return bad_link()
     form = preferences_form(person)
     if form.validate_on_submit():

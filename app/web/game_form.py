@@ -1,0 +1,119 @@
+"""The form for a game's details: each field's problem shown beside that field, all at once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.domain import delivery, game_dates, roster
+from app.domain.limits import LIMITS
+from app.models import GroupKind
+from app.web.forms import _at_most, _strip
+
+
+class GameForm(FlaskForm):
+    """A game's details."""
+
+    name = StringField(
+        "Game name",
+        [DataRequired(), _at_most(LIMITS.game_name, "A game's name")],
+        filters=[_strip],
+        description=f"Up to {LIMITS.game_name} characters.",
+        render_kw={"placeholder": "Kindness month"},
+    )
+    group_kind = RadioField(
+        "This game is for a",
+        choices=[SelectChoice(GroupKind.TEAM), SelectChoice(GroupKind.CLASS)],
+        default=GroupKind.TEAM,
+    )
+    group_name = StringField(
+        "Team or class name",
+        [Optional(), Length(max=LIMITS.group_name)],
+        filters=[_strip],
+        render_kw={"placeholder": "Design team"},
+    )
+    starts_on = DateField(
+        "Starts on", [DataRequired()], default=date.today, description=game_dates.START_HINT
+    )
+    ends_on = DateField(
+        "Ends on",
+        [DataRequired()],
+        default=lambda: date.today() + timedelta(days=28),
+        description=game_dates.END_HINT,
+    )
+    # Free text, as a teacher writes it ("about £5"), rather than an amount and a currency.
+    budget = StringField(
+        "Budget (optional)",
+        [Optional(), _at_most(LIMITS.budget, "A budget")],
+        filters=[_strip],
+        description="For in-person kindnesses: “about £5”, “nothing bought”.",
+    )
+    exchange_on = DateField(
+        "Exchange day (optional)", [Optional()], description=game_dates.EXCHANGE_HINT
+    )
+    welcome = TextAreaField(
+        "Welcome text for participants",
+        [Optional(), Length(max=LIMITS.welcome)],
+        render_kw={"rows": 4},
+    )
+    avoid_repeat_mortals = BooleanField("Where possible, nobody gets a mortal from my ended games")
+    allow_self_join = BooleanField("Anyone with the game's public link may join")
+    reveal_at_end = BooleanField("At the end, reveal to everyone who their angel was", default=True)
+    delivery_times = StringField(
+        "Delivery rounds (local times of day)",
+        [DataRequired(), Length(max=LIMITS.delivery_times)],
+        default="09:00, 15:00",
+        filters=[_strip],
+    )
+    delivery_days = RadioField(
+        "Deliver on",
+        choices=[SelectChoice(d.value, label) for d, label in delivery.DELIVERY_DAY_LABELS.items()],
+        default=delivery.DeliveryDays.EVERY.value,
+    )
+    timezone = StringField(
+        "Time zone",
+        [DataRequired(), Length(max=LIMITS.timezone)],
+        default="UTC",
+        filters=[_strip],
+        # A searchable list of every zone (a datalist in the page); typing a name works too.
+        render_kw={"placeholder": "Europe/London", "list": "time-zones", "autocomplete": "off"},
+    )
+
+    # The dates a game being edited has now (start, end); None for a new game.
+    current_dates: tuple[date, date] | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        """The usual checks, then the game's own rules (name, dates, delivery times, zone),
+        every error under its own field and all of them at once."""
+        valid = super().validate(extra_validators)
+        if self.name.data and not roster.clean_name(self.name.data):
+            self.name.errors.append("Give the game a name.")
+            valid = False
+        for field, parse in (
+            (self.delivery_times, delivery.parse_times),
+            (self.timezone, delivery.parse_zone),
+        ):
+            problem = delivery.problem_with(parse, field.data) if field.data else None
+            if problem and not field.errors:
+                field.errors.append(problem)
+                valid = False
+        if self.starts_on.data and self.ends_on.data:
+            problems = game_dates.check(
+                self.starts_on.data, self.ends_on.data, date.today(), self.current_dates
+            )
+            for field, problem in (
+                (self.starts_on, problems.starts_on),
+                (self.ends_on, problems.ends_on),
+            ):
+                if problem:
+                    field.errors.append(problem)
+                    valid = False
+            exchange, start, end = self.exchange_on, self.starts_on.data, self.ends_on.data
+            if problem := game_dates.exchange_problem(exchange.data, start, end):
+                exchange.errors.append(problem)
+                valid = False
+        return valid
