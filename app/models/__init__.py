@@ -17,6 +17,7 @@ from app.models.outbox import OutboxMessage
 from app.models.people import (
     Facilitator,
     Hint,
+    JoinRequest,
     JournalEntry,
     LinkRequest,
     Participant,
@@ -62,6 +63,7 @@ __all__ = [
     "GameTally",
     "GroupKind",
     "Hint",
+    "JoinRequest",
     "JournalEntry",
     "Kindness",
     "KindnessKind",
