@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request
 from flask_login import current_user, login_required
 
+from app.domain.draw import SMALL_GAME
 from app.services import ServiceError, games, setup
 from app.services.draw import ALREADY_DRAWN, draw_names, draw_preview
 from app.web.facilitator.blueprint import bp, render_game, to_game
@@ -92,7 +93,11 @@ def draw(game_id: int):
             flash(ALREADY_DRAWN, "info")
             return to_game(game)
         return render_template(
-            "facilitator/draw.html", game=game, preview=draw_preview(game), action=ActionForm()
+            "facilitator/draw.html",
+            game=game,
+            preview=draw_preview(game),
+            action=ActionForm(),
+            small_game=SMALL_GAME,
         )
     if not ActionForm().validate_on_submit():
         abort(400)
