@@ -47,8 +47,9 @@ def join(game: Game, name: str, email: str) -> JoinAnswer:
     """Self-join, while the game allows it.
 
     Draft: a new address goes on the roster. Running: a new address waits for approval (one
-    request per address). An address already playing gets no change, and while the game runs
-    a fresh link to its own page instead (a leaver gets nothing), as "I lost my link" would.
+    request per address). An address already playing gets no change, and while the game runs a
+    fresh link to its own page instead, through the "I lost my link" flow (a leaver gets
+    nothing).
     """
     if not game.allow_self_join or game.state == GameState.ENDED:
         raise ServiceError("This game is not open for joining.")
@@ -62,8 +63,8 @@ def join(game: Game, name: str, email: str) -> JoinAnswer:
     drawn = game.state == GameState.RUNNING
     if player is not None:
         if player.active and drawn:
-            links.renew_links([player])
-            db.session.commit()
+            # Exactly the lost-link flow: one row now, the fresh link from the periodic work.
+            links.ask_for_fresh_link(entry.email)
     elif not drawn:
         add_participants(game, reading)
     elif not _pending(game, entry.key):

@@ -39,7 +39,7 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ServiceError, joins, notes, periodic, setup
+from app.services import ServiceError, joins, links, notes, periodic, setup
 from app.services import circle as circle_service
 from app.services.draw import draw_names
 from tests.helpers import (
@@ -568,6 +568,8 @@ def test_self_join_answers_a_player_as_it_answers_a_stranger(app, client, runnin
     with app.app_context():
         names = {p.email_key: p.name for p in participants_of(db.session.get(Game, world.id))}
     assert names[player[1]] == player[0]  # the player's row is untouched
+    with app.app_context():
+        links.answer_link_requests()  # the periodic work, as for "I lost my link"
     mails = mails_since(app, mark)
     if running:
         assert [(m.kind, m.to) for m in mails] == [("fresh-link", player[1])]
