@@ -18,6 +18,7 @@ from app.models.outbox import OutboxMessage
 from app.models.people import (
     Facilitator,
     Hint,
+    JoinRequest,
     JournalEntry,
     LinkRequest,
     Participant,
@@ -65,6 +66,7 @@ __all__ = [
     "GameTombstone",
     "GroupKind",
     "Hint",
+    "JoinRequest",
     "JournalEntry",
     "Kindness",
     "KindnessKind",

@@ -141,3 +141,22 @@ class LinkRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email_key: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JoinRequest(db.Model):
+    """Someone who asked to join a running game through its public page, waiting for the
+    facilitator to approve (they then join the circle as a late joiner) or turn them down.
+
+    Kept apart from Participant on purpose: until approved they play no part anywhere (no
+    roster, no courier pool, no guess list), whatever other queries forget to filter.
+    """
+
+    __tablename__ = "join_request"
+    __table_args__ = (UniqueConstraint("game_id", "email_key", name="join_request_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

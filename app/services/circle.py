@@ -1,4 +1,4 @@
-"""The circle after the draw: late joiners, leavers, changed addresses, lost links.
+"""The circle after the draw: late joiners, leavers, changed addresses.
 
 Each change to the circle is a random rearrangement of at least three links (see
 app/domain/cycle_edits.py), so whoever is told learns nobody else's mortal. Only the people
@@ -32,7 +32,7 @@ from app.services import ServiceError, links
 from app.services.couriers import route
 from app.services.draw import avoided_arcs
 from app.services.rounds import next_release, release_moment
-from app.services.setup import add_participants, check_room, read_roster
+from app.services.setup import check_room, read_roster
 
 
 def _cycle(game: Game) -> dict[int, int]:
@@ -142,33 +142,23 @@ def add_late_joiners(
     return reading
 
 
-def join(game: Game, name: str, email: str, rng: random.Random | None = None) -> None:
-    """Self-join through the game's public page, while the game allows it.
+def leave_refusal(game: Game, leaver: Participant) -> str | None:
+    """Why this person could not leave now, or None when they can; changes nothing.
 
-    An address already on the roster gets the same outcome as a newcomer's, so the public page
-    never tells anyone who plays: nothing changes, and once names are drawn that player is
-    emailed a fresh link to their own page (a leaver is not emailed).
+    Asked before showing "Leave the game?", so nobody confirms a step that is then refused. The
+    answer comes from the same check as `withdraw` (the roster and the exclusions, never where
+    the person sits in the circle), so it tells nothing about the pairing either.
     """
-    if not game.allow_self_join or game.state == GameState.ENDED:
-        raise ServiceError("This game is not open for joining.")
-    reading = roster.read_lines(f"{name} <{email}>" if name.strip() else email, set())
-    if reading.problems:
-        raise ServiceError(
-            reading.problems[0].reason[:1].upper() + reading.problems[0].reason[1:] + "."
+    if game.state != GameState.RUNNING or not leaver.active:
+        return "Only an active participant of a running game can leave."
+    hard, wish = _arcs(game)
+    try:
+        cycle_edits.cut_out(
+            _cycle(game), leaver.id, hard, random.Random(0), _names(game), avoid=wish
         )
-    entry = reading.entries[0]
-    player = db.session.execute(
-        select(Participant).where(
-            Participant.game_id == game.id, Participant.email_key == entry.key
-        )
-    ).scalar_one_or_none()
-    if player is not None:
-        _send_fresh_links([player] if player.active and game.state == GameState.RUNNING else [])
-        return
-    if game.state == GameState.DRAFT:
-        add_participants(game, reading)
-    else:
-        add_late_joiners(game, f"{entry.name} <{entry.email}>", rng)
+    except DrawImpossible as exc:
+        return str(exc)
+    return None
 
 
 def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) -> None:
@@ -339,10 +329,3 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
             )
         )
     return messages
-
-
-def _send_fresh_links(people: list[Participant]) -> None:
-    """Email each of these players a fresh link to their page in their game; their old links
-    stop working (whoever found one can no longer use it), their sessions go on."""
-    links.renew_links(people)
-    db.session.commit()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from app.domain.draw import DrawImpossible, draw_cycle, prefer_avoiding
+from app.domain.draw import SMALL_GAME, DrawImpossible, draw_cycle, prefer_avoiding
 from app.domain.states import GameState
 from app.extensions import db
 from app.mail.messages import enqueue_invitation
@@ -81,6 +82,36 @@ def avoided_arcs(game: Game) -> tuple[set[tuple[int, int]], set[tuple[int, int]]
     """
     rule = forbidden_arcs(game)
     return rule, earlier_arcs(game) - rule if game.avoid_repeat_mortals else set()
+
+
+@dataclass(frozen=True)
+class DrawPreview:
+    """What the draw's confirmation page says before anything happens."""
+
+    people: int
+    exclusions: int
+
+    @property
+    def small(self) -> bool:
+        """Below SMALL_GAME people a mortal can work out their angel from the guess list."""
+        return self.people < SMALL_GAME
+
+
+def draw_preview(game: Game) -> DrawPreview:
+    """How many people the draw takes in and how many exclusions it must respect."""
+    people, exclusions = db.session.execute(
+        select(
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.game_id == game.id, Participant.active.is_(True))
+            .scalar_subquery(),
+            select(func.count())
+            .select_from(Exclusion)
+            .where(Exclusion.game_id == game.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    return DrawPreview(people, exclusions)
 
 
 def draw_names(game: Game, rng: random.Random | None = None) -> int:

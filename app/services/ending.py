@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 
 from app.domain import disclosure as reveal_rules
 from app.domain.states import CourierState, GameState, KindnessState
@@ -41,17 +41,12 @@ def secret_crowd() -> int:
 
 
 def set_guess(mortal: Participant, guess_id: int | None) -> None:
-    """Record the mortal's guess of who their angel is (anyone else on the roster)."""
+    """Record the mortal's guess of who their angel is (anyone in `guess_choices`)."""
     if mortal.game.state != GameState.RUNNING:
         raise ServiceError("Guesses can be made only while the game is running.")
     if guess_id is not None:
         ok = db.session.execute(
-            select(Participant.id).where(
-                Participant.id == guess_id,
-                Participant.game_id == mortal.game_id,
-                Participant.id != mortal.id,
-                Participant.active.is_(True),
-            )
+            select(Participant.id).where(Participant.id == guess_id, *_guessable(mortal))
         ).first()
         if not ok:
             raise ServiceError("Choose someone from the game.")
@@ -69,16 +64,30 @@ def set_stay_secret(angel: Participant, stay_secret: bool) -> None:
     db.session.commit()
 
 
-def guess_choices(mortal: Participant) -> list[tuple[int, str]]:
-    """Everyone the mortal may guess: the other active participants, by name."""
+def _guessable(mortal: Participant, now=None) -> tuple:
+    """Conditions on Participant for who could be this mortal's angel: another active player
+    of the game who is not their own mortal as their page shows it. Their mortal cannot be
+    their angel (no two people are each other's angels), and listing them would only make a
+    small game's answer easier; a new mortal not yet released stays listed, as the page does
+    not show them yet either."""
+    shown_mortal = select(Pairing.mortal_id).where(
+        Pairing.angel_id == mortal.id,
+        or_(Pairing.released_at.is_(None), Pairing.released_at <= (now or utcnow())),
+    )
+    return (
+        Participant.game_id == mortal.game_id,
+        Participant.active.is_(True),
+        Participant.id != mortal.id,
+        Participant.id.not_in(shown_mortal),
+    )
+
+
+def guess_choices(mortal: Participant, now=None) -> list[tuple[int, str]]:
+    """Everyone the mortal may guess, by name: neither themselves nor their own mortal."""
     return list(
         db.session.execute(
             select(Participant.id, Participant.name)
-            .where(
-                Participant.game_id == mortal.game_id,
-                Participant.active.is_(True),
-                Participant.id != mortal.id,
-            )
+            .where(*_guessable(mortal, now))
             .order_by(func.lower(Participant.name))
         ).all()
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from app.extensions import limiter
-from app.services import ServiceError, circle, games, links
+from app.services import ServiceError, games, joins, links
 from app.web.forms import JoinForm, LostLinkForm
 
 bp = Blueprint("public", __name__)
+
+# What the join form last held, so a reload of a refused join keeps it (the visitor's own words).
+TYPED_KEY = "join_typed"
 
 LOST_LINK_SENT = (
     "If that address belongs to a running game, a fresh link is on its way. "
@@ -30,33 +33,63 @@ def game_page(public_id: str):
     )
 
 
-@bp.post("/g/<public_id>/join")
-@limiter.limit("20 per hour")
-@limiter.limit("3 per hour", key_func=_email_key)
+def _joined_message(drawn: bool) -> str:
+    """The answer to a join: the same words whether or not the address already plays, so the
+    page tells no stranger who is in the game; the email that follows is the right one."""
+    if not drawn:
+        return (
+            "Thanks! If this address wasn't in the game yet, it is now. Either way, your "
+            "private link comes by email when names are drawn."
+        )
+    return (
+        "Thanks! If this address isn't in the game yet, your request is with the organiser, "
+        "and your invitation comes by email once they approve it. If it is already in the "
+        "game, a fresh link to your page is on its way instead. Either way, check your email "
+        "(and the spam folder) in a little while."
+    )
+
+
+def _join_page(game, form: JoinForm, status: int = 200):
+    """The public page with this join form (what was typed, and why it was refused)."""
+    return render_template(
+        "public/game.html", game=game, join_form=form, lost_form=LostLinkForm()
+    ), status
+
+
+@bp.route("/g/<public_id>/join", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_email_key, methods=["POST"])
 def join(public_id: str):
-    """Join the game; once names are drawn the newcomer joins the circle."""
+    """Join the game; once names are drawn the newcomer waits for the facilitator's approval.
+
+    A GET (a reload, a language switch) shows the page again with what was last typed."""
     game = games.game_by_public_id(public_id) or abort(404)
+    if request.method == "GET":
+        return _join_page(game, _typed_form())
     form = JoinForm()
+    session[TYPED_KEY] = {"name": form.name.data or "", "email": form.email.data or ""}
     if form.validate_on_submit():
         try:
-            circle.join(game, form.name.data, form.email.data)
+            answer = joins.join(game, form.name.data, form.email.data)
         except ServiceError as exc:
             # Flashed, not attached to the form: a closed game shows no join form at all.
             flash(str(exc), "error")
         else:
-            flash(
-                "You're in! "
-                + (
-                    "Your invitation is on its way by email."
-                    if not game.is_draft
-                    else "You'll get an email when names are drawn."
-                ),
-                "success",
-            )
+            session.pop(TYPED_KEY, None)
+            flash(_joined_message(answer.drawn), "success")
             return redirect(url_for("public.game_page", public_id=public_id))
-    return render_template(
-        "public/game.html", game=game, join_form=form, lost_form=LostLinkForm()
-    ), 400
+    return _join_page(game, form, 400)
+
+
+def _typed_form() -> JoinForm:
+    """A join form holding what was typed in the last refused attempt, checked again so its
+    reasons show too (nothing is joined by a GET)."""
+    typed = session.get(TYPED_KEY)
+    form = JoinForm(formdata=None, data=typed if isinstance(typed, dict) else {})
+    if typed:
+        for field in (form.name, form.email):
+            field.validate(form)
+    return form
 
 
 @bp.route("/lost-link", methods=["GET", "POST"])

@@ -142,6 +142,10 @@ def test_whole_game_in_the_browser(app, smtp, live_server, browser):
         assert page.get_by_role("cell", name=address).is_visible(), person
     fac.check("04-game-roster")
 
+    fac.submit(page.get_by_role("link", name="Draw names…"))
+    # The draw asks first: who is in, what they receive, that it cannot be undone.
+    assert page.get_by_text("This cannot be undone.").is_visible()
+    assert page.get_by_text("5 people in one circle", exact=False).is_visible()
     fac.submit(page.get_by_role("button", name="Draw names and send invitations"))
     assert page.get_by_text("Names drawn! 5 invitations are on their way.").is_visible()
     fac.check("05-game-drawn")

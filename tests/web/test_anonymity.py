@@ -308,7 +308,7 @@ def facilitator_pages(client, game_id: int, people: list[Person]) -> list[tuple[
         ("remove exclusion after draw", "post", f"/games/{game_id}/exclusions/1/remove", {}),
         ("missing participant", "get", f"/games/{game_id}/participants/99999", {}),
         ("missing game", "get", "/games/99999", {}),
-        ("draw by GET (405)", "get", f"/games/{game_id}/draw", {}),
+        ("draw page after the draw (back to the game)", "get", f"/games/{game_id}/draw", {}),
         ("unknown page", "get", "/no/such/page", {}),
     ]
     pages = []
@@ -380,7 +380,9 @@ def test_facilitator_pages_are_identical_whatever_the_draw(app, roster):
     statuses = {what: status for what, status, _ in pages_a}
     assert statuses["game"] == 200 and statuses["second draw (409)"] == 409
     assert statuses["missing participant"] == statuses["missing game"] == 404
-    assert statuses["draw by GET (405)"] == 405
+    assert statuses["draw page after the draw (back to the game)"] == 200
+    bodies = dict((what, body) for what, _, body in pages_a)
+    assert "already been drawn" in bodies["draw page after the draw (back to the game)"]
     game_page = dict((what, body) for what, _, body in pages_a)["game"]
     assert not leaked(game_page, people_a, allowed=set(ids))  # sanity
     assert all(p.name in html.unescape(game_page) for p in people_a)
@@ -707,7 +709,8 @@ def test_error_pages_name_nobody_and_show_no_trace():
             ("unknown page", client.get("/no/such/page"), 404),
             ("other game", client.get("/games/99999"), 404),
             ("other participant", client.get(f"/games/{game_id}/participants/99999"), 404),
-            ("draw by GET", client.get(f"/games/{game_id}/draw"), 405),
+            # The draw's confirmation page, once names are drawn, leads back to the game.
+            ("draw page after the draw", client.get(f"/games/{game_id}/draw"), 302),
             ("exclusions by GET", client.get(f"/games/{game_id}/exclusions"), 405),
             ("unknown exclusion", client.post(f"/games/{game_id}/exclusions/999/remove"), 302),
         ]

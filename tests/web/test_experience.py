@@ -762,7 +762,7 @@ VOID_INPUTS = {"hidden", "submit", "button", "reset", "image"}
 # them (the note box's "characters left" line, whose limit is the box's maxlength; the time
 # zone picker preselecting the browser's zone, without which the field keeps its default).
 # No inline script, nothing a page needs.
-ENHANCEMENTS = {"/static/counter.js", "/static/timezone.js"}
+ENHANCEMENTS = {"/static/counter.js", "/static/timezone.js", "/static/copy_link.js"}
 
 
 class PageCheck(HTMLParser):

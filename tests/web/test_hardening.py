@@ -36,7 +36,7 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import ending, journal, notes, periodic, preferences, setup
+from app.services import ending, joins, journal, notes, periodic, preferences, setup
 from app.services import responses as responses_service
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
 from tests.helpers import (
@@ -229,6 +229,10 @@ def _csrf_world(app: Flask) -> dict:
         journal.add_journal_entry(me, date(2026, 12, 2), "Smiled", "Good")
         draft_people = participants_of(draft)
         setup.add_exclusion(draft, draft_people[0], draft_people[1], True)
+        running.allow_self_join = True
+        db.session.commit()
+        joins.join(running, "Wendy Waiting", "wendy@example.org")
+        (waiting,) = joins.pending_joins(running)
 
         return {
             "fac": fac.id,
@@ -253,6 +257,7 @@ def _csrf_world(app: Flask) -> dict:
             "request": request.public_id,
             "report": db.session.execute(select(Report.id)).scalar_one(),
             "entry": db.session.execute(select(JournalEntry.id)).scalar_one(),
+            "waiting": waiting.id,
         }
 
 
@@ -308,6 +313,12 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
             ("fac", f"/games/{r}/participants/{w['withdrawable']}/withdraw", {})
         ],
         "facilitator.add_idea": [("fac", f"/games/{r}/ideas", {"text": "Sing a song"})],
+        "facilitator.approve_join": [
+            ("fac", f"/games/{r}/join-requests/{w['waiting']}/approve", {})
+        ],
+        "facilitator.turn_down_join": [
+            ("fac", f"/games/{r}/join-requests/{w['waiting']}/turn-down", {})
+        ],
         "facilitator.remove_idea": [("fac", f"/games/{r}/ideas/{w['idea']}/remove", {})],
         "moderation.act": [
             ("fac", f"/games/{r}/reports/{w['report']}/{action}", {"text": "Serious reason"})

@@ -39,7 +39,7 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ServiceError, notes, periodic, setup
+from app.services import ServiceError, joins, links, notes, periodic, setup
 from app.services import circle as circle_service
 from app.services.draw import draw_names
 from tests.helpers import (
@@ -457,7 +457,14 @@ def _allow_self_join(app: Flask, game_id: int, allowed: bool = True) -> None:
         db.session.commit()
 
 
-def test_self_join_while_running_is_spliced_in(app, client):
+def _pending_names(app: Flask, game_id: int) -> list[str]:
+    with app.app_context():
+        return [r.name for r in joins.pending_joins(db.session.get(Game, game_id))]
+
+
+def test_self_join_while_running_waits_for_approval_then_is_spliced_in(app, client):
+    """After the draw a self-join changes nothing until the facilitator approves it; approval
+    splices the newcomer in like a late joiner, told through the release rounds."""
     limiter.reset()
     world = build(app)
     _allow_self_join(app, world.id)
@@ -470,7 +477,21 @@ def test_self_join_while_running_is_spliced_in(app, client):
     )
 
     assert response.status_code == 302
-    assert "You&#39;re in!" in client.get(response.location).text
+    assert "your request is with the organiser" in client.get(response.location).text
+    assert cycle(app, world.id) == before
+    assert len(active_ids(app, world.id)) == len(PEOPLE)
+    assert mails_since(app, mark) == []
+    assert _pending_names(app, world.id) == ["Juniper Late"]
+
+    fac = app.test_client()
+    login(fac)
+    page = fac.get(f"/games/{world.id}").text
+    assert "Waiting to join" in page and "Juniper Late" in page
+    request_id = int(re.search(r"/join-requests/(\d+)/approve", page).group(1))
+    approved = fac.post(f"/games/{world.id}/join-requests/{request_id}/approve")
+    assert approved.status_code == 302
+    assert "Added Juniper Late" in fac.get(approved.location).text
+    assert _pending_names(app, world.id) == []
     with app.app_context():
         joiner = db.session.execute(
             select(Participant.id).where(Participant.email_key == "juniper@example.org")
@@ -483,13 +504,46 @@ def test_self_join_while_running_is_spliced_in(app, client):
     assert sorted((m.kind, m.pid) for m in mails) == sorted(
         [("invitation", joiner)] + [("mortal-changed", x) for x in changed]
     )
+    with app.app_context():
+        # Nothing is released at the moment of approval: the notices wait for a later round.
+        now = utcnow()
+        assert all(
+            m.next_attempt_at > now
+            for m in db.session.execute(
+                select(OutboxMessage).where(
+                    OutboxMessage.id > mark, OutboxMessage.kind == "mortal-changed"
+                )
+            ).scalars()
+        )
+
+
+def test_turning_a_join_request_down_tells_nobody(app, client):
+    limiter.reset()
+    world = build(app)
+    _allow_self_join(app, world.id)
+    before = cycle(app, world.id)
+    joining = {"name": "Juniper Late", "email": "j@example.org"}
+    client.post(f"/g/{world.public_id}/join", data=joining)
+    mark = mail_mark(app)
+    fac = app.test_client()
+    login(fac)
+    page = fac.get(f"/games/{world.id}").text
+    request_id = int(re.search(r"/join-requests/(\d+)/turn-down", page).group(1))
+    # A game that is not hers does not have this request.
+    other = f"/games/{world.id + 999}/join-requests/{request_id}/turn-down"
+    assert fac.post(other).status_code == 404
+    assert fac.post(f"/games/{world.id}/join-requests/{request_id}/turn-down").status_code == 302
+    assert _pending_names(app, world.id) == []
+    assert "Waiting to join" not in fac.get(f"/games/{world.id}").text
+    assert cycle(app, world.id) == before and mails_since(app, mark) == []
+    assert fac.post(f"/games/{world.id}/join-requests/{request_id}/approve").status_code == 404
 
 
 @pytest.mark.parametrize("running", [True, False])
 def test_self_join_answers_a_player_as_it_answers_a_stranger(app, client, running):
     """The public page must not tell anyone who plays: joining with an address already on the
-    roster gets the newcomer's answer, changes nothing, and (once names are drawn) emails that
-    player their own link instead."""
+    roster gets word for word the newcomer's answer, changes nothing, and (once names are
+    drawn) emails that player their own link instead, as "I lost my link" would."""
     limiter.reset()
     world = build(app, running=running)
     _allow_self_join(app, world.id)
@@ -503,17 +557,27 @@ def test_self_join_answers_a_player_as_it_answers_a_stranger(app, client, runnin
 
     assert response.status_code == 302
     page = client.get(response.location).text
-    assert "You&#39;re in!" in page and "already" not in page
-    assert cycle(app, world.id) == before and len(active_ids(app, world.id)) == count
+    stranger = app.test_client().post(
+        f"/g/{world.public_id}/join",
+        data={"name": "Someone Else", "email": "nobody.here@example.org"},
+        follow_redirects=True,
+    )
+    assert without_csrf(page) == without_csrf(stranger.text)
+    assert "check your email" in page.lower() or "comes by email" in page
+    assert cycle(app, world.id) == before
     with app.app_context():
-        assert "Someone Else" not in [
-            p.name for p in participants_of(db.session.get(Game, world.id))
-        ]
+        names = {p.email_key: p.name for p in participants_of(db.session.get(Game, world.id))}
+    assert names[player[1]] == player[0]  # the player's row is untouched
+    with app.app_context():
+        links.answer_link_requests()  # the periodic work, as for "I lost my link"
     mails = mails_since(app, mark)
     if running:
         assert [(m.kind, m.to) for m in mails] == [("fresh-link", player[1])]
+        assert _pending_names(app, world.id) == ["Someone Else"]  # only the stranger waits
+        assert len(active_ids(app, world.id)) == count
     else:
         assert mails == []
+        assert len(active_ids(app, world.id)) == count + 1  # the stranger, before the draw
 
 
 def test_self_join_is_refused_when_not_allowed(app, client):
@@ -575,8 +639,18 @@ def test_self_join_via_the_edit_form_setting(app, client):
         f"/g/{world.public_id}/join", data={"name": "Juniper Late", "email": "juniper@example.org"}
     )
     assert response.status_code == 302
+    assert _pending_names(app, world.id) == ["Juniper Late"]
+    (request,) = [r.id for r in _requests(app, world.id)]
+    assert client.post(f"/games/{world.id}/join-requests/{request}/approve").status_code == 302
     assert len(active_ids(app, world.id)) == len(PEOPLE) + 1
     assert is_valid_cycle(cycle(app, world.id), active_ids(app, world.id), ())
+
+
+def _requests(app: Flask, game_id: int):
+    with app.app_context():
+        return [
+            SimpleNamespace(id=r.id) for r in joins.pending_joins(db.session.get(Game, game_id))
+        ]
 
 
 # Re-send ----------------------------------------------------------------------------------

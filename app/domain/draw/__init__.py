@@ -48,11 +48,12 @@ the walk), :mod:`.search` the repair and backtracking search, and
 :mod:`.diagnosis` explains why a draw is impossible.
 """
 
-from .cycle import MIN_PARTICIPANTS, draw_cycle, is_valid_cycle, prefer_avoiding
+from .cycle import MIN_PARTICIPANTS, SMALL_GAME, draw_cycle, is_valid_cycle, prefer_avoiding
 from .diagnosis import DrawImpossible
 
 __all__ = [
     "MIN_PARTICIPANTS",
+    "SMALL_GAME",
     "DrawImpossible",
     "draw_cycle",
     "is_valid_cycle",

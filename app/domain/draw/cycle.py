@@ -27,6 +27,9 @@ from .sampling import _all_cycles, _assignment, _avoids, _count_completions, _mi
 from .search import _Heavy, _repair, _search
 
 MIN_PARTICIPANTS = 3
+# Below this many people a mortal can work out their angel: with four, the guess list holds
+# three names, one of them their own mortal, and a few kindnesses narrow it further.
+SMALL_GAME = 5
 
 # Rejection sampling budget, in participants shuffled. At 10**5 people with one
 # exclusion each an attempt succeeds with probability about 1/e and costs

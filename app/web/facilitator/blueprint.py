@@ -6,8 +6,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from app.domain.draw import SMALL_GAME
 from app.models import Game, GameState
-from app.services import ending, moderation, pages, setup
+from app.services import ending, joins, moderation, pages, setup
 from app.web.forms import (
     ActionForm,
     DropOffForm,
@@ -16,6 +17,7 @@ from app.web.forms import (
     LateJoinerForm,
     RosterForm,
 )
+from app.web.slips import qr_svg
 
 bp = Blueprint("facilitator", __name__)
 
@@ -52,4 +54,14 @@ def render_game(
         min_count=ending.secret_crowd(),
         action=ActionForm(),
         me_on_roster=pages.plays_in(people, current_user.email),
+        small_game=SMALL_GAME,
+        pending=joins.pending_joins(game) if game.state == GameState.RUNNING else [],
+        join_qr=_join_qr(game),
     ), status
+
+
+def _join_qr(game: Game):
+    """The join page's address as a QR code, shown only while self-join is on."""
+    if not game.allow_self_join or game.state == GameState.ENDED:
+        return None
+    return qr_svg(url_for("public.game_page", public_id=game.public_id, _external=True))

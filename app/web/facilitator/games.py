@@ -3,11 +3,12 @@ kindness ideas."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template
+from flask import abort, flash, render_template, request
 from flask_login import current_user, login_required
 
+from app.domain.draw import SMALL_GAME
 from app.services import ServiceError, games, setup
-from app.services.draw import draw_names
+from app.services.draw import ALREADY_DRAWN, draw_names, draw_preview
 from app.web.facilitator.blueprint import bp, render_game, to_game
 from app.web.forms import ActionForm, DropOffForm, IdeaForm
 from app.web.game_form import GameForm
@@ -82,11 +83,25 @@ def game(game_id: int):
     return render_game(owned_game(game_id))
 
 
-@bp.post("/games/<int:game_id>/draw")
+@bp.route("/games/<int:game_id>/draw", methods=["GET", "POST"])
 @login_required
 def draw(game_id: int):
-    """Draw names once. A second press, tab or worker gets a clear message and changes nothing."""
+    """The draw: GET shows what will happen and asks to confirm; only this page's POST draws.
+
+    A second press, tab or worker gets a clear message and changes nothing.
+    """
     game = owned_game(game_id)
+    if request.method == "GET":
+        if not game.is_draft:
+            flash(ALREADY_DRAWN, "info")
+            return to_game(game)
+        return render_template(
+            "facilitator/draw.html",
+            game=game,
+            preview=draw_preview(game),
+            action=ActionForm(),
+            small_game=SMALL_GAME,
+        )
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

@@ -1,5 +1,5 @@
 """Who plays in a game: adding, fixing and removing people, exclusions, late joiners and
-withdrawals from a running game."""
+withdrawals from a running game, requests to join it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.domain.roster import RosterProblem
-from app.services import ServiceError, circle, setup
+from app.services import ServiceError, circle, joins, setup
 from app.web import kept
 from app.web.facilitator.blueprint import bp, render_game, to_game
 from app.web.forms import ActionForm, ExclusionForm, LateJoinerForm, ParticipantForm, RosterForm
@@ -227,3 +227,34 @@ def withdraw(game_id: int, participant_id: int):
             "success",
         )
     return to_game(game)
+
+
+@bp.post("/games/<int:game_id>/join-requests/<int:request_id>/approve")
+@login_required
+def approve_join(game_id: int, request_id: int):
+    """Let someone who asked on the public page join the running circle."""
+    game = owned_game(game_id)
+    if ActionForm().validate_on_submit():
+        try:
+            request_ = joins.approve(game, request_id)
+        except LookupError:
+            abort(404)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Added {request_.name}{LATE_JOINERS_TOLD}", "success")
+    return to_game(game, "#pending")
+
+
+@bp.post("/games/<int:game_id>/join-requests/<int:request_id>/turn-down")
+@login_required
+def turn_down_join(game_id: int, request_id: int):
+    """Forget a request to join; nobody is told."""
+    game = owned_game(game_id)
+    if ActionForm().validate_on_submit():
+        try:
+            request_ = joins.turn_down(game, request_id)
+        except LookupError:
+            abort(404)
+        flash(f"{request_.name} was turned down and will not join.", "success")
+    return to_game(game, "#pending")

@@ -102,7 +102,8 @@ def rules():
 @bp.route("/me/leave", methods=["GET", "POST"])
 @participant_required
 def leave():
-    """Leave the game, after a confirmation page."""
+    """Leave the game, after a confirmation page; when leaving is not possible the page says
+    why up front instead of asking."""
     form = ActionForm()
     if form.validate_on_submit():
         try:
@@ -111,4 +112,9 @@ def leave():
             return refused(exc, "participant.me")
         session.pop(SESSION_KEY, None)
         return render_template("participant/left.html", game=g.me.game)
-    return render_template("participant/leave.html", page=participants.page_for(g.me), form=form)
+    return render_template(
+        "participant/leave.html",
+        page=participants.page_for(g.me),
+        form=form,
+        refusal=circle.leave_refusal(g.me.game, g.me),
+    )
