@@ -277,6 +277,22 @@ def standing_of(angel: Participant, now: datetime | None = None) -> str | None:
     return None
 
 
+def warnings_for(angel: Participant, now: datetime | None = None) -> list[str]:
+    """The warnings the organiser wrote to this angel, oldest first, shown on their pages once
+    the first one's email is released (a child without email reads them there)."""
+    if standing_of(angel, now) != ModerationAction.WARN:
+        return []
+    return list(
+        db.session.execute(
+            select(AuditEntry.reason)
+            .join(Report, Report.id == AuditEntry.report_id)
+            .join(Kindness, Kindness.id == Report.kindness_id)
+            .where(Kindness.angel_id == angel.id, AuditEntry.action == ModerationAction.WARN)
+            .order_by(AuditEntry.created_at, AuditEntry.id)
+        ).scalars()
+    )
+
+
 def _muted_in_circle(game: Game):
     return (
         select(Participant)

@@ -31,6 +31,9 @@ def me():
         crowd=ending.secret_crowd(),
         hints=preferences_service.mortal_hints(g.me),
         counts=participants.home_counts(g.me),
+        standing=moderation.standing_of(g.me),
+        warnings=moderation.warnings_for(g.me),
+        outcomes=moderation.outcomes_for(g.me),
     )
 
 
