@@ -747,7 +747,10 @@ def test_hostile_text_is_escaped_in_pages_and_emails(app):
     with app.app_context():
         report_id = db.session.execute(select(Report.id)).scalar_one()
     assert (
-        fac.post(f"/games/{game_id}/reports/{report_id}/warn", data={"text": PAYLOAD}).status_code
+        fac.post(
+            f"/games/{game_id}/reports/{report_id}/warn",
+            data={f"r{report_id}-warn-text": PAYLOAD},
+        ).status_code
         == 302
     )
 
