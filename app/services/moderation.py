@@ -267,6 +267,13 @@ def outcomes_for(reporter: Participant, now: datetime | None = None) -> list[Out
     ]
 
 
+def outcome_count_query(reporter: Participant, now: datetime):
+    """How many outcomes of this person's reports have reached them (for one combined query)."""
+    return select(func.count(Report.id)).where(
+        Report.reporter_id == reporter.id, Report.outcome != "", Report.outcome_at <= now
+    )
+
+
 def standing_of(angel: Participant, now: datetime | None = None) -> str | None:
     """ "muted", "warned" or None: what the angel's own pages tell them. A mute shows at once,
     since sending is refused from that moment; a warning from its email's release moment."""

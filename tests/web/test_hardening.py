@@ -313,6 +313,7 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
             ("fac", f"/games/{r}/reports/{w['report']}/{action}", {"text": "Serious reason"})
             for action in ("dismiss", "hide", "warn", "mute", "reveal")
         ],
+        "moderation.new_angels": [("fac", f"/games/{r}/moderation/new-angels", {})],
         "moderation.end": [("fac", f"/games/{r}/end", {"name": w["running_name"]})],
         "moderation.delete": [("fac", f"/games/{w['ended']}/delete", {"name": w["ended_name"]})],
         "public.join": [
