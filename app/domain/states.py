@@ -83,3 +83,14 @@ class ReportStatus(StrEnum):
     OPEN = "open"
     DISMISSED = "dismissed"
     ACTED = "acted"
+
+
+class ModerationAction(StrEnum):
+    """What the organiser can do about a report; the reporter is told the first three kinds of
+    outcome in words that never name the sender."""
+
+    DISMISS = "dismiss"
+    HIDE = "hide"
+    WARN = "warn"
+    MUTE = "mute"
+    REVEAL = "reveal"

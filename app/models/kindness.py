@@ -119,6 +119,10 @@ class Report(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=ReportStatus.OPEN)
     # Set only by the deliberate, recorded reveal step; the sender is told.
     revealed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the organiser did (a ModerationAction, "" while open), told to the reporter on their
+    # page from `outcome_at`, a random moment of a later round, in words that name no sender.
+    outcome: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    outcome_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     kindness: Mapped[Kindness] = relationship()

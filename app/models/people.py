@@ -61,6 +61,9 @@ class Participant(db.Model):
     courier_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     # Moderation acts on "the sender of this note" without showing who that is.
     muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # From when the angel's pages say the organiser warned them: the warning email's release
+    # moment, so the page never tells them sooner than the email does.
+    warned_at: Mapped[datetime | None] = mapped_column(DateTime)
     # An angel may stay secret even at the reveal.
     stay_secret: Mapped[bool] = mapped_column(Boolean, default=False)
     # Email: "each" kindness as it arrives, a daily "digest", or "none" (the site shows all).

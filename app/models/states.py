@@ -18,6 +18,7 @@ from app.domain.states import (
     GroupKind,
     KindnessKind,
     KindnessState,
+    ModerationAction,
     OutboxStatus,
     ReportStatus,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "GroupKind",
     "KindnessKind",
     "KindnessState",
+    "ModerationAction",
     "OutboxStatus",
     "ReportStatus",
     "one_of",

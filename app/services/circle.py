@@ -177,7 +177,12 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     before = _cycle(game)
     hard, wish = _arcs(game)
     try:
-        after = cycle_edits.cut_out(before, leaver.id, hard, rng, names, avoid=wish)
+        # A muted angel taken out of the circle leaves it as it is.
+        after = (
+            cycle_edits.cut_out(before, leaver.id, hard, rng, names, avoid=wish)
+            if leaver.id in before
+            else before
+        )
     except DrawImpossible as exc:
         raise ServiceError(str(exc)) from None
     # Claim the change first: of two racing withdrawals of the same person, one proceeds.
@@ -195,6 +200,37 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     messages += _cancel_around(game, leaver, now, rng)
     db.session.commit()
     db.session.expire(leaver)
+
+
+NO_NEW_ANGEL = (
+    "The circle cannot be re-formed without a muted angel: a game needs at least three "
+    "people, and your exclusions must leave a circle. Loosen an exclusion and try again."
+)
+
+
+def take_out_of_circle(game: Game, angel: Participant, rng: random.Random | None = None) -> bool:
+    """Take a muted angel out of the circle so that their mortal gets a new angel; return
+    whether they were in it.
+
+    The same rearrangement as a leave (three angels get a new mortal, told in a later round),
+    but the person stays on the roster, active, as before: nothing the organiser sees changes
+    but the count of people without kindnesses, so she cannot tell who was taken out, nor
+    whose angel they were. The refusal names nobody. What was on its way to them is cancelled
+    and its angels told, as for a leaver.
+    """
+    before = _cycle(game)
+    if game.state != GameState.RUNNING or angel.id not in before:
+        return False
+    rng = rng or random.SystemRandom()
+    hard, wish = _arcs(game)
+    try:
+        after = cycle_edits.cut_out(before, angel.id, hard, rng, avoid=wish)
+    except DrawImpossible:
+        raise ServiceError(NO_NEW_ANGEL) from None
+    changed = _save_cycle(game, before, after)
+    _tell_new_mortal(game, changed, rng=rng)
+    _cancel_around(game, angel, utcnow(), rng)
+    return True
 
 
 def resend_invitation(
@@ -235,7 +271,11 @@ def resend_invitation(
         hard, wish = _arcs(game)
         rng = rng or random.SystemRandom()
         try:
-            after = cycle_edits.re_place(before, participant.id, hard, rng, names, avoid=wish)
+            after = (
+                cycle_edits.re_place(before, participant.id, hard, rng, names, avoid=wish)
+                if participant.id in before
+                else before
+            )
         except DrawImpossible as exc:
             raise ServiceError(str(exc)) from None
         changed = _save_cycle(game, before, after)

@@ -6,19 +6,39 @@ step with a typed reason; it is recorded in the audit list and the sender is tol
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.domain import roster
-from app.domain.states import ReportStatus
+from app.domain import release, roster
+from app.domain.states import GameState, ReportStatus
 from app.extensions import db
 from app.mail.messages import notify
-from app.models import AuditEntry, Game, Kindness, Participant, Report, utcnow
-from app.services import ServiceError
+from app.models import (
+    AuditEntry,
+    Game,
+    Kindness,
+    ModerationAction,
+    Pairing,
+    Participant,
+    Report,
+    utcnow,
+)
+from app.services import ServiceError, circle
 from app.services.rounds import release_moment
 
-ACTIONS = ("dismiss", "hide", "warn", "mute", "reveal")
+ACTIONS = tuple(ModerationAction)
+
+# What the reporter reads once the organiser acted, by action: never who sent the kindness.
+OUTCOME_WORDS = {
+    ModerationAction.DISMISS: "they took no action",
+    ModerationAction.HIDE: "the kindness is hidden",
+    ModerationAction.WARN: "its sender was warned",
+    ModerationAction.MUTE: "its sender can no longer send kindnesses",
+    ModerationAction.REVEAL: "they took it further",
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +50,9 @@ class ReportView:
     message: str
     instruction: str
     hidden: bool
+    # Who reported (the one who may be hurt, so the organiser can check on them): the mortal
+    # or a courier, whom the organiser may see; never the sender.
+    reporter: str
     revealed_sender: str | None  # only after the recorded reveal step
 
 
@@ -43,14 +66,15 @@ def reports_of(game: Game) -> list[ReportView]:
             (Report.status == ReportStatus.OPEN).desc(), Report.created_at.desc(), Report.id.desc()
         )
     ).all()
-    revealed_ids = {k.angel_id for r, k in rows if r.revealed_at is not None}
+    wanted = {k.angel_id for r, k in rows if r.revealed_at is not None}
+    wanted |= {r.reporter_id for r, _ in rows}
     names = (
         dict(
             db.session.execute(
-                select(Participant.id, Participant.name).where(Participant.id.in_(revealed_ids))
+                select(Participant.id, Participant.name).where(Participant.id.in_(wanted))
             ).all()
         )
-        if revealed_ids
+        if wanted
         else {}
     )
     return [
@@ -60,6 +84,7 @@ def reports_of(game: Game) -> list[ReportView]:
             message=k.message,
             instruction=k.instruction,
             hidden=k.hidden,
+            reporter=names.get(r.reporter_id, ""),
             revealed_sender=names.get(k.angel_id) if r.revealed_at else None,
         )
         for r, k in rows
@@ -149,17 +174,19 @@ def act(
     elif action == "warn":
         if not text:
             raise ServiceError("Write the warning the sender will receive.")
+        moment = release_moment(sender.game, "moderation-warning")
         messages.append(
             notify(
                 sender,
                 "moderation-warning",
                 f"A message from the organiser of {game.name}",
-                release_at=release_moment(sender.game, "moderation-warning"),
+                release_at=moment,
                 warning=text,
                 kindness=kindness,
             )
         )
         report.status = ReportStatus.ACTED
+        sender.warned_at = sender.warned_at or moment
         done = (
             "Your warning reaches the sender in the next delivery round. "
             "You have not been told who they are."
@@ -200,6 +227,9 @@ def act(
                 )
             )
         done = f"The sender of this kindness is {sender.name}. They have been told, and why."
+    # The reporter hears the outcome in a later round, like any news, never at the click.
+    report.outcome = action
+    report.outcome_at = release_moment(game, "report-outcome")
     record(game, action, text, report)
     db.session.commit()
     return done
@@ -212,3 +242,109 @@ def open_report_count(game: Game) -> int:
             Report.game_id == game.id, Report.status == ReportStatus.OPEN
         )
     ).scalar_one()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a reporter is told about one report: when they reported, and what was done."""
+
+    reported_at: datetime
+    kind: str
+    words: str
+
+
+def outcomes_for(reporter: Participant, now: datetime | None = None) -> list[Outcome]:
+    """The outcomes of this person's reports that have reached them (released), newest first.
+
+    Told in words that never name the sender, from a random moment of a round after the
+    organiser acted, so the moment the news shows says nothing about who was acted on."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Report, Kindness.kind)
+        .join(Kindness, Kindness.id == Report.kindness_id)
+        .where(Report.reporter_id == reporter.id, Report.outcome != "")
+        .order_by(Report.created_at.desc(), Report.id.desc())
+    ).all()
+    return [
+        Outcome(r.created_at, kind, OUTCOME_WORDS[ModerationAction(r.outcome)])
+        for r, kind in rows
+        if release.is_released(r.outcome_at, now)
+    ]
+
+
+def outcome_count_query(reporter: Participant, now: datetime):
+    """How many outcomes of this person's reports have reached them (for one combined query)."""
+    return select(func.count(Report.id)).where(
+        Report.reporter_id == reporter.id, Report.outcome != "", Report.outcome_at <= now
+    )
+
+
+def standing_of(angel: Participant, now: datetime | None = None) -> str | None:
+    """ "muted", "warned" or None: what the angel's own pages tell them. A mute shows at once,
+    since sending is refused from that moment; a warning from its email's release moment."""
+    if angel.muted:
+        return ModerationAction.MUTE
+    if angel.warned_at is not None and release.is_released(angel.warned_at, now or utcnow()):
+        return ModerationAction.WARN
+    return None
+
+
+def warnings_for(angel: Participant, now: datetime | None = None) -> list[str]:
+    """The warnings the organiser wrote to this angel, oldest first, shown on their pages once
+    the first one's email is released (a child without email reads them there)."""
+    if standing_of(angel, now) != ModerationAction.WARN:
+        return []
+    return list(
+        db.session.execute(
+            select(AuditEntry.reason)
+            .join(Report, Report.id == AuditEntry.report_id)
+            .join(Kindness, Kindness.id == Report.kindness_id)
+            .where(Kindness.angel_id == angel.id, AuditEntry.action == ModerationAction.WARN)
+            .order_by(AuditEntry.created_at, AuditEntry.id)
+        ).scalars()
+    )
+
+
+def _muted_in_circle(game: Game):
+    return (
+        select(Participant)
+        .join(Pairing, Pairing.angel_id == Participant.id)
+        .where(
+            Participant.game_id == game.id,
+            Participant.muted.is_(True),
+            Participant.active.is_(True),
+        )
+        .order_by(Participant.id)
+    )
+
+
+def without_kindnesses(game: Game) -> int:
+    """How many people get no kindnesses because their angel is muted: a count the organiser
+    may see (she muted as many senders), never who they are."""
+    if game.state != GameState.RUNNING:
+        return 0
+    return db.session.execute(
+        select(func.count()).select_from(_muted_in_circle(game).subquery())
+    ).scalar_one()
+
+
+def give_new_angels(game: Game, rng: random.Random | None = None) -> int:
+    """Give everyone whose angel is muted a new angel, by taking each muted angel out of the
+    circle; return how many.
+
+    The answer and the pages after it are the same whoever was muted: the organiser learns
+    the count she was shown, nothing more; the angels whose mortal changed are told in a
+    later round, as for any change of the circle, so nobody learns it from the timing.
+    """
+    muted = list(db.session.execute(_muted_in_circle(game)).scalars())
+    if not muted:
+        raise ServiceError("Everyone has an angel who can send kindnesses: nothing to do.")
+    try:
+        for angel in muted:
+            circle.take_out_of_circle(game, angel, rng)
+    except ServiceError:
+        db.session.rollback()
+        raise
+    record(game, "new angels", f"{len(muted)} given a new angel")
+    db.session.commit()
+    return len(muted)

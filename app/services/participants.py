@@ -50,13 +50,14 @@ def first_opened(participant: Participant) -> str | None:
     )
 
 
-def home_counts(participant: Participant, now: datetime | None = None) -> tuple[int, int]:
-    """(unread kindnesses, open courier requests) for the home page's tiles, in one query."""
-    return tuple(
-        db.session.execute(
-            select(
-                unread_count_query(participant).scalar_subquery(),
-                open_request_count_query(participant, now or utcnow()).scalar_subquery(),
-            )
-        ).one()
-    )
+def home_counts(participant: Participant, now: datetime | None = None, extra=None) -> tuple:
+    """(unread kindnesses, open courier requests[, extra]) for the home page, in one query;
+    `extra(participant, now)` adds a count query of the caller's."""
+    now = now or utcnow()
+    parts = [
+        unread_count_query(participant).scalar_subquery(),
+        open_request_count_query(participant, now).scalar_subquery(),
+    ]
+    if extra is not None:
+        parts.append(extra(participant, now).scalar_subquery())
+    return tuple(db.session.execute(select(*parts)).one())

@@ -32,6 +32,9 @@ def thank(
     """
     now = now or utcnow()
     kindness = received_by(mortal, public_id)
+    if kindness.hidden:
+        # The organiser took it out of the inbox after a report: there is nothing to thank for.
+        raise ServiceError("Your organiser hid this kindness, so there is no thanks to send.")
     message = clean_text(message, "thank-you", LIMITS.thanks)
     if db.session.execute(select(Thanks.id).where(Thanks.kindness_id == kindness.id)).first():
         raise ServiceError("You have already thanked your angel for this one.")

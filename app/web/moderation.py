@@ -2,56 +2,173 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from app.domain.limits import LIMITS
+from app.models import ModerationAction
 from app.services import ServiceError, ending, moderation
-from app.web.forms import ConfirmNameForm, ModerationForm, max_length
+from app.web.forms import ConfirmNameForm, first_error
 from app.web.guards import owned_game
 
 bp = Blueprint("moderation", __name__)
+
+_TOO_LONG = f"This can be up to {LIMITS.moderation_text} characters; yours is %(length)d."
+
+
+def _audit_note() -> TextAreaField:
+    return TextAreaField(
+        "A note for the audit list (optional: only you see it)",
+        [Length(max=LIMITS.moderation_text, message=_TOO_LONG)],
+        render_kw={"rows": 1},
+    )
+
+
+class DismissForm(FlaskForm):
+    """Close a report without changing anything."""
+
+    text = _audit_note()
+
+
+class HideForm(FlaskForm):
+    """Take the kindness out of its recipient's inbox."""
+
+    text = _audit_note()
+
+
+class WarnForm(FlaskForm):
+    """Send the sender a warning, without learning who they are."""
+
+    text = TextAreaField(
+        "The warning the sender will read",
+        [
+            DataRequired("Write the warning the sender will receive."),
+            Length(max=LIMITS.moderation_text, message=_TOO_LONG),
+        ],
+        render_kw={"rows": 3},
+    )
+
+
+class MuteForm(FlaskForm):
+    """Stop the sender sending kindnesses, without learning who they are."""
+
+    text = TextAreaField(
+        "Why (optional: the sender reads it)",
+        [Length(max=LIMITS.moderation_text, message=_TOO_LONG)],
+        render_kw={"rows": 2},
+    )
+
+
+class RevealForm(FlaskForm):
+    """Show the organiser who sent the kindness: a recorded step the sender is told of (the
+    service asks for a reason of at least a sentence)."""
+
+    text = TextAreaField(
+        "Your reason (at least a sentence: the sender reads it)",
+        [Length(max=LIMITS.moderation_text, message=_TOO_LONG)],
+        render_kw={"rows": 2},
+    )
+
+
+FORMS = {
+    ModerationAction.DISMISS: DismissForm,
+    ModerationAction.HIDE: HideForm,
+    ModerationAction.WARN: WarnForm,
+    ModerationAction.MUTE: MuteForm,
+    ModerationAction.REVEAL: RevealForm,
+}
+
+
+def action_form(report_id: int, action: str, submitted: bool = False) -> FlaskForm:
+    """The form of one action on one report; its fields are named after both, so each box on
+    the page is its own and a refused one comes back with what was typed."""
+    return FORMS[ModerationAction(action)](
+        prefix=f"r{report_id}-{action}", formdata=None if not submitted else request.form
+    )
 
 
 @bp.route("/games/<int:game_id>/moderation")
 @login_required
 def queue(game_id: int):
-    """Reports (text, reason, when — never the sender) and the audit list."""
+    """Reports (text, reason, who reported, when — never the sender) and the audit list."""
     return _queue_page(owned_game(game_id))
 
 
-def _queue_page(game, kept: dict | None = None, status: int = 200):
-    """The queue; `kept` holds a refused action's text and why, shown beside its report."""
+def _queue_page(game, refused: FlaskForm | None = None, refused_at: tuple = (), status=200):
+    """The queue, each report with one form per action; a refused form (for `refused_at`, a
+    (report id, action) pair) is shown again with what was typed and why it was refused."""
+    reports = moderation.reports_of(game)
+    forms = {
+        r.report.id: {a: action_form(r.report.id, a) for a in moderation.ACTIONS} for r in reports
+    }
+    if refused is not None:
+        forms[refused_at[0]][refused_at[1]] = refused
     return render_template(
         "facilitator/moderation.html",
         game=game,
-        reports=moderation.reports_of(game),
+        reports=reports,
+        forms=forms,
+        refused_at=refused_at,
         audit=moderation.audit_of(game),
-        form=ModerationForm(),
-        kept=kept or {},
+        without_kindnesses=moderation.without_kindnesses(game),
+        new_angels_form=FlaskForm(),
     ), status
 
 
-@bp.post("/games/<int:game_id>/reports/<int:report_id>/<action>")
+@bp.route("/games/<int:game_id>/reports/<int:report_id>/<action>", methods=["GET", "POST"])
 @login_required
 def act(game_id: int, report_id: int, action: str):
-    """Dismiss, hide, warn, mute — or, deliberately and recorded, reveal the sender."""
+    """Dismiss, hide, warn, mute — or, deliberately and recorded, reveal the sender. Opened
+    by address (a reload, a bookmark), it leads to that report on the queue."""
     game = owned_game(game_id)
-    form = ModerationForm()
     if action not in moderation.ACTIONS:
         abort(404)
-    text = form.text.data or ""
-    if not form.validate_on_submit():
-        limit = max_length(form.text)
-        error = f"This can be up to {limit} characters; yours is {len(text)}. Shorten it a little."
-        return _queue_page(game, {"report_id": report_id, "text": text, "error": error}, 400)
+    back = redirect(url_for("moderation.queue", game_id=game.id) + f"#report-{report_id}")
+    if request.method == "GET":
+        return back
+    form = action_form(report_id, action, submitted=True)
     try:
-        message = moderation.act(game, report_id, action, text, current_user.email)
+        if not form.validate_on_submit():
+            raise ServiceError(first_error(form))
+        text = form.text.data if "text" in form else ""
+        flash(moderation.act(game, report_id, action, text, current_user.email), "success")
     except LookupError:
         abort(404)
     except ServiceError as exc:
-        return _queue_page(game, {"report_id": report_id, "text": text, "error": str(exc)}, 400)
-    flash(message, "success")
-    return redirect(url_for("moderation.queue", game_id=game.id) + f"#report-{report_id}")
+        _refuse(form, str(exc))
+        return _queue_page(game, form, (report_id, action), 400)
+    return back
+
+
+def _refuse(form: FlaskForm, reason: str) -> None:
+    """Say why an action was refused: under its box when it has one, else at the top."""
+    if "text" not in form:
+        flash(reason, "error")
+    elif reason not in form.text.errors:
+        form.text.errors = [*form.text.errors, reason]
+
+
+@bp.post("/games/<int:game_id>/moderation/new-angels")
+@login_required
+def new_angels(game_id: int):
+    """Give everyone whose angel is muted a new angel; the answer is only a count."""
+    game = owned_game(game_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        count = moderation.give_new_angels(game)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            f"{count} {'person gets' if count == 1 else 'people get'} a new angel. "
+            "Their new angels are told in the next delivery round.",
+            "success",
+        )
+    return redirect(url_for("moderation.queue", game_id=game.id))
 
 
 def _confirmed(game, template: str):

@@ -106,7 +106,11 @@ def _play(game: Game, prefix: str, now: datetime) -> None:
     point = setup.drop_off_points(game)[0]
     setup.add_game_idea(game, f"{prefix} bring in a board game")
     first = notes.send_note(people[0], f"{prefix} note one", now=now, rng=random.Random(1))
-    second = notes.send_note(people[1], f"{prefix} note two", now=now, rng=random.Random(2))
+    # The organiser sees who reported (a fixed person), never who sent: the angel of people[1].
+    angel_of = {m: a for a, m in mortal_of.items()}
+    reporter = people[1]
+    sender = next(p for p in people if p.id == angel_of[reporter.id])
+    second = notes.send_note(sender, f"{prefix} note two", now=now, rng=random.Random(2))
     carried = notes.request_in_person(
         people[2],
         f"{prefix} leave a tea bag",
@@ -128,7 +132,7 @@ def _play(game: Game, prefix: str, now: datetime) -> None:
     couriers.mark_done(courier, request.public_id, now=released + timedelta(hours=2))
     by_id = {p.id: p for p in people}
     responses.thank(by_id[mortal_of[people[0].id]], first.public_id, f"{prefix} thank you")
-    responses.report(by_id[mortal_of[people[1].id]], second.public_id, f"{prefix} this hurt")
+    responses.report(reporter, second.public_id, f"{prefix} this hurt")
     preferences.save_hints(people[3], brightens=f"{prefix} sunflowers", favourite_treat="tea")
     report_id = db.session.execute(
         select(Report.id).where(Report.kindness_id == second.id)
@@ -206,6 +210,8 @@ def _build(app, seed: int) -> World:
             "token": [*(p.public_id for p in b_participants), "not-a-token"],
             "fmt": ["md", "txt"],
             "message_id": b_messages,
+            "report_id": list(db.session.execute(select(Report.id)).scalars()),
+            "action": ["warn", "unmask"],
         }
         return world
 

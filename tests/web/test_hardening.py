@@ -324,6 +324,7 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
             ("fac", f"/games/{r}/reports/{w['report']}/{action}", {"text": "Serious reason"})
             for action in ("dismiss", "hide", "warn", "mute", "reveal")
         ],
+        "moderation.new_angels": [("fac", f"/games/{r}/moderation/new-angels", {})],
         "moderation.end": [("fac", f"/games/{r}/end", {"name": w["running_name"]})],
         "moderation.delete": [("fac", f"/games/{w['ended']}/delete", {"name": w["ended_name"]})],
         "public.join": [
@@ -761,7 +762,10 @@ def test_hostile_text_is_escaped_in_pages_and_emails(app):
     with app.app_context():
         report_id = db.session.execute(select(Report.id)).scalar_one()
     assert (
-        fac.post(f"/games/{game_id}/reports/{report_id}/warn", data={"text": PAYLOAD}).status_code
+        fac.post(
+            f"/games/{game_id}/reports/{report_id}/warn",
+            data={f"r{report_id}-warn-text": PAYLOAD},
+        ).status_code
         == 302
     )
 

@@ -67,8 +67,19 @@ class World(helpers.World):
     def act(self, report_id: int, action: str, text: str = "", client=None):
         client = client or self.fac
         return client.post(
-            f"/games/{self.game_id}/reports/{report_id}/{action}", data={"text": text}
+            f"/games/{self.game_id}/reports/{report_id}/{action}",
+            data={f"r{report_id}-{action}-text": text},
         )
+
+    def reporters(self) -> set[str]:
+        """The names of everyone who reported something in this game: the queue shows them."""
+        with self.app.app_context():
+            ids = set(db.session.execute(select(Report.reporter_id)).scalars())
+        return {self.people[i].name for i in ids if i in self.people}
+
+    def unmasked(self, text: str) -> set[str]:
+        """Every participant name or email in a text but those of the people who reported."""
+        return self.names_in(text) - self.reporters()
 
     def names_in(self, text: str) -> set[str]:
         """Every participant name or email found in a text (case-insensitive)."""
@@ -160,9 +171,9 @@ def audit_rows(page: str) -> list[str]:
 # --- what the facilitator sees -------------------------------------------------------------
 
 
-def test_a_reported_note_shows_text_reason_and_date_but_nobodys_name(app):
-    """The queue shows the note, the reason and the report's date — no participant's name or
-    email anywhere (sender, reporter or anyone else)."""
+def test_a_reported_note_shows_text_reason_date_and_reporter_but_not_the_sender(app):
+    """The queue shows the note, the reason, the report's date and who reported it (so the
+    organiser can check on them) — no other participant's name or email anywhere."""
     world = build(app)
     angel = world.by_name("Desmond Yates")
     report_id, _ = reported(world, angel, "Roses are red,\nyour desk is a mess", "That was mean")
@@ -174,7 +185,8 @@ def test_a_reported_note_shows_text_reason_and_date_but_nobodys_name(app):
     assert "That was mean" in item
     assert created.strftime("%-d %b %Y") in item
     assert f"Report #{report_id}" in item and "Note" in item and "Open" in item
-    assert world.names_in(page) == set()
+    assert world.names_in(page) == {world.people[world.mortal_of[angel]].name}
+    assert world.unmasked(page) == set()
     assert "Revealed a sender" not in page and "Sender revealed" not in page
 
 
@@ -214,7 +226,8 @@ def _scenario(app, people, seed, mortal_index, notes, actions):
             if report_ids:
                 world.act(report_ids[pick % len(report_ids)], action, text)
             pages.append(_normalise(world.moderation()))
-        return world.people[angel].name, pages, {p.name for p in world.people.values()}
+        names = {p.name for p in world.people.values()} - {world.people[mortal].name}
+        return world.people[angel].name, pages, names
 
 
 @settings(
@@ -241,7 +254,7 @@ def test_the_moderation_page_is_the_same_whoever_sent_the_note(
 ):
     """Same roster, two draws in which the mortal has different angels, the same notes and
     reports and the same actions: the facilitator's moderation pages are identical (CSRF
-    tokens and dates aside) and never name anybody."""
+    tokens and dates aside) and name nobody but the mortal who reported."""
     first = _scenario(app, people, seed, mortal_index, notes, actions)
     # Another draw of the same roster in which the same mortal has a different angel.
     for other_seed in range(seed + 1, seed + 60):
@@ -304,7 +317,7 @@ def test_hide_takes_the_kindness_out_of_the_inbox(app):
     assert "Hidden from recipient" in report_item(page, report_id)
     assert "Hidden from recipient" not in report_item(page, kept)
     assert [a[:2] for a in audit(app)] == [("hide", report_id)]
-    assert world.names_in(page) == set()
+    assert world.unmasked(page) == set()
 
 
 def test_a_too_long_warning_is_refused_and_kept_in_the_box(app):
@@ -317,7 +330,7 @@ def test_a_too_long_warning_is_refused_and_kept_in_the_box(app):
     assert response.status_code == 400
     assert f"This can be up to 2000 characters; yours is {len(text)}." in response.text
     assert text in html.unescape(response.text)
-    assert world.names_in(response.text) == set()
+    assert world.unmasked(response.text) == set()
     assert report_row(app, report_id).status == "open"
     assert audit(app) == [] and len(mails(app)) == before
 
@@ -352,7 +365,7 @@ def test_warn_needs_text_and_mails_only_the_sender(app):
     assert "Your warning reaches the sender in the next delivery round." in page
     assert "You have not been told who they are." in page
     assert "Please keep notes kind and light." in page  # in the audit list
-    assert world.names_in(page) == set()
+    assert world.unmasked(page) == set()
     assert world.game_pages() == game_pages
 
 
@@ -369,7 +382,7 @@ def test_mute_stops_the_sender_and_tells_only_them(app):
     page = world.moderation()
     assert world.game_pages() == game_pages
     assert "The sender can no longer send kindnesses in this game; they are told in the" in page
-    assert world.names_in(page) == set()
+    assert world.unmasked(page) == set()
     [muted] = mails(app, *MODERATION_MAIL)
     assert muted.kind == "moderation-muted"
     assert (muted.to_addr, muted.participant_id) == (sender.email, angel)
@@ -439,8 +452,11 @@ def test_reveal_needs_a_reason_and_then_names_the_sender_of_that_report_only(app
         assert response.status_code == 400
         page = response.text
         assert NOT_SERIOUS in page
-        assert f">{short}</textarea>" in page  # kept in the box, beside its report
-        assert world.names_in(page) == set()
+        # Kept in the box, beside its report.
+        assert re.search(
+            rf"<textarea[^>]*r{report_id}-reveal-text[^>]*>\s*{short}</textarea>", page
+        )
+        assert world.unmasked(page) == set()
         assert report_row(app, report_id).revealed_at is None
         assert report_row(app, report_id).status == "open"
     assert mails(app, *MODERATION_MAIL) == [] and audit(app) == []
@@ -452,8 +468,8 @@ def test_reveal_needs_a_reason_and_then_names_the_sender_of_that_report_only(app
     item = report_item(page, report_id)
     assert f"Sender revealed: <strong>{sender.name}</strong>" in item
     # Only that report: not the other report of the same sender, not another sender's report.
-    assert world.names_in(report_item(page, same_sender)) == set()
-    assert world.names_in(report_item(page, other)) == set()
+    assert world.unmasked(report_item(page, same_sender)) == set()
+    assert world.unmasked(report_item(page, other)) == set()
     assert world.people[other_angel].name not in page
     assert report_row(app, report_id).revealed_at is not None
     assert audit(app) == [("reveal", report_id, reason)]
@@ -578,7 +594,7 @@ def test_a_couriers_report_is_in_the_queue(app):
     assert "In-person kindness" in item_html
     assert "Leave a mug of cocoa on the desk" in item_html
     assert "The instruction feels like a prank" in item_html
-    assert world.names_in(page) == set()
+    assert world.unmasked(page) == set()
 
 
 def test_the_rules_say_a_sender_may_be_revealed_and_is_told(app):
@@ -652,7 +668,7 @@ def test_a_facilitator_cannot_reveal_the_sender_of_a_note_she_reported(app):
     report_id = report_note(world, fran, note, "I want to know who this is")
 
     page = _refused_reveal(world, report_id)
-    assert world.names_in(page) == set()
+    assert world.unmasked(page) == set()
     assert "Sender revealed" not in world.moderation()
     assert world.act(report_id, "hide").status_code == 302
     assert audit(app) == [("hide", report_id, "")]
@@ -673,7 +689,7 @@ def test_a_facilitator_cannot_reveal_the_sender_of_a_kindness_she_carried(app):
     with app.app_context():
         report_id = db.session.execute(select(Report.id)).scalar_one()
     page = _refused_reveal(world, report_id)
-    assert world.names_in(page) == set()
+    assert world.unmasked(page) == set()
 
 
 def test_the_refusal_depends_on_who_reported_never_on_who_sent(app):

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import limiter
 from app.models import GameState, KindnessState
-from app.services import ServiceError, notes, participants, questions, setup
+from app.services import ServiceError, moderation, notes, participants, questions, setup
 from app.services import preferences as preferences_service
 from app.web import kept
 from app.web.forms import ActionForm, InPersonForm, NoteForm
@@ -62,6 +62,8 @@ def _angel_page(note_form, in_person_form, status=200):
         sent=notes.sent_page(g.me, *cursors()),
         action=ActionForm(),
         running=g.me.game.state == GameState.RUNNING and page.mortal_name is not None,
+        standing=moderation.standing_of(g.me),
+        warnings=moderation.warnings_for(g.me),
     ), status
 
 

@@ -22,6 +22,7 @@ from app.web.participant.blueprint import bp, done, refused
 @participant_required
 def me():
     """The participant's home: their mission and what is waiting for them."""
+    counts = participants.home_counts(g.me, extra=moderation.outcome_count_query)
     return render_template(
         "participant/me.html",
         page=participants.page_for(g.me),
@@ -30,7 +31,11 @@ def me():
         reveal=ending.reveal_for(g.me),
         crowd=ending.secret_crowd(),
         hints=preferences_service.mortal_hints(g.me),
-        counts=participants.home_counts(g.me),
+        counts=counts[:2],
+        standing=moderation.standing_of(g.me),
+        warnings=moderation.warnings_for(g.me),
+        # Read only when one has reached them: most homes cost no query for it.
+        outcomes=moderation.outcomes_for(g.me) if counts[2] else [],
     )
 
 
