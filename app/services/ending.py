@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, select, update
 
 from app.domain import disclosure as reveal_rules
+from app.domain.collation import sorted_by_name
 from app.extensions import db
 from app.mail.messages import notify
 from app.models import (
@@ -66,17 +67,17 @@ def set_stay_secret(angel: Participant, stay_secret: bool) -> None:
 
 def guess_choices(mortal: Participant) -> list[tuple[int, str]]:
     """Everyone the mortal may guess: the other active participants, by name."""
-    return list(
-        db.session.execute(
-            select(Participant.id, Participant.name)
-            .where(
-                Participant.game_id == mortal.game_id,
-                Participant.active.is_(True),
-                Participant.id != mortal.id,
-            )
-            .order_by(func.lower(Participant.name))
-        ).all()
-    )
+    rows = db.session.execute(
+        select(Participant.id, Participant.name)
+        .where(
+            Participant.game_id == mortal.game_id,
+            Participant.active.is_(True),
+            Participant.id != mortal.id,
+        )
+        .order_by(Participant.id)
+    ).all()
+    # Collation order ("Łukasz" beside "Lukas"), which no database sorts the same way.
+    return [(pid, name) for pid, name in sorted_by_name(rows, lambda row: row[1])]
 
 
 @dataclass(frozen=True)
