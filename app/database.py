@@ -4,6 +4,7 @@ up to date on start (under a lock every process shares)."""
 from __future__ import annotations
 
 import fcntl
+import logging
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,13 +53,28 @@ def prepare_schema(app: Flask) -> None:
     others wait for it and then find the schema already at head.
     """
     if app.config.get("AUTO_MIGRATE"):
-        from flask_migrate import upgrade
-
         with app.app_context(), migration_lock(db.engine):
-            upgrade(directory=str(MIGRATIONS))
+            upgrade_quietly()
     elif app.testing and app.config["CREATE_TABLES"]:
         with app.app_context():
             db.create_all()
+
+
+def upgrade_quietly() -> None:
+    """Bring the schema to the head revision (in an app context) without Alembic's INFO lines.
+
+    Every command and server start on SQLite migrates on start: "Context impl SQLiteImpl."
+    and the like would open every command's output. `flask db upgrade` still says them.
+    """
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        from flask_migrate import upgrade  # imports Alembic, which logs as it loads
+
+        upgrade(directory=str(MIGRATIONS))
+    finally:
+        alembic_log.setLevel(level)
 
 
 # The key of the PostgreSQL advisory lock that migrations on start take: a fixed number, so
