@@ -60,21 +60,27 @@ def prepare_schema(app: Flask) -> None:
             db.create_all()
 
 
-def upgrade_quietly() -> None:
-    """Bring the schema to the head revision (in an app context) without Alembic's INFO lines.
+def _not_context_chatter(record: logging.LogRecord) -> bool:
+    """Alembic's "Context impl SQLiteImpl." and "Will assume non-transactional DDL." lines."""
+    return not record.getMessage().startswith(("Context impl", "Will assume"))
 
-    Every command and server start on SQLite migrates on start: "Context impl SQLiteImpl."
-    and the like would open every command's output. `flask db upgrade` still says them.
+
+def upgrade_quietly() -> None:
+    """Bring the schema to the head revision (in an app context), saying only what changed.
+
+    Every command and server start on SQLite migrates on start, and Alembic opened each one's
+    output with lines about its own set-up. Those are dropped; a "Running upgrade" line still
+    says each migration that actually runs (so a fresh database, or a new version, says so
+    once, and which worker did it). Plugin loading is quiet too (see configure_logging).
     """
-    alembic_log = logging.getLogger("alembic")
-    level = alembic_log.level
-    alembic_log.setLevel(logging.WARNING)
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    migration_log.addFilter(_not_context_chatter)
     try:
         from flask_migrate import upgrade  # imports Alembic, which logs as it loads
 
         upgrade(directory=str(MIGRATIONS))
     finally:
-        alembic_log.setLevel(level)
+        migration_log.removeFilter(_not_context_chatter)
 
 
 # The key of the PostgreSQL advisory lock that migrations on start take: a fixed number, so
