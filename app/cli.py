@@ -1,4 +1,4 @@
-"""`flask` commands: a demo game, and the outbox."""
+"""`flask` commands: a demo game, starting again from an empty database, and the outbox."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from datetime import date, timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from app.database import upgrade_quietly
+from app.domain.collation import sorted_by_name
 from app.extensions import db
 from app.mail import outbox as mail_outbox
 from app.mail.messages import participant_link
@@ -36,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(tick)
+    app.cli.add_command(reset_db)
 
 
 @click.command("tick")
@@ -73,9 +76,9 @@ def demo(email: str, password: str, seed: int | None) -> None:
     """Create a demo facilitator and a drawn game of ten, and print every private link."""
     # The links are printed below; the outbox's log of each invitation would only repeat them.
     current_app.logger.setLevel("WARNING")
-    facilitator = accounts.find_by_email(email) or accounts.sign_up(
-        "Demo Facilitator", email, password
-    )
+    facilitator = accounts.find_by_email(email)
+    earlier = [game.id for game, _ in games.games_of(facilitator)] if facilitator else []
+    facilitator = facilitator or accounts.sign_up("Demo Facilitator", email, password)
     today = date.today()
     game = games.create_game(
         facilitator,
@@ -106,16 +109,38 @@ def demo(email: str, password: str, seed: int | None) -> None:
     setup.add_drop_off(game, "Pigeonholes in reception")
     draw_names(game, random.Random(seed) if seed is not None else None)
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    if earlier:
+        click.echo(
+            f"Note: {email} already had {len(earlier)} game(s) "
+            f"({', '.join(f'/games/{i}' for i in sorted(earlier))}); this makes another one. "
+            "To start again from an empty database: flask --app app reset-db"
+        )
     click.echo(f"Facilitator: {base}/login  email {email}  password {password}")
     click.echo(f"Game: {base}/games/{game.id}")
     click.echo("Private links (each opens one participant's page):")
-    people = db.session.execute(
-        select(Participant).where(Participant.game_id == game.id).order_by(Participant.name)
-    ).scalars()
-    for person in people:
+    people = db.session.execute(select(Participant).where(Participant.game_id == game.id)).scalars()
+    for person in sorted_by_name(people, lambda p: p.name):
         click.echo(f"  {person.name:<20} {participant_link(person)}")
     click.echo("Notes arrive in delivery rounds (09:00 and 15:00 UTC). To see them arrive now, run")
     click.echo("  flask --app app tick --ahead 24")
+
+
+@click.command("reset-db")
+@click.confirmation_option(
+    prompt="Delete every account, game and message in this database and start empty?"
+)
+@with_appcontext
+def reset_db() -> None:
+    """Start again from an empty database: delete everything, then build the tables anew."""
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    if current_app.config.get("AUTO_MIGRATE") or not current_app.testing:
+        upgrade_quietly()
+    else:
+        db.create_all()
+    click.echo("The database is empty. `flask --app app demo` makes a demo game.")
 
 
 @outbox_cli.command("send")

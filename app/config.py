@@ -7,6 +7,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -38,6 +39,11 @@ def _flag(value: str) -> bool:
 def _number(kind: type) -> Callable[[str], object]:
     """An int or a float; an empty variable counts as unset."""
     return lambda value: kind(value) if value else None
+
+
+def _days(value: str) -> timedelta | None:
+    """A number of days, as a duration; an empty variable counts as unset."""
+    return timedelta(days=float(value)) if value else None
 
 
 def _key_list(value: str) -> list[str] | None:
@@ -123,6 +129,12 @@ SETTINGS: dict[str, Setting] = {
     # How facilitators' passwords are hashed (werkzeug's method string). Slow on purpose;
     # tests choose a cheap "pbkdf2:sha256:1000", since they sign up hundreds of accounts.
     "PASSWORD_HASH_METHOD": Setting("scrypt", _text),
+    # How long a password-reset link emailed to a facilitator works (seconds); it also stops
+    # working once used, since it names the password it replaces.
+    "PASSWORD_RESET_MAX_AGE": Setting(60 * 60, _number(int)),
+    # "Remember me" on the login keeps a facilitator logged in on that device this many days
+    # (Flask-Login's cookie; its Secure/HttpOnly/SameSite follow the session cookie's below).
+    "REMEMBER_COOKIE_DURATION": Setting(timedelta(days=30), _days),
     "SESSION_COOKIE_HTTPONLY": Setting(True),
     "SESSION_COOKIE_SAMESITE": Setting("Lax"),
     "SESSION_COOKIE_SECURE": Setting(False, _flag),
@@ -157,6 +169,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     _set_busy_timeout(app.config["SQLALCHEMY_DATABASE_URI"], options, app.config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     _choose_secret_key(app)
+    _remember_cookie_like_session_cookie(app)
     _check_mail_mode(app)
     _check_rate_limit_storage(app)
 
@@ -176,6 +189,15 @@ def _set_busy_timeout(uri: str, options: dict, config) -> None:
     elif uri.startswith("postgresql"):
         connect_args.setdefault("options", f"-c lock_timeout={int(seconds * 1000)}")
     options["connect_args"] = connect_args
+
+
+def _remember_cookie_like_session_cookie(app: Flask) -> None:
+    """The "remember me" cookie logs a facilitator in as surely as the session cookie does, so
+    it is sent under the same rules (HTTPS only where the session cookie is, never to
+    scripts, same-site), unless the operator set it on its own."""
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", app.config["SESSION_COOKIE_HTTPONLY"])
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", app.config["SESSION_COOKIE_SAMESITE"])
 
 
 MAIL_MODES = ("email", "slips")

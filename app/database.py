@@ -4,6 +4,7 @@ up to date on start (under a lock every process shares)."""
 from __future__ import annotations
 
 import fcntl
+import logging
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,13 +53,34 @@ def prepare_schema(app: Flask) -> None:
     others wait for it and then find the schema already at head.
     """
     if app.config.get("AUTO_MIGRATE"):
-        from flask_migrate import upgrade
-
         with app.app_context(), migration_lock(db.engine):
-            upgrade(directory=str(MIGRATIONS))
+            upgrade_quietly()
     elif app.testing and app.config["CREATE_TABLES"]:
         with app.app_context():
             db.create_all()
+
+
+def _not_context_chatter(record: logging.LogRecord) -> bool:
+    """Alembic's "Context impl SQLiteImpl." and "Will assume non-transactional DDL." lines."""
+    return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+
+def upgrade_quietly() -> None:
+    """Bring the schema to the head revision (in an app context), saying only what changed.
+
+    Every command and server start on SQLite migrates on start, and Alembic opened each one's
+    output with lines about its own set-up. Those are dropped; a "Running upgrade" line still
+    says each migration that actually runs (so a fresh database, or a new version, says so
+    once, and which worker did it). Plugin loading is quiet too (see configure_logging).
+    """
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    migration_log.addFilter(_not_context_chatter)
+    try:
+        from flask_migrate import upgrade  # imports Alembic, which logs as it loads
+
+        upgrade(directory=str(MIGRATIONS))
+    finally:
+        migration_log.removeFilter(_not_context_chatter)
 
 
 # The key of the PostgreSQL advisory lock that migrations on start take: a fixed number, so

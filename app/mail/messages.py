@@ -1,4 +1,5 @@
-"""Every email to a participant: what its context carries, queued through the outbox."""
+"""Every email to a participant (and the few to a facilitator): what its context carries,
+queued through the outbox."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask import current_app, has_request_context, request
 
 from app import config
 from app.mail import outbox
-from app.models import Game, OutboxMessage, Participant
+from app.models import Facilitator, Game, OutboxMessage, Participant
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
 
 
@@ -103,4 +104,23 @@ def enqueue_journal_before_deletion(
         attachment=attachment,
         participant=person,
         game=person.game,
+    )
+
+
+def notify_facilitator(
+    facilitator: Facilitator, kind: str, subject: str, **context
+) -> OutboxMessage | None:
+    """Queue an email to a facilitator about their account, in the current transaction.
+
+    Released at once (account mail waits for no delivery round) and sent by the periodic send
+    like all mail. The template is `email/<kind with _>.txt|html`, with `facilitator` in its
+    context; no game and no participant is attached to the row.
+    """
+    return outbox.enqueue(
+        kind=kind,
+        to_addr=facilitator.email,
+        template=kind.replace("-", "_"),
+        subject=subject,
+        facilitator=facilitator,
+        **context,
     )

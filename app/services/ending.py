@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, or_, select, update
 
 from app.domain import disclosure as reveal_rules
+from app.domain.collation import sorted_by_name
 from app.domain.states import CourierState, GameState, KindnessState
 from app.extensions import db
 from app.mail.messages import enqueue_journal_before_deletion, notify
@@ -84,13 +85,13 @@ def _guessable(mortal: Participant, now=None) -> tuple:
 
 def guess_choices(mortal: Participant, now=None) -> list[tuple[int, str]]:
     """Everyone the mortal may guess, by name: neither themselves nor their own mortal."""
-    return list(
-        db.session.execute(
-            select(Participant.id, Participant.name)
-            .where(*_guessable(mortal, now))
-            .order_by(func.lower(Participant.name))
-        ).all()
-    )
+    rows = db.session.execute(
+        select(Participant.id, Participant.name)
+        .where(*_guessable(mortal, now))
+        .order_by(Participant.id)
+    ).all()
+    # Collation order ("Łukasz" beside "Lukas"), which no database sorts the same way.
+    return [(pid, name) for pid, name in sorted_by_name(rows, lambda row: row[1])]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.domain import delivery, ideas, roster
+from app.domain.collation import sorted_by_name
 from app.domain.limits import LIMITS
 from app.extensions import db
 from app.models import (
@@ -194,14 +195,13 @@ class RosterRow:
 
 def roster_of(game: Game) -> list[RosterRow]:
     """The roster with each latest invitation's status, in two queries whatever its size."""
-    people = (
+    people = sorted_by_name(
         db.session.execute(
             select(Participant)
             .where(Participant.game_id == game.id, Participant.active.is_(True))
-            .order_by(func.lower(Participant.name), Participant.id)
-        )
-        .scalars()
-        .all()
+            .order_by(Participant.id)
+        ).scalars(),
+        lambda person: person.name,
     )
     latest = (
         select(func.max(OutboxMessage.id))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.domain.collation import sorted_by_name
 from app.domain.states import GameState
 from app.extensions import db
 from app.mail.messages import participant_link
@@ -40,11 +41,13 @@ def hand_out_links(game: Game) -> list[Slip]:
     if game.state != GameState.RUNNING:
         raise ServiceError("Link slips exist only while the game is running.")
     people = db.session.execute(
-        select(Participant).where(Participant.game_id == game.id, Participant.active.is_(True))
+        select(Participant)
+        .where(Participant.game_id == game.id, Participant.active.is_(True))
+        .order_by(Participant.id)
     ).scalars()
     slips = [
         Slip(name=person.name, link=participant_link(person))
-        for person in sorted(people, key=lambda p: (p.name.casefold(), p.id))
+        for person in sorted_by_name(people, lambda p: p.name)
     ]
     record(game, AUDIT_ACTION, f"{len(slips)} {'slip' if len(slips) == 1 else 'slips'}")
     db.session.commit()

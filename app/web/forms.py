@@ -60,6 +60,7 @@ class LoginForm(FlaskForm):
 
     email = EmailField("Email", [DataRequired(), Length(max=LIMITS.email)], filters=[_strip])
     password = PasswordField("Password", [DataRequired()])
+    remember = BooleanField("Remember me on this device")
 
 
 class DropOffForm(FlaskForm):

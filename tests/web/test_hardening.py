@@ -36,9 +36,9 @@ from app.models import (
     Thanks,
     utcnow,
 )
-from app.services import ending, joins, journal, notes, periodic, preferences, setup
+from app.services import accounts, ending, joins, journal, notes, periodic, preferences, setup
 from app.services import responses as responses_service
-from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
+from app.tokens import PREFERENCES_LINK_SALT, participant_link_token, password_reset_token
 from tests.helpers import (
     DISTINCT_PEOPLE,
     PASSWORD,
@@ -258,6 +258,7 @@ def _csrf_world(app: Flask) -> dict:
             "report": db.session.execute(select(Report.id)).scalar_one(),
             "entry": db.session.execute(select(JournalEntry.id)).scalar_one(),
             "waiting": waiting.id,
+            "reset": password_reset_token(fac.id, accounts.password_fingerprint(fac)),
         }
 
 
@@ -282,6 +283,14 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
             ("anon", "/login", {"email": "fran@example.org", "password": PASSWORD})
         ],
         "facilitator.logout": [("fac", "/logout", {})],
+        "facilitator.forgot_password": [("anon", "/login/forgot", {"email": "fran@example.org"})],
+        "facilitator.reset_password": [
+            (
+                "anon",
+                f"/login/reset/{w['reset']}",
+                {"password": PASSWORD * 2, "confirm": PASSWORD * 2},
+            )
+        ],
         "facilitator.delete_account": [("fac", "/account/delete", {"name": "Fran Facilitator"})],
         "facilitator.new_game": [("fac", "/games/new", game_form("Brand new"))],
         "facilitator.edit_game": [("fac", f"/games/{r}/edit", game_form("Renamed"))],

@@ -56,7 +56,8 @@ def login():
     if form.validate_on_submit():
         facilitator = accounts.authenticate(form.email.data, form.password.data)
         if facilitator is not None:
-            login_user(facilitator)
+            # Remembered for REMEMBER_COOKIE_DURATION; otherwise until the browser closes.
+            login_user(facilitator, remember=bool(form.remember.data))
             return redirect(url_for("facilitator.game_list"))
         form.password.errors.append("That email and password do not match an account.")
     return render_template("facilitator/login.html", form=form)
