@@ -249,7 +249,7 @@ def resend_invitation(
         raise ServiceError("Invitations can be re-sent only while the game is running.")
     if not participant.active:
         raise ServiceError(
-            f"{participant.name} has left the game, so there is no invitation to re-send."
+            f"{participant.name} has left the game, so there is no new link to send."
         )
     try:
         name, email = roster.check_name(name), roster.check_email(email)

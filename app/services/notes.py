@@ -154,7 +154,7 @@ def request_in_person(
             )
         ).scalar_one_or_none()
         if drop_off is None:
-            raise ServiceError("Choose one of the game's drop-off points.")
+            raise ServiceError("Choose one of the game's pick-up spots.")
     _check_daily_limit(angel, now)
     kindness = Kindness(
         game_id=game.id,
@@ -203,7 +203,7 @@ def mark_left(
     )
     if changed.rowcount != 1:
         db.session.rollback()
-        raise ServiceError("That kindness is not waiting to be left at a drop-off point.")
+        raise ServiceError("That kindness is not waiting to be left at a pick-up spot.")
     route(kindness, now, rng_or_system(rng))
     db.session.commit()
 

@@ -223,7 +223,7 @@ def add_drop_off(game: Game, name: str) -> None:
     """Name a place where angels leave items for couriers."""
     name = " ".join((name or "").split())
     if not name:
-        raise ServiceError("Name the drop-off point, e.g. “Shelf by the kitchen”.")
+        raise ServiceError("Name the pick-up spot, e.g. “Shelf by the kitchen”.")
     if len(name) > LIMITS.drop_off_name:
         raise ServiceError(f"Keep the name under {LIMITS.drop_off_name} characters.")
     db.session.add(DropOffPoint(game_id=game.id, name=name))

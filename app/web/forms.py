@@ -67,7 +67,7 @@ class DropOffForm(FlaskForm):
     """A new drop-off point."""
 
     name = StringField(
-        "New drop-off point",
+        "New pick-up spot",
         [DataRequired(), Length(max=LIMITS.drop_off_name)],
         filters=[_strip],
         render_kw={"placeholder": "Shelf by the kitchen"},
@@ -137,7 +137,7 @@ class InPersonForm(FlaskForm):
     message = TextAreaField(
         "Message to go with it (optional)", id="in_person_message", render_kw={"rows": 3}
     )
-    drop_off = SelectField("Leaving an item? Choose a drop-off point", coerce=int, default=0)
+    drop_off = SelectField("Leaving an item? Choose a pick-up spot", coerce=int, default=0)
 
 
 class ThanksForm(FlaskForm):

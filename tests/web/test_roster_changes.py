@@ -705,7 +705,7 @@ def test_no_invitation_is_resent_to_someone_who_left(app, client):
     )
 
     assert response.status_code == 200
-    assert f"{person.name} has left the game, so there is no invitation to re-send." in (
+    assert f"{person.name} has left the game, so there is no new link to send." in (
         html.unescape(response.text)
     )
     assert mails_since(app, mark) == []
