@@ -221,6 +221,33 @@ def report_answer(
     db.session.commit()
 
 
+@dataclass(frozen=True)
+class ReportedAnswer:
+    """A reported answer as the organiser sees it: the question, the answer, why and by whom
+    (the mortal who asked). Who answered is never stored, so it is never shown."""
+
+    question: str
+    answer: str
+    reason: str
+    reported_at: datetime
+    reporter: str
+
+
+def reported_answers(game: Game) -> list[ReportedAnswer]:
+    """The game's reported answers, newest report first, for the moderation page."""
+    rows = db.session.execute(
+        select(Question, Participant.name)
+        .join(Participant, Participant.id == Question.mortal_id)
+        .where(Question.game_id == game.id, Question.reported_at.is_not(None))
+        .order_by(Question.reported_at.desc(), Question.id.desc())
+        .limit(50)
+    ).all()
+    return [
+        ReportedAnswer(q.text, q.answer or "", q.report_reason or "", q.reported_at, name)
+        for q, name in rows
+    ]
+
+
 def counts_for(game: Game) -> tuple[int, int, int]:
     """(asked, answered, reported answers) in a game: the only figures an organiser may see."""
     return tuple(

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.domain.limits import LIMITS
 from app.models import ModerationAction
-from app.services import ServiceError, ending, moderation
+from app.services import ServiceError, ending, moderation, questions
 from app.web.forms import ConfirmNameForm, first_error
 from app.web.guards import owned_game
 
@@ -114,6 +114,7 @@ def _queue_page(game, refused: FlaskForm | None = None, refused_at: tuple = (), 
         refused_at=refused_at,
         audit=moderation.audit_of(game),
         without_kindnesses=moderation.without_kindnesses(game),
+        reported_answers=questions.reported_answers(game),
         new_angels_form=FlaskForm(),
     ), status
 

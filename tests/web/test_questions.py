@@ -265,6 +265,14 @@ def test_the_mortal_reports_an_answer_and_the_organiser_counts_only(app):
     with app.app_context():
         game = db.session.get(Participant, mortal).game
         assert questions.counts_for(game) == (1, 1, 1)
+        game_id = game.id
+    # The organiser's moderation page shows the reported answer and who reported it, never
+    # who answered.
+    page = world.fac.get(f"/games/{game_id}/moderation").text
+    assert "Reported answers to questions" in page
+    assert "What should I bring?" in page and "Something rude" in page
+    assert "That was unkind" in page and world.people[mortal].name in page
+    assert world.people[angel].name not in page and world.people[angel].email not in page
 
 
 def test_a_question_cannot_be_answered_before_its_round_or_by_anyone_else(app):
