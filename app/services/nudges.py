@@ -37,8 +37,33 @@ def _resting_games(now: datetime) -> list[int]:
                 Game.delivery_days == delivery.DeliveryDays.WEEKDAYS,
             )
         ).scalars()
-        if not delivery.delivers_on(schedule_of(game), delivery.local_date(now, schedule_of(game)))
+        if not delivery.delivers_on(
+            schedule := schedule_of(game), delivery.local_date(now, schedule)
+        )
     ]
+
+
+def _claim(*conditions, **stamp) -> list[int]:
+    """Stamp the participants matching `conditions` in one UPDATE and return their ids: a
+    second tick running at once finds them stamped and sends nothing twice."""
+    return list(
+        db.session.execute(
+            update(Participant)
+            .where(*conditions)
+            .values(**stamp)
+            .returning(Participant.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def _people(ids: list[int]):
+    """The claimed participants, in id order, read in one query."""
+    return db.session.execute(
+        select(Participant).where(Participant.id.in_(ids)).order_by(Participant.id)
+    ).scalars()
 
 
 def remind_unopened_invitations(now: datetime) -> int:
@@ -71,19 +96,10 @@ def remind_unopened_invitations(now: datetime) -> int:
             invited,
         )
     )
-    claimed = (
-        db.session.execute(
-            update(Participant)
-            .where(
-                Participant.id.in_(due.scalar_subquery()),
-                Participant.invite_reminded_at.is_(None),
-            )
-            .values(invite_reminded_at=now)
-            .returning(Participant.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
+    claimed = _claim(
+        Participant.id.in_(due.scalar_subquery()),
+        Participant.invite_reminded_at.is_(None),
+        invite_reminded_at=now,
     )
     messages = [
         notify(
@@ -92,9 +108,7 @@ def remind_unopened_invitations(now: datetime) -> int:
             f"Your secret mission in {person.game.name} is waiting",
             release_at=release_moment(person.game, "invitation-reminder", now=now),
         )
-        for person in db.session.execute(
-            select(Participant).where(Participant.id.in_(claimed)).order_by(Participant.id)
-        ).scalars()
+        for person in _people(claimed)
     ]
     db.session.commit()
     return len(messages)
@@ -131,19 +145,10 @@ def send_reminders(now: datetime) -> int:
             or_(Participant.last_reminded_at.is_(None), Participant.last_reminded_at <= gap),
         )
     )
-    claimed = (
-        db.session.execute(
-            update(Participant)
-            .where(
-                Participant.id.in_(due.scalar_subquery()),
-                or_(Participant.last_reminded_at.is_(None), Participant.last_reminded_at <= gap),
-            )
-            .values(last_reminded_at=now)
-            .returning(Participant.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
+    claimed = _claim(
+        Participant.id.in_(due.scalar_subquery()),
+        or_(Participant.last_reminded_at.is_(None), Participant.last_reminded_at <= gap),
+        last_reminded_at=now,
     )
     messages = []
     # Only angels who have a mortal; the email never names them (the page does).
@@ -195,17 +200,7 @@ def send_nudges(now: datetime) -> int:
             ),
         )
     )
-    claimed = (
-        db.session.execute(
-            update(Participant)
-            .where(Participant.id.in_(due.scalar_subquery()))
-            .values(last_nudged_at=now)
-            .returning(Participant.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
-    )
+    claimed = _claim(Participant.id.in_(due.scalar_subquery()), last_nudged_at=now)
     messages = [
         notify(
             person,
@@ -213,9 +208,7 @@ def send_nudges(now: datetime) -> int:
             f"Something is waiting for you in {person.game.name}",
             release_at=release_moment(person.game, "nudge"),
         )
-        for person in db.session.execute(
-            select(Participant).where(Participant.id.in_(claimed)).order_by(Participant.id)
-        ).scalars()
+        for person in _people(claimed)
     ]
     db.session.commit()
     return len(messages)
@@ -287,17 +280,7 @@ def send_digests(now: datetime) -> int:
     wanted = {pid: (a, t) for pid, a, t in rows if a or t}
     if not wanted:
         return 0
-    claimed = (
-        db.session.execute(
-            update(Participant)
-            .where(Participant.id.in_(list(wanted)), due)
-            .values(last_digest_at=moment)
-            .returning(Participant.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
-    )
+    claimed = _claim(Participant.id.in_(list(wanted)), due, last_digest_at=moment)
     messages = [
         notify(
             person,
@@ -307,9 +290,7 @@ def send_digests(now: datetime) -> int:
             arrived=wanted[person.id][0],
             thanked=wanted[person.id][1],
         )
-        for person in db.session.execute(
-            select(Participant).where(Participant.id.in_(claimed)).order_by(Participant.id)
-        ).scalars()
+        for person in _people(claimed)
     ]
     db.session.commit()
     return len(messages)
