@@ -85,13 +85,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging(app)
     config.load(app, test_config)
 
-    from app import cli, database, extensions, security
+    from app import cli, database, extensions, i18n, security
     from app.domain import states
     from app.domain.limits import LIMITS
     from app.mail import outbox, smtp
     from app.web import autotick, errors, time_filters
+    from app.web.locale import select_locale
 
     extensions.init_app(app)
+    i18n.init_app(app, select_locale)
     database.init_app(app)
     smtp.init_app(app)
     security.init_app(app)
