@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import flask_sqlalchemy.extension
 import pytest
 from hypothesis import settings
 
@@ -21,6 +22,29 @@ from tests.helpers import (
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if under_ci():
     settings.load_profile("ci")
+
+
+_ENGINES: list = []
+_make_engine = flask_sqlalchemy.extension.SQLAlchemy._make_engine
+
+
+def _recorded_engine(self, bind_key, options, app):
+    """Flask-SQLAlchemy's engine factory, noting each engine so the test can close it."""
+    engine = _make_engine(self, bind_key, options, app)
+    _ENGINES.append(engine)
+    return engine
+
+
+flask_sqlalchemy.extension.SQLAlchemy._make_engine = _recorded_engine
+
+
+@pytest.fixture(autouse=True)
+def _close_engines():
+    """Every engine a test's apps made (through a fixture or `create_app` itself) closes its
+    pooled connections when the test ends, so none outlives its test."""
+    yield
+    while _ENGINES:
+        _ENGINES.pop().dispose()
 
 
 @pytest.fixture
