@@ -59,6 +59,7 @@ def app(app_config):
     app = build_app(app_config)
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 

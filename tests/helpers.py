@@ -147,6 +147,7 @@ def _template_database() -> Path:
         folder = Path(tempfile.mkdtemp(prefix="angels-template-"))
         app = create_app(app_settings(folder))
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
         _TEMPLATE_DATABASE.append(folder / "test.sqlite3")
     return _TEMPLATE_DATABASE[0]

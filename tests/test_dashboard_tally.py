@@ -441,4 +441,5 @@ def test_the_migration_backfills_the_tallies_from_existing_rows(tmp_path):
         assert_tallies_are_exact(game_ids)
         db.session.remove()
         _empty_database()
+        db.session.remove()
         db.engine.dispose()

@@ -29,6 +29,7 @@ def test_embedded_sqlite_migrates_itself_and_matches_the_models(tmp_path):
         with db.engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -42,6 +43,7 @@ def test_migrating_twice_changes_nothing(tmp_path):
         app = create_app(config)
         with app.app_context():
             assert "alembic_version" in inspect(db.engine).get_table_names()
+            db.session.remove()
             db.engine.dispose()
 
 
@@ -80,4 +82,5 @@ def test_postgresql_migrates_to_the_models_with_every_tally_trigger():
         finally:
             empty()
             db.create_all()
+            db.session.remove()
             db.engine.dispose()

@@ -112,4 +112,5 @@ def test_dev_outbox_is_404_outside_debug_and_testing(tmp_path):
     finally:
         logger.setLevel(level)
         with production.app_context():
+            db.session.remove()
             db.engine.dispose()

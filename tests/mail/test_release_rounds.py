@@ -202,6 +202,7 @@ def test_no_participant_learns_anything_before_its_release(size, acts, seed, zon
     finally:
         server.stop()
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 

@@ -93,6 +93,7 @@ def test_remember_me_keeps_the_login_past_the_browser_session(tmp_path):
     remembering.delete_cookie("session")
     assert remembering.get("/games").status_code == 200
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -106,4 +107,5 @@ def test_the_remember_duration_is_a_setting_in_days(tmp_path):
     assert app.config["REMEMBER_COOKIE_SECURE"] is False  # like SESSION_COOKIE_SECURE
     with app.app_context():
         assert db.session.query(Facilitator).count() == 0
+        db.session.remove()
         db.engine.dispose()

@@ -65,6 +65,7 @@ def fresh_app(**overrides):
         yield app
     finally:
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -71,6 +71,7 @@ def test_passwords_are_hashed_with_the_configured_method_scrypt_unless_told(app_
             assert facilitator.password_hash.startswith(prefix)
         assert login(app.test_client()).status_code == 302
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 

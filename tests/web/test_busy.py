@@ -43,6 +43,7 @@ def busy_app(app_config, tmp_path):
     app.database_path = path
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -87,6 +88,7 @@ def test_the_busy_timeout_is_a_setting(busy_app, app_config, tmp_path):
     )
     with default.app_context():
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+        db.session.remove()
         db.engine.dispose()
 
 

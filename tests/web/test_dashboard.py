@@ -603,4 +603,5 @@ def test_the_cache_is_per_app_and_keyed_by_the_games_public_id(app, tmp_path):
     other = fresh_app(tmp_path / "other")
     with other.app_context():
         assert len(dashboard.figures_cache()) == 0
+        db.session.remove()
         db.engine.dispose()

@@ -128,6 +128,7 @@ def _drawn(world) -> tuple[dict[int, int] | None, list[tuple[str, str]]]:
             .where(OutboxMessage.game_id == world.game_id)
             .order_by(OutboxMessage.id)
         ).all()
+        db.session.remove()
         db.engine.dispose()
     cycle = {index[a]: index[m] for a, m in rows} or None
     return cycle, [tuple(m) for m in mail]

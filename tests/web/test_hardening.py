@@ -1007,6 +1007,7 @@ def test_a_server_refuses_to_start_without_a_real_secret_key(tmp_path, monkeypat
     app = create_app(_server_config(tmp_path, SECRET_KEY=STRONG_KEY))
     assert app.secret_key == STRONG_KEY
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
     monkeypatch.setenv("ANGELS_ENV", "production")
@@ -1025,6 +1026,7 @@ def test_a_server_refuses_a_weak_fallback_key(tmp_path, monkeypatch):
             _server_config(tmp_path, SECRET_KEY=STRONG_KEY, SECRET_KEY_FALLBACKS=["dev"])
         )
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 
@@ -1076,6 +1078,7 @@ def test_links_and_sessions_survive_key_rotation_only_with_the_fallback(tmp_path
         finally:
             for other in (rotated, dropped):
                 with other.app_context():
+                    db.session.remove()
                     db.engine.dispose()
 
 

@@ -819,6 +819,7 @@ def test_the_mortals_inbox_is_the_same_whoever_their_angel_is(app_config, tmp_pa
             seen.append((world.name(angel), deliver_at, normalised(inbox), body, inbox))
         finally:
             with app.app_context():
+                db.session.remove()
                 db.engine.dispose()
         if len(seen) == 2:
             break

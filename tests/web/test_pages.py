@@ -169,6 +169,7 @@ def test_a_page_costs_the_same_with_10_or_1000_notes(app_config, tmp_path, path)
             open_as_participant(client, app, angel)
         costs.append(_cost(app, client, path))
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
     (q10, b10), (q1000, b1000) = costs
     print(path, costs)

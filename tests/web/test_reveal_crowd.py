@@ -191,6 +191,7 @@ def test_secrets_are_kept_in_a_crowd_and_every_page_agrees(app, case):
     else:
         assert "The reveal was off" in section
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -219,4 +220,5 @@ def test_a_lone_secret_is_kept_company(tmp_path_factory):
     assert len(rows) == 3 and people[0].id in {a for a, _ in rows}
     assert len(cards) == 1  # nothing tells a chosen secret from a drawn one
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()

@@ -817,6 +817,7 @@ def separate_app():
         yield app
     finally:
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
         shutil.rmtree(directory, ignore_errors=True)
 

@@ -173,6 +173,7 @@ def test_the_button_needs_its_csrf_token_and_works_over_https_without_a_referer(
     assert opened.status_code == 302 and opened.location == "/me"
     assert browser.get("/me", base_url="https://angels.test").status_code == 200
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -243,6 +244,7 @@ def test_the_preferences_form_needs_its_csrf_token(tmp_path):
     assert saved.status_code == 302
     assert person(app, pid).email_preference == "none"
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -215,6 +215,7 @@ def slips_app(tmp_path):
     app = fresh_app(tmp_path, MAIL_MODE="slips")
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -259,10 +260,12 @@ def test_production_refuses_to_start_without_a_mail_server_unless_slips(tmp_path
     for settings_ in ({"MAIL_MODE": "slips"}, {"MAIL_SERVER": "smtp.example.org"}):
         app = create_app(_production_config(tmp_path, **settings_))
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
     monkeypatch.delenv("ANGELS_ENV")
     app = create_app(_production_config(tmp_path))  # a laptop: the outbox is enough
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -309,6 +312,7 @@ def test_the_outbox_is_absent_outside_debug(app, app_config):
         assert "Developer tool" in server.test_client().get("/dev/outbox").text
     finally:
         with server.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 
