@@ -15,7 +15,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # The languages a person can choose, source language first. Adding one: see the README.
@@ -25,6 +25,29 @@ DEFAULT_LANGUAGE = LANGUAGES[0]
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
 babel = Babel()
+
+
+def known_language(code: str | None) -> str | None:
+    """`code` if the service speaks it, else None (a language removed since it was chosen, or
+    anything else a form or a row might hold)."""
+    return code if code in LANGUAGES else None
+
+
+def participant_language(person) -> str:
+    """The language of a participant's pages and of every email to them: their own choice,
+    else their game's language (the one their invitation came in), else the source language.
+
+    Reads only the participant and their game, both already loaded wherever a participant is
+    (the session guard loads the game with them): no query of its own.
+    """
+    return (
+        known_language(person.language) or known_language(person.game.language) or DEFAULT_LANGUAGE
+    )
+
+
+def current_language() -> str:
+    """The code of the language this page or email is being written in (`<html lang>`)."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
@@ -54,3 +77,4 @@ def init_app(app: Flask, locale_selector) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=locale_selector)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_language"] = current_language

@@ -75,7 +75,6 @@ def request_password_reset(email: str) -> None:
     notify_facilitator(
         target,
         "password-reset",
-        "Set a new password for Angels & Mortals",
         link=external_url("facilitator.reset_password", token=token),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
