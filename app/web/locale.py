@@ -1,6 +1,7 @@
 """Which language a request is answered in.
 
-- A participant's pages (the session guard has put them in `g.me`): their own choice, else
+- A participant's pages (the session guard has put them in `g.me`; a private link's page and
+  the preferences link put the person the link is for in `g.reader`): their own choice, else
   their game's language — the one their invitation came in, so page and email agree.
 - A facilitator's pages (Flask-Login has loaded her): her account's choice, else the browser.
 - Everything else, public pages included (join, lost link, log in): the browser's
@@ -32,7 +33,7 @@ def select_locale() -> str:
     (the CLI and the periodic tick render mail under the recipient's language explicitly)."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    me = g.get("me")
+    me = g.get("me") or g.get("reader")
     if me is not None:
         return participant_language(me)
     # Only with a login cookie is the facilitator read: the page loads her anyway (guard or
