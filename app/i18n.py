@@ -1,4 +1,5 @@
-"""Languages: which ones the service speaks, and its message catalogues.
+"""Languages: which ones the service speaks, its message catalogues, and dates, numbers and
+lists written in the current language.
 
 English is the source language (the strings in the code and templates); every other language
 has a catalogue in `app/translations/<code>/LC_MESSAGES/messages.po`. The compiled `.mo` files
@@ -9,13 +10,21 @@ are not kept in the repository: they are built from the `.po` files when the ser
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
+from babel.dates import format_datetime as babel_format_datetime
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # The languages a person can choose, source language first. Adding one: see the README.
@@ -68,6 +77,93 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
         os.replace(temporary, mo_path)
         written.append(mo_path)
     return written
+
+
+# Dates and times are written from strftime-style formats (`'%a %-d %b'`, as templates and
+# code always wrote them): each field is read as the same field of Babel's patterns (weekday,
+# day, month, year, hour, minute) and written with the current locale's names. English output
+# is exactly what strftime gave; another language gets its own names and its own glue between
+# a date and a time (the catalogue's "%(date)s %(time)s").
+# The strftime fields the templates use, and the Babel (CLDR) pattern field for each.
+_FIELDS = {
+    "%a": "EEE",
+    "%A": "EEEE",
+    "%d": "dd",
+    "%-d": "d",
+    "%b": "MMM",
+    "%B": "MMMM",
+    "%m": "MM",
+    "%-m": "M",
+    "%Y": "y",
+    "%y": "yy",
+    "%H": "HH",
+    "%-H": "H",
+    "%M": "mm",
+}
+_TIME_FIELDS = ("%H", "%-H", "%M")
+_FIELD = re.compile(r"%-?[a-zA-Z]")
+
+
+def _pattern(fmt: str) -> str:
+    """The Babel pattern for a strftime format; the text between fields is quoted literally."""
+    out, at = [], 0
+    for match in _FIELD.finditer(fmt):
+        out.append(_literal(fmt[at : match.start()]))
+        out.append(_FIELDS.get(match.group(), ""))
+        at = match.end()
+    out.append(_literal(fmt[at:]))
+    return "".join(out)
+
+
+def _literal(text: str) -> str:
+    if not text:
+        return ""
+    if not re.search(r"[A-Za-z']", text):
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
+@cache
+def _split(fmt: str) -> tuple[str, str]:
+    """A format ending in a time of day, as (date part, time part); else (fmt, "")."""
+    fields = list(_FIELD.finditer(fmt))
+    first_time = next((i for i, f in enumerate(fields) if f.group() in _TIME_FIELDS), None)
+    if first_time is None or first_time == 0:
+        return fmt, ""
+    if any(f.group() not in _TIME_FIELDS for f in fields[first_time:]):
+        return fmt, ""
+    start = fields[first_time].start()
+    date_part, time_part = fmt[:start], fmt[start:]
+    if not date_part.endswith(" "):
+        return fmt, ""
+    return date_part.rstrip(), time_part
+
+
+def format_moment(moment: datetime | date, fmt: str) -> str:
+    """`moment` (already on the wall clock it is to be read on) written with the strftime-style
+    `fmt`, in the current language."""
+    locale = get_locale() or DEFAULT_LANGUAGE
+    if str(locale) == DEFAULT_LANGUAGE:
+        return babel_format_datetime(moment, _pattern(fmt), locale=locale)
+    date_part, time_part = _split(fmt)
+    if not time_part:
+        return babel_format_datetime(moment, _pattern(fmt), locale=locale)
+    return _(
+        # TRANSLATORS: a date followed by a time of day, e.g. "2 Dec 2026 09:00".
+        "%(date)s %(time)s",
+        date=babel_format_datetime(moment, _pattern(date_part), locale=locale),
+        time=babel_format_datetime(moment, _pattern(time_part), locale=locale),
+    )
+
+
+def number(value: int | float) -> str:
+    """`{{ n|number }}`: a number with the reader's digit grouping ("1,234", "1 234")."""
+    return format_decimal(value, locale=get_locale() or DEFAULT_LANGUAGE)
+
+
+def and_list(items: Iterable[str]) -> str:
+    """`{{ names|and_list }}`: "Ann, Bob, and Cy" / "Ann, Bob et Cy"."""
+    return format_list([str(item) for item in items], locale=get_locale() or DEFAULT_LANGUAGE)
 
 
 def init_app(app: Flask, locale_selector) -> None:
