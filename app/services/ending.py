@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from sqlalchemy import case, delete, func, or_, select, update
 
 from app.domain import disclosure as reveal_rules
@@ -270,7 +271,9 @@ def forget_game(game: Game) -> None:
     now = utcnow()
     for person in people:
         if person.id in writers:
-            journal = export_journal(person, markdown=False)
+            # Written in their language, as the email that carries it.
+            with force_locale(participant_language(person)):
+                journal = export_journal(person, markdown=False)
             enqueue_journal_before_deletion(
                 person,
                 (journal.filename, journal.mimetype, journal.body),
