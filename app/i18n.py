@@ -1,4 +1,5 @@
-"""Languages: which ones the service speaks, and its message catalogues.
+"""Languages: which ones the service speaks, its message catalogues, and dates, numbers and
+lists written in the current language.
 
 English is the source language (the strings in the code and templates); every other language
 has a catalogue in `app/translations/<code>/LC_MESSAGES/messages.po`. The compiled `.mo` files
@@ -9,13 +10,21 @@ are not kept in the repository: they are built from the `.po` files when the ser
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
+from babel.dates import format_datetime as babel_format_datetime
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # The languages a person can choose, source language first. Adding one: see the README.
@@ -25,6 +34,29 @@ DEFAULT_LANGUAGE = LANGUAGES[0]
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
 babel = Babel()
+
+
+def known_language(code: str | None) -> str | None:
+    """`code` if the service speaks it, else None (a language removed since it was chosen, or
+    anything else a form or a row might hold)."""
+    return code if code in LANGUAGES else None
+
+
+def participant_language(person) -> str:
+    """The language of a participant's pages and of every email to them: their own choice,
+    else their game's language (the one their invitation came in), else the source language.
+
+    Reads only the participant and their game, both already loaded wherever a participant is
+    (the session guard loads the game with them): no query of its own.
+    """
+    return (
+        known_language(person.language) or known_language(person.game.language) or DEFAULT_LANGUAGE
+    )
+
+
+def current_language() -> str:
+    """The code of the language this page or email is being written in (`<html lang>`)."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
@@ -47,6 +79,93 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
     return written
 
 
+# Dates and times are written from strftime-style formats (`'%a %-d %b'`, as templates and
+# code always wrote them): each field is read as the same field of Babel's patterns (weekday,
+# day, month, year, hour, minute) and written with the current locale's names. English output
+# is exactly what strftime gave; another language gets its own names and its own glue between
+# a date and a time (the catalogue's "%(date)s %(time)s").
+# The strftime fields the templates use, and the Babel (CLDR) pattern field for each.
+_FIELDS = {
+    "%a": "EEE",
+    "%A": "EEEE",
+    "%d": "dd",
+    "%-d": "d",
+    "%b": "MMM",
+    "%B": "MMMM",
+    "%m": "MM",
+    "%-m": "M",
+    "%Y": "y",
+    "%y": "yy",
+    "%H": "HH",
+    "%-H": "H",
+    "%M": "mm",
+}
+_TIME_FIELDS = ("%H", "%-H", "%M")
+_FIELD = re.compile(r"%-?[a-zA-Z]")
+
+
+def _pattern(fmt: str) -> str:
+    """The Babel pattern for a strftime format; the text between fields is quoted literally."""
+    out, at = [], 0
+    for match in _FIELD.finditer(fmt):
+        out.append(_literal(fmt[at : match.start()]))
+        out.append(_FIELDS.get(match.group(), ""))
+        at = match.end()
+    out.append(_literal(fmt[at:]))
+    return "".join(out)
+
+
+def _literal(text: str) -> str:
+    if not text:
+        return ""
+    if not re.search(r"[A-Za-z']", text):
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
+@cache
+def _split(fmt: str) -> tuple[str, str]:
+    """A format ending in a time of day, as (date part, time part); else (fmt, "")."""
+    fields = list(_FIELD.finditer(fmt))
+    first_time = next((i for i, f in enumerate(fields) if f.group() in _TIME_FIELDS), None)
+    if first_time is None or first_time == 0:
+        return fmt, ""
+    if any(f.group() not in _TIME_FIELDS for f in fields[first_time:]):
+        return fmt, ""
+    start = fields[first_time].start()
+    date_part, time_part = fmt[:start], fmt[start:]
+    if not date_part.endswith(" "):
+        return fmt, ""
+    return date_part.rstrip(), time_part
+
+
+def format_moment(moment: datetime | date, fmt: str) -> str:
+    """`moment` (already on the wall clock it is to be read on) written with the strftime-style
+    `fmt`, in the current language."""
+    locale = get_locale() or DEFAULT_LANGUAGE
+    if str(locale) == DEFAULT_LANGUAGE:
+        return babel_format_datetime(moment, _pattern(fmt), locale=locale)
+    date_part, time_part = _split(fmt)
+    if not time_part:
+        return babel_format_datetime(moment, _pattern(fmt), locale=locale)
+    return _(
+        # TRANSLATORS: a date followed by a time of day, e.g. "2 Dec 2026 09:00".
+        "%(date)s %(time)s",
+        date=babel_format_datetime(moment, _pattern(date_part), locale=locale),
+        time=babel_format_datetime(moment, _pattern(time_part), locale=locale),
+    )
+
+
+def number(value: int | float) -> str:
+    """`{{ n|number }}`: a number with the reader's digit grouping ("1,234", "1 234")."""
+    return format_decimal(value, locale=get_locale() or DEFAULT_LANGUAGE)
+
+
+def and_list(items: Iterable[str]) -> str:
+    """`{{ names|and_list }}`: "Ann, Bob, and Cy" / "Ann, Bob et Cy"."""
+    return format_list([str(item) for item in items], locale=get_locale() or DEFAULT_LANGUAGE)
+
+
 def init_app(app: Flask, locale_selector) -> None:
     """Compile the catalogues if needed and bind Flask-Babel with the given locale selector."""
     compile_catalogues()
@@ -54,3 +173,4 @@ def init_app(app: Flask, locale_selector) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=locale_selector)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_language"] = current_language

@@ -3,6 +3,12 @@
 Sorting by code point puts "Łukasz" after "Zoë" and "émile" after every capital; the Unicode
 collation algorithm (its default table, through pyuca) puts each accented letter beside its base
 letter and ignores case until everything else is equal.
+
+Each function takes the reader's language (a code such as "en" or "fr"). English and French
+both sort by the root collation (the default table): CLDR has no tailoring for either (French
+in France no longer reads accents backwards; only Canadian French did), so both get the same
+order. A language that needs its own order (Swedish puts "Å" after "Z") maps to its own table
+in `_TAILORED` when it is added.
 """
 
 from __future__ import annotations
@@ -17,22 +23,38 @@ from pyuca import Collator
 T = TypeVar("T")
 
 
+# Languages whose names sort by a table of their own (a pyuca allkeys file); every other
+# language, English and French included, uses the root collation.
+_TAILORED: dict[str, str] = {}
+
+
 @cache
-def _collator() -> Collator:
-    """The default collation table, read once (about a third of a second) on first use."""
-    return Collator()
+def _collator(table: str | None = None) -> Collator:
+    """A collation table, read once (about a third of a second) on first use; the default
+    (root) table when `table` is None."""
+    return Collator(table) if table else Collator()
 
 
-def sort_key(name: str) -> tuple[int, ...]:
-    """The key that puts names in collation order: `sorted(names, key=sort_key)`.
+def collator_for(language: str | None = None) -> Collator:
+    """The collator for readers of `language` (root for English, French and any language
+    without a tailoring)."""
+    return _collator(_TAILORED.get((language or "").split("_")[0].split("-")[0].lower()))
+
+
+def sort_key(name: str, language: str | None = None) -> tuple[int, ...]:
+    """The key that puts names in collation order for readers of `language`:
+    `sorted(names, key=sort_key)`.
 
     Whitespace runs count as one space and the name is decomposed first (NFD), so a name typed
     with a precomposed "é" sorts with the same name typed as "e" plus a combining accent.
     """
     text = unicodedata.normalize("NFD", " ".join(name.split()))
-    return tuple(_collator().sort_key(text))
+    return tuple(collator_for(language).sort_key(text))
 
 
-def sorted_by_name(items: Iterable[T], name: Callable[[T], str]) -> list[T]:
-    """`items` in collation order of `name(item)`; equal names keep their order (stable)."""
-    return sorted(items, key=lambda item: sort_key(name(item)))
+def sorted_by_name(
+    items: Iterable[T], name: Callable[[T], str], language: str | None = None
+) -> list[T]:
+    """`items` in the collation order of `name(item)` for readers of `language`; equal names
+    keep their order (stable)."""
+    return sorted(items, key=lambda item: sort_key(name(item), language))

@@ -1,16 +1,68 @@
-"""Every email to a participant (and the few to a facilitator): what its context carries,
-queued through the outbox."""
+"""Every email to a participant (and the few to a facilitator): its subject, what its context
+carries, and the language it is written in, queued through the outbox.
+
+Each email is written in its recipient's language, whoever's request or tick caused it: a
+participant's choice, else their game's (`participant_language`); a facilitator's account
+choice, else the language of the page she is on. Subject, text and html are all rendered under
+that language (dates too: the time filters read it), so one email never mixes two languages.
+Callers pass values, never words: each kind's subject lives once, in SUBJECTS.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import current_app, has_request_context, request
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
 
 from app import config
+from app.i18n import DEFAULT_LANGUAGE, known_language, participant_language
 from app.mail import outbox
 from app.models import Facilitator, Game, OutboxMessage, Participant
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
+
+# The subject of each kind of email, translated when the email is written; `%(game)s` is the
+# game's name. A subject never names a person (a forwarded or glanced-at email tells nothing).
+SUBJECTS = {
+    "address-changed": _l("Your address in %(game)s was changed"),
+    "courier-request": _l("Can you deliver a kindness in %(game)s?"),
+    "digest": _l("Today in %(game)s"),
+    "fresh-link": _l("Your link for %(game)s"),
+    "game-ended": _l("%(game)s has ended"),
+    "invitation": _l("Your secret mission in %(game)s"),
+    "invitation-reminder": _l("Your secret mission in %(game)s is waiting"),
+    "journal-before-deletion": _l("Your journal from %(game)s"),
+    "kindness-arrived": _l("An angel left you a kindness in %(game)s"),
+    "kindness-cancelled": _l("A kindness you sent in %(game)s was cancelled"),
+    "moderation-muted": _l("You can no longer send kindnesses in %(game)s"),
+    "moderation-revealed": _l("The organiser of %(game)s was shown that you sent a kindness"),
+    "moderation-warning": _l("A message from the organiser of %(game)s"),
+    "mortal-changed": _l("Your mortal in %(game)s has changed"),
+    "nudge": _l("Something is waiting for you in %(game)s"),
+    "password-reset": _l("Set a new password for Angels & Mortals"),
+    "question-answered": _l("Your angel answered your question in %(game)s"),
+    "question-asked": _l("Your mortal in %(game)s asked you something"),
+    "reminder": _l("A small idea for %(game)s"),
+    "thanks": _l("Your mortal in %(game)s says thank you"),
+    "undeliverable": _l("Your in-person kindness in %(game)s needs a new plan"),
+}
+
+
+def subject_of(kind: str, game_name: str = "") -> str:
+    """The subject of an email of this kind, in the current language."""
+    return str(SUBJECTS[kind]) % {"game": game_name}
+
+
+def facilitator_language(facilitator: Facilitator) -> str:
+    """The language of email to a facilitator: her account's choice, else the language she is
+    reading the site in (she asked for it from a page), else the source language."""
+    current = get_locale()
+    return (
+        known_language(facilitator.language)
+        or known_language(str(current) if current else None)
+        or DEFAULT_LANGUAGE
+    )
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -40,7 +92,6 @@ def preferences_link(participant: Participant) -> str:
 def notify(
     person: Participant,
     kind: str,
-    subject: str,
     *,
     release_at: datetime,
     **context,
@@ -48,25 +99,26 @@ def notify(
     """Queue an email of this kind to one participant, in the current transaction, to be sent
     no sooner than `release_at` (the caller asks the game's rounds for that moment).
 
-    The template is `email/<kind with _>.txt|html`; the participant, their game, their private
-    link and their preferences link are always in its context. Only this participant is
-    addressed.
+    Subject (SUBJECTS[kind]) and body are written in the participant's language. The template
+    is `email/<kind with _>.txt|html`; the participant, their game, their private link and
+    their preferences link are always in its context. Only this participant is addressed.
     """
     context.setdefault("link", participant_link(person))
     # Every email to a participant carries a one-click link to their email preferences.
     context.setdefault("preferences_link", preferences_link(person))
-    return outbox.enqueue(
-        kind=kind,
-        to_addr=person.email,
-        template=kind.replace("-", "_"),
-        subject=subject,
-        game_id=person.game_id,
-        participant_id=person.id,
-        release_at=release_at,
-        participant=person,
-        game=person.game,
-        **context,
-    )
+    with force_locale(participant_language(person)):
+        return outbox.enqueue(
+            kind=kind,
+            to_addr=person.email,
+            template=kind.replace("-", "_"),
+            subject=subject_of(kind, person.game.name),
+            game_id=person.game_id,
+            participant_id=person.id,
+            release_at=release_at,
+            participant=person,
+            game=person.game,
+            **context,
+        )
 
 
 def enqueue_invitation(
@@ -77,9 +129,7 @@ def enqueue_invitation(
     It names no mortal (the private page does), so a forwarded or misdirected invitation gives
     nothing away.
     """
-    return notify(
-        participant, "invitation", f"Your secret mission in {game.name}", release_at=release_at
-    )
+    return notify(participant, "invitation", release_at=release_at)
 
 
 def enqueue_journal_before_deletion(
@@ -95,32 +145,33 @@ def enqueue_journal_before_deletion(
     """
     if not config.mail_kept(current_app):
         return None
-    return outbox.enqueue(
-        kind="journal-before-deletion",
-        to_addr=person.email,
-        template="journal_before_deletion",
-        subject=f"Your journal from {person.game.name}",
-        release_at=release_at,
-        attachment=attachment,
-        participant=person,
-        game=person.game,
-    )
+    with force_locale(participant_language(person)):
+        return outbox.enqueue(
+            kind="journal-before-deletion",
+            to_addr=person.email,
+            template="journal_before_deletion",
+            subject=subject_of("journal-before-deletion", person.game.name),
+            release_at=release_at,
+            attachment=attachment,
+            participant=person,
+            game=person.game,
+        )
 
 
-def notify_facilitator(
-    facilitator: Facilitator, kind: str, subject: str, **context
-) -> OutboxMessage | None:
+def notify_facilitator(facilitator: Facilitator, kind: str, **context) -> OutboxMessage | None:
     """Queue an email to a facilitator about their account, in the current transaction.
 
     Released at once (account mail waits for no delivery round) and sent by the periodic send
-    like all mail. The template is `email/<kind with _>.txt|html`, with `facilitator` in its
-    context; no game and no participant is attached to the row.
+    like all mail; written in `facilitator_language`. The template is
+    `email/<kind with _>.txt|html`, with `facilitator` in its context; no game and no
+    participant is attached to the row.
     """
-    return outbox.enqueue(
-        kind=kind,
-        to_addr=facilitator.email,
-        template=kind.replace("-", "_"),
-        subject=subject,
-        facilitator=facilitator,
-        **context,
-    )
+    with force_locale(facilitator_language(facilitator)):
+        return outbox.enqueue(
+            kind=kind,
+            to_addr=facilitator.email,
+            template=kind.replace("-", "_"),
+            subject=subject_of(kind),
+            facilitator=facilitator,
+            **context,
+        )

@@ -60,6 +60,9 @@ class Game(db.Model):
     # the day gifts are exchanged (within the game or shortly after).
     budget: Mapped[str] = mapped_column(String(60), default="", server_default="")
     exchange_on: Mapped[date | None] = mapped_column(Date)
+    # The language of its invitations, and of the pages and emails of every participant who
+    # has not chosen one (a code of app.i18n.LANGUAGES).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     state: Mapped[str] = mapped_column(String(10), default=GameState.DRAFT)
     drawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

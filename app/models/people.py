@@ -38,6 +38,9 @@ class Facilitator(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The language she chose on her account page (a code of app.i18n.LANGUAGES); None: her
+    # pages follow the browser's Accept-Language.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     games: Mapped[list[Game]] = relationship(back_populates="facilitator")
 
@@ -83,6 +86,9 @@ class Participant(db.Model):
     address_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # "phone", "tablet" or "computer": shown to the participant, so a peek by someone else shows.
     first_opened_device: Mapped[str | None] = mapped_column(String(10))
+    # The language they chose with the switcher on their pages; None: the game's language.
+    # Their pages and every email to them are in it.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     game: Mapped[Game] = relationship()

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.states import GameState
 from app.extensions import db
+from app.i18n import known_language
 from app.mail.messages import external_url, notify_facilitator
 from app.models import Facilitator, Game
 from app.services import ServiceError, ending
@@ -75,7 +76,6 @@ def request_password_reset(email: str) -> None:
     notify_facilitator(
         target,
         "password-reset",
-        "Set a new password for Angels & Mortals",
         link=external_url("facilitator.reset_password", token=token),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
@@ -106,6 +106,13 @@ def reset_password(token: str, password: str) -> Facilitator:
     )
     db.session.commit()
     return facilitator
+
+
+def set_language(facilitator: Facilitator, language: str | None) -> None:
+    """Store the language of a facilitator's pages and emails; None (or a language the service
+    does not speak) lets them follow her browser again."""
+    facilitator.language = known_language(language)
+    db.session.commit()
 
 
 def delete_account(facilitator: Facilitator) -> None:

@@ -97,7 +97,6 @@ def _tell_new_mortal(
             notify(
                 person,
                 "mortal-changed",
-                f"Your mortal in {game.name} has changed",
                 release_at=moment,
             )
         )
@@ -284,7 +283,6 @@ def resend_invitation(
         notify(
             participant,
             "address-changed",
-            f"Your address in {game.name} was changed",
             release_at=release_moment(participant.game, "address-changed"),
             new_email=email,
             link=None,
@@ -364,7 +362,6 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
             notify(
                 person,
                 "kindness-cancelled",
-                f"A kindness you sent in {game.name} was cancelled",
                 release_at=release_moment(person.game, "kindness-cancelled"),
             )
         )

@@ -109,7 +109,6 @@ def route_all(kindnesses: list[Kindness], now: datetime, rng: random.Random) -> 
                 notify(
                     angel,
                     "undeliverable",
-                    f"Your in-person kindness in {angel.game.name} needs a new plan",
                     release_at=release_moment(angel.game, "undeliverable", now, rng),
                 )
             )
@@ -133,7 +132,6 @@ def route_all(kindnesses: list[Kindness], now: datetime, rng: random.Random) -> 
             notify(
                 courier,
                 "courier-request",
-                f"Can you deliver a kindness in {courier.game.name}?",
                 release_at=release.at,
                 hours=hours,
             )

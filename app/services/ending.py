@@ -10,12 +10,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from sqlalchemy import case, delete, func, or_, select, update
 
 from app.domain import disclosure as reveal_rules
 from app.domain.collation import sorted_by_name
 from app.domain.states import CourierState, GameState, KindnessState
 from app.extensions import db
+from app.i18n import participant_language
 from app.mail.messages import enqueue_journal_before_deletion, notify
 from app.models import (
     CourierRequest,
@@ -91,7 +93,8 @@ def guess_choices(mortal: Participant, now=None) -> list[tuple[int, str]]:
         .order_by(Participant.id)
     ).all()
     # Collation order ("Łukasz" beside "Lukas"), which no database sorts the same way.
-    return [(pid, name) for pid, name in sorted_by_name(rows, lambda row: row[1])]
+    language = participant_language(mortal)
+    return [(pid, name) for pid, name in sorted_by_name(rows, lambda row: row[1], language)]
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,6 @@ def end_game(game: Game, rng: random.Random | None = None) -> None:
             notify(
                 person,
                 "game-ended",
-                f"{game.name} has ended",
                 release_at=release_moment(person.game, "game-ended"),
                 reveal=reveal_for(person),
                 unfinished=person.id in unfinished,
@@ -269,7 +271,9 @@ def forget_game(game: Game) -> None:
     now = utcnow()
     for person in people:
         if person.id in writers:
-            journal = export_journal(person, markdown=False)
+            # Written in their language, as the email that carries it.
+            with force_locale(participant_language(person)):
+                journal = export_journal(person, markdown=False)
             enqueue_journal_before_deletion(
                 person,
                 (journal.filename, journal.mimetype, journal.body),

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.domain import delivery, game_dates, roster
 from app.domain.limits import LIMITS
 from app.extensions import db
+from app.i18n import DEFAULT_LANGUAGE, known_language
 from app.models import Facilitator, Game, Participant
 from app.services import ServiceError
 
@@ -33,6 +35,8 @@ class GameDetails:
     # Optional, shown to everyone: a spending guide in the organiser's words, an exchange day.
     budget: str = ""
     exchange_on: date | None = None
+    # The language of the invitations (and of each participant who has not chosen one).
+    language: str = DEFAULT_LANGUAGE
 
 
 def games_of(facilitator: Facilitator) -> list[tuple[Game, int]]:
@@ -88,7 +92,12 @@ def _check_details(details: GameDetails, was: tuple[date, date] | None = None) -
         days = delivery.parse_days(details.delivery_days)
     except ValueError as exc:
         raise ServiceError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
-    return replace(details, delivery_times=times, timezone=zone, delivery_days=days.value)
+    language = known_language(details.language)
+    if language is None:
+        raise ServiceError(_("Choose one of the languages offered."))
+    return replace(
+        details, delivery_times=times, timezone=zone, delivery_days=days.value, language=language
+    )
 
 
 def create_game(facilitator: Facilitator, details: GameDetails) -> Game:

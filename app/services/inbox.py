@@ -109,9 +109,8 @@ def notify_mortals(mortal_ids: list[int], now: datetime) -> list[OutboxMessage]:
         # notify reads each mortal's game: loaded here, not once per mortal.
         .options(joinedload(Participant.game))
     ).scalars():
-        subject = f"An angel left you a kindness in {mortal.game.name}"
         release_at = release_moment(mortal.game, "kindness-arrived", now)
-        messages.append(notify(mortal, "kindness-arrived", subject, release_at=release_at))
+        messages.append(notify(mortal, "kindness-arrived", release_at=release_at))
     return messages
 
 

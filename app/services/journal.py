@@ -9,6 +9,7 @@ from sqlalchemy import and_, select
 
 from app.domain.limits import LIMITS
 from app.extensions import db
+from app.i18n import format_moment
 from app.models import JournalEntry, Participant
 from app.services import ServiceError, paging
 
@@ -104,7 +105,7 @@ def export_journal(participant: Participant, markdown: bool) -> JournalExport:
     if participant.journal_value:
         lines += [f"Value I chose: {participant.journal_value}", ""]
     for entry in entries:
-        heading = entry.day.strftime("%A %-d %B %Y")
+        heading = format_moment(entry.day, "%A %-d %B %Y")  # in the current language
         lines.append(f"## {heading}" if markdown else heading)
         if entry.did:
             lines += ["", ("**What I did:** " if markdown else "What I did: ") + entry.did]

@@ -166,7 +166,6 @@ def renew_links(people: list[Participant]) -> list[OutboxMessage]:
             notify(
                 person,
                 "fresh-link",
-                f"Your link for {person.game.name}",
                 release_at=release_moment(person.game, "fresh-link"),
             )
         )

@@ -179,7 +179,6 @@ def act(
             notify(
                 sender,
                 "moderation-warning",
-                f"A message from the organiser of {game.name}",
                 release_at=moment,
                 warning=text,
                 kindness=kindness,
@@ -198,7 +197,6 @@ def act(
             notify(
                 sender,
                 "moderation-muted",
-                f"You can no longer send kindnesses in {game.name}",
                 release_at=release_moment(sender.game, "moderation-muted"),
                 reason=text,
             )
@@ -220,7 +218,6 @@ def act(
                 notify(
                     sender,
                     "moderation-revealed",
-                    f"The organiser of {game.name} was shown that you sent a kindness",
                     release_at=release_moment(sender.game, "moderation-revealed"),
                     reason=text,
                     kindness=kindness,

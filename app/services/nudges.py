@@ -105,7 +105,6 @@ def remind_unopened_invitations(now: datetime) -> int:
         notify(
             person,
             "invitation-reminder",
-            f"Your secret mission in {person.game.name} is waiting",
             release_at=release_moment(person.game, "invitation-reminder", now=now),
         )
         for person in _people(claimed)
@@ -162,7 +161,6 @@ def send_reminders(now: datetime) -> int:
             notify(
                 person,
                 "reminder",
-                f"A small idea for {person.game.name}",
                 release_at=release_moment(person.game, "reminder"),
                 idea=suggestion_for(person),
             )
@@ -205,7 +203,6 @@ def send_nudges(now: datetime) -> int:
         notify(
             person,
             "nudge",
-            f"Something is waiting for you in {person.game.name}",
             release_at=release_moment(person.game, "nudge"),
         )
         for person in _people(claimed)
@@ -285,7 +282,6 @@ def send_digests(now: datetime) -> int:
         notify(
             person,
             "digest",
-            f"Today in {person.game.name}",
             release_at=release_moment(person.game, "digest"),
             arrived=wanted[person.id][0],
             thanked=wanted[person.id][1],

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.domain import devices, release
+from app.domain import devices, release, zones
 from app.extensions import db
+from app.i18n import format_moment
 from app.models import Game, Pairing, Participant, utcnow
 from app.services.couriers import open_request_count_query
 from app.services.inbox import unread_count_query
@@ -45,9 +47,19 @@ def first_opened(participant: Participant) -> str | None:
     """When and on what kind of device the page was first opened, in the game's time zone."""
     if participant.first_opened_at is None:
         return None
-    return devices.first_opened_line(
-        participant.first_opened_at, participant.game.timezone, participant.first_opened_device
+    # In the reader's language: the domain's line (devices.first_opened_line) is English.
+    when = format_moment(
+        zones.local_moment(participant.first_opened_at, participant.game.timezone),
+        "%A %-d %B %H:%M",
     )
+    kind = participant.first_opened_device
+    if kind == devices.PHONE:
+        return _("Your page was first opened %(when)s, on a phone", when=when)
+    if kind == devices.TABLET:
+        return _("Your page was first opened %(when)s, on a tablet", when=when)
+    if kind == devices.COMPUTER:
+        return _("Your page was first opened %(when)s, on a computer", when=when)
+    return _("Your page was first opened %(when)s", when=when)
 
 
 def home_counts(participant: Participant, now: datetime | None = None, extra=None) -> tuple:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.domain.limits import LIMITS
 from app.domain.states import EmailPreference
 from app.extensions import db
+from app.i18n import known_language
 from app.models import Hint, Pairing, Participant, utcnow
 from app.services import ServiceError, clean_text
 
@@ -21,6 +23,15 @@ def set_preferences(participant: Participant, email_preference: str, reminders: 
         raise ServiceError("Choose one of the email options.")
     participant.email_preference = email_preference
     participant.reminders = reminders
+    db.session.commit()
+
+
+def set_language(participant: Participant, language: str) -> None:
+    """Store the language of a participant's pages and of every email written to them from
+    now on (mail already queued keeps the language it was written in)."""
+    if known_language(language) is None:
+        raise ServiceError(_("Choose one of the languages offered."))
+    participant.language = language
     db.session.commit()
 
 

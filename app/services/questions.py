@@ -102,8 +102,7 @@ def _tell_angel(mortal: Participant, at: datetime) -> None:
     if angel.muted or angel.email_preference != EmailPreference.EACH:
         return
     if release.is_released(paired_at, at):
-        subject = f"Your mortal in {mortal.game.name} asked you something"
-        notify(angel, "question-asked", subject, release_at=at)
+        notify(angel, "question-asked", release_at=at)
 
 
 def waiting_for(angel: Participant, now: datetime | None = None) -> list[Question]:
@@ -157,8 +156,7 @@ def answer(
         raise ServiceError(GONE)
     mortal = db.session.get(Participant, question.mortal_id)
     if mortal.email_preference == EmailPreference.EACH:
-        subject = f"Your angel answered your question in {mortal.game.name}"
-        notify(mortal, "question-answered", subject, release_at=at)
+        notify(mortal, "question-answered", release_at=at)
     db.session.commit()
     return at
 

@@ -47,7 +47,6 @@ def thank(
         notify(
             angel,
             "thanks",
-            f"Your mortal in {angel.game.name} says thank you",
             release_at=release.at,
             message=message,
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -202,6 +203,8 @@ def roster_of(game: Game) -> list[RosterRow]:
             .order_by(Participant.id)
         ).scalars(),
         lambda person: person.name,
+        # The facilitator reading the roster: her language's order.
+        str(get_locale() or ""),
     )
     latest = (
         select(func.max(OutboxMessage.id))

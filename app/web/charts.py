@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.aggregates import DayCount
+from app.i18n import format_moment
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def nice_ceiling(value: int) -> int:
 
 
 def _short(day: date) -> str:
-    return f"{day.day} {day.strftime('%b')}"
+    return format_moment(day, "%-d %b")
 
 
 def chart(

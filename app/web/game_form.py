@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.domain import delivery, game_dates, roster
 from app.domain.limits import LIMITS
+from app.i18n import LANGUAGE_NAMES, current_language
 from app.models import GroupKind
 from app.web.forms import _at_most, _strip
 
@@ -81,6 +83,13 @@ class GameForm(FlaskForm):
         filters=[_strip],
         # A searchable list of every zone (a datalist in the page); typing a name works too.
         render_kw={"placeholder": "Europe/London", "list": "time-zones", "autocomplete": "off"},
+    )
+    # Invitations go out in it; each participant may then choose their own.
+    language = SelectField(
+        _l("Language of the invitations"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        # A new game starts in the language its organiser is reading the site in.
+        default=current_language,
     )
 
     # The dates a game being edited has now (start, end); None for a new game.

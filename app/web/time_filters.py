@@ -1,25 +1,54 @@
-"""Template filters that show every stored moment in the game's own time zone."""
+"""Template filters that show every stored moment in the game's own time zone, in the reader's
+language: "Tue 2 Dec 2026 09:00" in English, "mar. 2 déc. 2026 à 09:00" in French.
+
+Templates keep writing strftime-style formats (`'%a %-d %b'`); `app.i18n.format_moment` writes
+them in the current language (English exactly as strftime did). `number` and `and_list` are
+registered as filters too.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
+from flask_babel import gettext as _
 
 from app.domain import zones
+from app.i18n import and_list, format_moment, number
 
 
 def in_zone(moment: datetime | None, zone: str, fmt: str = "%-d %b %Y %H:%M") -> str:
     """`{{ moment|in_zone(game.timezone, '%a %-d %b %H:%M') }}`: the moment as the game's clock
-    shows it ("" for no moment)."""
+    shows it, in the reader's language ("" for no moment)."""
     if moment is None:
         return ""
-    return zones.local_moment(moment, zone).strftime(fmt)
+    return format_moment(zones.local_moment(moment, zone), fmt)
+
+
+def day(value: date | None, fmt: str = "%-d %b %Y") -> str:
+    """`{{ game.starts_on|day('%-d %B') }}`: a calendar day (no time zone: a day is the same
+    day everywhere) in the reader's language ("" for no day)."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return format_moment(value, fmt)
+
+
+def time_note(zone: str) -> str:
+    """What to say beside a time of day on a participant's page: "Paris time" ("heure de
+    Paris"), or nothing in a UTC game (see zones.time_note)."""
+    if not zones.time_note(zone):
+        return ""
+    return _("%(city)s time", city=zones.city_of(zone))
 
 
 def init_app(app: Flask) -> None:
-    """Register the filter and the zone helpers templates use."""
+    """Register the filters and the zone helpers templates use."""
     app.add_template_filter(in_zone)
-    app.add_template_global(zones.time_note)
+    app.add_template_filter(day)
+    app.add_template_filter(number)
+    app.add_template_filter(and_list)
+    app.add_template_global(time_note)
     app.add_template_global(zones.zone_label)
     app.add_template_global(zones.zone_choices)

@@ -1,5 +1,6 @@
 """Accessibility of the main pages in a real browser: axe-core finds no serious or critical
-violations, at phone width (360 px) and on a laptop, and the pages work without JavaScript."""
+violations, at phone width (360 px) and on a laptop, in every language the service speaks
+(each page declaring its language on <html>), and the pages work without JavaScript."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.models import Kindness, utcnow
+from app.i18n import LANGUAGES
+from app.models import Game, Kindness, utcnow
 from app.services import journal, notes, periodic, preferences, setup
 from app.tokens import participant_link_token
 from tests.helpers import (
@@ -83,7 +85,9 @@ def played_game(app):
         return {"game_id": game.id, "angel": angel.name, "mortal": mortal.name, "links": links}
 
 
-def _check(page, label: str, width_name: str) -> list[str]:
+def _check(page, label: str, width_name: str, language: str = "en") -> list[str]:
+    # Screen readers pick their voice from it: every page says which language it is in.
+    assert page.locator("html").get_attribute("lang") == language, label
     # axe-core is already in the page: the context adds it to every page it loads.
     violations = page.evaluate("axe.run({resultTypes: ['violations']}).then(r => r.violations)")
     problems = [
@@ -94,13 +98,23 @@ def _check(page, label: str, width_name: str) -> list[str]:
     ]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(
-        path=str(SCREENSHOTS / f"{label.strip('/').replace('/', '-') or 'home'}-{width_name}.png"),
+        path=str(
+            SCREENSHOTS
+            / f"{label.strip('/').replace('/', '-') or 'home'}-{width_name}-{language}.png"
+        ),
         full_page=True,
     )
     return problems
 
 
-def test_main_pages_have_no_serious_accessibility_violations(live_server, browser, played_game):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_main_pages_have_no_serious_accessibility_violations(
+    app, live_server, browser, played_game, language
+):
+    # The participants' pages follow their game's language; the facilitator's, her browser's.
+    with app.app_context():
+        db.session.get(Game, played_game["game_id"]).language = language
+        db.session.commit()
     try:
         from axe_playwright_python.base import AXE_SCRIPT
     except ImportError:
@@ -110,27 +124,31 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
         ("phone", {"width": 360, "height": 740}),
         ("laptop", {"width": 1280, "height": 800}),
     ):
-        context = browser.new_context(viewport=viewport)
+        context = browser.new_context(
+            viewport=viewport, locale=language, extra_http_headers={"Accept-Language": language}
+        )
         # Once per context, not once per check: the script is half a megabyte.
         context.add_init_script(AXE_SCRIPT)
         participant = context.new_page()
         for name in (played_game["angel"], played_game["mortal"]):
             participant.goto(f"{live_server.url}/p/{played_game['links'][name]}")
-            problems += _check(participant, f"{name.split()[0]}/p", width_name)
+            problems += _check(participant, f"{name.split()[0]}/p", width_name, language)
             with participant.expect_navigation():
-                participant.get_by_role("button", name="Open my page").click()
+                # The link page's one button ("Open my page"), found in any language.
+                participant.locator("main form button").click()
             for path in PARTICIPANT_PAGES:
                 participant.goto(live_server.url + path)
                 assert participant.locator("h1").count() == 1, path
-                problems += _check(participant, f"{name.split()[0]}{path}", width_name)
+                problems += _check(participant, f"{name.split()[0]}{path}", width_name, language)
         facilitator = context.new_page()
         for path in ("/", "/login", "/signup", "/lost-link"):
             facilitator.goto(live_server.url + path)
-            problems += _check(facilitator, path, width_name)
+            problems += _check(facilitator, path, width_name, language)
         facilitator.goto(live_server.url + "/login")
         facilitator.fill("#email", "fran@example.org")
         facilitator.fill("#password", PASSWORD)
-        facilitator.click("button:has-text('Log in')")
+        with facilitator.expect_navigation():
+            facilitator.locator("main form button").click()
         game = played_game["game_id"]
         for path in (
             "/games",
@@ -140,9 +158,10 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
             f"/games/{game}/moderation",
             f"/games/{game}/slips",
             "/games/new",
+            "/account",
         ):
             facilitator.goto(live_server.url + path)
-            problems += _check(facilitator, path, width_name)
+            problems += _check(facilitator, path, width_name, language)
         context.close()
     assert not problems, "\n".join(problems)
 

@@ -297,6 +297,7 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
         "facilitator.add_participants": [
             ("fac", f"/games/{d}/participants", {"lines": "Nia New <nia@example.org>"})
         ],
+        "facilitator.account": [("fac", "/account", {"language": "fr"})],
         "facilitator.add_me": [("fac", f"/games/{d}/add-me", {})],
         "facilitator.edit_participant": [
             (
@@ -372,6 +373,7 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
         ],
         "participant.journal_value": [("part", "/me/journal/value", {"value-value": "Courage"})],
         "participant.delete_journal_entry": [("part", f"/me/journal/{w['entry']}/delete", {})],
+        "participant.language": [("part", "/me/language", {"language": "fr", "back": "x"})],
         "participant.logout": [("part", "/me/logout", {})],
         "participant.sign_out_everywhere": [("part", "/me/sign-out-everywhere", {})],
         "participant.open_link": [("anon", f"/p/{w['link']}", {})],

@@ -10,6 +10,7 @@ from app.extensions import limiter
 from app.services import ServiceError, accounts
 from app.web.facilitator.blueprint import bp
 from app.web.forms import ActionForm, ConfirmNameForm, LoginForm, SignupForm
+from app.web.language_forms import FOLLOW_BROWSER, AccountLanguageForm
 
 
 def _login_email() -> str:
@@ -70,6 +71,22 @@ def logout():
         logout_user()
         flash("You are logged out.", "info")
     return redirect(url_for("facilitator.home"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The facilitator's account: the language of her pages and emails (until she chooses one,
+    they follow her browser)."""
+    form = AccountLanguageForm()
+    if not form.is_submitted():
+        form.language.data = current_user.language or FOLLOW_BROWSER
+    if form.validate_on_submit():
+        accounts.set_language(current_user, form.language.data or None)
+        # Said in the language just chosen: this page is answered in the new one.
+        return redirect(url_for("facilitator.account", saved=1))
+    saved = request.args.get("saved") == "1"
+    return render_template("facilitator/account.html", form=form, saved=saved)
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

@@ -32,6 +32,7 @@ def _details(form: GameForm) -> games.GameDetails:
         reveal_at_end=form.reveal_at_end.data,
         budget=form.budget.data or "",
         exchange_on=form.exchange_on.data,
+        language=form.language.data,
     )
 
 

@@ -8,6 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import limiter
+from app.i18n import format_moment
 from app.models import GameState, KindnessState
 from app.services import ServiceError, moderation, notes, participants, questions, setup
 from app.services import preferences as preferences_service
@@ -31,7 +32,7 @@ def _note_form() -> NoteForm:
     """The note form, with "the next round" and each day left in the game to choose from."""
     form = NoteForm()
     form.when.choices = [SelectChoice("next", "The next delivery round")] + [
-        SelectChoice(day.isoformat(), day.strftime("%A %-d %B"))
+        SelectChoice(day.isoformat(), format_moment(day, "%A %-d %B"))
         for day in notes.delivery_days(g.me.game)
     ]
     return form

@@ -28,7 +28,8 @@ def open_link(token: str):
     form = ActionForm()
     try:
         if not form.validate_on_submit():
-            links.check_link(token)
+            # The page is in the language of the person the link is for.
+            g.reader = links.check_link(token)
             status = 400 if form.is_submitted() else 200
             return render_template("participant/open.html", form=form), status
         key = links.open_session(token, request.user_agent.string)
@@ -55,6 +56,7 @@ def open_preferences(token: str):
         if links.from_deleted_game(token, PREFERENCES_LINK_SALT):
             return game_deleted()
         return bad_link()
+    g.reader = person  # the page is in their language
     form = preferences_form(person)
     if form.validate_on_submit():
         try:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, g, render_template
+from flask import flash, g, redirect, render_template, url_for
 
 from app.services import ServiceError, participants
 from app.services import preferences as preferences_service
 from app.web.forms import HintsForm, PreferencesForm
 from app.web.guards import participant_required
+from app.web.language_forms import ParticipantLanguageForm
 from app.web.participant.blueprint import bp, done, refused
+
+# The pages the language switcher may send a participant back to (no arguments, all GET).
+SWITCHER_PAGES = frozenset(
+    "participant." + page
+    for page in ("me", "angel", "inbox", "deliveries", "hints", "journal", "preferences")
+)
 
 
 def preferences_form(person) -> PreferencesForm:
@@ -62,3 +69,15 @@ def preferences():
     return render_template(
         "participant/preferences.html", page=participants.page_for(g.me), form=form
     )
+
+
+@bp.post("/me/language")
+@participant_required
+def language():
+    """The language switcher: this participant's pages and emails from now on are in the
+    language chosen; back to the page it was pressed on."""
+    form = ParticipantLanguageForm()
+    if form.validate_on_submit():
+        preferences_service.set_language(g.me, form.language.data)
+    back = form.back.data if form.back.data in SWITCHER_PAGES else "participant.me"
+    return redirect(url_for(back))
