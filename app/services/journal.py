@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
 from app.domain.limits import LIMITS
@@ -30,7 +31,7 @@ def set_journal_value(participant: Participant, value: str) -> None:
     """The value the participant wants to live by during the game."""
     value = " ".join((value or "").split())
     if len(value) > LIMITS.journal_value:
-        raise ServiceError("Keep the value short — a word or a few.")
+        raise ServiceError(_("Keep the value short — a word or a few."))
     participant.journal_value = value
     db.session.commit()
 
@@ -39,9 +40,11 @@ def add_journal_entry(participant: Participant, day: date, did: str, felt: str) 
     """A dated entry: what they did and how it felt. Only they can ever read it."""
     did, felt = (did or "").replace("\x00", "").strip(), (felt or "").replace("\x00", "").strip()
     if not did and not felt:
-        raise ServiceError("Write something first — even a line is enough.")
+        raise ServiceError(_("Write something first — even a line is enough."))
     if len(did) > LIMITS.journal_entry or len(felt) > LIMITS.journal_entry:
-        raise ServiceError(f"Each part of an entry can be up to {LIMITS.journal_entry} characters.")
+        raise ServiceError(
+            _("Each part of an entry can be up to %(max)d characters.", max=LIMITS.journal_entry)
+        )
     db.session.add(JournalEntry(participant_id=participant.id, day=day, did=did, felt=felt))
     db.session.commit()
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def select_locale() -> str:
-    """The browser's preferred language among those the service speaks, else English."""
+    """The browser's preferred language among those the service speaks, else English.
+
+    Outside a request (the periodic tick, the command line) there is no browser: English."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
