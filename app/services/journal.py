@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from app.domain.limits import LIMITS
@@ -14,16 +16,16 @@ from app.models import JournalEntry, Participant
 from app.services import ServiceError, paging
 
 VALUES = (
-    "Kindness",
-    "Patience",
-    "Gratitude",
-    "Courage",
-    "Curiosity",
-    "Generosity",
-    "Honesty",
-    "Presence",
-    "Playfulness",
-    "Compassion for myself",
+    _l("Kindness"),
+    _l("Patience"),
+    _l("Gratitude"),
+    _l("Courage"),
+    _l("Curiosity"),
+    _l("Generosity"),
+    _l("Honesty"),
+    _l("Presence"),
+    _l("Playfulness"),
+    _l("Compassion for myself"),
 )
 
 
@@ -102,17 +104,18 @@ class JournalExport:
 def export_journal(participant: Participant, markdown: bool) -> JournalExport:
     """The journal as Markdown or plain text, oldest entry first."""
     entries = list(reversed(journal_of(participant)))
-    title = f"My journal — {participant.game.name}"
+    title = _("My journal — %(game)s", game=participant.game.name)
     lines = [f"# {title}" if markdown else title, ""]
     if participant.journal_value:
-        lines += [f"Value I chose: {participant.journal_value}", ""]
+        lines += [_("Value I chose: %(value)s", value=participant.journal_value), ""]
+    did, felt = _("What I did:"), _("How it felt:")
     for entry in entries:
-        heading = entry.day.strftime("%A %-d %B %Y")
+        heading = format_date(entry.day, "EEEE d MMMM y")
         lines.append(f"## {heading}" if markdown else heading)
         if entry.did:
-            lines += ["", ("**What I did:** " if markdown else "What I did: ") + entry.did]
+            lines += ["", (f"**{did}** " if markdown else f"{did} ") + entry.did]
         if entry.felt:
-            lines += ["", ("**How it felt:** " if markdown else "How it felt: ") + entry.felt]
+            lines += ["", (f"**{felt}** " if markdown else f"{felt} ") + entry.felt]
         lines.append("")
     ext = "md" if markdown else "txt"
     return JournalExport(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import current_app
@@ -334,13 +334,22 @@ def suggestion_for(
         if hint
         else ""
     )
-    return ideas.idea_of_the_day(
-        ideas_of(game), said, angel.public_id, today, avoid=(hint.avoid or "") if hint else ""
+    return _in_reader_language(
+        ideas.idea_of_the_day(
+            ideas_of(game), said, angel.public_id, today, avoid=(hint.avoid or "") if hint else ""
+        )
     )
+
+
+def _in_reader_language(idea: ideas.Idea) -> ideas.Idea:
+    """An idea with its text in the reader's language (matching reads the English words);
+    a game's own ideas are the facilitator's words, shown as typed."""
+    return idea if idea.key.startswith("game-") else replace(idea, text=_(idea.text))
 
 
 def idea_by_key(game: Game, key: str) -> ideas.Idea | None:
     """An idea of this game by its key (for "Use this idea")."""
     if not key:
         return None
-    return next((idea for idea in ideas_of(game) if idea.key == key), None)
+    idea = next((idea for idea in ideas_of(game) if idea.key == key), None)
+    return idea and _in_reader_language(idea)
