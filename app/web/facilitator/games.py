@@ -111,15 +111,17 @@ def draw(game_id: int):
     except ServiceError as exc:
         flash(str(exc), "error")
         return render_game(game, status=409)
-    flash(
-        ngettext(
-            "Names drawn! %(num)d invitation is on its way.",
-            "Names drawn! %(num)d invitations are on their way.",
-            count,
-        ),
-        "success",
-    )
+    flash(_drawn_message(count), "success")
     return to_game(game)
+
+
+def _drawn_message(count: int) -> str:
+    """What the facilitator is told once names are drawn."""
+    return ngettext(
+        "Names drawn! %(num)d invitation is on its way.",
+        "Names drawn! %(num)d invitations are on their way.",
+        count,
+    )
 
 
 @bp.post("/games/<int:game_id>/drop-offs")
