@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, text
 
 from app.database import upgrade_quietly
@@ -111,17 +113,32 @@ def demo(email: str, password: str, seed: int | None) -> None:
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     if earlier:
         click.echo(
-            f"Note: {email} already had {len(earlier)} game(s) "
-            f"({', '.join(f'/games/{i}' for i in sorted(earlier))}); this makes another one. "
-            "To start again from an empty database: flask --app app reset-db"
+            ngettext(
+                "Note: %(email)s already had %(num)d game (%(games)s); this makes another "
+                "one. To start again from an empty database: flask --app app reset-db",
+                "Note: %(email)s already had %(num)d games (%(games)s); this makes another "
+                "one. To start again from an empty database: flask --app app reset-db",
+                len(earlier),
+                email=email,
+                games=", ".join(f"/games/{i}" for i in sorted(earlier)),
+            )
         )
-    click.echo(f"Facilitator: {base}/login  email {email}  password {password}")
-    click.echo(f"Game: {base}/games/{game.id}")
-    click.echo("Private links (each opens one participant's page):")
+    click.echo(
+        _(
+            "Facilitator: %(url)s  email %(email)s  password %(password)s",
+            url=f"{base}/login",
+            email=email,
+            password=password,
+        )
+    )
+    click.echo(_("Game: %(url)s", url=f"{base}/games/{game.id}"))
+    click.echo(_("Private links (each opens one participant's page):"))
     people = db.session.execute(select(Participant).where(Participant.game_id == game.id)).scalars()
     for person in sorted_by_name(people, lambda p: p.name):
         click.echo(f"  {person.name:<20} {participant_link(person)}")
-    click.echo("Notes arrive in delivery rounds (09:00 and 15:00 UTC). To see them arrive now, run")
+    click.echo(
+        _("Notes arrive in delivery rounds (09:00 and 15:00 UTC). To see them arrive now, run")
+    )
     click.echo("  flask --app app tick --ahead 24")
 
 
@@ -140,7 +157,7 @@ def reset_db() -> None:
         upgrade_quietly()
     else:
         db.create_all()
-    click.echo("The database is empty. `flask --app app demo` makes a demo game.")
+    click.echo(_("The database is empty. `flask --app app demo` makes a demo game."))
 
 
 @outbox_cli.command("send")
@@ -163,8 +180,13 @@ def outbox_send(limit: int, ahead: float) -> None:
             .where(OutboxMessage.status == OutboxStatus.QUEUED)
         ).scalar_one()
         click.echo(
-            f"No MAIL_SERVER configured: {queued} message(s) kept in the outbox "
-            "(see `flask outbox list`, or /dev/outbox in debug mode)."
+            ngettext(
+                "No MAIL_SERVER configured: %(num)d message kept in the outbox "
+                "(see `flask outbox list`, or /dev/outbox in debug mode).",
+                "No MAIL_SERVER configured: %(num)d messages kept in the outbox "
+                "(see `flask outbox list`, or /dev/outbox in debug mode).",
+                queued,
+            )
         )
         return
     from app.models import utcnow
@@ -194,8 +216,10 @@ def _out_of_time(report: mail_outbox.SendReport) -> str:
     if not report.out_of_time:
         return ""
     budget = current_app.config["OUTBOX_SEND_BUDGET_SECONDS"]
+    # Machine-read by cron logs, like the rest of the line: English, but never "(s)".
+    messages = "message" if report.released == 1 else "messages"
     return (
-        f"; time budget of {budget:g} s spent, {report.released} claimed message(s) put back "
+        f"; time budget of {budget:g} s spent, {report.released} claimed {messages} put back "
         "in the queue (more may be due): the next run sends them"
     )
 

@@ -82,7 +82,7 @@ def test_a_second_demo_says_it_makes_another_game(app, runner):
     assert first.exit_code == 0 and "already had" not in first.output
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
-    assert "already had 1 game(s) (/games/1); this makes another one" in second.output
+    assert "already had 1 game (/games/1); this makes another one" in second.output
     assert "flask --app app reset-db" in second.output
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import combinations, permutations
 
 from .draw import MIN_PARTICIPANTS, DrawImpossible, draw_cycle
+from .text import N_, Message
 
 # From this many people on, a join or a leave is a local rearrangement of three links; below
 # it, the circle is re-drawn whole.
@@ -151,8 +152,10 @@ def splice_in(
         forbidden,
         avoid,
         rng,
-        f"{_name(names, newcomer)} cannot join: with them, the game's exclusions leave no "
-        "valid circle.",
+        Message(
+            N_("%(name)s cannot join: with them, the game's exclusions leave no valid circle."),
+            name=_name(names, newcomer),
+        ),
     )
 
 
@@ -214,8 +217,11 @@ def cut_out(
         raise ValueError(f"{leaver} is not in the cycle")
     if len(cycle) - 1 < MIN_PARTICIPANTS:
         raise DrawImpossible(
-            f"A game needs at least {MIN_PARTICIPANTS} active participants, so "
-            f"{_name(names, leaver)} cannot leave."
+            Message(
+                N_("A game needs at least %(min)d active participants, so %(name)s cannot leave."),
+                min=MIN_PARTICIPANTS,
+                name=_name(names, leaver),
+            )
         )
     people = [p for p in cycle if p != leaver]
     path = _path_without(cycle, leaver) if len(cycle) >= SMALL_CIRCLE else []
@@ -239,8 +245,13 @@ def cut_out(
         forbidden,
         avoid,
         rng,
-        f"{_name(names, leaver)} cannot leave: without them, the game's exclusions leave no "
-        "valid circle. Please ask the organiser for help.",
+        Message(
+            N_(
+                "%(name)s cannot leave: without them, the game's exclusions leave no "
+                "valid circle. Please ask the organiser for help."
+            ),
+            name=_name(names, leaver),
+        ),
     )
 
 
@@ -280,8 +291,9 @@ def re_place(
     def local(arcs: set[tuple[int, int]]) -> dict[int, int] | None:
         return _any_circle(people, arcs, rng) if len(cycle) <= SMALL_CIRCLE else None
 
-    refusal = (
-        f"{_name(names, person)} cannot be moved: the game's exclusions leave no valid circle."
+    refusal = Message(
+        N_("%(name)s cannot be moved: the game's exclusions leave no valid circle."),
+        name=_name(names, person),
     )
     try:
         return _edit(local, people, moved, avoid, rng, refusal)

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .text import N_, Message
+
 DEFAULT_TIMES = (time(9, 0), time(15, 0))
 
 
@@ -25,8 +27,8 @@ class DeliveryDays(StrEnum):
 
 
 DELIVERY_DAY_LABELS = {
-    DeliveryDays.EVERY: "Every day",
-    DeliveryDays.WEEKDAYS: "School or working days only (Monday to Friday)",
+    DeliveryDays.EVERY: N_("Every day"),
+    DeliveryDays.WEEKDAYS: N_("School or working days only (Monday to Friday)"),
 }
 
 
@@ -65,11 +67,13 @@ def parse_times(text: str) -> tuple[time, ...]:
             hours, minutes = part.split(":")
             found.add(time(int(hours), int(minutes)))
         except ValueError:
-            raise ValueError(f"“{part}” is not a time of day like 09:00") from None
+            raise ValueError(
+                Message(N_("“%(text)s” is not a time of day like 09:00"), text=part)
+            ) from None
     if not found:
-        raise ValueError("give at least one delivery time, like 09:00")
+        raise ValueError(Message(N_("give at least one delivery time, like 09:00")))
     if len(found) > 6:
-        raise ValueError("at most six delivery rounds a day")
+        raise ValueError(Message(N_("at most six delivery rounds a day")))
     return tuple(sorted(found))
 
 
@@ -83,17 +87,19 @@ def parse_zone(name: str) -> str:
     try:
         ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"“{name}” is not a time zone name like Europe/London") from None
+        raise ValueError(
+            Message(N_("“%(text)s” is not a time zone name like Europe/London"), text=name)
+        ) from None
     return name.strip()
 
 
 def problem_with(parse: Callable[[str], object], text: str) -> str | None:
-    """What `parse` (parse_times, parse_zone) refuses in `text`, as a sentence; None if fine."""
+    """What `parse` (parse_times, parse_zone) refuses in `text`, as a reason (a `Message`,
+    "give at least one delivery time, like 09:00"); None if fine."""
     try:
         parse(text)
     except ValueError as exc:
-        reason = str(exc)
-        return reason[:1].upper() + reason[1:] + "."
+        return exc.args[0]
     return None
 
 
@@ -112,7 +118,7 @@ def parse_days(value: str) -> DeliveryDays:
     try:
         return DeliveryDays(value)
     except ValueError:
-        raise ValueError("choose every day or weekdays only") from None
+        raise ValueError(Message(N_("choose every day or weekdays only"))) from None
 
 
 def rounds_from(schedule: Schedule, local_day: date):

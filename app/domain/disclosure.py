@@ -28,6 +28,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .text import N_, Message
+
+# What a hidden share or part reads as (translated by the page, see app.domain.text).
+NOT_SHOWN = Message(N_("not shown"))
+
 # Small counts -------------------------------------------------------------------------------
 
 
@@ -57,7 +62,7 @@ def suppress(count: int, k: int) -> Figure:
     if count < 0:
         raise ValueError("a count cannot be negative")
     if hidden(count, k):
-        return Figure(None, f"fewer than {k}")
+        return Figure(None, Message(N_("fewer than %(k)d"), k=k))
     return Figure(count, f"{count:,}")
 
 
@@ -70,7 +75,7 @@ def share(part: int, whole: int, k: int) -> Figure:
     if part < 0 or whole < 0 or part > whole:
         raise ValueError("a share needs 0 <= part <= whole")
     if hidden(part, k) or hidden(whole, k):
-        return Figure(None, "not shown")
+        return Figure(None, NOT_SHOWN)
     if whole == 0:
         return Figure(None, "—")
     percent = round(100 * part / whole)
@@ -94,7 +99,7 @@ def part_and_rest(part: int, whole: int, k: int) -> tuple[Figure, Figure]:
     if part < 0 or whole < 0 or part > whole:
         raise ValueError("a part needs 0 <= part <= whole")
     if hidden(part, k) or hidden(whole - part, k):
-        return Figure(None, "not shown"), Figure(None, "not shown")
+        return Figure(None, NOT_SHOWN), Figure(None, NOT_SHOWN)
     return suppress(part, k), suppress(whole - part, k)
 
 
@@ -156,5 +161,5 @@ def guess_result(made: int, right: int, k: int) -> GuessResult:
     guesses = suppress(made, k)
     shown = share(right, made, k)
     if not shown.suppressed and hidden(made - right, k):
-        shown = Figure(None, "not shown")
+        shown = Figure(None, NOT_SHOWN)
     return GuessResult(guesses, shown)

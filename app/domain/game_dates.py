@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .text import N_, Message
+
 # How far from today a game may start, either way, and how long it may last.
 MAX_START_DISTANCE = timedelta(days=365)
 MAX_LENGTH = timedelta(days=365)
@@ -18,9 +20,9 @@ MAX_LENGTH = timedelta(days=365)
 # Monday after a game that ends on a Friday).
 EXCHANGE_GRACE = timedelta(days=14)
 
-START_HINT = "Within a year of today."
-EXCHANGE_HINT = "Optional: a day within the game's dates, or up to two weeks after it ends."
-END_HINT = "On or after the start, and at most a year after it."
+START_HINT = N_("Within a year of today.")
+EXCHANGE_HINT = N_("Optional: a day within the game's dates, or up to two weeks after it ends.")
+END_HINT = N_("On or after the start, and at most a year after it.")
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,21 @@ def check(
     start_problem = end_problem = None
     unchanged_start = was is not None and starts_on == was[0]
     if not unchanged_start and not earliest_start(today) <= starts_on <= latest_start(today):
-        start_problem = (
-            f"A game starts within a year of today: between {earliest_start(today):%-d %B %Y} "
-            f"and {latest_start(today):%-d %B %Y}."
+        start_problem = Message(
+            N_("A game starts within a year of today: between %(earliest)s and %(latest)s."),
+            earliest=earliest_start(today),
+            latest=latest_start(today),
         )
     if ends_on < starts_on:
-        end_problem = "The game must end on or after the day it starts."
+        end_problem = Message(N_("The game must end on or after the day it starts."))
     elif ends_on - starts_on > MAX_LENGTH and (was is None or (starts_on, ends_on) != was):
         end_problem = (
-            f"A game lasts at most a year: end it by {starts_on + MAX_LENGTH:%-d %B %Y}."
+            Message(
+                N_("A game lasts at most a year: end it by %(last)s."),
+                last=starts_on + MAX_LENGTH,
+            )
             if start_problem is None and starts_on <= date.max - MAX_LENGTH
-            else "A game lasts at most a year."
+            else Message(N_("A game lasts at most a year."))
         )
     return DateProblems(start_problem, end_problem)
 
@@ -81,8 +87,12 @@ def exchange_problem(exchange_on: date | None, starts_on: date, ends_on: date) -
         return None
     last = ends_on + EXCHANGE_GRACE if ends_on <= date.max - EXCHANGE_GRACE else date.max
     if not starts_on <= exchange_on <= last:
-        return (
-            f"The exchange day falls within the game or shortly after: between "
-            f"{starts_on:%-d %B %Y} and {last:%-d %B %Y}."
+        return Message(
+            N_(
+                "The exchange day falls within the game or shortly after: "
+                "between %(first)s and %(last)s."
+            ),
+            first=starts_on,
+            last=last,
         )
     return None

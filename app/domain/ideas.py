@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .text import N_
+
 
 @dataclass(frozen=True)
 class Idea:
@@ -30,86 +32,91 @@ class Idea:
 LIBRARY: tuple[Idea, ...] = (
     Idea(
         "song",
-        "Write down the name of a song that always lifts your mood, with one line on why.",
+        N_("Write down the name of a song that always lifts your mood, with one line on why."),
         False,
         ("music", "song", "songs", "singing", "playlist", "band"),
     ),
     Idea(
         "poem",
-        "Write a short poem — four lines is plenty — or copy one you love.",
+        N_("Write a short poem — four lines is plenty — or copy one you love."),
         False,
         ("poem", "poems", "poetry", "books", "reading", "words"),
     ),
     Idea(
         "flower",
-        "Leave a single flower on their desk.",
+        N_("Leave a single flower on their desk."),
         True,
         ("flower", "flowers", "garden", "gardening", "plants"),
     ),
     Idea(
         "cuppa",
-        "Have a cup of their favourite tea or coffee waiting for them.",
+        N_("Have a cup of their favourite tea or coffee waiting for them."),
         True,
         ("tea", "coffee", "cuppa", "latte", "chai", "drink"),
     ),
     Idea(
         "treat",
-        "Leave a small treat they like, with a note.",
+        N_("Leave a small treat they like, with a note."),
         True,
         ("chocolate", "snack", "snacks", "biscuits", "cookies", "sweets", "cake", "fruit"),
     ),
     Idea(
         "report",
-        "Offer anonymous help with something they're working on: write them a checklist, a "
-        "useful tip or a tidy summary.",
+        N_(
+            "Offer anonymous help with something they're working on: write them a checklist, "
+            "a useful tip or a tidy summary."
+        ),
         False,
         ("work", "report", "deadline", "busy", "project"),
     ),
     Idea(
         "listen",
-        "Tell them what you admire in the way they listen, or help, or lead.",
+        N_("Tell them what you admire in the way they listen, or help, or lead."),
         False,
         ("listening", "talking", "chat", "people"),
     ),
     Idea(
         "noticed",
-        "Describe, in a few words, something beautiful you saw today that made you think of them.",
+        N_(
+            "Describe, in a few words, something beautiful you saw today that made you "
+            "think of them."
+        ),
         False,
         ("photo", "photos", "photography", "nature", "sky", "walks", "walking"),
     ),
     Idea(
         "cutting",
-        "Leave a cutting from a plant in a little pot.",
+        N_("Leave a cutting from a plant in a little pot."),
         True,
         ("plant", "plants", "garden", "gardening", "green"),
     ),
     Idea(
         "smile",
-        "Write down a moment they made someone smile — they may not know it.",
+        N_("Write down a moment they made someone smile — they may not know it."),
         False,
         ("smile", "laugh", "laughing", "funny", "jokes"),
     ),
     Idea(
         "quote",
-        "Share a quote that made you think of them.",
+        N_("Share a quote that made you think of them."),
         False,
         ("quotes", "books", "reading", "philosophy"),
     ),
     Idea(
         "card",
-        "Leave a handwritten card saying thank you for something specific.",
+        N_("Leave a handwritten card saying thank you for something specific."),
         True,
         ("cards", "writing", "thanks", "notes"),
     ),
     Idea(
         "joke",
-        "Send them a gentle joke or a funny animal fact.",
+        N_("Send them a gentle joke or a funny animal fact."),
         False,
         ("jokes", "funny", "animals", "cats", "dogs", "laugh"),
     ),
     Idea(
         "recipe",
-        "Share a favourite easy recipe, with why you love it.",
+        N_("Share a favourite easy recipe, with why you love it."),
         False,
         ("cooking", "baking", "food", "recipes", "eating"),
     ),

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from .text import N_, Message
+
 MAX_NAME_LENGTH = 120
 
 # "Name <email>" with optional quotes around the name.
@@ -82,11 +84,17 @@ def check_email(email: str) -> str:
     """Return the normalised email, or raise ValueError with a reason a person can act on."""
     email = email.strip()
     if not email:
-        raise ValueError("no email address")
+        raise ValueError(Message(N_("no email address")))
     try:
         result = validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"“{email}” is not a valid email address ({exc})") from None
+        raise ValueError(
+            Message(
+                N_("“%(email)s” is not a valid email address (%(detail)s)"),
+                email=email,
+                detail=str(exc),
+            )
+        ) from None
     return result.normalized
 
 
@@ -94,9 +102,11 @@ def check_name(name: str) -> str:
     """Return the cleaned name, or raise ValueError."""
     name = clean_name(name)
     if not name:
-        raise ValueError("the name is empty")
+        raise ValueError(Message(N_("the name is empty")))
     if len(name) > MAX_NAME_LENGTH:
-        raise ValueError(f"the name is longer than {MAX_NAME_LENGTH} characters")
+        raise ValueError(
+            Message(N_("the name is longer than %(max)d characters"), max=MAX_NAME_LENGTH)
+        )
     return name
 
 
@@ -110,7 +120,7 @@ def _split_line(text: str) -> tuple[str, str]:
         parts = [p for p in parts if p]
         emails = [p for p in parts if "@" in p]
         if len(emails) != 1 or len(parts) > 2:
-            raise ValueError("expected “Name, email”")
+            raise ValueError(Message(N_("expected “Name, email”")))
         others = [p for p in parts if p is not emails[0]]
         return (others[0] if others else ""), emails[0]
     if "@" in text and " " not in text.strip():
@@ -120,7 +130,7 @@ def _split_line(text: str) -> tuple[str, str]:
         name, _, email = text.strip().rpartition(" ")
         if "@" in email and "@" not in name:
             return name, email
-    raise ValueError("expected “Name <email>”, “Name, email” or an email address")
+    raise ValueError(Message(N_("expected “Name <email>”, “Name, email” or an email address")))
 
 
 def read_lines(text: str, known_keys: Iterable[str] = ()) -> RosterReading:
@@ -197,9 +207,10 @@ def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading
     try:
         header = next(reader)
     except StopIteration:
-        return RosterReading((), (RosterProblem(0, "", "the file is empty"),))
+        return RosterReading((), (RosterProblem(0, "", Message(N_("the file is empty"))),))
     except csv.Error as exc:
-        return RosterReading((), (RosterProblem(1, "", f"not a CSV file ({exc})"),))
+        problem = Message(N_("not a CSV file (%(detail)s)"), detail=str(exc))
+        return RosterReading((), (RosterProblem(1, "", problem),))
     columns = [h.strip().lower() for h in header]
     if "email" not in columns:
         # The header is quoted in the reason, not sent back to the box: it is not a person.
@@ -209,7 +220,10 @@ def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading
                 RosterProblem(
                     1,
                     "",
-                    f"the first row (“{first_line[:120]}”) must name an “email” column",
+                    Message(
+                        N_("the first row (“%(row)s”) must name an “email” column"),
+                        row=first_line[:120],
+                    ),
                 ),
             ),
         )
@@ -225,7 +239,8 @@ def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading
             name = values[name_at].strip() if name_at is not None and name_at < len(values) else ""
             rows.append((line, (name, email)))
     except csv.Error as exc:
-        return RosterReading((), (RosterProblem(reader.line_num, "", f"not a CSV file ({exc})"),))
+        problem = Message(N_("not a CSV file (%(detail)s)"), detail=str(exc))
+        return RosterReading((), (RosterProblem(reader.line_num, "", problem),))
     return _read(rows, known_keys, lambda pair: pair)
 
 
@@ -249,16 +264,28 @@ def _read(rows, known_keys: Iterable[str], split) -> RosterReading:
             email = check_email(email)
             name = check_name(name or name_from_email(email))
         except ValueError as exc:
-            problems.append(RosterProblem(number, _as_text(raw), str(exc)))
+            problems.append(RosterProblem(number, _as_text(raw), exc.args[0]))
             continue
         key = email_key(email)
         if key in known:
             problems.append(
-                RosterProblem(number, _as_text(raw), f"{email} is already on the roster")
+                RosterProblem(
+                    number,
+                    _as_text(raw),
+                    Message(N_("%(email)s is already on the roster"), email=email),
+                )
             )
         elif key in seen:
             problems.append(
-                RosterProblem(number, _as_text(raw), f"{email} already appears on line {seen[key]}")
+                RosterProblem(
+                    number,
+                    _as_text(raw),
+                    Message(
+                        N_("%(email)s already appears on line %(line)d"),
+                        email=email,
+                        line=seen[key],
+                    ),
+                )
             )
         else:
             seen[key] = number

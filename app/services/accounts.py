@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,7 +32,7 @@ def find_by_email(email: str) -> Facilitator | None:
 def sign_up(name: str, email: str, password: str) -> Facilitator:
     """Create a facilitator account; refuse an email that already has one."""
     if find_by_email(email) is not None:
-        raise ServiceError("An account with that email already exists. Log in instead.")
+        raise ServiceError(_("An account with that email already exists. Log in instead."))
     facilitator = Facilitator(
         name=" ".join(name.split()),
         email=email.strip(),
@@ -132,7 +133,10 @@ def delete_account(facilitator: Facilitator) -> None:
     )
     if running:
         raise ServiceError(
-            "End your running games before deleting your account: " + ", ".join(running) + "."
+            _(
+                "End your running games before deleting your account: %(games)s.",
+                games=", ".join(running),
+            )
         )
     # Each game goes as `ending.delete_game` takes one: journals to their owners, tombstones.
     for game in db.session.execute(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 
 from app.domain import cycle_edits, roster
@@ -28,7 +30,7 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ServiceError, links
+from app.services import ServiceError, as_sentence, links, translated
 from app.services.couriers import route
 from app.services.draw import avoided_arcs
 from app.services.rounds import next_release, release_moment
@@ -112,7 +114,7 @@ def add_late_joiners(
     invitation) and each person whose mortal changed.
     """
     if game.state != GameState.RUNNING:
-        raise ServiceError("Late joiners can be added only while the game is running.")
+        raise ServiceError(_("Late joiners can be added only while the game is running."))
     rng = rng or random.SystemRandom()
     reading = read_roster(game, text, csv_data)
     if not reading.entries:
@@ -133,7 +135,7 @@ def add_late_joiners(
             after = cycle_edits.splice_in(after, person.id, hard, rng, names, avoid=wish)
     except DrawImpossible as exc:
         db.session.rollback()
-        raise ServiceError(str(exc)) from None
+        raise ServiceError(translated(exc.args[0])) from None
     changed = _save_cycle(game, before, after)
     messages = [enqueue_invitation(game, p, release_moment(game, "invitation")) for p in newcomers]
     messages += _tell_new_mortal(game, changed - {p.id for p in newcomers})
@@ -149,14 +151,14 @@ def leave_refusal(game: Game, leaver: Participant) -> str | None:
     the person sits in the circle), so it tells nothing about the pairing either.
     """
     if game.state != GameState.RUNNING or not leaver.active:
-        return "Only an active participant of a running game can leave."
+        return _("Only an active participant of a running game can leave.")
     hard, wish = _arcs(game)
     try:
         cycle_edits.cut_out(
             _cycle(game), leaver.id, hard, random.Random(0), _names(game), avoid=wish
         )
     except DrawImpossible as exc:
-        return str(exc)
+        return translated(exc.args[0])
     return None
 
 
@@ -169,7 +171,7 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     sit in the circle.
     """
     if game.state != GameState.RUNNING or not leaver.active:
-        raise ServiceError("Only an active participant of a running game can leave.")
+        raise ServiceError(_("Only an active participant of a running game can leave."))
     rng = rng or random.SystemRandom()
     now = utcnow()
     names = _names(game)
@@ -183,7 +185,7 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
             else before
         )
     except DrawImpossible as exc:
-        raise ServiceError(str(exc)) from None
+        raise ServiceError(translated(exc.args[0])) from None
     # Claim the change first: of two racing withdrawals of the same person, one proceeds.
     claimed = db.session.execute(
         update(Participant)
@@ -193,7 +195,7 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     )
     if claimed.rowcount != 1:
         db.session.rollback()
-        raise ServiceError(f"{leaver.name} has already left the game.")
+        raise ServiceError(_("%(name)s has already left the game.", name=leaver.name))
     changed = _save_cycle(game, before, after)
     messages = _tell_new_mortal(game, changed)
     messages += _cancel_around(game, leaver, now, rng)
@@ -201,7 +203,7 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     db.session.expire(leaver)
 
 
-NO_NEW_ANGEL = (
+NO_NEW_ANGEL = _l(
     "The circle cannot be re-formed without a muted angel: a game needs at least three "
     "people, and your exclusions must leave a circle. Loosen an exclusion and try again."
 )
@@ -225,7 +227,7 @@ def take_out_of_circle(game: Game, angel: Participant, rng: random.Random | None
     try:
         after = cycle_edits.cut_out(before, angel.id, hard, rng, avoid=wish)
     except DrawImpossible:
-        raise ServiceError(NO_NEW_ANGEL) from None
+        raise ServiceError(str(NO_NEW_ANGEL)) from None
     changed = _save_cycle(game, before, after)
     _tell_new_mortal(game, changed, rng=rng)
     _cancel_around(game, angel, utcnow(), rng)
@@ -245,15 +247,18 @@ def resend_invitation(
     address was changed (with no link); the person's page says so from then on.
     """
     if game.state != GameState.RUNNING:
-        raise ServiceError("Invitations can be re-sent only while the game is running.")
+        raise ServiceError(_("Invitations can be re-sent only while the game is running."))
     if not participant.active:
         raise ServiceError(
-            f"{participant.name} has left the game, so there is no new link to send."
+            _(
+                "%(name)s has left the game, so there is no new link to send.",
+                name=participant.name,
+            )
         )
     try:
         name, email = roster.check_name(name), roster.check_email(email)
     except ValueError as exc:
-        raise ServiceError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+        raise ServiceError(as_sentence(exc.args[0])) from None
     key = roster.email_key(email)
     taken = db.session.execute(
         select(Participant.id).where(
@@ -263,7 +268,7 @@ def resend_invitation(
         )
     ).first()
     if taken:
-        raise ServiceError(f"{email} is already on the roster.")
+        raise ServiceError(_("%(email)s is already on the roster.", email=email))
     names = _names(game)
     before = after = _cycle(game)
     if key != participant.email_key:
@@ -276,7 +281,7 @@ def resend_invitation(
                 else before
             )
         except DrawImpossible as exc:
-            raise ServiceError(str(exc)) from None
+            raise ServiceError(translated(exc.args[0])) from None
         changed = _save_cycle(game, before, after)
         _tell_new_mortal(game, changed - {participant.id})
         # No link: the one this address had stops working with this change.

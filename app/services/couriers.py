@@ -6,6 +6,7 @@ import random
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
 
@@ -251,7 +252,7 @@ def accept(courier: Participant, public_id: str, now: datetime | None = None) ->
         request, CourierState.OFFERED, state=CourierState.ACCEPTED, responded_at=now
     ):
         db.session.rollback()
-        raise ServiceError("This request is no longer open.")
+        raise ServiceError(_("This request is no longer open."))
     db.session.commit()
 
 
@@ -264,7 +265,7 @@ def decline(courier: Participant, public_id: str, now=None, rng=None) -> None:
         or _move(request, CourierState.ACCEPTED, state=CourierState.DECLINED, responded_at=now)
     ):
         db.session.rollback()
-        raise ServiceError("This request is no longer open.")
+        raise ServiceError(_("This request is no longer open."))
     route(request.kindness, now, rng_or_system(rng))
     db.session.commit()
 
@@ -275,7 +276,7 @@ def mark_done(courier: Participant, public_id: str, now: datetime | None = None)
     request = courier_request_of(courier, public_id, now)
     if not _move(request, CourierState.ACCEPTED, state=CourierState.DONE, done_at=now):
         db.session.rollback()
-        raise ServiceError("Accept the request before marking it done.")
+        raise ServiceError(_("Accept the request before marking it done."))
     kindness = request.kindness
     db.session.execute(
         update(Kindness)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, true
 
 from app.domain import aggregates, disclosure
@@ -335,5 +336,13 @@ def daily_csv(game: Game, now: datetime | None = None) -> str:
     """The daily figures as CSV text (date, notes, in_person, total), the page's days."""
     out = io.StringIO()
     days = dashboard_of(game, now).days
-    csv.writer(out, lineterminator="\r\n").writerows(aggregates.csv_rows(days))
+    header, *rows = aggregates.csv_rows(days)
+    # The column names in the reader's language (a spreadsheet shows them as they are).
+    words = {
+        "date": _("date"),
+        "notes": _("notes"),
+        "in_person": _("in_person"),
+        "total": _("total"),
+    }
+    csv.writer(out, lineterminator="\r\n").writerows([[words[h] for h in header], *rows])
     return out.getvalue()

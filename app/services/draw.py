@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -14,10 +15,10 @@ from app.domain.states import GameState
 from app.extensions import db
 from app.mail.messages import enqueue_invitation
 from app.models import Exclusion, Game, Pairing, Participant, utcnow
-from app.services import ServiceError
+from app.services import ServiceError, translated
 from app.services.rounds import release_moment
 
-ALREADY_DRAWN = "Names have already been drawn for this game; nothing was changed."
+ALREADY_DRAWN = _l("Names have already been drawn for this game; nothing was changed.")
 
 
 class AlreadyDrawn(ServiceError):
@@ -123,7 +124,7 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     leave the game in draft; avoiding earlier games' mortals is a wish and never refuses.
     """
     if game.state != GameState.DRAFT:
-        raise AlreadyDrawn(ALREADY_DRAWN)
+        raise AlreadyDrawn(str(ALREADY_DRAWN))
     people = db.session.execute(
         select(Participant.id, Participant.name)
         .where(Participant.game_id == game.id, Participant.active.is_(True))
@@ -140,7 +141,7 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
         # The message comes from the exclusions alone (the wish gave way first), so it names
         # only what the facilitator set herself.
         db.session.rollback()
-        raise ServiceError(str(exc)) from None
+        raise ServiceError(translated(exc.args[0])) from None
     game_id = game.id
     claimed = db.session.execute(
         update(Game)
@@ -150,7 +151,7 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     )
     if claimed.rowcount != 1:
         db.session.rollback()
-        raise AlreadyDrawn(ALREADY_DRAWN)
+        raise AlreadyDrawn(str(ALREADY_DRAWN))
     db.session.execute(
         insert(Pairing),
         [{"game_id": game_id, "angel_id": a, "mortal_id": cycle[a]} for a in sorted(cycle)],
@@ -169,6 +170,6 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise AlreadyDrawn(ALREADY_DRAWN) from None
+        raise AlreadyDrawn(str(ALREADY_DRAWN)) from None
     db.session.expire(game)
     return len(cycle)

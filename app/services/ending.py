@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, or_, select, update
 
 from app.domain import disclosure as reveal_rules
@@ -46,13 +47,13 @@ def secret_crowd() -> int:
 def set_guess(mortal: Participant, guess_id: int | None) -> None:
     """Record the mortal's guess of who their angel is (anyone in `guess_choices`)."""
     if mortal.game.state != GameState.RUNNING:
-        raise ServiceError("Guesses can be made only while the game is running.")
+        raise ServiceError(_("Guesses can be made only while the game is running."))
     if guess_id is not None:
         ok = db.session.execute(
             select(Participant.id).where(Participant.id == guess_id, *_guessable(mortal))
         ).first()
         if not ok:
-            raise ServiceError("Choose someone from the game.")
+            raise ServiceError(_("Choose someone from the game."))
     mortal.guess_id = guess_id
     db.session.commit()
 
@@ -62,7 +63,7 @@ def set_stay_secret(angel: Participant, stay_secret: bool) -> None:
     always kept; when fewer than `secret_crowd()` angels make it, others are withheld with
     them at the end (see `domain.disclosure`)."""
     if angel.game.state != GameState.RUNNING:
-        raise ServiceError("This can be changed only while the game is running.")
+        raise ServiceError(_("This can be changed only while the game is running."))
     angel.stay_secret = stay_secret
     db.session.commit()
 
@@ -199,7 +200,7 @@ def end_game(game: Game, rng: random.Random | None = None) -> None:
     )
     if claimed.rowcount != 1:
         db.session.rollback()
-        raise ServiceError("Only a running game can be ended.")
+        raise ServiceError(_("Only a running game can be ended."))
     # Notes already written arrive together, at the end: one moment for all, no timing hint.
     db.session.execute(
         update(Kindness)
@@ -294,7 +295,7 @@ def delete_game(game: Game) -> None:
     `forget_game`); nothing here waits on the mail server.
     """
     if game.state == GameState.RUNNING:
-        raise ServiceError("End the game before deleting it.")
+        raise ServiceError(_("End the game before deleting it."))
     forget_game(game)
     # The database cascades from the game to everything that belongs to it; the journals
     # queued above belong to neither the game nor a participant, so they stay.

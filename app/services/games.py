@@ -13,7 +13,7 @@ from app.domain.limits import LIMITS
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE, known_language
 from app.models import Facilitator, Game, Participant
-from app.services import ServiceError
+from app.services import ServiceError, as_sentence, translated
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,10 @@ def _check_details(details: GameDetails, was: tuple[date, date] | None = None) -
     """
     name = roster.clean_name(details.name)  # no line breaks: the name goes into mail subjects
     if not name:
-        raise ServiceError("Give the game a name.")
+        raise ServiceError(_("Give the game a name."))
     budget = roster.clean_name(details.budget or "")  # one line: it goes into emails
     if len(budget) > LIMITS.budget:
-        raise ServiceError(f"A budget can be up to {LIMITS.budget} characters.")
+        raise ServiceError(_("A budget can be up to %(max)d characters.", max=LIMITS.budget))
     details = replace(
         details,
         name=name,
@@ -82,16 +82,16 @@ def _check_details(details: GameDetails, was: tuple[date, date] | None = None) -
     )
     problems = game_dates.check(details.starts_on, details.ends_on, date.today(), was)
     if problems:
-        raise ServiceError(problems.starts_on or problems.ends_on)
+        raise ServiceError(translated(problems.starts_on or problems.ends_on))
     exchange = game_dates.exchange_problem(details.exchange_on, details.starts_on, details.ends_on)
     if exchange:
-        raise ServiceError(exchange)
+        raise ServiceError(translated(exchange))
     try:
         times = delivery.format_times(delivery.parse_times(details.delivery_times))
         zone = delivery.parse_zone(details.timezone)
         days = delivery.parse_days(details.delivery_days)
     except ValueError as exc:
-        raise ServiceError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+        raise ServiceError(as_sentence(exc.args[0])) from None
     language = known_language(details.language)
     if language is None:
         raise ServiceError(_("Choose one of the languages offered."))

@@ -16,13 +16,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app.domain import roster
 from app.extensions import db
 from app.models import GameState, JoinRequest, Participant
 from app.models.game import Game
-from app.services import ServiceError, circle, links
+from app.services import ServiceError, as_sentence, circle, links, translated
 from app.services.setup import add_participants
 
 
@@ -38,8 +39,7 @@ def _read(name: str, email: str) -> roster.RosterReading:
     its reason."""
     reading = roster.read_lines(f"{name} <{email}>" if name.strip() else email, set())
     if reading.problems:
-        reason = reading.problems[0].reason
-        raise ServiceError(reason[:1].upper() + reason[1:] + ".")
+        raise ServiceError(as_sentence(reading.problems[0].reason))
     return reading
 
 
@@ -52,7 +52,7 @@ def join(game: Game, name: str, email: str) -> JoinAnswer:
     nothing).
     """
     if not game.allow_self_join or game.state == GameState.ENDED:
-        raise ServiceError("This game is not open for joining.")
+        raise ServiceError(_("This game is not open for joining."))
     reading = _read(name, email)
     entry = reading.entries[0]
     player = db.session.execute(
@@ -108,7 +108,7 @@ def approve(game: Game, request_id: int, rng: random.Random | None = None) -> Jo
     """
     request = _request(game, request_id)
     if game.state != GameState.RUNNING:
-        raise ServiceError("Requests to join can be approved only while the game is running.")
+        raise ServiceError(_("Requests to join can be approved only while the game is running."))
     db.session.delete(request)
     try:
         reading = circle.add_late_joiners(game, f"{request.name} <{request.email}>", rng)
@@ -118,7 +118,11 @@ def approve(game: Game, request_id: int, rng: random.Random | None = None) -> Jo
     if reading.problems:
         db.session.commit()
         raise ServiceError(
-            f"{request.name} was not added: {reading.problems[0].reason}. The request was removed."
+            _(
+                "%(name)s was not added: %(reason)s. The request was removed.",
+                name=request.name,
+                reason=translated(reading.problems[0].reason),
+            )
         )
     return request
 

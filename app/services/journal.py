@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from app.domain.limits import LIMITS
@@ -14,16 +16,16 @@ from app.models import JournalEntry, Participant
 from app.services import ServiceError, paging
 
 VALUES = (
-    "Kindness",
-    "Patience",
-    "Gratitude",
-    "Courage",
-    "Curiosity",
-    "Generosity",
-    "Honesty",
-    "Presence",
-    "Playfulness",
-    "Compassion for myself",
+    _l("Kindness"),
+    _l("Patience"),
+    _l("Gratitude"),
+    _l("Courage"),
+    _l("Curiosity"),
+    _l("Generosity"),
+    _l("Honesty"),
+    _l("Presence"),
+    _l("Playfulness"),
+    _l("Compassion for myself"),
 )
 
 
@@ -31,7 +33,7 @@ def set_journal_value(participant: Participant, value: str) -> None:
     """The value the participant wants to live by during the game."""
     value = " ".join((value or "").split())
     if len(value) > LIMITS.journal_value:
-        raise ServiceError("Keep the value short — a word or a few.")
+        raise ServiceError(_("Keep the value short — a word or a few."))
     participant.journal_value = value
     db.session.commit()
 
@@ -40,9 +42,11 @@ def add_journal_entry(participant: Participant, day: date, did: str, felt: str) 
     """A dated entry: what they did and how it felt. Only they can ever read it."""
     did, felt = (did or "").replace("\x00", "").strip(), (felt or "").replace("\x00", "").strip()
     if not did and not felt:
-        raise ServiceError("Write something first — even a line is enough.")
+        raise ServiceError(_("Write something first — even a line is enough."))
     if len(did) > LIMITS.journal_entry or len(felt) > LIMITS.journal_entry:
-        raise ServiceError(f"Each part of an entry can be up to {LIMITS.journal_entry} characters.")
+        raise ServiceError(
+            _("Each part of an entry can be up to %(max)d characters.", max=LIMITS.journal_entry)
+        )
     db.session.add(JournalEntry(participant_id=participant.id, day=day, did=did, felt=felt))
     db.session.commit()
 
@@ -100,17 +104,18 @@ class JournalExport:
 def export_journal(participant: Participant, markdown: bool) -> JournalExport:
     """The journal as Markdown or plain text, oldest entry first."""
     entries = list(reversed(journal_of(participant)))
-    title = f"My journal — {participant.game.name}"
+    title = _("My journal — %(game)s", game=participant.game.name)
     lines = [f"# {title}" if markdown else title, ""]
     if participant.journal_value:
-        lines += [f"Value I chose: {participant.journal_value}", ""]
+        lines += [_("Value I chose: %(value)s", value=participant.journal_value), ""]
+    did, felt = _("What I did:"), _("How it felt:")
     for entry in entries:
         heading = format_moment(entry.day, "%A %-d %B %Y")  # in the current language
         lines.append(f"## {heading}" if markdown else heading)
         if entry.did:
-            lines += ["", ("**What I did:** " if markdown else "What I did: ") + entry.did]
+            lines += ["", (f"**{did}** " if markdown else f"{did} ") + entry.did]
         if entry.felt:
-            lines += ["", ("**How it felt:** " if markdown else "How it felt: ") + entry.felt]
+            lines += ["", (f"**{felt}** " if markdown else f"{felt} ") + entry.felt]
         lines.append("")
     ext = "md" if markdown else "txt"
     return JournalExport(

@@ -10,6 +10,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.domain import release, roster
@@ -137,7 +139,7 @@ def _report_in(game: Game, report_id: int) -> Report:
     return report
 
 
-OWN_REPORT = (
+OWN_REPORT = _l(
     "You made this report yourself, as a player in this game, so you cannot reveal who sent "
     "the kindness: that would unmask an angel to you. You can still dismiss it, hide the "
     "kindness, or warn or mute its sender without learning who they are."
@@ -156,24 +158,24 @@ def act(
     it tells her nothing about the pairing. It comes before anything else and changes nothing.
     """
     if action not in ACTIONS:
-        raise ServiceError("Unknown action.")
+        raise ServiceError(_("Unknown action."))
     report = _report_in(game, report_id)
     if action == "reveal" and reported_by_facilitator(report, facilitator_email):
-        raise ServiceError(OWN_REPORT)
+        raise ServiceError(str(OWN_REPORT))
     kindness = db.session.get(Kindness, report.kindness_id)
     sender = db.session.get(Participant, kindness.angel_id)
     text = (text or "").replace("\x00", "").strip()
     messages = []
     if action == "dismiss":
         report.status = ReportStatus.DISMISSED
-        done = "Report dismissed."
+        done = _("Report dismissed.")
     elif action == "hide":
         kindness.hidden = True
         report.status = ReportStatus.ACTED
-        done = "The kindness is hidden from its recipient."
+        done = _("The kindness is hidden from its recipient.")
     elif action == "warn":
         if not text:
-            raise ServiceError("Write the warning the sender will receive.")
+            raise ServiceError(_("Write the warning the sender will receive."))
         moment = release_moment(sender.game, "moderation-warning")
         messages.append(
             notify(
@@ -186,7 +188,7 @@ def act(
         )
         report.status = ReportStatus.ACTED
         sender.warned_at = sender.warned_at or moment
-        done = (
+        done = _(
             "Your warning reaches the sender in the next delivery round. "
             "You have not been told who they are."
         )
@@ -201,15 +203,17 @@ def act(
                 reason=text,
             )
         )
-        done = (
+        done = _(
             "The sender can no longer send kindnesses in this game; they are told in the "
             "next delivery round."
         )
     else:
         if len(text) < 10:
             raise ServiceError(
-                "Revealing a sender is a serious step: type the reason (at least a sentence). "
-                "The sender will be told that you saw their name and why."
+                _(
+                    "Revealing a sender is a serious step: type the reason (at least a sentence). "
+                    "The sender will be told that you saw their name and why."
+                )
             )
         if report.revealed_at is None:
             report.revealed_at = utcnow()
@@ -223,7 +227,10 @@ def act(
                     kindness=kindness,
                 )
             )
-        done = f"The sender of this kindness is {sender.name}. They have been told, and why."
+        done = _(
+            "The sender of this kindness is %(name)s. They have been told, and why.",
+            name=sender.name,
+        )
     # The reporter hears the outcome in a later round, like any news, never at the click.
     report.outcome = action
     report.outcome_at = release_moment(game, "report-outcome")
@@ -335,7 +342,7 @@ def give_new_angels(game: Game, rng: random.Random | None = None) -> int:
     """
     muted = list(db.session.execute(_muted_in_circle(game)).scalars())
     if not muted:
-        raise ServiceError("Everyone has an angel who can send kindnesses: nothing to do.")
+        raise ServiceError(_("Everyone has an angel who can send kindnesses: nothing to do."))
     try:
         for angel in muted:
             circle.take_out_of_circle(game, angel, rng)

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -29,7 +32,7 @@ from app.services import ServiceError, clean_text, paging
 from app.services.couriers import OPEN_COURIER_STATES, route
 from app.services.rounds import rng_or_system, schedule_of
 
-NO_MORTAL_YET = (
+NO_MORTAL_YET = _l(
     "You have no mortal to send to right now. If the circle has just changed, your new "
     "mortal shows on your page from the next delivery round."
 )
@@ -50,9 +53,9 @@ def mortal_of(angel: Participant, now: datetime | None = None) -> Participant | 
 
 def _require_running(game: Game, angel: Participant | None = None) -> None:
     if game.state != GameState.RUNNING:
-        raise ServiceError("This game is not running, so kindnesses cannot be sent now.")
+        raise ServiceError(_("This game is not running, so kindnesses cannot be sent now."))
     if angel is not None and angel.muted:
-        raise ServiceError("The organiser has stopped you from sending kindnesses in this game.")
+        raise ServiceError(_("The organiser has stopped you from sending kindnesses in this game."))
 
 
 def _check_daily_limit(angel: Participant, now: datetime) -> None:
@@ -72,8 +75,13 @@ def _check_daily_limit(angel: Participant, now: datetime) -> None:
     limit = current_app.config["KINDNESS_DAILY_LIMIT"]
     if sent_today >= limit:
         raise ServiceError(
-            f"You have sent {limit} kindnesses today, the daily limit. "
-            "Save the next one for tomorrow — it will mean just as much."
+            ngettext(
+                "You have sent %(num)d kindness today, the daily limit. "
+                "Save the next one for tomorrow — it will mean just as much.",
+                "You have sent %(num)d kindnesses today, the daily limit. "
+                "Save the next one for tomorrow — it will mean just as much.",
+                limit,
+            )
         )
 
 
@@ -101,7 +109,7 @@ def send_note(
     _require_running(game, angel)
     mortal = mortal_of(angel, now)
     if mortal is None:
-        raise ServiceError(NO_MORTAL_YET)
+        raise ServiceError(str(NO_MORTAL_YET))
     message = clean_text(message, "note", current_app.config["NOTE_MAX_LENGTH"])
     _check_daily_limit(angel, now)
     schedule = schedule_of(game)
@@ -140,7 +148,7 @@ def request_in_person(
     _require_running(game, angel)
     mortal = mortal_of(angel, now)
     if mortal is None:
-        raise ServiceError(NO_MORTAL_YET)
+        raise ServiceError(str(NO_MORTAL_YET))
     limit = LIMITS.courier_instruction
     instruction = clean_text(instruction, "instruction for the courier", limit)
     message = clean_text(message, "message", limit, required=False)
@@ -154,7 +162,7 @@ def request_in_person(
             )
         ).scalar_one_or_none()
         if drop_off is None:
-            raise ServiceError("Choose one of the game's pick-up spots.")
+            raise ServiceError(_("Choose one of the game's pick-up spots."))
     _check_daily_limit(angel, now)
     kindness = Kindness(
         game_id=game.id,
@@ -203,7 +211,7 @@ def mark_left(
     )
     if changed.rowcount != 1:
         db.session.rollback()
-        raise ServiceError("That kindness is not waiting to be left at a pick-up spot.")
+        raise ServiceError(_("That kindness is not waiting to be left at a pick-up spot."))
     route(kindness, now, rng_or_system(rng))
     db.session.commit()
 
@@ -322,7 +330,9 @@ def cancel(angel: Participant, public_id: str) -> None:
     )
     if changed.rowcount != 1:
         db.session.rollback()
-        raise ServiceError("That kindness has already been delivered, so it cannot be cancelled.")
+        raise ServiceError(
+            _("That kindness has already been delivered, so it cannot be cancelled.")
+        )
     db.session.execute(
         update(CourierRequest)
         .where(
@@ -343,7 +353,7 @@ def convert_to_note(
     _require_running(angel.game, angel)
     kindness = _own_kindness(angel, public_id)
     if kindness.state != KindnessState.UNDELIVERABLE:
-        raise ServiceError("Only a kindness no courier could carry can become a note.")
+        raise ServiceError(_("Only a kindness no courier could carry can become a note."))
     text = kindness.message or kindness.instruction
     schedule = schedule_of(angel.game)
     round_ = delivery.round_for(schedule, now)
@@ -361,7 +371,7 @@ def convert_to_note(
     )
     if changed.rowcount != 1:
         db.session.rollback()
-        raise ServiceError("That kindness has changed in the meantime; please look again.")
+        raise ServiceError(_("That kindness has changed in the meantime; please look again."))
     db.session.commit()
     db.session.refresh(kindness)
     return kindness

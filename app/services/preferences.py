@@ -20,7 +20,7 @@ EMAIL_PREFERENCES = (EmailPreference.EACH, EmailPreference.DIGEST, EmailPreferen
 def set_preferences(participant: Participant, email_preference: str, reminders: bool) -> None:
     """Store how a participant wants to hear from the game."""
     if email_preference not in EMAIL_PREFERENCES:
-        raise ServiceError("Choose one of the email options.")
+        raise ServiceError(_("Choose one of the email options."))
     participant.email_preference = email_preference
     participant.reminders = reminders
     db.session.commit()
@@ -85,12 +85,21 @@ def clean_wishes(text: str) -> str:
     wishes = [wish for wish in wishes if wish]
     if len(wishes) > LIMITS.wishes_lines:
         raise ServiceError(
-            f"A wish list has up to {LIMITS.wishes_lines} wishes; yours has {len(wishes)}."
+            _(
+                "A wish list has up to %(max)d wishes; yours has %(count)d.",
+                max=LIMITS.wishes_lines,
+                count=len(wishes),
+            )
         )
     for wish in wishes:
         if len(wish) > LIMITS.wish:
             raise ServiceError(
-                f"A wish can be up to {LIMITS.wish} characters; “{wish[:30]}…” has {len(wish)}."
+                _(
+                    "A wish can be up to %(max)d characters; “%(wish)s…” has %(length)d.",
+                    max=LIMITS.wish,
+                    wish=wish[:30],
+                    length=len(wish),
+                )
             )
     return "\n".join(wishes)
 

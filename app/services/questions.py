@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from app.domain import delivery, release
@@ -25,7 +28,7 @@ from app.models import EmailPreference, Game, GameState, Pairing, Participant, Q
 from app.services import ServiceError, clean_text
 from app.services.rounds import next_release, schedule_of
 
-GONE = "This question is no longer waiting for an answer."
+GONE = _l("This question is no longer waiting for an answer.")
 
 
 @dataclass(frozen=True)
@@ -70,13 +73,16 @@ def ask(
     have one right now (a muted angel, one who left and the circle being repaired)."""
     now = now or utcnow()
     if mortal.game.state != GameState.RUNNING:
-        raise ServiceError("This game is not running, so questions cannot be asked now.")
+        raise ServiceError(_("This game is not running, so questions cannot be asked now."))
     text = clean_text(text, "question", LIMITS.question)
     limit = current_app.config["QUESTION_DAILY_LIMIT"]
     if asked_today(mortal, now) >= limit:
         raise ServiceError(
-            f"You can ask your angel {limit} question{'' if limit == 1 else 's'} a day. "
-            "Ask the next one tomorrow."
+            ngettext(
+                "You can ask your angel %(num)d question a day. Ask the next one tomorrow.",
+                "You can ask your angel %(num)d questions a day. Ask the next one tomorrow.",
+                limit,
+            )
         )
     at = next_release(mortal.game, now, rng).at
     question = Question(
@@ -136,12 +142,12 @@ def answer(
     random moment of a later round, which is returned."""
     now = now or utcnow()
     if angel.game.state != GameState.RUNNING:
-        raise ServiceError("This game is not running, so questions cannot be answered now.")
+        raise ServiceError(_("This game is not running, so questions cannot be answered now."))
     if angel.muted:
-        raise ServiceError("The organiser has stopped you from sending kindnesses in this game.")
+        raise ServiceError(_("The organiser has stopped you from sending kindnesses in this game."))
     question = next((q for q in waiting_for(angel, now) if q.public_id == public_id), None)
     if question is None:
-        raise ServiceError(GONE)
+        raise ServiceError(str(GONE))
     text = clean_text(text, "answer", LIMITS.answer)
     at = next_release(angel.game, now, rng).at
     # Claim it: of two answers at once (an old and a new angel), one is kept.
@@ -153,7 +159,7 @@ def answer(
     )
     if claimed.rowcount != 1:
         db.session.rollback()
-        raise ServiceError(GONE)
+        raise ServiceError(str(GONE))
     mortal = db.session.get(Participant, question.mortal_id)
     if mortal.email_preference == EmailPreference.EACH:
         notify(mortal, "question-answered", release_at=at)
@@ -210,11 +216,11 @@ def report_answer(
         select(Question).where(Question.public_id == public_id, Question.mortal_id == mortal.id)
     ).scalar_one_or_none()
     if question is None or question.answer is None:
-        raise ServiceError("There is no answer to report here.")
+        raise ServiceError(_("There is no answer to report here."))
     if not release.is_released(question.answer_released_at, now):
-        raise ServiceError("There is no answer to report here.")
+        raise ServiceError(_("There is no answer to report here."))
     if question.reported_at is not None:
-        raise ServiceError("You have already reported this answer.")
+        raise ServiceError(_("You have already reported this answer."))
     question.reported_at, question.report_reason = now, reason
     db.session.commit()
 

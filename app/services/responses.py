@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.domain.limits import LIMITS
@@ -34,10 +35,10 @@ def thank(
     kindness = received_by(mortal, public_id)
     if kindness.hidden:
         # The organiser took it out of the inbox after a report: there is nothing to thank for.
-        raise ServiceError("Your organiser hid this kindness, so there is no thanks to send.")
+        raise ServiceError(_("Your organiser hid this kindness, so there is no thanks to send."))
     message = clean_text(message, "thank-you", LIMITS.thanks)
     if db.session.execute(select(Thanks.id).where(Thanks.kindness_id == kindness.id)).first():
-        raise ServiceError("You have already thanked your angel for this one.")
+        raise ServiceError(_("You have already thanked your angel for this one."))
     release = next_release(mortal.game, now, rng)
     db.session.add(
         Thanks(kindness_id=kindness.id, message=message, created_at=now, released_at=release.at)

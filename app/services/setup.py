@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -27,7 +29,7 @@ from app.models import (
     Participant,
     utcnow,
 )
-from app.services import ServiceError
+from app.services import ServiceError, as_sentence
 from app.services.rounds import schedule_of
 
 
@@ -40,9 +42,20 @@ def roster_keys(game: Game) -> set[str]:
     )
 
 
+# What a change to the roster is called in the refusal once names are drawn.
+_AFTER_THE_DRAW = {
+    "adding people": _l("Names have been drawn, so adding people is no longer possible here."),
+    "editing people": _l("Names have been drawn, so editing people is no longer possible here."),
+    "removing people": _l("Names have been drawn, so removing people is no longer possible here."),
+    "changing exclusions": _l(
+        "Names have been drawn, so changing exclusions is no longer possible here."
+    ),
+}
+
+
 def _require_draft(game: Game, what: str) -> None:
     if not game.is_draft:
-        raise ServiceError(f"Names have been drawn, so {what} is no longer possible here.")
+        raise ServiceError(str(_AFTER_THE_DRAW[what]))
 
 
 def check_room(game: Game, newcomers: int) -> None:
@@ -52,7 +65,7 @@ def check_room(game: Game, newcomers: int) -> None:
         select(func.count()).select_from(Participant).where(Participant.game_id == game.id)
     ).scalar_one()
     if current + newcomers > limit:
-        raise ServiceError(f"A game can have at most {limit} participants.")
+        raise ServiceError(_("A game can have at most %(max)d participants.", max=limit))
 
 
 def add_participants(game: Game, reading: roster.RosterReading) -> int:
@@ -70,7 +83,7 @@ def add_participants(game: Game, reading: roster.RosterReading) -> int:
     except IntegrityError:
         db.session.rollback()
         raise ServiceError(
-            "Someone else changed this roster at the same moment; please submit again."
+            _("Someone else changed this roster at the same moment; please submit again.")
         ) from None
     return len(reading.entries)
 
@@ -113,10 +126,10 @@ def update_participant(game: Game, participant: Participant, name: str, email: s
         name = roster.check_name(name)
         email = roster.check_email(email)
     except ValueError as exc:
-        raise ServiceError(str(exc).capitalize() + ".") from None
+        raise ServiceError(as_sentence(exc.args[0])) from None
     key = roster.email_key(email)
     if key != participant.email_key and key in roster_keys(game):
-        raise ServiceError(f"{email} is already on the roster.")
+        raise ServiceError(_("%(email)s is already on the roster.", email=email))
     participant.name, participant.email, participant.email_key = name, email, key
     db.session.commit()
 
@@ -137,7 +150,7 @@ def add_exclusion(game: Game, angel: Participant, mortal: Participant, both_ways
     """Forbid `angel` from drawing `mortal` (and the reverse when both_ways)."""
     _require_draft(game, "changing exclusions")
     if angel.id == mortal.id:
-        raise ServiceError("Pick two different people.")
+        raise ServiceError(_("Pick two different people."))
     existing = (
         db.session.execute(
             select(Exclusion).where(
@@ -151,7 +164,13 @@ def add_exclusion(game: Game, angel: Participant, mortal: Participant, both_ways
     )
     for row in existing:
         if row.both_ways or (row.angel_id == angel.id and not both_ways):
-            raise ServiceError(f"{angel.name} and {mortal.name} are already kept apart.")
+            raise ServiceError(
+                _(
+                    "%(angel)s and %(mortal)s are already kept apart.",
+                    angel=angel.name,
+                    mortal=mortal.name,
+                )
+            )
     for row in existing:
         db.session.delete(row)  # a wider rule replaces a narrower one
     # Delete before inserting: the unit of work would otherwise insert first and trip the
@@ -226,9 +245,9 @@ def add_drop_off(game: Game, name: str) -> None:
     """Name a place where angels leave items for couriers."""
     name = " ".join((name or "").split())
     if not name:
-        raise ServiceError("Name the pick-up spot, e.g. “Shelf by the kitchen”.")
+        raise ServiceError(_("Name the pick-up spot, e.g. “Shelf by the kitchen”."))
     if len(name) > LIMITS.drop_off_name:
-        raise ServiceError(f"Keep the name under {LIMITS.drop_off_name} characters.")
+        raise ServiceError(_("Keep the name under %(max)d characters.", max=LIMITS.drop_off_name))
     db.session.add(DropOffPoint(game_id=game.id, name=name))
     db.session.commit()
 
@@ -277,9 +296,9 @@ def add_game_idea(game: Game, text: str) -> None:
     """Add an idea of the facilitator's for this game."""
     text = " ".join((text or "").split())
     if not text:
-        raise ServiceError("Write the idea first.")
+        raise ServiceError(_("Write the idea first."))
     if len(text) > LIMITS.idea:
-        raise ServiceError(f"Keep an idea under {LIMITS.idea} characters.")
+        raise ServiceError(_("Keep an idea under %(max)d characters.", max=LIMITS.idea))
     db.session.add(GameIdea(game_id=game.id, text=text))
     db.session.commit()
 
@@ -318,13 +337,22 @@ def suggestion_for(
         if hint
         else ""
     )
-    return ideas.idea_of_the_day(
-        ideas_of(game), said, angel.public_id, today, avoid=(hint.avoid or "") if hint else ""
+    return _in_reader_language(
+        ideas.idea_of_the_day(
+            ideas_of(game), said, angel.public_id, today, avoid=(hint.avoid or "") if hint else ""
+        )
     )
+
+
+def _in_reader_language(idea: ideas.Idea) -> ideas.Idea:
+    """An idea with its text in the reader's language (matching reads the English words);
+    a game's own ideas are the facilitator's words, shown as typed."""
+    return idea if idea.key.startswith("game-") else replace(idea, text=_(idea.text))
 
 
 def idea_by_key(game: Game, key: str) -> ideas.Idea | None:
     """An idea of this game by its key (for "Use this idea")."""
     if not key:
         return None
-    return next((idea for idea in ideas_of(game) if idea.key == key), None)
+    idea = next((idea for idea in ideas_of(game) if idea.key == key), None)
+    return idea and _in_reader_language(idea)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.domain.collation import sorted_by_name
@@ -39,7 +40,7 @@ def hand_out_links(game: Game) -> list[Slip]:
     never on the draw. The audit entry is committed with nothing else.
     """
     if game.state != GameState.RUNNING:
-        raise ServiceError("Link slips exist only while the game is running.")
+        raise ServiceError(_("Link slips exist only while the game is running."))
     people = db.session.execute(
         select(Participant)
         .where(Participant.game_id == game.id, Participant.active.is_(True))

@@ -11,8 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
 from app.domain.aggregates import DayCount
-from app.i18n import format_moment
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,19 @@ def nice_ceiling(value: int) -> int:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
+def _locale():
+    """The reader's language; English where there is no request (as in the pure tests)."""
+    return get_locale() or "en"
+
+
 def _short(day: date) -> str:
-    return format_moment(day, "%-d %b")
+    """A day as an axis label: "6 Dec", "6 déc."."""
+    return format_date(day, "d MMM", locale=_locale())
+
+
+def _number(value: int) -> str:
+    """A count with the reader's thousands separator: "1,234", "1 234"."""
+    return format_decimal(value, locale=_locale())
 
 
 def chart(
@@ -122,7 +137,7 @@ def chart(
     )
     y_labels = (
         Label(float(left - 4), float(bottom_y), "0"),
-        Label(float(left - 4), float(top + 10), f"{top_value:,}"),
+        Label(float(left - 4), float(top + 10), _number(top_value)),
     )
     return Chart(
         width,
@@ -141,12 +156,23 @@ def chart(
 def chart_summary(days: Sequence[DayCount]) -> str:
     """A sentence that says what the chart shows, for its aria-label."""
     if not days:
-        return "Kindnesses per day: none yet."
+        return _("Kindnesses per day: none yet.")
     total = sum(d.total for d in days)
     busiest = max(days, key=lambda d: (d.total, d.day))
-    text = (
-        f"Kindnesses per day from {_short(days[0].day)} to {_short(days[-1].day)}: {total:,} in all"
-    )
+    first, last = _short(days[0].day), _short(days[-1].day)
     if busiest.total:
-        text += f", most on {_short(busiest.day)} ({busiest.total:,})"
-    return text + "."
+        return _(
+            "Kindnesses per day from %(first)s to %(last)s: %(total)s in all, "
+            "most on %(busiest)s (%(most)s).",
+            first=first,
+            last=last,
+            total=_number(total),
+            busiest=_short(busiest.day),
+            most=_number(busiest.total),
+        )
+    return _(
+        "Kindnesses per day from %(first)s to %(last)s: %(total)s in all.",
+        first=first,
+        last=last,
+        total=_number(total),
+    )

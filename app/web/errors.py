@@ -5,6 +5,8 @@ from __future__ import annotations
 import traceback
 
 from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -28,12 +30,12 @@ _BUSY_SQLITE_CODES = {5: "database is locked", 6: "database table is locked"}
 _BUSY_WORDS = ("database is locked", "database table is locked", "could not obtain lock")
 
 MESSAGES = {
-    400: ("Something was wrong with that request", "Please go back and try again."),
-    403: ("Not allowed", "You do not have access to this page."),
-    404: ("Page not found", "This page does not exist, or it is not yours to see."),
-    405: ("Not allowed", "That action cannot be done this way."),
-    413: ("Too large", "That upload is too large. Split it into smaller files."),
-    429: ("Slow down", "Too many requests. Please wait a minute and try again."),
+    400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"), _l("This page does not exist, or it is not yours to see.")),
+    405: (_l("Not allowed"), _l("That action cannot be done this way.")),
+    413: (_l("Too large"), _l("That upload is too large. Split it into smaller files.")),
+    429: (_l("Slow down"), _l("Too many requests. Please wait a minute and try again.")),
 }
 
 
@@ -49,15 +51,15 @@ def _csrf_error(error: CSRFError):
     return render_template(
         "errors/error.html",
         code=400,
-        title="This form has expired",
-        text="For your safety forms expire. Go back, reload the page and submit again.",
+        title=_("This form has expired"),
+        text=_("For your safety forms expire. Go back, reload the page and submit again."),
     ), 400
 
 
 def _http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
-    title, text = MESSAGES.get(error.code, (error.name, "Please go back and try again."))
+    title, text = MESSAGES.get(error.code, (error.name, _("Please go back and try again.")))
     return render_template("errors/error.html", code=error.code, title=title, text=text), error.code
 
 
@@ -148,6 +150,6 @@ def _unexpected(error: Exception):
     return render_template(
         "errors/error.html",
         code=500,
-        title="Something went wrong on our side",
-        text="Nothing you did caused this. Please try again in a moment.",
+        title=_("Something went wrong on our side"),
+        text=_("Nothing you did caused this. Please try again in a moment."),
     ), 500

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
@@ -14,6 +15,7 @@ from app.domain import delivery, game_dates, roster
 from app.domain.limits import LIMITS
 from app.i18n import LANGUAGE_NAMES, current_language
 from app.models import GroupKind
+from app.services import as_sentence, translated
 from app.web.forms import _at_most, _strip
 
 
@@ -21,63 +23,84 @@ class GameForm(FlaskForm):
     """A game's details."""
 
     name = StringField(
-        "Game name",
-        [DataRequired(), _at_most(LIMITS.game_name, "A game's name")],
+        _l("Game name"),
+        [
+            DataRequired(),
+            _at_most(
+                LIMITS.game_name,
+                _l("A game's name can be up to %(max)d characters; this one has %(length)d."),
+            ),
+        ],
         filters=[_strip],
-        description=f"Up to {LIMITS.game_name} characters.",
-        render_kw={"placeholder": "Kindness month"},
+        description=_l("Up to %(max)d characters.", max=LIMITS.game_name),
+        render_kw={"placeholder": _l("Kindness month")},
     )
     group_kind = RadioField(
-        "This game is for a",
-        choices=[SelectChoice(GroupKind.TEAM), SelectChoice(GroupKind.CLASS)],
+        _l("This game is for a"),
+        choices=[
+            SelectChoice(GroupKind.TEAM, _l("team")),
+            SelectChoice(GroupKind.CLASS, _l("class")),
+        ],
         default=GroupKind.TEAM,
     )
     group_name = StringField(
-        "Team or class name",
+        _l("Team or class name"),
         [Optional(), Length(max=LIMITS.group_name)],
         filters=[_strip],
-        render_kw={"placeholder": "Design team"},
+        render_kw={"placeholder": _l("Design team")},
     )
     starts_on = DateField(
-        "Starts on", [DataRequired()], default=date.today, description=game_dates.START_HINT
+        _l("Starts on"), [DataRequired()], default=date.today, description=_l(game_dates.START_HINT)
     )
     ends_on = DateField(
-        "Ends on",
+        _l("Ends on"),
         [DataRequired()],
         default=lambda: date.today() + timedelta(days=28),
-        description=game_dates.END_HINT,
+        description=_l(game_dates.END_HINT),
     )
     # Free text, as a teacher writes it ("about £5"), rather than an amount and a currency.
     budget = StringField(
-        "Budget (optional)",
-        [Optional(), _at_most(LIMITS.budget, "A budget")],
+        _l("Budget (optional)"),
+        [
+            Optional(),
+            _at_most(
+                LIMITS.budget,
+                _l("A budget can be up to %(max)d characters; this one has %(length)d."),
+            ),
+        ],
         filters=[_strip],
-        description="For in-person kindnesses: “about £5”, “nothing bought”.",
+        description=_l("For in-person kindnesses: “about £5”, “nothing bought”."),
     )
     exchange_on = DateField(
-        "Exchange day (optional)", [Optional()], description=game_dates.EXCHANGE_HINT
+        _l("Exchange day (optional)"), [Optional()], description=_l(game_dates.EXCHANGE_HINT)
     )
     welcome = TextAreaField(
-        "Welcome text for participants",
+        _l("Welcome text for participants"),
         [Optional(), Length(max=LIMITS.welcome)],
         render_kw={"rows": 4},
     )
-    avoid_repeat_mortals = BooleanField("Where possible, nobody gets a mortal from my ended games")
-    allow_self_join = BooleanField("Anyone with the game's public link may join")
-    reveal_at_end = BooleanField("At the end, reveal to everyone who their angel was", default=True)
+    avoid_repeat_mortals = BooleanField(
+        _l("Where possible, nobody gets a mortal from my ended games")
+    )
+    allow_self_join = BooleanField(_l("Anyone with the game's public link may join"))
+    reveal_at_end = BooleanField(
+        _l("At the end, reveal to everyone who their angel was"), default=True
+    )
     delivery_times = StringField(
-        "Delivery rounds (local times of day)",
+        _l("Delivery rounds (local times of day)"),
         [DataRequired(), Length(max=LIMITS.delivery_times)],
         default="09:00, 15:00",
         filters=[_strip],
     )
     delivery_days = RadioField(
-        "Deliver on",
-        choices=[SelectChoice(d.value, label) for d, label in delivery.DELIVERY_DAY_LABELS.items()],
+        _l("Deliver on"),
+        choices=[
+            SelectChoice(d.value, _l(label)) for d, label in delivery.DELIVERY_DAY_LABELS.items()
+        ],
         default=delivery.DeliveryDays.EVERY.value,
     )
     timezone = StringField(
-        "Time zone",
+        _l("Time zone"),
         [DataRequired(), Length(max=LIMITS.timezone)],
         default="UTC",
         filters=[_strip],
@@ -100,7 +123,7 @@ class GameForm(FlaskForm):
         every error under its own field and all of them at once."""
         valid = super().validate(extra_validators)
         if self.name.data and not roster.clean_name(self.name.data):
-            self.name.errors.append("Give the game a name.")
+            self.name.errors.append(_("Give the game a name."))
             valid = False
         for field, parse in (
             (self.delivery_times, delivery.parse_times),
@@ -108,7 +131,7 @@ class GameForm(FlaskForm):
         ):
             problem = delivery.problem_with(parse, field.data) if field.data else None
             if problem and not field.errors:
-                field.errors.append(problem)
+                field.errors.append(as_sentence(problem))
                 valid = False
         if self.starts_on.data and self.ends_on.data:
             problems = game_dates.check(
@@ -119,10 +142,10 @@ class GameForm(FlaskForm):
                 (self.ends_on, problems.ends_on),
             ):
                 if problem:
-                    field.errors.append(problem)
+                    field.errors.append(translated(problem))
                     valid = False
             exchange, start, end = self.exchange_on, self.starts_on.data, self.ends_on.data
             if problem := game_dates.exchange_problem(exchange.data, start, end):
-                exchange.errors.append(problem)
+                exchange.errors.append(translated(problem))
                 valid = False
         return valid

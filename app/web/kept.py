@@ -45,7 +45,7 @@ def forget() -> None:
 
 def keep_field(field) -> bool:
     """Keep a refused one-box form: the box's text and the first reason it was refused."""
-    return keep(text=field.data or "", error=field.errors[0] if field.errors else "")
+    return keep(text=field.data or "", error=str(field.errors[0]) if field.errors else "")
 
 
 def refill(field) -> bool:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -16,12 +19,12 @@ from app.web.guards import owned_game
 
 bp = Blueprint("moderation", __name__)
 
-_TOO_LONG = f"This can be up to {LIMITS.moderation_text} characters; yours is %(length)d."
+_TOO_LONG = _l("This can be up to %(max)d characters; yours is %(length)d.")
 
 
 def _audit_note() -> TextAreaField:
     return TextAreaField(
-        "A note for the audit list (optional: only you see it)",
+        _l("A note for the audit list (optional: only you see it)"),
         [Length(max=LIMITS.moderation_text, message=_TOO_LONG)],
         render_kw={"rows": 1},
     )
@@ -43,9 +46,9 @@ class WarnForm(FlaskForm):
     """Send the sender a warning, without learning who they are."""
 
     text = TextAreaField(
-        "The warning the sender will read",
+        _l("The warning the sender will read"),
         [
-            DataRequired("Write the warning the sender will receive."),
+            DataRequired(_l("Write the warning the sender will receive.")),
             Length(max=LIMITS.moderation_text, message=_TOO_LONG),
         ],
         render_kw={"rows": 3},
@@ -56,7 +59,7 @@ class MuteForm(FlaskForm):
     """Stop the sender sending kindnesses, without learning who they are."""
 
     text = TextAreaField(
-        "Why (optional: the sender reads it)",
+        _l("Why (optional: the sender reads it)"),
         [Length(max=LIMITS.moderation_text, message=_TOO_LONG)],
         render_kw={"rows": 2},
     )
@@ -67,7 +70,7 @@ class RevealForm(FlaskForm):
     service asks for a reason of at least a sentence)."""
 
     text = TextAreaField(
-        "Your reason (at least a sentence: the sender reads it)",
+        _l("Your reason (at least a sentence: the sender reads it)"),
         [Length(max=LIMITS.moderation_text, message=_TOO_LONG)],
         render_kw={"rows": 2},
     )
@@ -165,8 +168,13 @@ def new_angels(game_id: int):
         flash(str(exc), "error")
     else:
         flash(
-            f"{count} {'person gets' if count == 1 else 'people get'} a new angel. "
-            "Their new angels are told in the next delivery round.",
+            ngettext(
+                "%(num)d person gets a new angel. "
+                "Their new angels are told in the next delivery round.",
+                "%(num)d people get a new angel. "
+                "Their new angels are told in the next delivery round.",
+                count,
+            ),
             "success",
         )
     return redirect(url_for("moderation.queue", game_id=game.id))
@@ -178,7 +186,7 @@ def _confirmed(game, template: str):
     if form.validate_on_submit():
         if form.name.data == game.name:
             return True, None
-        form.name.errors.append("That is not the game's name.")
+        form.name.errors.append(_("That is not the game's name."))
     return False, render_template(template, game=game, form=form, min_count=ending.secret_crowd())
 
 
@@ -192,7 +200,7 @@ def end(game_id: int):
         return page
     try:
         ending.end_game(game)
-        flash("The game has ended. Everyone has been told.", "success")
+        flash(_("The game has ended. Everyone has been told."), "success")
     except ServiceError as exc:
         flash(str(exc), "error")
     return redirect(url_for("facilitator.game", game_id=game.id))
@@ -211,5 +219,5 @@ def delete(game_id: int):
     except ServiceError as exc:
         flash(str(exc), "error")
         return redirect(url_for("facilitator.game", game_id=game_id))
-    flash("The game and all its personal data are deleted.", "success")
+    flash(_("The game and all its personal data are deleted."), "success")
     return redirect(url_for("facilitator.game_list"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import limiter
 from app.services import ServiceError, games, joins, links
@@ -13,7 +15,7 @@ bp = Blueprint("public", __name__)
 # What the join form last held, so a reload of a refused join keeps it (the visitor's own words).
 TYPED_KEY = "join_typed"
 
-LOST_LINK_SENT = (
+LOST_LINK_SENT = _l(
     "If that address belongs to a running game, a fresh link is on its way. "
     "Check your inbox (and the spam folder) in a few minutes."
 )
@@ -37,11 +39,11 @@ def _joined_message(drawn: bool) -> str:
     """The answer to a join: the same words whether or not the address already plays, so the
     page tells no stranger who is in the game; the email that follows is the right one."""
     if not drawn:
-        return (
+        return _(
             "Thanks! If this address wasn't in the game yet, it is now. Either way, your "
             "private link comes by email when names are drawn."
         )
-    return (
+    return _(
         "Thanks! If this address isn't in the game yet, your request is with the organiser, "
         "and your invitation comes by email once they approve it. If it is already in the "
         "game, a fresh link to your page is on its way instead. Either way, check your email "
@@ -100,6 +102,6 @@ def lost_link():
     form = LostLinkForm()
     if form.validate_on_submit():
         links.ask_for_fresh_link(form.email.data)
-        flash(LOST_LINK_SENT, "success")
+        flash(str(LOST_LINK_SENT), "success")
         return redirect(url_for("public.lost_link"))
     return render_template("public/lost_link.html", form=form)

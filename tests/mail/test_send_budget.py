@@ -84,7 +84,8 @@ def test_a_tarpit_gets_the_budget_and_the_rest_waits_untried(app, smtp_server, r
     assert first_and_second > sent
     more = len(first_and_second) - len(sent)
     assert result.output.startswith(f"sent {more}, will retry 0, failed 0; time budget of 2 s")
-    assert f"{PEOPLE - len(first_and_second)} claimed message(s) put back" in result.output
+    left = PEOPLE - len(first_and_second)
+    assert f"{left} claimed {'message' if left == 1 else 'messages'} put back" in result.output
 
     # A run with time enough claims small batches one after another until none is due.
     with app.app_context():
@@ -111,5 +112,7 @@ def test_tick_reports_what_the_sender_left_for_the_next_run(app, smtp_server, ru
     sent = sum(r.status == "sent" for r in rows)
     assert 0 < sent < 12
     assert f"mail sent {sent}; time budget of 1 s spent" in result.output
-    assert f"{12 - sent} claimed message(s) put back in the queue" in result.output
+    left = 12 - sent
+    words = "message" if left == 1 else "messages"
+    assert f"{left} claimed {words} put back in the queue" in result.output
     assert all(r.status in ("sent", "queued") and r.claim_token is None for r in rows)

@@ -13,12 +13,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
 
+from .text import N_, Message, Names, ngettext
+
 # Long lists of names are cut so a message stays readable on a web page.
 _MAX_NAMES_SHOWN = 5
 
 
 class DrawImpossible(ValueError):
-    """The constraints admit no valid draw; str(exc) is a clear human sentence naming the cause."""
+    """The constraints admit no valid draw; str(exc) is a clear human sentence naming the cause
+    (in English; `exc.message` is the `Message` to translate for the reader)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 # --------------------------------------------------------------------------
@@ -35,32 +42,34 @@ class _Labeller:
     def __call__(self, person: int) -> str:
         return self._names.get(person) or str(person)
 
-    def join(self, people: Sequence[int]) -> str:
+    def join(self, people: Sequence[int]) -> Names:
         """List names as 'A', 'A and B', 'A, B and C', or 'A, B, C, D, E and 7 others'."""
         shown = [self(p) for p in people[:_MAX_NAMES_SHOWN]]
-        hidden = len(people) - len(shown)
-        if hidden:
-            return f"{', '.join(shown)} and {_count(hidden, 'other')}"
-        if len(shown) == 1:
-            return shown[0]
-        return f"{', '.join(shown[:-1])} and {shown[-1]}"
+        return Names(shown, len(people) - len(shown))
 
 
-def _count(k: int, noun: str) -> str:
-    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
+def _impossible(msgid: str, **params: object) -> DrawImpossible:
+    """The refusal with this message (English in str(exc), translatable by the caller)."""
+    return DrawImpossible(Message(msgid, **params))
 
 
 def _too_tight(n: int) -> DrawImpossible:
-    return DrawImpossible(
-        f"The exclusions are too tight to find a draw for these {n} participants. "
-        "Try removing some exclusions and drawing again."
+    return _impossible(
+        N_(
+            "The exclusions are too tight to find a draw for these %(n)d participants. "
+            "Try removing some exclusions and drawing again."
+        ),
+        n=n,
     )
 
 
 def _no_arrangement(n: int) -> DrawImpossible:
-    return DrawImpossible(
-        f"No arrangement of these {n} participants satisfies all the exclusions. "
-        "Try removing some exclusions."
+    return _impossible(
+        N_(
+            "No arrangement of these %(n)d participants satisfies all the exclusions. "
+            "Try removing some exclusions."
+        ),
+        n=n,
     )
 
 
@@ -133,26 +142,38 @@ def _diagnose_cheaply(
     no_mortal = [a for a, allowed in mortals_of.items() if not allowed]
     if len(no_mortal) == 1:
         who = label(no_mortal[0])
-        raise DrawImpossible(
-            f"{who} is excluded from being the angel of everyone else, "
-            f"so {who} can't be given a mortal."
+        raise _impossible(
+            N_(
+                "%(who)s is excluded from being the angel of everyone else, "
+                "so %(who)s can't be given a mortal."
+            ),
+            who=who,
         )
     if no_mortal:
-        raise DrawImpossible(
-            f"{label.join(no_mortal)} are each excluded from being the angel of "
-            "everyone else, so they can't be given mortals."
+        raise _impossible(
+            N_(
+                "%(names)s are each excluded from being the angel of "
+                "everyone else, so they can't be given mortals."
+            ),
+            names=label.join(no_mortal),
         )
     no_angel = [b for b, allowed in angels_of.items() if not allowed]
     if len(no_angel) == 1:
         who = label(no_angel[0])
-        raise DrawImpossible(
-            f"Everyone else is excluded from being the angel of {who}, "
-            f"so {who} can't be given an angel."
+        raise _impossible(
+            N_(
+                "Everyone else is excluded from being the angel of %(who)s, "
+                "so %(who)s can't be given an angel."
+            ),
+            who=who,
         )
     if no_angel:
-        raise DrawImpossible(
-            f"Everyone else is excluded from being the angel of {label.join(no_angel)}, "
-            "so they can't be given angels."
+        raise _impossible(
+            N_(
+                "Everyone else is excluded from being the angel of %(names)s, "
+                "so they can't be given angels."
+            ),
+            names=label.join(no_angel),
         )
 
     only_mortal = {a: allowed[0] for a, allowed in mortals_of.items() if len(allowed) == 1}
@@ -170,18 +191,26 @@ def _diagnose_clashes(
         by_mortal[mortal].append(angel)
     for mortal, angels in by_mortal.items():
         if len(angels) > 1:
-            raise DrawImpossible(
-                f"{label.join(angels)} can each only be the angel of {label(mortal)}, "
-                f"but {label(mortal)} can have only one angel."
+            raise _impossible(
+                N_(
+                    "%(names)s can each only be the angel of %(mortal)s, "
+                    "but %(mortal)s can have only one angel."
+                ),
+                names=label.join(angels),
+                mortal=label(mortal),
             )
     by_angel: defaultdict[int, list[int]] = defaultdict(list)
     for mortal, angel in only_angel.items():
         by_angel[angel].append(mortal)
     for angel, mortals in by_angel.items():
         if len(mortals) > 1:
-            raise DrawImpossible(
-                f"{label.join(mortals)} can each only have {label(angel)} as their angel, "
-                f"but {label(angel)} can be the angel of only one person."
+            raise _impossible(
+                N_(
+                    "%(names)s can each only have %(angel)s as their angel, "
+                    "but %(angel)s can be the angel of only one person."
+                ),
+                names=label.join(mortals),
+                angel=label(angel),
             )
     # No mixed clash needs checking: if a's only mortal is m then a may be m's
     # angel, so m's only angel (if m has just one) is a.
@@ -214,13 +243,19 @@ def _diagnose_short_loop(
         if current == first and len(loop) < n:
             who = [label(p) for p in loop]
             path = " → ".join([*who, who[0]])
-            together = "one another's angels" if loop[2:] else "each other's angels"
-            others = n - len(loop)
-            raise DrawImpossible(
-                f"The exclusions leave {label.join(loop)} no choice but to be {together} "
-                f"in a closed loop ({path}), which would leave out the other "
-                f"{_count(others, 'participant')}."
+            others = ngettext("%(num)d participant", "%(num)d participants", n - len(loop))
+            message = (
+                N_(
+                    "The exclusions leave %(names)s no choice but to be one another's angels "
+                    "in a closed loop (%(path)s), which would leave out the other %(others)s."
+                )
+                if loop[2:]
+                else N_(
+                    "The exclusions leave %(names)s no choice but to be each other's angels "
+                    "in a closed loop (%(path)s), which would leave out the other %(others)s."
+                )
             )
+            raise _impossible(message, names=label.join(loop), path=path, others=others)
 
 
 def _diagnose_connectivity(
@@ -248,13 +283,19 @@ def _diagnose_connectivity(
         # Backward: nobody outside may be the angel of anyone reached.
         closed, shut_out = (inside, outside) if forward else (outside, inside)
         if len(closed) <= len(shut_out):
-            raise DrawImpossible(
-                f"{label.join(closed)} may only be angels of one another, so the chain "
-                "of angels could never leave their group to reach everyone else."
+            raise _impossible(
+                N_(
+                    "%(names)s may only be angels of one another, so the chain "
+                    "of angels could never leave their group to reach everyone else."
+                ),
+                names=label.join(closed),
             )
-        raise DrawImpossible(
-            f"{label.join(shut_out)} may only have angels from among themselves, so the "
-            "chain of angels could never reach them from the rest of the group."
+        raise _impossible(
+            N_(
+                "%(names)s may only have angels from among themselves, so the "
+                "chain of angels could never reach them from the rest of the group."
+            ),
+            names=label.join(shut_out),
         )
 
 
@@ -326,13 +367,23 @@ def _raise_hall(
     options = sorted(violation[1], key=order.__getitem__)
     k = len(people)
     if angels:
-        raise DrawImpossible(
-            f"{label.join(people)} can only be angels of {label.join(options)} between "
-            f"them: {k} people for {_count(k - 1, 'mortal')}, so someone "
-            "would be left without a mortal."
+        raise _impossible(
+            N_(
+                "%(names)s can only be angels of %(options)s between them: "
+                "%(k)d people for %(mortals)s, so someone would be left without a mortal."
+            ),
+            names=label.join(people),
+            options=label.join(options),
+            k=k,
+            mortals=ngettext("%(num)d mortal", "%(num)d mortals", k - 1),
         )
-    raise DrawImpossible(
-        f"{label.join(people)} can only have angels from among {label.join(options)}: "
-        f"{k} people for {_count(k - 1, 'angel')}, so someone would be "
-        "left without an angel."
+    raise _impossible(
+        N_(
+            "%(names)s can only have angels from among %(options)s: "
+            "%(k)d people for %(angels)s, so someone would be left without an angel."
+        ),
+        names=label.join(people),
+        options=label.join(options),
+        k=k,
+        angels=ngettext("%(num)d angel", "%(num)d angels", k - 1),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -43,7 +44,7 @@ def signup():
             form.email.errors.append(str(exc))
         else:
             login_user(facilitator)
-            flash("Welcome! Create your first game.", "success")
+            flash(_("Welcome! Create your first game."), "success")
             return redirect(url_for("facilitator.new_game"))
     return render_template("facilitator/signup.html", form=form)
 
@@ -60,7 +61,7 @@ def login():
             # Remembered for REMEMBER_COOKIE_DURATION; otherwise until the browser closes.
             login_user(facilitator, remember=bool(form.remember.data))
             return redirect(url_for("facilitator.game_list"))
-        form.password.errors.append("That email and password do not match an account.")
+        form.password.errors.append(_("That email and password do not match an account."))
     return render_template("facilitator/login.html", form=form)
 
 
@@ -69,7 +70,7 @@ def logout():
     """Log out (a POST with CSRF, so no link can log someone out)."""
     if ActionForm().validate_on_submit():
         logout_user()
-        flash("You are logged out.", "info")
+        flash(_("You are logged out."), "info")
     return redirect(url_for("facilitator.home"))
 
 
@@ -94,10 +95,10 @@ def account():
 def delete_account():
     """Delete the account and all its games, once the facilitator has typed her name."""
     form = ConfirmNameForm()
-    form.name.label.text = "Type your name to confirm"
+    form.name.label.text = _("Type your name to confirm")
     if form.validate_on_submit():
         if form.name.data != current_user.name:
-            form.name.errors.append("That is not the name on your account.")
+            form.name.errors.append(_("That is not the name on your account."))
         else:
             try:
                 accounts.delete_account(current_user)
@@ -105,6 +106,6 @@ def delete_account():
                 flash(str(exc), "error")
                 return redirect(url_for("facilitator.game_list"))
             logout_user()
-            flash("Your account and all its games are deleted.", "info")
+            flash(_("Your account and all its games are deleted."), "info")
             return redirect(url_for("facilitator.home"))
     return render_template("facilitator/delete_account.html", form=form)

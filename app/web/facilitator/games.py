@@ -4,6 +4,8 @@ kindness ideas."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.domain.draw import SMALL_GAME
@@ -54,7 +56,7 @@ def new_game():
         except ServiceError as exc:
             form.ends_on.errors.append(str(exc))
         else:
-            flash("Game created. Now add the people who will play.", "success")
+            flash(_("Game created. Now add the people who will play."), "success")
             return to_game(game)
     return render_template("facilitator/game_form.html", form=form, game=None)
 
@@ -72,7 +74,7 @@ def edit_game(game_id: int):
         except ServiceError as exc:
             form.ends_on.errors.append(str(exc))
         else:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return to_game(game)
     return render_template("facilitator/game_form.html", form=form, game=game)
 
@@ -94,7 +96,7 @@ def draw(game_id: int):
     game = owned_game(game_id)
     if request.method == "GET":
         if not game.is_draft:
-            flash(ALREADY_DRAWN, "info")
+            flash(str(ALREADY_DRAWN), "info")
             return to_game(game)
         return render_template(
             "facilitator/draw.html",
@@ -110,8 +112,17 @@ def draw(game_id: int):
     except ServiceError as exc:
         flash(str(exc), "error")
         return render_game(game, status=409)
-    flash(f"Names drawn! {count} invitations are on their way.", "success")
+    flash(_drawn_message(count), "success")
     return to_game(game)
+
+
+def _drawn_message(count: int) -> str:
+    """What the facilitator is told once names are drawn."""
+    return ngettext(
+        "Names drawn! %(num)d invitation is on its way.",
+        "Names drawn! %(num)d invitations are on their way.",
+        count,
+    )
 
 
 @bp.post("/games/<int:game_id>/drop-offs")
@@ -122,7 +133,7 @@ def add_drop_off(game_id: int):
     form = DropOffForm()
     try:
         setup.add_drop_off(game, form.name.data if form.validate_on_submit() else "")
-        flash("Drop-off point added.", "success")
+        flash(_("Drop-off point added."), "success")
     except ServiceError as exc:
         flash(str(exc), "error")
     return to_game(game, "#drop-offs")
@@ -148,7 +159,7 @@ def add_idea(game_id: int):
         if not form.validate_on_submit() and "csrf_token" in form.errors:
             abort(400)
         setup.add_game_idea(game, form.text.data or "")
-        flash("Idea added. Angels see it among their suggestions.", "success")
+        flash(_("Idea added. Angels see it among their suggestions."), "success")
     except ServiceError as exc:
         flash(str(exc), "error")
     return to_game(game, "#ideas")

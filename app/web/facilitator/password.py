@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -19,7 +21,7 @@ class ForgotPasswordForm(FlaskForm):
     """The address of the account whose password was forgotten."""
 
     email = EmailField(
-        "Your account's email",
+        _l("Your account's email"),
         [DataRequired(), Email(), Length(max=LIMITS.email)],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
     )
@@ -29,10 +31,10 @@ class NewPasswordForm(FlaskForm):
     """A new password, typed twice."""
 
     password = PasswordField(
-        "New password (at least 10 characters)", [DataRequired(), Length(min=10)]
+        _l("New password (at least 10 characters)"), [DataRequired(), Length(min=10)]
     )
     confirm = PasswordField(
-        "New password again", [DataRequired(), EqualTo("password", "The passwords differ.")]
+        _l("New password again"), [DataRequired(), EqualTo("password", _l("The passwords differ."))]
     )
 
 
@@ -69,6 +71,6 @@ def reset_password(token: str):
         except BadLink:
             return render_template("facilitator/reset_bad.html"), 404
         login_user(facilitator)
-        flash("Your new password is set, and you are logged in.", "success")
+        flash(_("Your new password is set, and you are logged in."), "success")
         return redirect(url_for("facilitator.game_list"))
     return render_template("facilitator/reset.html", form=form)

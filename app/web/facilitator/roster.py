@@ -4,23 +4,34 @@ withdrawals from a running game, requests to join it."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.domain.roster import RosterProblem
-from app.services import ServiceError, circle, joins, setup
+from app.services import ServiceError, circle, joins, setup, translated
 from app.web import kept
 from app.web.facilitator.blueprint import bp, render_game, to_game
 from app.web.forms import ActionForm, ExclusionForm, LateJoinerForm, ParticipantForm, RosterForm
 from app.web.guards import owned_game
 
-# After "Added 3 people": who was told what, so the facilitator knows nobody else learnt it.
-LATE_JOINERS_TOLD = " to the circle. Only they and the people whose mortal changed were told."
 
-
-def _added(count: int, more: str = "") -> None:
-    """Say how many people were added (nothing when none were)."""
-    if count:
-        flash(f"Added {count} {'person' if count == 1 else 'people'}{more}", "success")
+def _added(count: int, late: bool = False) -> None:
+    """Say how many people were added (nothing when none were); to late joiners, who was told
+    what, so the facilitator knows nobody else learnt it."""
+    if count and late:
+        flash(
+            ngettext(
+                "Added %(num)d person to the circle. Only they and the people whose mortal "
+                "changed were told.",
+                "Added %(num)d people to the circle. Only they and the people whose mortal "
+                "changed were told.",
+                count,
+            ),
+            "success",
+        )
+    elif count:
+        flash(ngettext("Added %(num)d person.", "Added %(num)d people.", count), "success")
 
 
 def _upload(form) -> bytes | None:
@@ -32,6 +43,7 @@ def _shown_again(game, *, problems=(), status=400, **forms):
     """The game page with a refused roster or late-joiner form, what it held kept for a GET of
     the same address (see app.web.kept)."""
     form = forms.get("roster_form") or forms.get("late_form")
+    problems = [RosterProblem(p.line, p.text, translated(p.reason)) for p in problems]
     kept.keep(lines=form.lines.data or "", problems=[[p.line, p.text, p.reason] for p in problems])
     return render_game(game, problems=problems, status=status, **forms)
 
@@ -59,14 +71,14 @@ def add_participants(game_id: int):
     except ServiceError as exc:
         flash(str(exc), "error")
         return _shown_again(game, roster_form=form)
-    _added(len(reading.entries), ".")
+    _added(len(reading.entries))
     if reading.problems:
         form.lines.data = reading.leftover_text
         status = 200 if reading.entries else 400
         return _shown_again(game, roster_form=form, problems=reading.problems, status=status)
     kept.forget()
     if not reading.entries:
-        flash("Paste some lines or choose a CSV file first.", "error")
+        flash(_("Paste some lines or choose a CSV file first."), "error")
     return to_game(game)
 
 
@@ -89,9 +101,9 @@ def add_me(game_id: int):
             flash(str(exc), "error")
             return to_game(game)
         for problem in reading.problems:
-            flash(f"Could not add you: {problem.reason}.", "error")
+            flash(_("Could not add you: %(reason)s.", reason=translated(problem.reason)), "error")
         if reading.entries:
-            flash("You are on the roster. Your link arrives by email after the draw.", "success")
+            flash(_("You are on the roster. Your link arrives by email after the draw."), "success")
     return to_game(game)
 
 
@@ -121,8 +133,11 @@ def edit_participant(game_id: int, participant_id: int):
 def _saved_message(game, person) -> str:
     """What the facilitator is told once someone's name or email is saved."""
     if game.is_draft:
-        return "Saved."
-    return f"A new invitation is on its way to {person.email}; the old link no longer works."
+        return _("Saved.")
+    return _(
+        "A new invitation is on its way to %(email)s; the old link no longer works.",
+        email=person.email,
+    )
 
 
 @bp.post("/games/<int:game_id>/participants/<int:participant_id>/remove")
@@ -134,7 +149,7 @@ def remove_participant(game_id: int, participant_id: int):
     if ActionForm().validate_on_submit():
         try:
             setup.remove_participant(game, person)
-            flash(f"Removed {person.name}.", "success")
+            flash(_("Removed %(name)s.", name=person.name), "success")
         except ServiceError as exc:
             flash(str(exc), "error")
     return to_game(game)
@@ -149,11 +164,11 @@ def add_exclusion(game_id: int):
     angel = setup.participant_in(game, request.form.get("angel", type=int) or 0)
     mortal = setup.participant_in(game, request.form.get("mortal", type=int) or 0)
     if not ActionForm().validate_on_submit() or angel is None or mortal is None:
-        flash("Choose two people from the roster.", "error")
+        flash(_("Choose two people from the roster."), "error")
     else:
         try:
             setup.add_exclusion(game, angel, mortal, form.direction.data != "one")
-            flash("Exclusion saved.", "success")
+            flash(_("Exclusion saved."), "success")
         except ServiceError as exc:
             flash(str(exc), "error")
     return to_game(game, "#exclusions")
@@ -185,14 +200,14 @@ def add_late_joiners(game_id: int):
         return _shown_again(game, late_form=form)
     upload = _upload(form)
     if not (form.lines.data or "").strip() and not upload:
-        flash("Paste some lines or choose a CSV file first.", "error")
+        flash(_("Paste some lines or choose a CSV file first."), "error")
         return _shown_again(game, late_form=form)
     try:
         reading = circle.add_late_joiners(game, form.lines.data or "", csv_data=upload)
     except ServiceError as exc:
         flash(str(exc), "error")
         return _shown_again(game, late_form=form, status=409)
-    _added(len(reading.entries), LATE_JOINERS_TOLD)
+    _added(len(reading.entries), late=True)
     if reading.problems:
         form.lines.data = reading.leftover_text
         status = 200 if reading.entries else 400
@@ -222,8 +237,11 @@ def withdraw(game_id: int, participant_id: int):
                 url_for("facilitator.edit_participant", game_id=game.id, participant_id=person.id)
             )
         flash(
-            f"{person.name} has left the game. The circle was repaired and only the people "
-            "whose mortal changed were told.",
+            _(
+                "%(name)s has left the game. The circle was repaired and only the people "
+                "whose mortal changed were told.",
+                name=person.name,
+            ),
             "success",
         )
     return to_game(game)
@@ -242,7 +260,14 @@ def approve_join(game_id: int, request_id: int):
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"Added {request_.name}{LATE_JOINERS_TOLD}", "success")
+            flash(
+                _(
+                    "Added %(name)s to the circle. Only they and the people whose mortal "
+                    "changed were told.",
+                    name=request_.name,
+                ),
+                "success",
+            )
     return to_game(game, "#pending")
 
 
@@ -256,5 +281,5 @@ def turn_down_join(game_id: int, request_id: int):
             request_ = joins.turn_down(game, request_id)
         except LookupError:
             abort(404)
-        flash(f"{request_.name} was turned down and will not join.", "success")
+        flash(_("%(name)s was turned down and will not join.", name=request_.name), "success")
     return to_game(game, "#pending")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
+from app.domain.text import N_
 from app.extensions import limiter
 from app.i18n import format_moment
 from app.models import GameState, KindnessState
@@ -20,18 +23,21 @@ from app.web.participant.blueprint import bp, cursors, done, participant_key, re
 
 # What the angel is told once an in-person kindness is asked for, by what happens next.
 SENT_IN_PERSON = {
-    "no_courier": "No courier is available right now. You can send it as a note instead.",
-    "leave_item": "Now leave the item at {where}, marked {code}, and press “I've left it” "
-    "below. A courier is asked only after that.",
-    "courier_asked": "A courier will be asked in the next delivery round. You'll see here when "
-    "it's delivered.",
+    "no_courier": _l("No courier is available right now. You can send it as a note instead."),
+    "leave_item": N_(
+        "Now leave the item at %(where)s, marked %(code)s, and press “I've left it” "
+        "below. A courier is asked only after that."
+    ),
+    "courier_asked": _l(
+        "A courier will be asked in the next delivery round. You'll see here when it's delivered."
+    ),
 }
 
 
 def _note_form() -> NoteForm:
     """The note form, with "the next round" and each day left in the game to choose from."""
     form = NoteForm()
-    form.when.choices = [SelectChoice("next", "The next delivery round")] + [
+    form.when.choices = [SelectChoice("next", _("The next delivery round"))] + [
         SelectChoice(day.isoformat(), format_moment(day, "%A %-d %B"))
         for day in notes.delivery_days(g.me.game)
     ]
@@ -41,7 +47,7 @@ def _note_form() -> NoteForm:
 def _in_person_form() -> InPersonForm:
     """The in-person form, with the game's drop-off points to choose from."""
     form = InPersonForm()
-    form.drop_off.choices = [SelectChoice(0, "No item to leave")] + [
+    form.drop_off.choices = [SelectChoice(0, _("No item to leave"))] + [
         SelectChoice(p.id, p.name) for p in setup.drop_off_points(g.me.game)
     ]
     return form
@@ -97,7 +103,7 @@ def send_note():
         else:
             kept.forget()
             return done(
-                f"Your note is on its way: it arrives in the {note.round_label}.",
+                _("Your note is on its way: it arrives in the %(round)s.", round=note.round_label),
                 "participant.angel",
             )
     kept.keep(message=form.message.data or "", when=form.when.data)
@@ -142,13 +148,13 @@ def angel_again():
 def _in_person_sent(item):
     """What happens next for an in-person kindness just asked for, said on the angel's page."""
     if item.state == KindnessState.UNDELIVERABLE:
-        flash(SENT_IN_PERSON["no_courier"], "error")
+        flash(str(SENT_IN_PERSON["no_courier"]), "error")
         return redirect(url_for("participant.angel"))
     if item.claim_code:
         where, code = item.drop_off.name, item.claim_code
-        message = SENT_IN_PERSON["leave_item"].format(where=where, code=code)
+        message = _(SENT_IN_PERSON["leave_item"], where=where, code=code)
         return done(message, "participant.angel")
-    return done(SENT_IN_PERSON["courier_asked"], "participant.angel")
+    return done(str(SENT_IN_PERSON["courier_asked"]), "participant.angel")
 
 
 @bp.post("/me/angel/<public_id>/cancel")
@@ -161,7 +167,7 @@ def cancel(public_id: str):
         notes.cancel(g.me, public_id)
     except ServiceError as exc:
         return refused(exc, "participant.angel")
-    return done("Cancelled.", "participant.angel")
+    return done(_("Cancelled."), "participant.angel")
 
 
 @bp.post("/me/angel/<public_id>/left")
@@ -175,7 +181,7 @@ def mark_left(public_id: str):
     except ServiceError as exc:
         return refused(exc, "participant.angel")
     return done(
-        "Thank you! A courier will be asked in the next delivery round.", "participant.angel"
+        _("Thank you! A courier will be asked in the next delivery round."), "participant.angel"
     )
 
 
@@ -189,4 +195,7 @@ def as_note(public_id: str):
         note = notes.convert_to_note(g.me, public_id)
     except ServiceError as exc:
         return refused(exc, "participant.angel")
-    return done(f"Sent as a note: it arrives in the {note.round_label}.", "participant.angel")
+    return done(
+        _("Sent as a note: it arrives in the %(round)s.", round=note.round_label),
+        "participant.angel",
+    )

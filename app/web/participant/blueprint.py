@@ -30,8 +30,9 @@ def token_in_address(view):
 
 
 def done(message: str, endpoint: str):
-    """Say it worked and go back to the page (post/redirect/get)."""
-    flash(message, "success")
+    """Say it worked and go back to the page (post/redirect/get); `message` is already in the
+    reader's language (a lazy one is made plain text for the session)."""
+    flash(str(message), "success")
     return redirect(url_for(endpoint))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, render_template
+from flask_babel import lazy_gettext as _l
 
 from app.services import ServiceError, couriers, pages, participants
 from app.web import kept
@@ -57,9 +58,9 @@ def courier_step(public_id: str, step: str):
             reshow=lambda form: _deliveries_page(form, public_id, 400),
         )
     steps = {  # each answer: the service that records it, and what the courier is told
-        "accept": (couriers.accept, "Thank you! Deliver it when you can, then mark it done."),
-        "decline": (couriers.decline, "No problem — another courier will be asked."),
-        "done": (couriers.mark_done, "Delivered. Thank you for keeping the secret!"),
+        "accept": (couriers.accept, _l("Thank you! Deliver it when you can, then mark it done.")),
+        "decline": (couriers.decline, _l("No problem — another courier will be asked.")),
+        "done": (couriers.mark_done, _l("Delivered. Thank you for keeping the secret!")),
     }
     if step not in steps or not ActionForm().validate_on_submit():
         abort(404 if step not in steps else 400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, g, render_template, session
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from app.services import (
@@ -61,7 +62,7 @@ def guess():
         except ServiceError as exc:
             return refused(exc, "participant.guess")
         return done(
-            "Your guess is saved. Only you will see whether it was right.", "participant.guess"
+            _("Your guess is saved. Only you will see whether it was right."), "participant.guess"
         )
     return render_template(
         "participant/guess.html",
@@ -83,10 +84,12 @@ def stay_secret():
     except ServiceError as exc:
         return refused(exc, "participant.guess")
     return done(
-        "You will stay secret, even at the reveal."
+        _("You will stay secret, even at the reveal.")
         if g.me.stay_secret
-        else "Your mortal will learn it was you, if the game reveals angels at the end "
-        "and you are not drawn to stay secret with those who chose it.",
+        else _(
+            "Your mortal will learn it was you, if the game reveals angels at the end "
+            "and you are not drawn to stay secret with those who chose it."
+        ),
         "participant.guess",
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, g, render_template, request
+from flask_babel import gettext as _
 
 from app.services import ServiceError, pages, participants, questions, responses
 from app.web import kept
@@ -58,7 +59,7 @@ def thank(public_id: str):
         responses.thank(g.me, public_id, form.message.data)
     except ServiceError as exc:
         return refused(exc, "participant.inbox")
-    return done("Your thanks is on its way to your angel.", "participant.inbox")
+    return done(_("Your thanks is on its way to your angel."), "participant.inbox")
 
 
 @bp.post("/me/inbox/<public_id>/report")
@@ -94,4 +95,4 @@ def report_kindness(public_id: str, as_courier: bool, endpoint: str, reshow):
         responses.report(g.me, public_id, form.reason.data, as_courier=as_courier)
     except ServiceError as exc:
         return refused(exc, endpoint)
-    return done("Thank you for telling us. The organiser will look at it.", endpoint)
+    return done(_("Thank you for telling us. The organiser will look at it."), endpoint)

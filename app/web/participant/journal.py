@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, make_response, render_template
+from flask_babel import gettext as _
 
 from app.domain.limits import LIMITS
 from app.services import ServiceError, participants
@@ -27,7 +28,7 @@ def journal():
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
-            return done("Saved to your journal.", "participant.journal")
+            return done(_("Saved to your journal."), "participant.journal")
     return render_template(
         "participant/journal.html",
         page=participants.page_for(g.me),
@@ -46,14 +47,19 @@ def journal_value():
     form = JournalValueForm(prefix="value")
     if not form.validate_on_submit():
         return refused(
-            ServiceError(f"Keep the value short — up to {LIMITS.journal_value} characters."),
+            ServiceError(
+                _(
+                    "Keep the value short — up to %(max)d characters.",
+                    max=LIMITS.journal_value,
+                )
+            ),
             "participant.journal",
         )
     try:
         journal_service.set_journal_value(g.me, form.value.data or "")
     except ServiceError as exc:
         return refused(exc, "participant.journal")
-    return done("Saved.", "participant.journal")
+    return done(_("Saved."), "participant.journal")
 
 
 @bp.post("/me/journal/<int:entry_id>/delete")
@@ -64,7 +70,7 @@ def delete_journal_entry(entry_id: int):
         abort(400)
     if not journal_service.delete_journal_entry(g.me, entry_id):
         abort(404)
-    return done("Entry deleted.", "participant.journal")
+    return done(_("Entry deleted."), "participant.journal")
 
 
 @bp.route("/me/journal.<any(md, txt):fmt>")

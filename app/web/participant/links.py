@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from app.services import ServiceError, links
 from app.services import preferences as preferences_service
@@ -66,7 +67,7 @@ def open_preferences(token: str):
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(url_for("participant.open_preferences", token=token))
     status = 400 if form.is_submitted() else 200
     return render_template("participant/preferences_link.html", person=person, form=form), status

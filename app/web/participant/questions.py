@@ -4,6 +4,8 @@ answers on the Give page. Each reply is the same whoever the angel is."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -16,26 +18,36 @@ from app.web.guards import participant_required
 from app.web.participant.blueprint import bp, done, participant_key, refused
 
 
-def _text_checks(what: str, limit: int) -> list:
-    """Required, and at most `limit` characters, saying both when refused."""
-    return [
-        DataRequired(f"Write your {what} first (up to {limit} characters)."),
-        Length(
-            max=limit, message=f"Your {what} can be up to {limit} characters; it has %(length)d."
-        ),
-    ]
+def _text_checks(limit: int, empty: str, too_long: str) -> list:
+    """Required (`empty` says so), and at most `limit` characters (`too_long` says how many it
+    has: `%(max)d` and `%(length)d`)."""
+    return [DataRequired(empty), Length(max=limit, message=too_long)]
 
 
 class QuestionForm(FlaskForm):
     """A question to "my angel"."""
 
-    text = TextAreaField("Your question", _text_checks("question", LIMITS.question))
+    text = TextAreaField(
+        _l("Your question"),
+        _text_checks(
+            LIMITS.question,
+            _l("Write your question first (up to %(max)d characters).", max=LIMITS.question),
+            _l("Your question can be up to %(max)d characters; it has %(length)d."),
+        ),
+    )
 
 
 class AnswerForm(FlaskForm):
     """An angel's answer to their mortal's question."""
 
-    text = TextAreaField("Your answer", _text_checks("answer", LIMITS.answer))
+    text = TextAreaField(
+        _l("Your answer"),
+        _text_checks(
+            LIMITS.answer,
+            _l("Write your answer first (up to %(max)d characters).", max=LIMITS.answer),
+            _l("Your answer can be up to %(max)d characters; it has %(length)d."),
+        ),
+    )
 
 
 def _refused_form(form, endpoint: str):
@@ -57,7 +69,7 @@ def ask():
     except ServiceError as exc:
         return refused(exc, "participant.inbox")
     return done(
-        "Your question is on its way: your angel sees it from the next delivery round.",
+        _("Your question is on its way: your angel sees it from the next delivery round."),
         "participant.inbox",
     )
 
@@ -73,7 +85,7 @@ def report_answer(public_id: str):
         questions.report_answer(g.me, public_id, form.reason.data)
     except ServiceError as exc:
         return refused(exc, "participant.inbox")
-    return done("Thank you for telling us. The organiser will look at it.", "participant.inbox")
+    return done(_("Thank you for telling us. The organiser will look at it."), "participant.inbox")
 
 
 @bp.post("/me/angel/question/<public_id>/answer")
@@ -89,6 +101,6 @@ def answer(public_id: str):
     except ServiceError as exc:
         return refused(exc, "participant.angel")
     return done(
-        "Your answer is on its way: your mortal sees it from the next delivery round.",
+        _("Your answer is on its way: your mortal sees it from the next delivery round."),
         "participant.angel",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from app.services import ServiceError, participants
 from app.services import preferences as preferences_service
@@ -49,7 +50,7 @@ def hints():
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
-            return done("Saved. Only your angel sees your hints.", "participant.hints")
+            return done(_("Saved. Only your angel sees your hints."), "participant.hints")
     return render_template("participant/hints.html", page=participants.page_for(g.me), form=form)
 
 
@@ -65,7 +66,7 @@ def preferences():
             )
         except ServiceError as exc:
             return refused(exc, "participant.preferences")
-        return done("Saved.", "participant.preferences")
+        return done(_("Saved."), "participant.preferences")
     return render_template(
         "participant/preferences.html", page=participants.page_for(g.me), form=form
     )
