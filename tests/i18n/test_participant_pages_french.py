@@ -26,7 +26,7 @@ import pytest
 import time_machine
 from flask import render_template
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import (
@@ -181,10 +181,20 @@ def world(app):
     return world
 
 
+def _game_speaks(app, language: str) -> None:
+    """Every game's language (the language of participants who have not chosen one)."""
+    with app.app_context():
+        db.session.execute(update(Game).values(language=language))
+        db.session.commit()
+
+
 def _both(client, path: str, method: str = "get") -> tuple[str, str]:
-    """A page in French, then the same page in English."""
+    """A page in French, then the same page in English: the browser asks for the language
+    (public pages follow it) and the game speaks it (participants who have not chosen follow
+    their game)."""
     pages = []
     for headers in (FRENCH, ENGLISH):
+        _game_speaks(client.application, headers["Accept-Language"])
         response = getattr(client, method)(path, headers=headers)
         assert response.status_code < 500, (path, response.status_code)
         pages.append(response.text)
@@ -244,10 +254,12 @@ def test_link_pages_public_pages_and_errors_are_french(app, world):
         assert_french(world, owned, path, french, english)
     leaving = app.test_client()
     assert leaving.post(f"/p/{token}").status_code == 302
+    _game_speaks(app, "fr")
     french = leaving.post("/me/logout", headers=FRENCH).text
     assert english_words(french, world, owned) == [], visible_text(french)
     assert english_words(visitor.post("/me/logout", headers=ENGLISH).text, world, owned)
     mortal = world.client(world.mortal)
+    _game_speaks(app, "fr")
     french = mortal.post("/me/sign-out-everywhere", headers=FRENCH).text
     assert english_words(french, world, owned) == [], visible_text(french)
 
