@@ -5,11 +5,125 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from app.models import CourierState, Participant
-from app.services import couriers, paging, responses, setup
+from sqlalchemy import JSON, bindparam, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.extensions import db
+from app.models import (
+    CourierState,
+    DropOffPoint,
+    GameIdea,
+    Hint,
+    Pairing,
+    Participant,
+    ParticipantSession,
+    utcnow,
+)
+from app.services import couriers, links, paging, participants, responses, setup
 from app.services import inbox as inbox_service
+
+
+class _rows_as_json(FunctionElement):  # noqa: N801 - a SQL function, named like one
+    """`json_rows(a, b)`: the rows of a subquery as one JSON list of [a, b] lists."""
+
+    type = JSON()
+    name = "json_rows"
+    inherit_cache = True
+
+
+@compiles(_rows_as_json, "sqlite")
+def _rows_as_json_sqlite(element, compiler, **kw) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_rows_as_json, "postgresql")
+def _rows_as_json_postgresql(element, compiler, **kw) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who opened a participant page, with what every such page shows of them — their game,
+    their mortal's name and hints — read with their session in one query. `drop_offs` and
+    `own_ideas` ((id, name or text) rows) are there when the page asked for the game's choices.
+    """
+
+    me: Participant
+    page: participants.ParticipantPage
+    hints: Hint | None
+    drop_offs: list[tuple[int, str]] | None = None
+    own_ideas: list[tuple[int, str]] | None = None
+
+
+@cache
+def _visit_query(choices: bool):
+    """The statement `visit_for_session` runs, built once per process (building a statement
+    costs more than SQLite takes to run it)."""
+    mortal = aliased(Participant)
+    query = (
+        select(Participant)
+        .join(Participant.game)
+        .options(contains_eager(Participant.game))
+        .join(ParticipantSession, ParticipantSession.participant_id == Participant.id)
+        .outerjoin(Pairing, Pairing.angel_id == Participant.id)
+        .outerjoin(mortal, mortal.id == Pairing.mortal_id)
+        .outerjoin(Hint, Hint.participant_id == Pairing.mortal_id)
+        .add_columns(mortal.id, mortal.name, Pairing.released_at, Hint)
+        .where(
+            Participant.public_id == bindparam("public_id"),
+            Participant.active.is_(True),
+            ParticipantSession.secret_hash == bindparam("secret_hash"),
+            ParticipantSession.created_at >= bindparam("oldest"),
+        )
+    )
+    if choices:
+        query = query.add_columns(
+            select(_rows_as_json(DropOffPoint.id, DropOffPoint.name))
+            .where(DropOffPoint.game_id == Participant.game_id, DropOffPoint.active.is_(True))
+            .scalar_subquery(),
+            select(_rows_as_json(GameIdea.id, GameIdea.text))
+            .where(GameIdea.game_id == Participant.game_id)
+            .scalar_subquery(),
+        )
+    return query
+
+
+def visit_for_session(
+    public_id: object, secret: object, *, choices: bool = False, now: datetime | None = None
+) -> Visit | None:
+    """The visit of the active participant whose live session this is, else None — one query.
+
+    `choices` also reads the game's active drop-off points (by name) and its own ideas (by id),
+    which the angel's forms offer. The mortal and their hints show only from the pairing's
+    release moment, as `participants.page_for` and `preferences.mortal_hints` say.
+    """
+    if not isinstance(public_id, str) or not isinstance(secret, str) or not secret:
+        return None
+    now = now or utcnow()
+    params = {
+        "public_id": public_id,
+        "secret_hash": links.session_hash(secret),
+        "oldest": links.oldest_live_session(),
+    }
+    row = db.session.execute(_visit_query(choices), params).one_or_none()
+    if row is None:
+        return None
+    me, mortal_id, name, released_at, hint = row[:5]
+    page = participants.page_from(me, None if mortal_id is None else (name, released_at), now)
+    if page.mortal_name is None:
+        hint = None
+    elif hint is None:
+        hint = Hint(participant_id=mortal_id)  # never filled in: blank hints
+    if not choices:
+        return Visit(me, page, hint)
+    drop_offs = sorted((tuple(r) for r in row[5] or ()), key=lambda r: (r[1], r[0]))
+    own_ideas = sorted(tuple(r) for r in row[6] or ())
+    return Visit(me, page, hint, drop_offs, own_ideas)
 
 
 @dataclass(frozen=True)

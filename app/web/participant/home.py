@@ -12,7 +12,6 @@ from app.services import (
     moderation,
     participants,
 )
-from app.services import preferences as preferences_service
 from app.web.forms import ActionForm, GuessForm
 from app.web.guards import SESSION_KEY, participant_required
 from app.web.participant.blueprint import bp, done, refused
@@ -25,12 +24,12 @@ def me():
     counts = participants.home_counts(g.me, extra=moderation.outcome_count_query)
     return render_template(
         "participant/me.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         first_opened=participants.first_opened(g.me),
         action=ActionForm(),
         reveal=ending.reveal_for(g.me),
         crowd=ending.secret_crowd(),
-        hints=preferences_service.mortal_hints(g.me),
+        hints=g.visit.hints,
         counts=counts[:2],
         standing=moderation.standing_of(g.me),
         warnings=moderation.warnings_for(g.me),
@@ -65,7 +64,7 @@ def guess():
         )
     return render_template(
         "participant/guess.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         form=form,
         action=ActionForm(),
         crowd=ending.secret_crowd(),
@@ -98,7 +97,7 @@ def rules():
     revealed so far."""
     return render_template(
         "participant/rules.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         reveals=moderation.reveal_count(g.me.game),
         crowd=ending.secret_crowd(),
     )
@@ -119,7 +118,7 @@ def leave():
         return render_template("participant/left.html", game=g.me.game)
     return render_template(
         "participant/leave.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         form=form,
         refusal=circle.leave_refusal(g.me.game, g.me),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, render_template, request
 
-from app.services import ServiceError, pages, participants, questions, responses
+from app.services import ServiceError, pages, questions, responses
 from app.web import kept
 from app.web.forms import ReportForm, ThanksForm, first_error
 from app.web.guards import participant_required
@@ -30,7 +30,7 @@ def _inbox_page(thanks_form, report_form, refused_id=None, step=None, status=200
         flash(first_error(form), "error")
     html = render_template(
         "participant/inbox.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         items=shown.items,
         paged=shown.paged,
         unread=shown.unread,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, render_template
 
-from app.services import ServiceError, participants
+from app.services import ServiceError
 from app.services import preferences as preferences_service
 from app.web.forms import HintsForm, PreferencesForm
 from app.web.guards import participant_required
@@ -43,7 +43,7 @@ def hints():
             flash(str(exc), "error")
         else:
             return done("Saved. Only your angel sees your hints.", "participant.hints")
-    return render_template("participant/hints.html", page=participants.page_for(g.me), form=form)
+    return render_template("participant/hints.html", page=g.visit.page, form=form)
 
 
 @bp.route("/me/preferences", methods=["GET", "POST"])
@@ -59,6 +59,4 @@ def preferences():
         except ServiceError as exc:
             return refused(exc, "participant.preferences")
         return done("Saved.", "participant.preferences")
-    return render_template(
-        "participant/preferences.html", page=participants.page_for(g.me), form=form
-    )
+    return render_template("participant/preferences.html", page=g.visit.page, form=form)
