@@ -18,10 +18,10 @@ from app.web.participant.blueprint import bp, done, refused
 
 
 @bp.route("/me")
-@participant_required
+@participant_required(counts=True)
 def me():
     """The participant's home: their mission and what is waiting for them."""
-    counts = participants.home_counts(g.me, extra=moderation.outcome_count_query)
+    counts = g.visit.counts
     return render_template(
         "participant/me.html",
         page=g.visit.page,

@@ -13,7 +13,7 @@ from app.web.participant.blueprint import bp, cursors, done, refused
 
 
 @bp.route("/me/inbox")
-@participant_required
+@participant_required(asked=True)
 def inbox():
     """Kindnesses received, a page at a time. Showing a page is reading it: what it showed, and
     only that, is marked read once it is rendered."""
@@ -38,7 +38,7 @@ def _inbox_page(thanks_form, report_form, refused_id=None, step=None, status=200
         thanks_form=thanks_form,
         report_form=report_form,
         refused_id=refused_id,
-        asked=questions.asked_by(g.me),
+        asked=questions.asked_by(g.me, rows=g.visit.asked),
         question_form=questions_web.QuestionForm(),
     )
     pages.mark_seen(g.me, shown)
@@ -75,7 +75,7 @@ def report(public_id: str):
 
 @bp.get("/me/inbox/<public_id>/thanks")
 @bp.get("/me/inbox/<public_id>/report")
-@participant_required
+@participant_required(asked=True)
 def inbox_again(public_id: str):
     """The inbox at a refused thanks or report's address, the text back in its box, once."""
     thanks_form, report_form = ThanksForm(), ReportForm()
