@@ -234,6 +234,30 @@ def _full_world(app, client):
                 expires_at=utcnow() + timedelta(hours=23),
             )
         )
+        # One in-person kindness of the angel's, accepted by a courier (its status on Give).
+        carried = Kindness(
+            game_id=game.id,
+            angel_id=angel.id,
+            mortal_id=mortal.id,
+            kind="in_person",
+            message="",
+            instruction="Bring a cup of tea",
+            state="routing",
+            created_at=utcnow(),
+        )
+        db.session.add(carried)
+        db.session.flush()
+        for state in ("declined", "accepted"):
+            db.session.add(
+                CourierRequest(
+                    kindness_id=carried.id,
+                    courier_id=other.id,
+                    state=state,
+                    offered_at=START,
+                    released_at=START,
+                    expires_at=START + timedelta(hours=24),
+                )
+            )
         first = db.session.execute(
             select(Kindness).where(Kindness.mortal_id == mortal.id).limit(1)
         ).scalar_one()
@@ -281,6 +305,8 @@ def test_a_full_participant_page_runs_at_most_three_statements(app, client, path
             "Front desk",
             "Shelf by the kitchen",
             f"Question of {mortal.id}?",
+            "Bring a cup of tea",
+            "Accepted by a courier",
         ],
         "/me/inbox": [f"Question of {mortal.id}?", "Note number"],
         "/me/deliveries": ["Waiting for your answer"],
