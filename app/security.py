@@ -20,6 +20,13 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         """Secure over HTTPS even if SESSION_COOKIE_SECURE was left off."""
         return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
 
+    def should_set_cookie(self, app: Flask, session) -> bool:  # noqa: ARG002
+        """Only when the session changed. The one permanent session, a participant's, ends on
+        the server a fixed time after it was opened, so sliding the cookie's expiry on every
+        page (SESSION_REFRESH_EACH_REQUEST) would keep nothing alive longer: it would only
+        sign and send a new cookie with each page."""
+        return session.modified
+
 
 def init_app(app: Flask) -> None:
     """Register the hooks; trust X-Forwarded-* only from as many proxies as PROXY_FIX says."""

@@ -42,11 +42,12 @@ class SessionKey:
     secret: str
 
 
-def _hash(secret: str) -> str:
+def session_hash(secret: str) -> str:
+    """What the server keeps of a session's secret: its SHA-256, never the secret itself."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _oldest_live_session():
+def oldest_live_session():
     """Sessions older than the cookie's own lifetime are dead even if a cookie is replayed."""
     return utcnow() - current_app.permanent_session_lifetime
 
@@ -105,13 +106,13 @@ def open_session(token: str, user_agent: str | None) -> SessionKey:
     db.session.execute(
         delete(ParticipantSession).where(
             ParticipantSession.participant_id == participant.id,
-            ParticipantSession.created_at < _oldest_live_session(),
+            ParticipantSession.created_at < oldest_live_session(),
         )
     )
     secret = secrets.token_urlsafe(32)
     db.session.execute(
         insert(ParticipantSession).values(
-            participant_id=participant.id, secret_hash=_hash(secret), created_at=utcnow()
+            participant_id=participant.id, secret_hash=session_hash(secret), created_at=utcnow()
         )
     )
     db.session.commit()
@@ -130,8 +131,8 @@ def participant_for_session(public_id: object, secret: object) -> Participant | 
         .where(
             Participant.public_id == public_id,
             Participant.active.is_(True),
-            ParticipantSession.secret_hash == _hash(secret),
-            ParticipantSession.created_at >= _oldest_live_session(),
+            ParticipantSession.secret_hash == session_hash(secret),
+            ParticipantSession.created_at >= oldest_live_session(),
         )
     ).scalar_one_or_none()
 
@@ -140,7 +141,7 @@ def end_session(secret: object) -> None:
     """End one session (logging out): a copy of its cookie no longer opens anything."""
     if isinstance(secret, str) and secret:
         db.session.execute(
-            delete(ParticipantSession).where(ParticipantSession.secret_hash == _hash(secret))
+            delete(ParticipantSession).where(ParticipantSession.secret_hash == session_hash(secret))
         )
         db.session.commit()
 

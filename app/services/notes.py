@@ -226,12 +226,20 @@ class SentKindness:
 
 
 def _sent_query(angel: Participant, now: datetime):
-    """The angel's kindnesses with any thanks already released to them, drop-off point loaded."""
+    """The angel's kindnesses with any thanks already released to them and the latest courier
+    answer (for the status), drop-off point loaded."""
     released_thanks = (Thanks.kindness_id == Kindness.id) & (
         Thanks.released_at.is_(None) | (Thanks.released_at <= now)
     )
+    latest_courier_state = (
+        select(CourierRequest.state)
+        .where(CourierRequest.kindness_id == Kindness.id)
+        .order_by(CourierRequest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return (
-        select(Kindness, Thanks.message)
+        select(Kindness, Thanks.message, latest_courier_state)
         .outerjoin(Thanks, released_thanks)
         .options(joinedload(Kindness.drop_off))
         .where(Kindness.angel_id == angel.id)
@@ -239,32 +247,16 @@ def _sent_query(angel: Participant, now: datetime):
 
 
 def _with_status(rows) -> list[SentKindness]:
-    """Each sent kindness with its status: one query for the couriers' latest answers."""
-    ids = [kindness.id for kindness, _ in rows]
-    latest_courier_state = (
-        dict(
-            db.session.execute(
-                select(CourierRequest.kindness_id, CourierRequest.state).where(
-                    CourierRequest.id.in_(
-                        select(func.max(CourierRequest.id))
-                        .where(CourierRequest.kindness_id.in_(ids))
-                        .group_by(CourierRequest.kindness_id)
-                    )
-                )
-            ).all()
-        )
-        if any(kindness.kind == KindnessKind.IN_PERSON for kindness, _ in rows)
-        else {}
-    )
+    """Each sent kindness with its status, from the row's latest courier answer."""
     return [
-        SentKindness(kindness, _status(kindness, latest_courier_state), thanks)
-        for kindness, thanks in rows
+        SentKindness(kindness, _status(kindness, {kindness.id: state} if state else {}), thanks)
+        for kindness, thanks, state in rows
     ]
 
 
 def sent_by(angel: Participant, now: datetime | None = None) -> list[SentKindness]:
     """All the angel's kindnesses, newest first, with a status and any thanks already released
-    to them (two queries)."""
+    to them (one query)."""
     rows = db.session.execute(
         _sent_query(angel, now or utcnow()).order_by(Kindness.created_at.desc(), Kindness.id.desc())
     ).all()
@@ -277,7 +269,7 @@ def sent_page(
     after: str | None = None,
     now: datetime | None = None,
 ) -> paging.Page:
-    """One page of what the angel has sent, as in `sent_by` (at most two queries)."""
+    """One page of what the angel has sent, as in `sent_by` (one query)."""
     page = paging.keyset(
         _sent_query(angel, now or utcnow()),
         Kindness.created_at,

@@ -5,11 +5,169 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from app.models import CourierState, Participant
-from app.services import couriers, paging, responses, setup
+from sqlalchemy import JSON, DateTime, bindparam, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.extensions import db
+from app.models import (
+    CourierState,
+    DropOffPoint,
+    GameIdea,
+    Hint,
+    Pairing,
+    Participant,
+    ParticipantSession,
+    Question,
+    utcnow,
+)
+from app.services import couriers, links, moderation, paging, participants, responses, setup
 from app.services import inbox as inbox_service
+
+
+class _rows_as_json(FunctionElement):  # noqa: N801 - a SQL function, named like one
+    """`json_rows(a, b)`: the rows of a subquery as one JSON list of [a, b] lists."""
+
+    type = JSON()
+    name = "json_rows"
+    inherit_cache = True
+
+
+@compiles(_rows_as_json, "sqlite")
+def _rows_as_json_sqlite(element, compiler, **kw) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_rows_as_json, "postgresql")
+def _rows_as_json_postgresql(element, compiler, **kw) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who opened a participant page, with what every such page shows of them — their game,
+    their mortal's name and hints — read with their session in one query. `drop_offs` and
+    `own_ideas` ((id, name or text) rows) are there when the page asked for the game's choices;
+    `counts` (unread kindnesses, open courier requests, report outcomes that reached them) when
+    it asked for the home page's counts; `asked` (the mortal's latest questions, newest first)
+    when it asked for them.
+    """
+
+    me: Participant
+    page: participants.ParticipantPage
+    hints: Hint | None
+    drop_offs: list[tuple[int, str]] | None = None
+    own_ideas: list[tuple[int, str]] | None = None
+    counts: tuple[int, int, int] | None = None
+    asked: list[Question] | None = None
+
+
+@cache
+def _visit_query(choices: bool, counts: bool, asked: bool):
+    """The statement `visit_for_session` runs, built once per process (building a statement
+    costs more than SQLite takes to run it)."""
+    mortal = aliased(Participant)
+    query = (
+        select(Participant)
+        .join(Participant.game)
+        .options(contains_eager(Participant.game))
+        .join(ParticipantSession, ParticipantSession.participant_id == Participant.id)
+        .outerjoin(Pairing, Pairing.angel_id == Participant.id)
+        .outerjoin(mortal, mortal.id == Pairing.mortal_id)
+        .outerjoin(Hint, Hint.participant_id == Pairing.mortal_id)
+        .add_columns(mortal.id, mortal.name, Pairing.released_at, Hint)
+        .where(
+            Participant.public_id == bindparam("public_id"),
+            Participant.active.is_(True),
+            ParticipantSession.secret_hash == bindparam("secret_hash"),
+            ParticipantSession.created_at >= bindparam("oldest"),
+        )
+    )
+    if choices:
+        query = query.add_columns(
+            select(_rows_as_json(DropOffPoint.id, DropOffPoint.name))
+            .where(DropOffPoint.game_id == Participant.game_id, DropOffPoint.active.is_(True))
+            .scalar_subquery(),
+            select(_rows_as_json(GameIdea.id, GameIdea.text))
+            .where(GameIdea.game_id == Participant.game_id)
+            .scalar_subquery(),
+        )
+    if counts:
+        # The count queries take a participant; given the Participant class itself, each one
+        # is a subquery correlated with the row this query finds.
+        now = bindparam("now", type_=DateTime())
+        query = query.add_columns(
+            inbox_service.unread_count_query(Participant).scalar_subquery(),
+            couriers.open_request_count_query(Participant, now).scalar_subquery(),
+            moderation.outcome_count_query(Participant, now).scalar_subquery(),
+        )
+    if asked:
+        # One row per question (or one row with none): the latest few, by a correlated id list.
+        latest = (
+            select(Question.id)
+            .where(Question.mortal_id == Participant.id)
+            .order_by(Question.asked_at.desc(), Question.id.desc())
+            .limit(bindparam("asked_limit"))
+            .correlate(Participant)
+        )
+        query = query.outerjoin(Question, Question.id.in_(latest.scalar_subquery()))
+        query = query.add_columns(Question)
+    return query
+
+
+def visit_for_session(
+    public_id: object,
+    secret: object,
+    *,
+    choices: bool = False,
+    counts: bool = False,
+    asked: int = 0,
+    now: datetime | None = None,
+) -> Visit | None:
+    """The visit of the active participant whose live session this is, else None — one query.
+
+    `choices` also reads the game's active drop-off points (by name) and its own ideas (by id),
+    which the angel's forms offer; `counts` the home page's counts; `asked` (a number) that
+    many of the mortal's latest questions. The mortal and their hints show only from the
+    pairing's release moment, as `participants.page_for` and `preferences.mortal_hints` say.
+    """
+    if not isinstance(public_id, str) or not isinstance(secret, str) or not secret:
+        return None
+    now = now or utcnow()
+    params = {
+        "public_id": public_id,
+        "secret_hash": links.session_hash(secret),
+        "oldest": links.oldest_live_session(),
+    }
+    if counts:
+        params["now"] = now
+    if asked:
+        params["asked_limit"] = asked
+    rows = db.session.execute(_visit_query(choices, counts, bool(asked)), params).all()
+    if not rows:
+        return None
+    row = rows[0]
+    me, mortal_id, name, released_at, hint = row[:5]
+    page = participants.page_from(me, None if mortal_id is None else (name, released_at), now)
+    if page.mortal_name is None:
+        hint = None
+    elif hint is None:
+        hint = Hint(participant_id=mortal_id)  # never filled in: blank hints
+    extra = list(row[5:-1] if asked else row[5:])
+    drop_offs = own_ideas = None
+    if choices:
+        drop_offs = sorted((tuple(r) for r in extra.pop(0) or ()), key=lambda r: (r[1], r[0]))
+        own_ideas = sorted(tuple(r) for r in extra.pop(0) or ())
+    questions = None
+    if asked:
+        questions = sorted(
+            (r[-1] for r in rows if r[-1] is not None), key=lambda q: (q.asked_at, q.id)
+        )[::-1]
+    return Visit(me, page, hint, drop_offs, own_ideas, tuple(extra) if counts else None, questions)
 
 
 @dataclass(frozen=True)
@@ -74,9 +232,11 @@ class DeliveriesPage:
 def deliveries_of(
     courier: Participant, before: str | None = None, after: str | None = None
 ) -> DeliveriesPage:
-    """One page of the courier's deliveries and which of them they reported (two queries)."""
+    """One page of the courier's deliveries and which of them they reported (two queries, one
+    when the page is empty)."""
     page = couriers.deliveries_page(courier, before, after)
-    return DeliveriesPage(page, responses.reported_by(courier, [k.id for _, k, _ in page.items]))
+    shown = [k.id for _, k, _ in page.items]
+    return DeliveriesPage(page, responses.reported_by(courier, shown) if shown else set())
 
 
 def plays_in(roster: list[setup.RosterRow], email: str) -> bool:

@@ -35,9 +35,15 @@ def page_for(participant: Participant, now: datetime | None = None) -> Participa
         .join(Pairing, Pairing.mortal_id == Participant.id)
         .where(Pairing.angel_id == participant.id)
     ).one_or_none()
-    if row is None:
+    return page_from(participant, row, now)
+
+
+def page_from(participant: Participant, mortal: tuple | None, now: datetime | None = None):
+    """The participant's page from their mortal's (name, pairing release moment), or None for
+    no mortal: `page_for` without its query, for a caller that read the row already."""
+    if mortal is None:
         return ParticipantPage(participant, participant.game, None)
-    name, released_at = row
+    name, released_at = mortal
     if not release.is_released(released_at, now or utcnow()):
         return ParticipantPage(participant, participant.game, None, mortal_pending=True)
     return ParticipantPage(participant, participant.game, name)

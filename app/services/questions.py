@@ -175,18 +175,26 @@ class MortalQuestions:
     may_ask: bool
 
 
-def asked_by(mortal: Participant, now: datetime | None = None) -> MortalQuestions:
-    """The mortal's latest questions (one query), each answered only once the answer is
-    released to them: before that it is waiting, exactly as if nobody had answered yet."""
+def asked_rows() -> int:
+    """How many of a mortal's latest questions `asked_by` reads: enough to count today's too."""
+    return max(20, current_app.config["QUESTION_DAILY_LIMIT"])
+
+
+def asked_by(
+    mortal: Participant, now: datetime | None = None, rows: list[Question] | None = None
+) -> MortalQuestions:
+    """The mortal's latest questions (one query, or none when the caller read the latest
+    `asked_rows()` already, newest first), each answered only once the answer is released
+    to them: before that it is waiting, exactly as if nobody had answered yet."""
     now = now or utcnow()
     limit = current_app.config["QUESTION_DAILY_LIMIT"]
-    rows = db.session.execute(
-        select(Question)
-        .where(Question.mortal_id == mortal.id)
-        .order_by(Question.asked_at.desc(), Question.id.desc())
-        # Enough rows to count today's questions as well.
-        .limit(max(20, limit))
-    ).scalars()
+    if rows is None:
+        rows = db.session.execute(
+            select(Question)
+            .where(Question.mortal_id == mortal.id)
+            .order_by(Question.asked_at.desc(), Question.id.desc())
+            .limit(asked_rows())
+        ).scalars()
     shown = []
     for q in rows:
         released = q.answer is not None and release.is_released(q.answer_released_at, now)

@@ -275,12 +275,16 @@ def drop_off_points(game: Game) -> list[DropOffPoint]:
     )
 
 
-def ideas_of(game: Game) -> tuple[ideas.Idea, ...]:
-    """The built-in library plus the facilitator's own ideas for this game."""
-    own = db.session.execute(
-        select(GameIdea).where(GameIdea.game_id == game.id).order_by(GameIdea.id)
-    ).scalars()
-    return ideas.LIBRARY + tuple(ideas.Idea(f"game-{idea.id}", idea.text, False) for idea in own)
+def ideas_of(game: Game, own: list[tuple[int, str]] | None = None) -> tuple[ideas.Idea, ...]:
+    """The built-in library plus the facilitator's own ideas for this game (`own`: their
+    (id, text) rows by id, when the caller has read them already)."""
+    if own is None:
+        own = db.session.execute(
+            select(GameIdea.id, GameIdea.text)
+            .where(GameIdea.game_id == game.id)
+            .order_by(GameIdea.id)
+        ).all()
+    return ideas.LIBRARY + tuple(ideas.Idea(f"game-{i}", text, False) for i, text in own)
 
 
 def game_ideas(game: Game) -> list[GameIdea]:
@@ -324,10 +328,13 @@ def _mortal_hints(angel: Participant) -> Hint | None:
 
 
 def suggestion_for(
-    angel: Participant, today: date | None = None, hint: Hint | None | bool = False
+    angel: Participant,
+    today: date | None = None,
+    hint: Hint | None | bool = False,
+    own: list[tuple[int, str]] | None = None,
 ) -> ideas.Idea:
     """Today's idea for this angel, matched to their mortal's hints where possible (`hint`:
-    those hints when the caller has them already, None for none)."""
+    those hints when the caller has them already, None for none; `own`: see `ideas_of`)."""
     game = angel.game
     today = today or delivery.local_date(utcnow(), schedule_of(game))
     hint = _mortal_hints(angel) if hint is False else hint
@@ -339,7 +346,11 @@ def suggestion_for(
     )
     return _in_reader_language(
         ideas.idea_of_the_day(
-            ideas_of(game), said, angel.public_id, today, avoid=(hint.avoid or "") if hint else ""
+            ideas_of(game, own),
+            said,
+            angel.public_id,
+            today,
+            avoid=(hint.avoid or "") if hint else "",
         )
     )
 
@@ -350,9 +361,11 @@ def _in_reader_language(idea: ideas.Idea) -> ideas.Idea:
     return idea if idea.key.startswith("game-") else replace(idea, text=_(idea.text))
 
 
-def idea_by_key(game: Game, key: str) -> ideas.Idea | None:
-    """An idea of this game by its key (for "Use this idea")."""
+def idea_by_key(
+    game: Game, key: str, own: list[tuple[int, str]] | None = None
+) -> ideas.Idea | None:
+    """An idea of this game by its key (for "Use this idea"; `own`: see `ideas_of`)."""
     if not key:
         return None
-    idea = next((idea for idea in ideas_of(game) if idea.key == key), None)
+    idea = next((idea for idea in ideas_of(game, own) if idea.key == key), None)
     return idea and _in_reader_language(idea)

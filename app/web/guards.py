@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from app.extensions import db, login_manager
 from app.models import Facilitator, Game
-from app.services import games, links
+from app.services import games, pages, questions
 
 # Where the participant's session lives in the signed cookie: its public id and secret.
 SESSION_KEY = "participant"
@@ -38,21 +38,35 @@ def bad_link():
     return render_template("participant/bad_link.html"), 404
 
 
-def participant_required(view):
-    """Load the session's participant into g.me, or show the friendly bad-link page.
+def participant_required(
+    view=None, *, choices: bool = False, counts: bool = False, asked: bool = False
+):
+    """Load the session's participant into g.me (and the page's visit, see `pages.Visit`, into
+    g.visit), or show the friendly bad-link page. `choices=True` also reads the game's
+    drop-off points and ideas in the same query, for pages that offer them; `counts=True` the
+    home page's counts; `asked=True` the mortal's latest questions to their angel.
 
     The session must still exist on the server: logging out, "sign out everywhere" and the
     facilitator's revocation delete it, so a replayed cookie opens nothing.
     """
+    if view is None:
+        return lambda view: participant_required(view, choices=choices, counts=counts, asked=asked)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         data = session.get(SESSION_KEY)
         data = data if isinstance(data, dict) else {}
-        g.me = links.participant_for_session(data.get("id"), data.get("s"))
-        if g.me is None:
+        g.visit = pages.visit_for_session(
+            data.get("id"),
+            data.get("s"),
+            choices=choices,
+            counts=counts,
+            asked=questions.asked_rows() if asked else 0,
+        )
+        if g.visit is None:
             session.pop(SESSION_KEY, None)
             return bad_link()
+        g.me = g.visit.me
         try:
             return view(*args, **kwargs)
         except LookupError:

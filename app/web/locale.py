@@ -13,8 +13,12 @@ page never consults a logged-in facilitator's choice.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import g, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, known_language, participant_language
 
@@ -25,7 +29,15 @@ _BROWSER_BLUEPRINTS = frozenset({"public", "participant"})
 
 def browser_language() -> str:
     """The browser's preferred language among those the service speaks, else English."""
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    return _best_language(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=256)
+def _best_language(header: str) -> str:
+    """The language for one Accept-Language header: browsers send a handful of distinct
+    values, so each is parsed once per process rather than on every request."""
+    offered = parse_accept_header(header, LanguageAccept)
+    return offered.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def select_locale() -> str:

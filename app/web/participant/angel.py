@@ -13,7 +13,7 @@ from app.domain.text import N_
 from app.extensions import limiter
 from app.i18n import format_moment
 from app.models import GameState, KindnessState
-from app.services import ServiceError, moderation, notes, participants, questions, setup
+from app.services import ServiceError, moderation, notes, questions, setup
 from app.services import preferences as preferences_service
 from app.web import kept
 from app.web.forms import ActionForm, InPersonForm, NoteForm
@@ -48,17 +48,17 @@ def _in_person_form() -> InPersonForm:
     """The in-person form, with the game's drop-off points to choose from."""
     form = InPersonForm()
     form.drop_off.choices = [SelectChoice(0, _("No item to leave"))] + [
-        SelectChoice(p.id, p.name) for p in setup.drop_off_points(g.me.game)
+        SelectChoice(point_id, name) for point_id, name in g.visit.drop_offs
     ]
     return form
 
 
 def _angel_page(note_form, in_person_form, status=200):
     """The angel's page with these two forms (a refused one keeps what was typed)."""
-    page, hints = participants.page_for(g.me), preferences_service.mortal_hints(g.me)
+    page, hints = g.visit.page, g.visit.hints
     return render_template(
         "participant/angel.html",
-        suggestion=setup.suggestion_for(g.me, hint=hints),
+        suggestion=setup.suggestion_for(g.me, hint=hints, own=g.visit.own_ideas),
         page=page,
         hints=hints,
         wishes=preferences_service.wish_list(hints),
@@ -75,14 +75,14 @@ def _angel_page(note_form, in_person_form, status=200):
 
 
 @bp.route("/me/angel")
-@participant_required
+@participant_required(choices=True)
 def angel():
     """Being an angel: write a note, arrange an in-person kindness, see what was sent.
 
     `?idea=<key>` ("Use this idea") pre-fills the matching form.
     """
     note_form, in_person_form = _note_form(), _in_person_form()
-    idea = setup.idea_by_key(g.me.game, request.args.get("idea", ""))
+    idea = setup.idea_by_key(g.me.game, request.args.get("idea", ""), g.visit.own_ideas)
     if idea is not None:
         (in_person_form.instruction if idea.in_person else note_form.message).data = idea.text
     return _angel_page(note_form, in_person_form)
@@ -90,7 +90,7 @@ def angel():
 
 @bp.post("/me/angel/note")
 @limiter.limit("30 per hour", key_func=participant_key)
-@participant_required
+@participant_required(choices=True)
 def send_note():
     """Schedule a note; what was typed stays in the form if it cannot be sent."""
     form = _note_form()
@@ -112,7 +112,7 @@ def send_note():
 
 @bp.post("/me/angel/in-person")
 @limiter.limit("30 per hour", key_func=participant_key)
-@participant_required
+@participant_required(choices=True)
 def request_in_person():
     """Ask for an in-person kindness, carried by a courier."""
     form = _in_person_form()
@@ -132,7 +132,7 @@ def request_in_person():
 
 @bp.get("/me/angel/note")
 @bp.get("/me/angel/in-person")
-@participant_required
+@participant_required(choices=True)
 def angel_again():
     """The angel's page at a form's address (a reload after a refusal), with what the refused
     form held, once."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, render_template
 from flask_babel import lazy_gettext as _l
 
-from app.services import ServiceError, couriers, pages, participants
+from app.services import ServiceError, couriers, pages
 from app.web import kept
 from app.web.forms import ActionForm, ReportForm, first_error
 from app.web.guards import participant_required
@@ -28,7 +28,7 @@ def _deliveries_page(report_form, refused_id=None, status=200):
         flash(first_error(report_form), "error")
     return render_template(
         "participant/deliveries.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         requests=shown.requests,
         paged=shown.paged,
         action=ActionForm(),

@@ -13,25 +13,24 @@ from app.services import (
     moderation,
     participants,
 )
-from app.services import preferences as preferences_service
 from app.web.forms import ActionForm, GuessForm
 from app.web.guards import SESSION_KEY, participant_required
 from app.web.participant.blueprint import bp, done, refused
 
 
 @bp.route("/me")
-@participant_required
+@participant_required(counts=True)
 def me():
     """The participant's home: their mission and what is waiting for them."""
-    counts = participants.home_counts(g.me, extra=moderation.outcome_count_query)
+    counts = g.visit.counts
     return render_template(
         "participant/me.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         first_opened=participants.first_opened(g.me),
         action=ActionForm(),
         reveal=ending.reveal_for(g.me),
         crowd=ending.secret_crowd(),
-        hints=preferences_service.mortal_hints(g.me),
+        hints=g.visit.hints,
         counts=counts[:2],
         standing=moderation.standing_of(g.me),
         warnings=moderation.warnings_for(g.me),
@@ -66,7 +65,7 @@ def guess():
         )
     return render_template(
         "participant/guess.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         form=form,
         action=ActionForm(),
         crowd=ending.secret_crowd(),
@@ -101,7 +100,7 @@ def rules():
     revealed so far."""
     return render_template(
         "participant/rules.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         reveals=moderation.reveal_count(g.me.game),
         crowd=ending.secret_crowd(),
     )
@@ -122,7 +121,7 @@ def leave():
         return render_template("participant/left.html", game=g.me.game)
     return render_template(
         "participant/leave.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         form=form,
         refusal=circle.leave_refusal(g.me.game, g.me),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, render_template, request
 from flask_babel import gettext as _
 
-from app.services import ServiceError, pages, participants, questions, responses
+from app.services import ServiceError, pages, questions, responses
 from app.web import kept
 from app.web.forms import ReportForm, ThanksForm, first_error
 from app.web.guards import participant_required
@@ -14,7 +14,7 @@ from app.web.participant.blueprint import bp, cursors, done, refused
 
 
 @bp.route("/me/inbox")
-@participant_required
+@participant_required(asked=True)
 def inbox():
     """Kindnesses received, a page at a time. Showing a page is reading it: what it showed, and
     only that, is marked read once it is rendered."""
@@ -31,7 +31,7 @@ def _inbox_page(thanks_form, report_form, refused_id=None, step=None, status=200
         flash(first_error(form), "error")
     html = render_template(
         "participant/inbox.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         items=shown.items,
         paged=shown.paged,
         unread=shown.unread,
@@ -39,7 +39,7 @@ def _inbox_page(thanks_form, report_form, refused_id=None, step=None, status=200
         thanks_form=thanks_form,
         report_form=report_form,
         refused_id=refused_id,
-        asked=questions.asked_by(g.me),
+        asked=questions.asked_by(g.me, rows=g.visit.asked),
         question_form=questions_web.QuestionForm(),
     )
     pages.mark_seen(g.me, shown)
@@ -76,7 +76,7 @@ def report(public_id: str):
 
 @bp.get("/me/inbox/<public_id>/thanks")
 @bp.get("/me/inbox/<public_id>/report")
-@participant_required
+@participant_required(asked=True)
 def inbox_again(public_id: str):
     """The inbox at a refused thanks or report's address, the text back in its box, once."""
     thanks_form, report_form = ThanksForm(), ReportForm()

@@ -6,7 +6,7 @@ from flask import abort, flash, g, make_response, render_template
 from flask_babel import gettext as _
 
 from app.domain.limits import LIMITS
-from app.services import ServiceError, participants
+from app.services import ServiceError
 from app.services import journal as journal_service
 from app.web.forms import ActionForm, JournalEntryForm, JournalValueForm
 from app.web.guards import participant_required
@@ -31,7 +31,7 @@ def journal():
             return done(_("Saved to your journal."), "participant.journal")
     return render_template(
         "participant/journal.html",
-        page=participants.page_for(g.me),
+        page=g.visit.page,
         value_form=value_form,
         entry_form=entry_form,
         entries=journal_service.journal_page(g.me, *cursors()),

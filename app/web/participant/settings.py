@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from app.services import ServiceError, participants
+from app.services import ServiceError
 from app.services import preferences as preferences_service
 from app.web.forms import HintsForm, PreferencesForm
 from app.web.guards import participant_required
@@ -51,7 +51,7 @@ def hints():
             flash(str(exc), "error")
         else:
             return done(_("Saved. Only your angel sees your hints."), "participant.hints")
-    return render_template("participant/hints.html", page=participants.page_for(g.me), form=form)
+    return render_template("participant/hints.html", page=g.visit.page, form=form)
 
 
 @bp.route("/me/preferences", methods=["GET", "POST"])
@@ -67,9 +67,7 @@ def preferences():
         except ServiceError as exc:
             return refused(exc, "participant.preferences")
         return done(_("Saved."), "participant.preferences")
-    return render_template(
-        "participant/preferences.html", page=participants.page_for(g.me), form=form
-    )
+    return render_template("participant/preferences.html", page=g.visit.page, form=form)
 
 
 @bp.post("/me/language")
