@@ -111,9 +111,10 @@ def draw_cycle(
     The draw is exactly uniform over all valid cycles whenever random sampling
     finds one (the usual case) or the group is small enough to count its
     cycles (up to 24 people, see the package docstring); otherwise it comes from
-    a randomised search followed by a random walk over valid cycles, which is
-    close to uniform. All randomness comes from ``rng``, so a seeded
-    ``random.Random`` gives a reproducible draw.
+    a repair or randomised search followed by a Metropolis walk whose limit is
+    uniform over valid cycles, which is close to uniform (teams likewise). All
+    randomness comes from ``rng``, so a seeded ``random.Random`` gives a
+    reproducible draw.
 
     Raises ``ValueError`` if ``people`` repeats an id, and
     :class:`DrawImpossible` (with a plain-sentence reason, naming people via

@@ -2,8 +2,9 @@
 
 A random order is a uniformly random cycle; exact counting (dynamic programming
 over subsets) draws a cycle of a tight group with probability exactly one over
-the number of valid cycles; the random walks move over valid cycles with a
-uniform long-run distribution, to wash out the bias of a repair or search.
+the number of valid cycles; the Metropolis walk moves over all cycles with a
+long-run distribution uniform on the valid ones, to wash out the bias of a
+repair or search.
 """
 
 from __future__ import annotations
