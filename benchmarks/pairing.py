@@ -8,17 +8,26 @@ For 1,000, 10,000 and 100,000 participants with about one random exclusion per
 participant, prints the median (and worst) time of a draw with the production
 generator (random.SystemRandom) and with a seeded random.Random, plus how many
 random shuffles each draw took. Target: 100,000 participants well under 1 s.
+
+Then team draws ("nobody draws someone from their own team") for 100,000 people
+in teams of 8 and of 30, each timed with its ratio to the one-random-exclusion
+draw of 100,000 in the same run (target: at most 2x), and a chi-square check of
+every path the draw can take. ``--slow`` adds teams of 8 given as 700,000
+excluded pairs (the teams are detected) and 10,000 people each excluding 30 %
+of the others (30 million pairs: building them takes minutes; target < 10 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import random
 import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -44,7 +53,9 @@ def exclusions(people: list[int], gen: random.Random) -> list[tuple[int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="draws per size and generator")
+    parser.add_argument("--slow", action="store_true", help="add the instances slow to build")
     args = parser.parse_args()
+    base = {}
 
     header = f"{'people':>8}  {'rng':<12} {'median s':>9} {'worst s':>8} {'attempts':>10}  method"
     print(header)
@@ -64,6 +75,7 @@ def main() -> None:
                 attempts.append(outcome.attempts)
                 methods[outcome.method] += 1
                 assert is_valid_cycle(outcome.assignment, people, forbidden)
+            base[n, rng_name] = statistics.median(times)
             spread = f"{statistics.median(attempts):g} ({min(attempts)}-{max(attempts)})"
             method = ", ".join(f"{m} x{c}" for m, c in methods.most_common())
             print(
@@ -71,7 +83,69 @@ def main() -> None:
                 f"{max(times):>8.3f} {spread:>10}  {method}"
             )
     print(f"\nTarget: a draw for 100,000 people in well under {TARGET_SECONDS:g} s.")
+    structured(base, args.runs, slow=args.slow)
     fairness()
+
+
+def timed(draw: Callable[[random.Random], object], runs: int) -> tuple[float, Counter]:
+    """Median seconds of ``runs`` draws with a seeded generator, and the methods used."""
+    times, methods = [], Counter()
+    for run in range(runs):
+        started = time.perf_counter()
+        outcome = draw(random.Random(run))
+        times.append(time.perf_counter() - started)
+        methods[outcome.method] += 1
+    return statistics.median(times), methods
+
+
+def structured(base: dict[tuple[int, str], float], runs: int, *, slow: bool) -> None:
+    """Team draws at 100,000 (and, if slow, 30 % exclusions at 10,000) against the baseline."""
+    n = 100_000
+    gen = random.Random(n)
+    people = gen.sample(range(1, 10 * n), n)
+    one = base[n, "Random"]
+    print(f"\nStructured exclusions, median of {runs} seeded draws; ratio to the draw above")
+    print(f"for {n:,} people with one random exclusion each ({one:.3f} s, target ratio <= 2):")
+    for size in (8, 30):
+        team = {p: i // size for i, p in enumerate(people)}
+
+        def draw(rng: random.Random, team: dict[int, int] = team) -> object:
+            outcome = _draw(people, set(), rng, teams=team)
+            assert is_valid_cycle(outcome.assignment, people, set())
+            assert all(team[a] != team[b] for a, b in outcome.assignment.items())
+            return outcome
+
+        seconds, methods = timed(draw, runs)
+        print(f"  teams of {size:<3} {seconds:>7.3f} s  x{seconds / one:.2f}  {dict(methods)}")
+    if not slow:
+        print("  (--slow adds teams of 8 as excluded pairs and 10,000 with 30 % excluded)")
+        return
+    team = {p: i // 8 for i, p in enumerate(people)}
+    pairs = {(a, b) for a in people for b in people[team[a] * 8 : team[a] * 8 + 8] if a != b}
+
+    def detected(rng: random.Random) -> object:
+        outcome = _draw(people, pairs, rng)
+        assert is_valid_cycle(outcome.assignment, people, pairs)
+        return outcome
+
+    seconds, methods = timed(detected, runs)
+    ratio = seconds / one
+    print(f"  teams of 8 as {len(pairs):,} pairs {seconds:.3f} s  x{ratio:.2f}  {dict(methods)}")
+    m = 10_000
+    crowd = gen.sample(range(1, 10 * m), m)
+    k = int(0.3 * (m - 1))
+    dense = set()
+    for angel in crowd:
+        dense.update((angel, mortal) for mortal in gen.sample(crowd, k + 1) if mortal != angel)
+
+    def thirty(rng: random.Random) -> object:
+        outcome = _draw(crowd, dense, rng)
+        assert is_valid_cycle(outcome.assignment, crowd, dense)
+        return outcome
+
+    seconds, methods = timed(thirty, 1)
+    size = f"{m:,} each excluding 30 % ({len(dense):,} pairs)"
+    print(f"  {size} {seconds:.3f} s (target < 10 s)  {dict(methods)}")
 
 
 def chi_square_p(statistic: float, df: int) -> float:
@@ -86,40 +160,78 @@ def chi_square_p(statistic: float, df: int) -> float:
     return max(0.0, 1 - total * math.exp(-x + a * math.log(x) - math.lgamma(a)))
 
 
-def fairness(draws: int = 1200) -> None:
-    """Chi-square p of the cycle frequencies per path on one tight group.
-
-    10 people who may each be the angel of only 3 others: 12 valid cycles.
-    p well above 0.001 means no detectable bias.
-    """
-    gen = random.Random(27)
-    n = 10
-    allowed = {(a, b) for a in range(n) for b in gen.sample([p for p in range(n) if p != a], 3)}
-    people = list(range(n))
-    forbidden = {(a, b) for a in people for b in people if a != b and (a, b) not in allowed}
-    paths = {
-        "public": {},
-        "exact": {"_rejection_attempts": lambda _n: 0},
-        "repair+walk": {"_rejection_attempts": lambda _n: 0, "_EXACT_MAX_N": 0},
+def tight_group(seed: int, n: int, options: int) -> tuple[list[int], set[tuple[int, int]]]:
+    """n people who may each be the angel of only ``options`` others, chosen at random."""
+    gen = random.Random(seed)
+    allowed = {
+        (a, b) for a in range(n) for b in gen.sample([p for p in range(n) if p != a], options)
     }
-    print(f"\nFairness: {n} people, 3 options each, {draws} draws per path")
-    for path, patch in paths.items():
+    people = list(range(n))
+    return people, {(a, b) for a in people for b in people if a != b and (a, b) not in allowed}
+
+
+def all_cycles(people: list[int], forbidden: set[tuple[int, int]]) -> set[frozenset]:
+    """Every valid draw, by brute force (small groups only)."""
+    found = set()
+    for perm in itertools.permutations(people[1:]):
+        order = [people[0], *perm]
+        pairs = frozenset(zip(order, order[1:] + order[:1], strict=True))
+        if pairs.isdisjoint(forbidden):
+            found.add(pairs)
+    return found
+
+
+_OFF = {"_rejection_attempts": lambda _n: 0}
+_TIGHT = {**_OFF, "_EXHAUSTIVE_MAX_N": 0, "_EXACT_MAX_N": 0}
+# Each path forced by switching the cheaper ones off.
+PATHS = {
+    "rejection": {},
+    "exhaustive": _OFF,
+    "exact": {**_OFF, "_EXHAUSTIVE_MAX_N": 0},
+    "repair+walk": _TIGHT,
+    "search+walk": {**_TIGHT, "_REPAIR_FIRST_MOVES": 0},
+    "large-group": {**_OFF, "_DENSE_MAX_N": 0},
+    "teams": {"_DENSE_MAX_N": 0},
+}
+
+
+def fairness(per_cycle: int = 60) -> None:
+    """Chi-square p of the cycle frequencies, path by path, on small tight groups.
+
+    6 people who may each be the angel of only 3 others (7 valid cycles, in two
+    islands that no move keeping every pair allowed connects); for "teams",
+    three teams of 2 (32 valid cycles). p well above 0.001: no detectable bias.
+    """
+    islands = tight_group(0, 6, 3)
+    team = {p: p // 2 for p in range(6)}
+    teammates = {(a, b) for a in team for b in team if a != b and team[a] == team[b]}
+    print(f"\nFairness: {per_cycle} draws per valid cycle, each path forced")
+    for path, patch in PATHS.items():
+        people, forbidden = (list(team), teammates) if path == "teams" else islands
+        teams = team if path == "teams" else None
+        valid = all_cycles(people, forbidden)
         saved = {name: getattr(cycle, name) for name in patch}
         for name, value in patch.items():
             setattr(cycle, name, value)
+        rng = random.Random(1)
+        counts, methods = Counter(), Counter()
+        started = time.perf_counter()
         try:
-            rng = random.Random(1)
-            counts = Counter(
-                frozenset(_draw(people, forbidden, rng).assignment.items()) for _ in range(draws)
-            )
+            for _ in range(per_cycle * len(valid)):
+                outcome = _draw(people, forbidden, rng, teams=teams)
+                counts[frozenset(outcome.assignment.items())] += 1
+                methods[outcome.method] += 1
         finally:
             for name, value in saved.items():
                 setattr(cycle, name, value)
-        k = 12
-        expected = draws / k
+        k = len(valid)
+        expected = per_cycle
         observed = [*counts.values()] + [0] * (k - len(counts))
         stat = sum((o - expected) ** 2 / expected for o in observed)
-        print(f"  {path:<12} p = {chi_square_p(stat, k - 1):.3g}  counts {sorted(observed)}")
+        print(
+            f"  {path:<12} {k:>2} cycles  p = {chi_square_p(stat, k - 1):<8.3g} "
+            f"{time.perf_counter() - started:5.1f} s  {dict(methods)}"
+        )
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def test_small_draws_agree_with_brute_force(case, seed):
     assert is_valid_cycle(result, people, forbidden)
 
 
-# The random walk after a repair or search keeps only valid moves, so its length cannot make a
+# The walk after a repair or search always ends on a valid cycle, so its length cannot make a
 # draw invalid; the production length (200,000 proposals, sized for 1,500 people) is most of
 # these tests' time. 20,000 proposals is still about 900 n log n for the 10 people of the
 # walk's spreading test, far past what mixes an unconstrained group.

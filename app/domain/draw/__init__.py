@@ -25,27 +25,41 @@ How a draw is made, cheapest first:
    probability proportional to the number of ways to finish it.
 4. Larger or denser groups use a local repair of a random cycle and, up to
    ``_DENSE_MAX_N`` people, a randomised backtracking search, followed by a
-   random walk over valid cycles (:func:`_walk`) whose moves are proposed
-   symmetrically and kept when valid, so its long-run distribution is uniform
-   over the cycles it can reach.
+   Metropolis walk (:func:`.sampling._walk`). The walk runs over *all* cycles,
+   valid or not, weighting a cycle by ``penalty ** e`` for its ``e`` excluded
+   pairs; its moves (swapping two people; exchanging two stretches of the
+   cycle, which also moves one person elsewhere) are proposed symmetrically
+   and accepted with probability ``min(1, penalty ** change)``. Its
+   stationary distribution restricted to valid cycles is therefore exactly
+   uniform, and because swaps connect every arrangement it reaches every
+   valid cycle: tight exclusions can't cut it into islands, as they did the
+   earlier walk confined to valid cycles. The draw is a valid cycle picked
+   uniformly among those the walk visits in its second half.
+5. Teams ("nobody draws a teammate", passed as ``teams`` or detected in the
+   excluded pairs of a large group) are drawn by :mod:`.teams`: a random
+   cycle, a repair of its few neighbouring teammates, and the same walk. A
+   team of more than half of everyone is refused with that reason.
 
-Guarantee: a draw made by rejection sampling, enumeration or exact counting is
-exactly uniform over all valid cycles; these cover every group of up to 24
-people whose exclusions are tight enough to need a fallback, unless counting
-would take more than ``_EXACT_MAX_STATES`` states. The random walk (larger
-groups up to ``_DENSE_MAX_N``) is uniform only in the limit and only over the
-cycles its moves connect: in very tight groups they may not all be connected.
-Beyond ``_DENSE_MAX_N`` people, a draw that rejection sampling misses is a
-uniformly random cycle with the few people the repair moved re-shuffled by a
-short walk: close to uniform, not exactly.
+Guarantee. Exact: rejection sampling, enumeration and exact counting give
+every valid cycle exactly the same chance; they cover every draw of up to 24
+people (unless counting would need more than ``_EXACT_MAX_STATES`` states) and
+every larger draw that random sampling finds, which is nearly all of them.
+Approximate: a walk is uniform only in the limit. Up to about 200 people it
+makes 200 n ln n proposals (at least ``_WALK_MIN``), far past the n ln n / 2
+swaps that mix a group without exclusions, and tight groups pass chi-square
+tests at much shorter lengths; larger groups up to ``_DENSE_MAX_N`` get
+``_WALK_PROPOSALS``, which is less per person, so tight large groups may be
+visibly non-uniform. Beyond ``_DENSE_MAX_N`` people (and for large team
+draws) the walk only re-mixes the few positions the repair moved around an
+otherwise uniformly random cycle: close to uniform, not exactly.
 
 Everything is bounded: an instance that cannot be solved is reported with
 :class:`DrawImpossible`, never looped on.
 
 The package, by concept: :mod:`.cycle` makes a draw (the order above, and the
 budgets), :mod:`.sampling` the uniform draws (random orders, exact counting,
-the walk), :mod:`.search` the repair and backtracking search, and
-:mod:`.diagnosis` explains why a draw is impossible.
+the walk), :mod:`.search` the repair and backtracking search, :mod:`.teams` team draws,
+and :mod:`.diagnosis` explains why a draw is impossible.
 """
 
 from .cycle import MIN_PARTICIPANTS, SMALL_GAME, draw_cycle, is_valid_cycle, prefer_avoiding

@@ -5,9 +5,10 @@ See the package docstring for the order and for how uniform each method is.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import TypeVar
@@ -23,8 +24,18 @@ from .diagnosis import (
     _raise_hall,
     _too_tight,
 )
-from .sampling import _all_cycles, _assignment, _avoids, _count_completions, _mix, _shuffler, _walk
+from .sampling import (
+    _all_cycles,
+    _AllowedBy,
+    _assignment,
+    _avoids,
+    _count_completions,
+    _penalty,
+    _shuffler,
+    _walk,
+)
 from .search import _Heavy, _repair, _search
+from .teams import _draw_teams, _team_labels, _teammate_pairs
 
 MIN_PARTICIPANTS = 3
 # Below this many people a mortal can work out their angel: with four, the guess list holds
@@ -53,22 +64,21 @@ _REPAIR_MOVES_PER_PERSON = 2
 # Backtracking budget in steps (one step ~ one pair looked at, ~4 million a
 # second on a laptop).
 _SEARCH_WORK = 3_000_000
-# Random-walk lengths: ~n log n swaps mix an unconstrained permutation; the
-# cap keeps the walk well under a second. After a repair of a large group only
-# the positions the repair touched are re-randomised.
-_MIX_PER_PERSON_LOG = 10
-_MIX_MAX = 100_000
-_MIX_PER_TOUCHED = 20
 # Exact counting (dynamic programming over subsets) up to this many people, as
 # long as it needs at most this many states (~1 microsecond each; tight groups
 # need few, dense ones are sampled by rejection before they get here).
 _EXACT_MAX_N = 24
 _EXACT_MAX_STATES = 300_000
-# Proposals of the random walk after a repair or search (~1.5 µs each, so
-# ~0.3 s): about 100 n log n for the largest group it serves (1,500 people),
-# far beyond the n log n swaps that mix an unconstrained group. It cannot fix
-# a walk whose moves don't connect the valid cycles (see the package docstring).
+# Walk after a repair or search (.sampling._walk, ~2 µs a proposal): 200 n ln n
+# proposals, within [_WALK_MIN, _WALK_PROPOSALS] (~0.4 s, reached near 200
+# people). Swaps mix a free group in ~n ln n / 2 steps; tight groups mix slower
+# (the walk crosses cycles with excluded pairs), hence the margin; 5,000
+# proposals already pass the chi-square tests on tight groups of 10-12. Larger
+# groups re-mix only what a repair touched, _WALK_PER_TOUCHED proposals each.
+_WALK_PER_PERSON_LOG = 200
+_WALK_MIN = 2_000
 _WALK_PROPOSALS = 200_000
+_WALK_PER_TOUCHED = 20
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,8 @@ def draw_cycle(
     forbidden: Iterable[tuple[int, int]],
     rng: random.Random,
     names: Mapping[int, str] | None = None,
+    *,
+    teams: Mapping[int, Hashable] | None = None,
 ) -> dict[int, int]:
     """Return angel_id -> mortal_id forming ONE cycle through all people.
 
@@ -92,14 +104,17 @@ def draw_cycle(
     following angel -> mortal from anyone visits everybody before coming back,
     nobody is their own angel, no two people are each other's angel, and no
     ``(angel, mortal)`` pair from ``forbidden`` is used. Pairs naming unknown ids
-    and ``(a, a)`` pairs are ignored.
+    and ``(a, a)`` pairs are ignored. ``teams``, when given, maps every person to
+    their team and nobody draws a teammate: the same as excluding every pair of
+    teammates, without writing out those pairs (see :mod:`.teams`).
 
     The draw is exactly uniform over all valid cycles whenever random sampling
     finds one (the usual case) or the group is small enough to count its
     cycles (up to 24 people, see the package docstring); otherwise it comes from
-    a randomised search followed by a random walk over valid cycles, which is
-    close to uniform. All randomness comes from ``rng``, so a seeded
-    ``random.Random`` gives a reproducible draw.
+    a repair or randomised search followed by a Metropolis walk whose limit is
+    uniform over valid cycles, which is close to uniform (teams likewise). All
+    randomness comes from ``rng``, so a seeded ``random.Random`` gives a
+    reproducible draw.
 
     Raises ``ValueError`` if ``people`` repeats an id, and
     :class:`DrawImpossible` (with a plain-sentence reason, naming people via
@@ -107,7 +122,7 @@ def draw_cycle(
     exclusions provably rule out every draw, or when they are so tight that the
     bounded search gave up. Always returns or raises within a bounded time.
     """
-    return _draw(people, forbidden, rng, names).assignment
+    return _draw(people, forbidden, rng, names, teams).assignment
 
 
 def is_valid_cycle(
@@ -144,16 +159,12 @@ def is_valid_cycle(
     return steps == n
 
 
-# --------------------------------------------------------------------------
-# The draw
-# --------------------------------------------------------------------------
-
-
 def _draw(
     people: Sequence[int],
     forbidden: Iterable[tuple[int, int]],
     rng: random.Random,
     names: Mapping[int, str] | None = None,
+    teams: Mapping[int, Hashable] | None = None,
 ) -> _Outcome:
     """:func:`draw_cycle`, also reporting how the draw was obtained."""
     roster = _unique_roster(people)
@@ -166,8 +177,23 @@ def _draw(
         )
     # Kept raw: pairs with unknown ids or (a, a) can never lie on a cycle
     # through these people, so the rejection check needs no filtering.
-    # map(tuple) reuses the caller's tuples instead of allocating new ones.
-    arcs: set[tuple[int, int]] = set(map(tuple, forbidden))  # type: ignore[arg-type]
+    # A set the caller built (the usual case) is only read, never copied (that
+    # would cost more than the draw); map(tuple) reuses the caller's tuples.
+    arcs: set[tuple[int, int]] = (
+        forbidden  # type: ignore[assignment]
+        if isinstance(forbidden, set | frozenset)
+        else set(map(tuple, forbidden))  # type: ignore[arg-type]
+    )
+    if teams is not None:
+        if not all(map(teams.__contains__, roster)):
+            msg = "Every participant needs a team when teams are given"
+            raise ValueError(msg)
+        if n > _DENSE_MAX_N:
+            local = random.Random(rng.getrandbits(128))
+            order, method = _draw_teams(roster, teams, arcs, local, label, _walk_budget())
+            return _Outcome(_assignment(order), method, 0)
+        # Few enough people to write the rule out as pairs and draw as usual.
+        arcs = arcs | _teammate_pairs(roster, teams)
 
     shuffled = _shuffler(roster, rng)
     limit = _rejection_attempts(n)
@@ -193,6 +219,12 @@ def _draw(
                     raise DrawImpossible(msg) from None
                 raise
             if n > _DENSE_MAX_N:
+                team = _team_labels(roster, arcs, counts.as_angel)
+                if team is not None:
+                    # Exclusions that say "nobody draws a teammate": drawn by teams.
+                    local = random.Random(rng.getrandbits(128))
+                    order, method = _draw_teams(roster, team, set(), local, label, _walk_budget())
+                    return _Outcome(_assignment(order), method, attempt)
                 heavy = _Heavy(roster, arcs, counts)
                 if heavy.acceptance_bound * (limit - attempt) < _HOPELESS:
                     # Large attempts are costly; don't spend them when they
@@ -225,11 +257,6 @@ def _rejection_attempts(n: int) -> int:
         # Exact enumeration or counting is cheap here and just as uniform.
         return _EXHAUSTIVE_ATTEMPTS
     return max(3, min(_REJECTION_MAX_ATTEMPTS, _REJECTION_WORK // n))
-
-
-# --------------------------------------------------------------------------
-# Fallbacks
-# --------------------------------------------------------------------------
 
 
 def _dense_fallback(
@@ -285,8 +312,19 @@ def _dense_fallback(
         if cycle is None:
             raise _no_arrangement(n) if complete else _too_tight(n)
         order, method = cycle, "search"
-    _walk(order, excluded, rng, _WALK_PROPOSALS)
+    penalty = _penalty(n * (n - 1) - allowed.count(1), n)
+    _walk(order, [set(o) for o in out], rng, _walk_length(n), penalty)
     return [roster[i] for i in order], method
+
+
+def _walk_budget() -> tuple[int, int, int, int]:
+    """The walk's budgets, read when drawing so tests can change them."""
+    return _WALK_PER_PERSON_LOG, _WALK_MIN, _WALK_PROPOSALS, _WALK_PER_TOUCHED
+
+
+def _walk_length(n: int) -> int:
+    """Proposals for a walk that mixes a whole group of n (see _WALK_PER_PERSON_LOG)."""
+    return int(min(_WALK_PROPOSALS, max(_WALK_MIN, _WALK_PER_PERSON_LOG * n * math.log(n))))
 
 
 def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already computed
@@ -317,10 +355,17 @@ def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already comput
     touched = _repair(order, excluded, mortals_of, angels_of, rng, max_moves)
     if touched is None:
         raise _too_tight(n)
-    # The repaired order is the uniformly random start except where the repair
-    # moved people, so re-randomise just those positions.
-    focus = sorted(touched)
-    _mix(order, excluded, rng, min(_MIX_MAX, _MIX_PER_TOUCHED * len(focus)), focus)
+    penalty = _penalty(len(arcs), n)
+    if _WALK_PER_PERSON_LOG * n * math.log(n) <= _WALK_PROPOSALS:
+        # Few enough people to hold everyone's allowed mortals: faster lookups.
+        rows = {a: {b for b in roster if b != a and (a, b) not in arcs} for a in roster}
+        _walk(order, rows, rng, _walk_length(n), penalty)
+    else:
+        # The repaired order is the uniformly random start except where the
+        # repair moved people, so only those positions are re-mixed.
+        focus = sorted(touched)
+        proposals = min(_WALK_PROPOSALS, _WALK_PER_TOUCHED * len(focus))
+        _walk(order, _AllowedBy(arcs), rng, proposals, penalty, focus)
     return order, "repair"
 
 

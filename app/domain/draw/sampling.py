@@ -2,14 +2,15 @@
 
 A random order is a uniformly random cycle; exact counting (dynamic programming
 over subsets) draws a cycle of a tight group with probability exactly one over
-the number of valid cycles; the random walks move over valid cycles with a
-uniform long-run distribution, to wash out the bias of a repair or search.
+the number of valid cycles; the Metropolis walk moves over all cycles with a
+long-run distribution uniform on the valid ones, to wash out the bias of a
+repair or search.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from itertools import chain, islice
 
 _Excluded = Callable[[tuple[int, int]], bool]
@@ -166,77 +167,133 @@ def _all_cycles(out: list[list[int]]) -> list[tuple[int, ...]]:
     return cycles
 
 
-def _walk(order: list[int], excluded: _Excluded, rng: random.Random, proposals: int) -> None:
-    """Random walk over valid cycles, in place, whose long-run distribution is uniform.
+class _AllowedBy:
+    """``allowed[a]`` for :func:`_walk` from a set of excluded pairs: ``b in allowed[a]``.
 
-    ``order[0]`` never moves, so an order is one cycle (no rotations to
-    double-count). Each step proposes, with equal chance, one of two moves,
-    each chosen uniformly from a fixed set and each its own inverse's mirror:
-
-    * swap two people at positions ``1 <= i < j < n``;
-    * pick three of the cycle's pairs at positions ``i < j < k`` and exchange
-      the two stretches between them (``a->b .. c->d .. e->f`` becomes
-      ``a->d .. e->b .. c->f``). Directions are kept, which matters because
-      exclusions are one-way. Applied to the three new pairs (at ``i``,
-      ``i + k - j``, ``k``) the same move gives back the original cycle.
-
-    So the chance of proposing cycle X from Y equals that of Y from X, and a
-    move is kept exactly when the new cycle is valid (Metropolis acceptance
-    is 1 or 0). The walk is therefore symmetric and its stationary
-    distribution is uniform over the valid cycles it can reach; stretch
-    exchanges reach every arrangement of an unconstrained group, and in
-    practice tight groups too (tests check the resulting frequencies).
+    A lookup costs a call, so this suits large groups, whose walks are short.
     """
-    n = len(order)
-    rand = rng.random
-    for _ in range(proposals):
-        if rand() < 0.5:  # noqa: PLR2004 - a fair coin between the two moves
-            i = 1 + int(rand() * (n - 1))
-            j = 1 + int(rand() * (n - 1))
-            if i == j:
-                continue
-            order[i], order[j] = order[j], order[i]
-            for t in (i - 1, i, j - 1, j):
-                if excluded((order[t], order[(t + 1) % n])):
-                    order[i], order[j] = order[j], order[i]
-                    break
-            continue
-        i, j, k = sorted((int(rand() * n), int(rand() * n), int(rand() * n)))
-        if i == j or j == k:
-            continue
-        a, b, c, d, e = order[i], order[i + 1], order[j], order[j + 1], order[k]
-        f = order[(k + 1) % n]
-        if excluded((a, d)) or excluded((e, b)) or excluded((c, f)):
-            continue
-        order[i + 1 : k + 1] = order[j + 1 : k + 1] + order[i + 1 : j + 1]
+
+    def __init__(self, arcs: set[tuple[int, int]]) -> None:
+        self._arcs = arcs
+
+    def __getitem__(self, angel: int) -> Container[int]:
+        return _Mortals(self._arcs, angel)
 
 
-def _mix(
+class _Mortals:
+    def __init__(self, arcs: set[tuple[int, int]], angel: int) -> None:
+        self._arcs = arcs
+        self._angel = angel
+
+    def __contains__(self, mortal: object) -> bool:
+        return mortal != self._angel and (self._angel, mortal) not in self._arcs
+
+
+def _penalty(exclusions: int, n: int) -> float:
+    """The walk's weight per excluded pair on a cycle: about 1 / (expected number).
+
+    A uniformly random cycle uses each pair with chance 1 / (n - 1), so it
+    holds about ``mu = exclusions / (n - 1)`` excluded pairs, roughly Poisson.
+    Weighting each by ``1 / (1 + mu)`` leaves about ``mu / (1 + mu) < 1`` of
+    them on a typical cycle of the walk: it is on a valid cycle a good share of
+    the time, yet steps off one freely to reach the others.
+    """
+    return 1 / (1 + exclusions / (n - 1))
+
+
+def _walk(  # noqa: C901, PLR0912 - one tight loop, kept together for speed
     order: list[int],
-    excluded: _Excluded,
+    allowed: Sequence[Container[int]],
     rng: random.Random,
     proposals: int,
+    penalty: float,
     focus: Sequence[int] | None = None,
 ) -> None:
-    """Random walk over valid cycles, in place, to wash out a search's bias.
+    """Metropolis walk over cycles, in place, ending on a valid cycle close to uniform.
 
-    Each step swaps two positions and keeps the swap only if the cycle stays
-    valid. Positions are drawn uniformly (or one from ``focus``, a fixed set),
-    so a swap and its reverse are equally likely: the walk's long-run
-    distribution is uniform over the valid cycles it can reach.
+    ``order`` starts valid, ``allowed[a]`` holds the people ``a`` may be the
+    angel of (looked up with ``in``: no call per pair, the walk's main cost),
+    and ``order[0]`` never moves, so an order is one cycle (no rotations to
+    double-count). The walk runs over *all* cycles, valid or not, with target
+    weight ``penalty ** e`` for a cycle using ``e`` excluded pairs: every
+    valid cycle has weight 1, so the target restricted to valid cycles is
+    exactly uniform. Allowing excluded pairs on the way
+    (each costing a factor ``penalty``) is what connects the valid cycles:
+    swaps alone connect every arrangement, so the walk is irreducible, while a
+    walk confined to valid cycles can be cut into islands by tight exclusions
+    (the old walk was: it favoured the cycles near its start).
+
+    Each step proposes, with equal chance, one of two moves, each chosen
+    uniformly from a fixed set and undone by a move of the same set:
+
+    * swap the people at positions ``1 <= i, j < n`` (``i`` from ``focus``
+      when given: a swap and its reverse are still equally likely);
+    * pick three of the cycle's pairs at positions ``i < j < k`` and exchange
+      the two stretches between them (``a->b .. c->d .. e->f`` becomes
+      ``a->d .. e->b .. c->f``; directions kept, as exclusions are one-way;
+      with a stretch of one person this re-inserts that person elsewhere).
+      The same move at ``i, i + k - j, k`` gives back the original cycle.
+
+    Proposals are symmetric, so accepting with probability
+    ``min(1, penalty ** (change in e))`` makes the target stationary. The
+    valid cycles visited in the second half of the walk (counting a cycle
+    once per step spent on it) are sampled uniformly by reservoir sampling,
+    which by the ergodic theorem converges to the uniform distribution over
+    valid cycles. If the second half visits none, the walk goes on until it
+    reaches one (or, past another ``proposals`` steps, keeps its start).
     """
     n = len(order)
+    if n < 4:  # noqa: PLR2004 - three people have only two cycles, both fixed by order[0]
+        return
     rand = rng.random
-    pool = focus or None
-    size = len(pool) if pool else n
-    for _ in range(proposals):
-        i = pool[int(rand() * size)] if pool else int(rand() * n)
-        j = int(rand() * n)
-        if i == j:
-            continue
-        order[i], order[j] = order[j], order[i]
-        # Only pairs starting just before or at a swapped position changed.
-        for k in (i - 1, i, j - 1, j):
-            if excluded((order[k], order[(k + 1) % n])):
+    start = order.copy()
+    accept = [1.0] + [penalty**d for d in range(1, 7)]
+    pool = [t for t in focus if t] if focus else None
+    size = len(pool) if pool else n - 1
+    chosen: list[int] | None = None
+    valid_seen = 0
+    energy = 0
+    half = proposals // 2
+    step = 0
+    while step < proposals or (chosen is None and step < 2 * proposals):
+        step += 1
+        if pool is not None or rand() < 0.5:  # noqa: PLR2004 - a fair coin between the two moves
+            i = pool[int(rand() * size)] if pool else 1 + int(rand() * size)
+            j = 1 + int(rand() * (n - 1))
+            if i != j:
+                if i > j:
+                    i, j = j, i
+                spots = (i - 1, i, j) if j == i + 1 else (i - 1, i, j - 1, j)
+                before = 0
+                for t in spots:
+                    before += order[(t + 1) % n] not in allowed[order[t]]
                 order[i], order[j] = order[j], order[i]
-                break
+                after = 0
+                for t in spots:
+                    after += order[(t + 1) % n] not in allowed[order[t]]
+                change = after - before
+                if change <= 0 or rand() < accept[change]:
+                    energy += change
+                else:
+                    order[i], order[j] = order[j], order[i]
+        else:
+            i, j, k = sorted((int(rand() * n), int(rand() * n), int(rand() * n)))
+            if i != j and j != k:
+                a, b, c, d, e = order[i], order[i + 1], order[j], order[j + 1], order[k]
+                f = order[(k + 1) % n]
+                change = (
+                    (d not in allowed[a])
+                    + (b not in allowed[e])
+                    + (f not in allowed[c])
+                    - (b not in allowed[a])
+                    - (d not in allowed[c])
+                    - (f not in allowed[e])
+                )
+                if change <= 0 or rand() < accept[change]:
+                    energy += change
+                    order[i + 1 : k + 1] = order[j + 1 : k + 1] + order[i + 1 : j + 1]
+        if energy == 0 and step > half:
+            valid_seen += 1
+            if rand() * valid_seen < 1:
+                chosen = order.copy()
+    order[:] = chosen if chosen is not None else start

@@ -210,6 +210,7 @@ def _repair(  # noqa: C901, PLR0913, PLR0917 - one tight loop, kept together for
     angels_of: Mapping[int, list[int]],
     rng: random.Random,
     max_moves: int,
+    conflicts: list[int] | None = None,
 ) -> set[int] | None:
     """Swap people around until order is a valid cycle.
 
@@ -217,12 +218,16 @@ def _repair(  # noqa: C901, PLR0913, PLR0917 - one tight loop, kept together for
     swap b (or a) with someone who fits better: drawn from the explicit option
     lists when a or b has them, else at random. A swap is kept unless it adds
     excluded pairs (bar a little noise, to walk out of dead ends). Returns the
-    positions it changed, or None if max_moves ran out.
+    positions it changed, or None if max_moves ran out. ``conflicts``, when
+    given, are the positions of the excluded pairs, already found.
     """
     n = len(order)
     position = {person: k for k, person in enumerate(order)}
-    following = chain(islice(order, 1, None), order[:1])
-    bad = [k for k, arc in enumerate(zip(order, following, strict=True)) if excluded(arc)]
+    if conflicts is None:
+        following = chain(islice(order, 1, None), order[:1])
+        bad = [k for k, arc in enumerate(zip(order, following, strict=True)) if excluded(arc)]
+    else:
+        bad = list(conflicts)
     where = {k: i for i, k in enumerate(bad)}  # position -> index in bad
     touched: set[int] = set()
     rand = rng.random
