@@ -43,30 +43,27 @@ def sorted_by_name(items: Iterable[T], name: Callable[[T], str]) -> list[T]:
 SORT_TEXT_LENGTH = 2000
 
 
-@cache
-def _space_elements() -> tuple[tuple[int, ...], ...]:
-    return _word_elements(" ")
-
-
 @lru_cache(maxsize=1 << 16)
-def _word_elements(word: str) -> tuple[tuple[int, ...], ...]:
-    """The collation elements of one decomposed word. No contraction of the table spans a
-    space, so a name's elements are its words' elements joined by a space's; first names and
-    surnames repeat across a roster, so this cache makes 20,000 names cheap to key."""
-    return tuple(tuple(element) for element in _collator().collation_elements(word))
+def _word_levels(word: str) -> tuple[str, str, str, str]:
+    """One decomposed word's weights at each of the four levels, as sort text. No contraction
+    of the table spans a space, so a name's key is, level by level, its words' weights joined
+    by a space's; first names and surnames repeat across a roster, so this cache makes 20,000
+    names cheap to key."""
+    elements = _collator().collation_elements(word)
+    return tuple(  # type: ignore[return-value]
+        "".join(f"{e[level]:04x}" for e in elements if len(e) > level and e[level])
+        for level in range(4)
+    )
 
 
 def sort_text(name: str) -> str:
     """`sort_key(name)` written as text, four hex digits per weight: two such texts compare as
     their keys do, so a database column holding it, indexed, pages a roster in collation order."""
     text = unicodedata.normalize("NFD", " ".join(name.split()))
-    elements: list[tuple[int, ...]] = []
-    for number, word in enumerate(text.split(" ") if text else []):
-        if number:
-            elements.extend(_space_elements())
-        elements.extend(_word_elements(word))
-    key = _collator().sort_key_from_collation_elements(elements)
-    return "".join(f"{weight:04x}" for weight in key)[:SORT_TEXT_LENGTH]
+    words = [_word_levels(word) for word in text.split(" ")] if text else []
+    space = _word_levels(" ")
+    levels = (space[level].join(word[level] for word in words) for level in range(4))
+    return "0000".join(levels)[:SORT_TEXT_LENGTH]
 
 
 def folded(text: str) -> str:

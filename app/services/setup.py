@@ -60,9 +60,10 @@ def add_participants(game: Game, reading: roster.RosterReading) -> int:
         return 0
     check_room(game, len(reading.entries))
     try:
-        # One INSERT sent with every row (executemany), not 20,000 ORM objects to flush one by one.
+        # One INSERT sent with every row (executemany) on the table itself: no ORM object, no
+        # per-row query; the rows were checked in Python by roster.read_*.
         db.session.execute(
-            insert(Participant),
+            insert(Participant.__table__),
             [
                 {
                     "game_id": game.id,

@@ -23,6 +23,7 @@ def test_sort_texts_compare_as_the_collation_keys_do(one, other):
     texts = sort_text(one), sort_text(other)
     assert (keys[0] < keys[1]) == (texts[0] < texts[1])
     assert (keys[0] == keys[1]) == (texts[0] == texts[1])
+    assert texts[0] == "".join(f"{weight:04x}" for weight in keys[0])
 
 
 def test_sort_text_puts_accents_beside_their_letters():

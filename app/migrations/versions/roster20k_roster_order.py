@@ -1,4 +1,5 @@
-"""Participants: the name's collation order and its folded form, for paging and searching a roster
+"""Participants: the name's collation order and its folded form, for paging and searching a
+roster; each person's latest invitation read from an index
 
 Revision ID: 3f9c2a7d51e8
 Revises: 8b0cf3e7d066
@@ -47,9 +48,13 @@ def upgrade():
             [{"pid": pid, "order": sort_text(name), "fold": folded(name)} for pid, name in rows],
         )
     op.create_index("participant_roster_order", "participant", ["game_id", "name_order", "id"])
+    op.create_index(
+        "outbox_latest_invitation", "outbox_message", ["participant_id", "kind", "id", "status"]
+    )
 
 
 def downgrade():
+    op.drop_index("outbox_latest_invitation", table_name="outbox_message")
     op.drop_index("participant_roster_order", table_name="participant")
     op.drop_column("participant", "name_folded")
     op.drop_column("participant", "name_order")
