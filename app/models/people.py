@@ -45,12 +45,6 @@ class Facilitator(UserMixin, db.Model):
     games: Mapped[list[Game]] = relationship(back_populates="facilitator")
 
 
-def _from_name(derive):
-    """A column default computed from the row's name, for inserts that bypass the ORM's
-    attribute events (a bulk insert of a roster)."""
-    return lambda context: derive(context.get_current_parameters()["name"])
-
-
 class Participant(db.Model):
     """One person in one game, reached by email and a private signed link."""
 
@@ -68,14 +62,10 @@ class Participant(db.Model):
     # Lower-cased email: the roster holds each address once whatever its capitals.
     email_key: Mapped[str] = mapped_column(String(320))
     # The name's place in collation order (collation.sort_text) and the name without case or
-    # accents, kept in step with the name (see _name_changed): a roster of 20,000 is paged and
-    # searched by the database instead of sorted in Python on every view.
-    name_order: Mapped[str] = mapped_column(
-        String(SORT_TEXT_LENGTH), default=_from_name(sort_text), server_default=""
-    )
-    name_folded: Mapped[str] = mapped_column(
-        String(120), default=_from_name(folded), server_default=""
-    )
+    # accents, kept in step with the name by the ORM (_name_changed; a bulk insert sets them
+    # itself): a roster of 20,000 is paged and searched by the database, not sorted in Python.
+    name_order: Mapped[str] = mapped_column(String(SORT_TEXT_LENGTH), server_default="")
+    name_folded: Mapped[str] = mapped_column(String(120), server_default="")
     # Bumped to revoke every link issued before.
     link_version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
