@@ -125,7 +125,9 @@ SETTINGS: dict[str, Setting] = {
     # and answers 503 "busy, try again" (SQLite's busy timeout; PostgreSQL's lock_timeout).
     "DATABASE_BUSY_TIMEOUT_SECONDS": Setting(15, _number(float)),
     "MAX_CONTENT_LENGTH": Setting(2 * 1024 * 1024),
-    "MAX_ROSTER_SIZE": Setting(5000),
+    # Most people one game may hold (leavers count: they keep a row); roster pages are paged,
+    # so only the upload and the draw grow with it.
+    "MAX_ROSTER_SIZE": Setting(20000, _number(int)),
     # How facilitators' passwords are hashed (werkzeug's method string). Slow on purpose;
     # tests choose a cheap "pbkdf2:sha256:1000", since they sign up hundreds of accounts.
     "PASSWORD_HASH_METHOD": Setting("scrypt", _text),

@@ -30,6 +30,8 @@ class TextLimits:
     idea: int = 300
     # A pasted roster or late joiners (a few thousand lines).
     roster_paste: int = 500_000
+    # A search of the facilitator's roster: a name or an email, or part of one.
+    roster_search: int = 320
     # Kindnesses. The note's limit is the default of the NOTE_MAX_LENGTH setting, which an
     # operator may change; the courier's instruction is its own limit of the same size.
     note: int = 1000

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -21,7 +22,12 @@ from app.models.states import OutboxStatus, one_of
 class OutboxMessage(db.Model):
     """An email written in the same transaction as the change that causes it; sent after commit."""
 
-    __table_args__ = (one_of("status", OutboxStatus, name="outbox_status"),)
+    __table_args__ = (
+        one_of("status", OutboxStatus, name="outbox_status"),
+        # Each person's latest invitation and its status, read from the index alone: the
+        # roster's invitation totals over 20,000 people never open the large message rows.
+        Index("outbox_latest_invitation", "participant_id", "kind", "id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     game_id: Mapped[int | None] = mapped_column(

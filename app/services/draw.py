@@ -156,14 +156,17 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
         insert(Pairing),
         [{"game_id": game_id, "angel_id": a, "mortal_id": cycle[a]} for a in sorted(cycle)],
     )
+    # The same people as `names`, by the same condition: an IN list of 20,000 ids would pass
+    # SQLite's and PostgreSQL's limits on bound parameters.
     everyone = {
         p.id: p
         for p in db.session.execute(
-            select(Participant).where(Participant.id.in_(list(names)))
+            select(Participant).where(Participant.game_id == game_id, Participant.active.is_(True))
         ).scalars()
     }
     # Roster order, never cycle order: mail sent one after another in cycle order would let
-    # people who compare arrival times work out who is next to whom in the circle.
+    # people who compare arrival times work out who is next to whom in the circle. The session
+    # writes all the invitations (like the pairings above) in one multi-row INSERT at commit.
     for angel in sorted(cycle):
         enqueue_invitation(game, everyone[angel], release_moment(game, "invitation", at_once=True))
     try:

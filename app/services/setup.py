@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.domain import delivery, ideas, roster
-from app.domain.collation import sorted_by_name
+from app.domain.collation import folded, sort_text
 from app.domain.limits import LIMITS
 from app.extensions import db
 from app.models import (
@@ -24,9 +23,9 @@ from app.models import (
     Game,
     GameIdea,
     Hint,
-    OutboxMessage,
     Pairing,
     Participant,
+    new_public_id,
     utcnow,
 )
 from app.services import ServiceError, as_sentence
@@ -74,11 +73,24 @@ def add_participants(game: Game, reading: roster.RosterReading) -> int:
     if not reading.entries:
         return 0
     check_room(game, len(reading.entries))
-    db.session.add_all(
-        Participant(game_id=game.id, name=e.name, email=e.email, email_key=e.key)
-        for e in reading.entries
-    )
     try:
+        # One INSERT sent with every row (executemany) on the table itself: no ORM object, no
+        # per-row query; the rows were checked in Python by roster.read_*.
+        db.session.execute(
+            insert(Participant.__table__),
+            [
+                {
+                    "game_id": game.id,
+                    "public_id": new_public_id(),
+                    "name": e.name,
+                    "email": e.email,
+                    "email_key": e.key,
+                    "name_order": sort_text(e.name),
+                    "name_folded": folded(e.name),
+                }
+                for e in reading.entries
+            ],
+        )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -202,43 +214,6 @@ def exclusions_of(game: Game) -> list[Exclusion]:
             .order_by(Exclusion.id)
         ).scalars()
     )
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One line of the facilitator's roster: the person and their invitation's delivery."""
-
-    participant: Participant
-    invitation: str | None  # None before the draw; else queued, sending, sent or failed
-    error: str | None
-
-
-def roster_of(game: Game) -> list[RosterRow]:
-    """The roster with each latest invitation's status, in two queries whatever its size."""
-    people = sorted_by_name(
-        db.session.execute(
-            select(Participant)
-            .where(Participant.game_id == game.id, Participant.active.is_(True))
-            .order_by(Participant.id)
-        ).scalars(),
-        lambda person: person.name,
-        # The facilitator reading the roster: her language's order.
-        str(get_locale() or ""),
-    )
-    latest = (
-        select(func.max(OutboxMessage.id))
-        .where(OutboxMessage.game_id == game.id, OutboxMessage.kind == "invitation")
-        .group_by(OutboxMessage.participant_id)
-    )
-    status = {
-        pid: (state, error)
-        for pid, state, error in db.session.execute(
-            select(
-                OutboxMessage.participant_id, OutboxMessage.status, OutboxMessage.last_error
-            ).where(OutboxMessage.id.in_(latest))
-        )
-    }
-    return [RosterRow(p, *status.get(p.id, (None, None))) for p in people]
 
 
 def add_drop_off(game: Game, name: str) -> None:

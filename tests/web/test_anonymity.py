@@ -31,7 +31,7 @@ from app.extensions import db
 from app.models import Exclusion, Game, OutboxMessage, Pairing, Participant
 from app.services import draw as draw_service
 from app.services import links as links_service
-from app.services import setup as setup_service
+from app.services import roster as roster_service
 from app.tokens import PARTICIPANT_LINK_SALT
 from tests.helpers import app_settings, build_app, emptied, follow_link, without_csrf
 
@@ -716,7 +716,7 @@ def test_error_pages_name_nobody_and_show_no_trace():
             ("unknown exclusion", client.post(f"/games/{game_id}/exclusions/999/remove"), 302),
         ]
         boom = RuntimeError(f"boom for {people[0].name} <{people[0].email}>")
-        with mock.patch.object(setup_service, "roster_of", side_effect=boom):
+        with mock.patch.object(roster_service, "roster_of", side_effect=boom):
             cases.append(("unexpected error", client.get(f"/games/{game_id}"), 500))
         for what, response, status in cases:
             _assert_friendly(response, status, people, what)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.domain.draw import SMALL_GAME
 from app.models import Game, GameState
-from app.services import ending, joins, moderation, pages, setup
+from app.services import ending, joins, moderation, roster, setup
 from app.web.forms import (
     ActionForm,
     DropOffForm,
@@ -27,22 +27,30 @@ def to_game(game: Game, section: str = ""):
     return redirect(url_for("facilitator.game", game_id=game.id) + section)
 
 
+# Above this many people the exclusion form asks for two email addresses instead of offering
+# every name twice in a menu (20,000 names would be two megabytes of options).
+EXCLUSION_MENU_LIMIT = 200
+
+
 def render_game(
-    game: Game, roster_form: RosterForm | None = None, problems=(), status=200, late_form=None
+    game: Game,
+    roster_form: RosterForm | None = None,
+    problems=(),
+    status=200,
+    late_form=None,
+    typed_exclusion: dict | None = None,
 ):
-    """The game page; a refused roster or late-joiner form is shown again with what was typed
-    and the reason for each bad line."""
-    people = setup.roster_of(game)
-    exclusion_form = ExclusionForm()
-    choices = [SelectChoice(row.participant.id, row.participant.name) for row in people]
-    exclusion_form.angel.choices = exclusion_form.mortal.choices = choices
+    """The game page with one page of the roster (`?page=`, searched by `?q=`); a refused
+    roster, late-joiner or exclusion form is shown again with what was typed and why."""
+    people = roster.roster_of(game, request.args.get("page", 1, type=int), request.args.get("q"))
     return render_template(
         "facilitator/game.html",
         game=game,
         people=people,
         problems=problems,
         roster_form=roster_form or RosterForm(),
-        exclusion_form=exclusion_form,
+        exclusion_form=_exclusion_form(game),
+        typed_exclusion=typed_exclusion or {},
         exclusions=setup.exclusions_of(game) if game.is_draft else [],
         drop_offs=setup.drop_off_points(game),
         drop_off_form=DropOffForm(),
@@ -53,11 +61,22 @@ def render_game(
         guesses=ending.guess_summary(game) if game.state == GameState.ENDED else None,
         min_count=ending.secret_crowd(),
         action=ActionForm(),
-        me_on_roster=pages.plays_in(people, current_user.email),
+        me_on_roster=roster.on_roster(game, current_user.email),
         small_game=SMALL_GAME,
         pending=joins.pending_joins(game) if game.state == GameState.RUNNING else [],
         join_qr=_join_qr(game),
     ), status
+
+
+def _exclusion_form(game: Game) -> ExclusionForm:
+    """The exclusion form: two menus of everyone on a small roster, two email boxes (its
+    `by_email`) on a large one; one query either way."""
+    form = ExclusionForm()
+    everyone = roster.names_in_order(game, EXCLUSION_MENU_LIMIT + 1) if game.is_draft else []
+    form.by_email = len(everyone) > EXCLUSION_MENU_LIMIT
+    choices = [] if form.by_email else [SelectChoice(pid, name) for pid, name in everyone]
+    form.angel.choices = form.mortal.choices = choices
+    return form
 
 
 def _join_qr(game: Game):

@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from app.domain.limits import LIMITS
 from app.domain.roster import RosterProblem
-from app.services import ServiceError, circle, joins, setup, translated
+from app.services import ServiceError, circle, joins, roster, setup, translated
 from app.web import kept
 from app.web.facilitator.blueprint import bp, render_game, to_game
 from app.web.forms import ActionForm, ExclusionForm, LateJoinerForm, ParticipantForm, RosterForm
@@ -158,19 +159,21 @@ def remove_participant(game_id: int, participant_id: int):
 @bp.post("/games/<int:game_id>/exclusions")
 @login_required
 def add_exclusion(game_id: int):
-    """Keep two people apart."""
+    """Keep two people apart: chosen from two menus, or typed as two emails on a large roster
+    (a refused pair of emails comes back in the boxes)."""
     game = owned_game(game_id)
     form = ExclusionForm()
-    angel = setup.participant_in(game, request.form.get("angel", type=int) or 0)
-    mortal = setup.participant_in(game, request.form.get("mortal", type=int) or 0)
-    if not ActionForm().validate_on_submit() or angel is None or mortal is None:
-        flash(_("Choose two people from the roster."), "error")
-    else:
-        try:
-            setup.add_exclusion(game, angel, mortal, form.direction.data != "one")
-            flash(_("Exclusion saved."), "success")
-        except ServiceError as exc:
-            flash(str(exc), "error")
+    typed = {side: request.form.get(side, "")[: LIMITS.email] for side in ("angel", "mortal")}
+    angel, mortal = (roster.person_named(game, typed[side]) for side in ("angel", "mortal"))
+    try:
+        if not ActionForm().validate_on_submit() or angel is None or mortal is None:
+            raise ServiceError(_("Choose two people from the roster."))
+        setup.add_exclusion(game, angel, mortal, form.direction.data != "one")
+        flash(_("Exclusion saved."), "success")
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        if any(value and not value.isdigit() for value in typed.values()):
+            return render_game(game, status=400, typed_exclusion=typed)
     return to_game(game, "#exclusions")
 
 

@@ -1,0 +1,156 @@
+"""Benchmark a game as big as a large employer: upload, draw and roster pages at 20,000 people.
+
+Run from the repository root:
+
+    python benchmarks/roster.py [--people N] [--runs R]
+
+On a throwaway SQLite file, one process, Flask's test client (no server, no network): uploads a
+CSV of N people (default 20,000) through the roster form, draws names through the draw service
+(pairings and every invitation queued), and loads the game page (its roster's first page, a
+search, a middle page) before and after the draw, plus the facilitator's other pages of the
+game. Each page is asked once to warm up, then R times; the median is printed, with its size
+and its ratio to a bare Flask endpoint asked the same way in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask import Flask  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import Facilitator, Game  # noqa: E402
+from app.services import games  # noqa: E402
+from app.services.draw import draw_names  # noqa: E402
+
+FIRST = "Anna Émile Łukasz Zoë Priya Mohammed Sofía José Chloé Björn Ana Noah Olivia Jürgen Aisha"
+LAST = "Sharma Müller Nguyễn O'Brien García Dubois Kowalski Smith Johansson Rossi Öztürk Lee"
+
+
+def roster_csv(people: int) -> bytes:
+    """A CSV of `people` distinct people with accented, repeating first names and surnames."""
+    rng = random.Random(people)
+    first, last = FIRST.split(), LAST.split()
+    lines = ["name,email"]
+    for i in range(people):
+        lines.append(f"{rng.choice(first)} {rng.choice(last)}-{i % 97},person{i}@corp.example.org")
+    return "\n".join(lines).encode()
+
+
+def timed(client, path: str, runs: int) -> tuple[float, int]:
+    """Median milliseconds of GET `path` after one warm-up, and the page's size in bytes."""
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times), len(response.data)
+
+
+def bare_client():
+    """A Flask app with one route that answers a short text: the baseline."""
+    bare = Flask("bare")
+    bare.get("/")(lambda: "hello")
+    return bare.test_client()
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    folder = tempfile.TemporaryDirectory()
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder.name}/roster.sqlite3",
+            "SECRET_KEY": secrets.token_hex(32),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "AUTO_TICK": False,
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    bare_ms, _ = timed(bare_client(), "/", max(args.runs, 50))
+    client = app.test_client()
+    with app.app_context():
+        fac = Facilitator(name="Bench", email="bench@corp.example.org", password_hash="x")
+        db.session.add(fac)
+        db.session.commit()
+        today = date.today()
+        details = games.GameDetails(
+            name="Big employer month",
+            group_kind="team",
+            group_name="Everyone",
+            starts_on=today,
+            ends_on=today + timedelta(days=28),
+            welcome="Be kind.",
+            avoid_repeat_mortals=False,
+        )
+        game_id, fac_id = games.create_game(fac, details).id, fac.id
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = str(fac_id), True
+
+    print(f"{args.people:,} people, SQLite, Flask test client; bare endpoint {bare_ms:.2f} ms")
+    print(f"{'step':<44} {'ms':>9} {'KB':>7} {'x bare':>8}")
+
+    def row(what: str, ms: float, size: int | None = None) -> None:
+        kb = f"{size / 1024:.0f}" if size is not None else ""
+        print(f"{what:<44} {ms:>9.1f} {kb:>7} {ms / bare_ms:>8.0f}")
+
+    data = roster_csv(args.people)
+    started = time.perf_counter()
+    response = client.post(
+        f"/games/{game_id}/participants",
+        data={"lines": "", "csv_file": (io.BytesIO(data), "roster.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.status_code
+    upload_ms = 1000 * (time.perf_counter() - started)
+    row(f"upload {len(data) / 1024:.0f} KB CSV (one request)", upload_ms)
+
+    game = f"/games/{game_id}"
+    pages = {
+        "game page: roster's first page": game,
+        "game page: search 'emile'": f"{game}?q=emile",
+        "game page: middle page": f"{game}?page={args.people // 100}",
+        "draw preview": f"{game}/draw",
+    }
+    for what, path in pages.items():
+        row(f"draft {what}", *timed(client, path, args.runs))
+
+    with app.app_context():
+        started = time.perf_counter()
+        drawn = draw_names(db.session.get(Game, game_id), random.Random(1))
+        row(f"draw service ({drawn:,} invitations queued)", 1000 * (time.perf_counter() - started))
+
+    pages = {
+        "game page: roster's first page": game,
+        "game page: search 'emile'": f"{game}?q=emile",
+        "game page: middle page": f"{game}?page={args.people // 100}",
+        "participation dashboard": f"/games/{game_id}/dashboard",
+        "moderation": f"/games/{game_id}/moderation",
+        "end the game (confirmation)": f"/games/{game_id}/end",
+    }
+    for what, path in pages.items():
+        row(f"running {what}", *timed(client, path, args.runs))
+    folder.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The roster on the game page, 50 people at a time: in collation order, searched by name or
+email, every action still reachable, and the same work per page whatever the roster's size."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.extensions import db
+from app.models import Exclusion, Facilitator, Game, Participant
+from app.services import setup
+from app.services.draw import draw_names
+from app.services.roster import PAGE_SIZE
+from app.web.facilitator import blueprint
+from tests.helpers import login, make_facilitator, make_game
+
+
+def _fill(app, game_id: int, people: int, name="Person {:05d}") -> None:
+    """Add `people` people of equal-length names and emails through the roster service."""
+    lines = "\n".join(f"{name.format(i)} <p{i:05d}@example.org>" for i in range(people))
+    with app.app_context():
+        setup.read_and_add(db.session.get(Game, game_id), lines, None)
+
+
+@pytest.fixture
+def new_game(app, client):
+    """Make draft games of the logged-in facilitator: `new_game(people)` gives the game's id."""
+    with app.app_context():
+        facilitator_id = make_facilitator().id
+    login(client)
+
+    def make(people: int = 0, **fill) -> int:
+        with app.app_context():
+            facilitator = db.session.get(Facilitator, facilitator_id)
+            game_id = make_game(facilitator, [], name=f"Game of {people}").id
+        _fill(app, game_id, people, **fill)
+        return game_id
+
+    return make
+
+
+@contextmanager
+def statements(app):
+    """Count the SQL statements run inside the block."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _rows(page: str) -> list[str]:
+    """The names in the roster table, in the order shown."""
+    if '<table class="roster">' not in page:
+        return []
+    table = page[page.index('<table class="roster">') :]
+    table = table[: table.index("</table>")]
+    return re.findall(r"<tr>\s*<td>([^<]*)</td>", table)
+
+
+def _work(app, client, path: str) -> tuple[int, int]:
+    """(SQL statements, bytes) of one GET of `path`, after a first GET to warm up."""
+    assert client.get(path).status_code == 200
+    with statements(app) as seen:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(seen), len(response.data)
+
+
+def test_roster_page_work_is_flat_from_10_to_2000_people(app, client, new_game):
+    sizes = (10, 300, 2000)
+    work = {n: _work(app, client, f"/games/{new_game(n)}") for n in sizes}
+    searched = {n: _work(app, client, f"/games/{new_game(n)}?q=person&page=3") for n in sizes}
+    assert len({queries for queries, _ in work.values()}) == 1 and work[10][0] > 3, work
+    assert len({queries for queries, _ in searched.values()}) == 1, searched
+    # Past one page and past the exclusion menus (200 people), a page weighs the same.
+    assert abs(work[300][1] - work[2000][1]) < 0.02 * work[2000][1], work
+    assert work[2000][1] < 40_000
+
+
+def test_running_roster_page_work_is_flat_too(app, client, new_game):
+    work = {}
+    for people in (10, 400):
+        game_id = new_game(people)
+        with app.app_context(), app.test_request_context():
+            draw_names(db.session.get(Game, game_id), random.Random(people))
+        work[people] = _work(app, client, f"/games/{game_id}?page=2")
+    assert work[10][0] == work[400][0], work
+    page = client.get(f"/games/{game_id}").text
+    assert (
+        "<strong>0</strong> sent · <strong>400</strong> waiting · <strong>0</strong> failed" in page
+    )
+    assert "Change address or send a new link" in page
+
+
+def test_pages_walk_the_roster_in_collation_order(app, client, new_game):
+    game_id = new_game()
+    names = [f"{first} {i:03d}" for i in range(40) for first in ("Émile", "Zoë", "edith")]
+    lines = "\n".join(f"{n} <p{i}@example.org>" for i, n in enumerate(names))
+    assert client.post(f"/games/{game_id}/participants", data={"lines": lines}).status_code == 302
+    shown, page, number = [], client.get(f"/games/{game_id}").text, 1
+    assert f"People 1–{PAGE_SIZE} of 120" in page and "Next →" in page and "Previous" not in page
+    while True:
+        shown += _rows(page)
+        link = re.search(r'<a rel="next" href="([^"]+)"', page)
+        if not link:
+            break
+        page, number = client.get(link.group(1).replace("&amp;", "&")).text, number + 1
+    assert number == 3 and "People 101–120 of 120" in page and "← Previous" in page
+    assert shown == sorted(names, key=lambda n: (n[0].lower().replace("é", "e"), n))
+    assert _rows(client.get(f"/games/{game_id}?page=99").text) == shown[100:]
+
+
+def test_search_ignores_case_and_accents_and_finds_emails(app, client, new_game):
+    game_id = new_game(60)
+    lines = "Émile Zola <ez@books.example.org>\nzoë <zoe@example.org>\nAl_Pct <pct@example.org>"
+    client.post(f"/games/{game_id}/participants", data={"lines": lines})
+    found = client.get(f"/games/{game_id}?q=EMILE").text
+    assert _rows(found) == ["Émile Zola"]
+    assert "People 1–1 of 1 matching “EMILE”" in found and 'value="EMILE"' in found
+    assert _rows(client.get(f"/games/{game_id}?q=zoe").text) == ["zoë"]
+    assert _rows(client.get(f"/games/{game_id}?q=books.EXAMPLE").text) == ["Émile Zola"]
+    # LIKE's wildcards are taken literally.
+    assert _rows(client.get(f"/games/{game_id}?q=l_p").text) == ["Al_Pct"]
+    assert _rows(client.get(f"/games/{game_id}?q=%25").text) == []
+    nobody = client.get(f"/games/{game_id}?q=nobody+here").text
+    assert "Nobody on the roster matches “nobody here”." in nobody and "Show everyone" in nobody
+
+
+def test_every_roster_action_works_from_a_later_page(app, client, new_game):
+    game_id = new_game(120)
+    page = client.get(f"/games/{game_id}?page=3").text
+    edit = re.search(r'href="(/games/\d+/participants/(\d+))">Edit', page)
+    with app.app_context():
+        person = db.session.get(Participant, int(edit.group(2)))
+        assert person.name == "Person 00100"
+    saved = client.post(edit.group(1), data={"name": "Aaron Early", "email": "p00100@example.org"})
+    assert saved.status_code == 302
+    assert _rows(client.get(f"/games/{game_id}").text)[0] == "Aaron Early"
+    removed = client.post(f"{edit.group(1)}/remove")
+    assert removed.status_code == 302
+    with app.app_context():
+        count = select(func.count()).select_from(Participant).where(Participant.game_id == game_id)
+        assert db.session.execute(count).scalar_one() == 119
+    # Adding people from a later page: bad lines come back in the box, good ones are added.
+    added = client.post(
+        f"/games/{game_id}/participants?page=2", data={"lines": "New Person <new@example.org>\nbad"}
+    )
+    assert added.status_code == 200 and "bad</textarea>" in added.text
+
+
+def test_a_large_roster_keeps_people_apart_by_email(app, client, new_game, monkeypatch):
+    monkeypatch.setattr(blueprint, "EXCLUSION_MENU_LIMIT", 50)
+    game_id = new_game(60)
+    page = client.get(f"/games/{game_id}").text
+    exclusions = page.split('id="exclusions"')[1]
+    assert 'name="angel" type="email"' in page and not re.search(r'<option value="\d', exclusions)
+    refused = client.post(
+        f"/games/{game_id}/exclusions",
+        data={"angel": "p00001@example.org", "mortal": "nobody@example.org", "direction": "both"},
+    )
+    assert refused.status_code == 400
+    assert 'value="p00001@example.org"' in refused.text
+    assert 'value="nobody@example.org"' in refused.text
+    assert "Choose two people from the roster." in refused.text
+    saved = client.post(
+        f"/games/{game_id}/exclusions",
+        data={"angel": "P00001@example.org", "mortal": "p00059@example.org", "direction": "one"},
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        rule = db.session.execute(select(Exclusion)).scalar_one()
+        assert (rule.angel.name, rule.mortal.name, rule.both_ways) == (
+            "Person 00001",
+            "Person 00059",
+            False,
+        )
+
+
+def test_a_small_roster_still_offers_everyone_in_the_exclusion_menus(client, new_game):
+    game_id = new_game(60)
+    exclusions = client.get(f"/games/{game_id}").text.split('id="exclusions"')[1]
+    assert len(re.findall(r'<option value="\d+"', exclusions)) == 2 * 60  # both menus
+
+
+def test_a_csv_upload_is_one_insert_whatever_its_size(app, client, new_game):
+    counts = {}
+    for people in (5, 1500):
+        game_id = new_game()
+        rows = "\n".join(f"Person {i},p{i}@example.org" for i in range(people))
+        data = {"csv_file": (io.BytesIO(f"name,email\n{rows}".encode()), "roster.csv")}
+        with statements(app) as seen:
+            response = client.post(f"/games/{game_id}/participants", data=data)
+        assert response.status_code == 302
+        counts[people] = len(seen)
+        with app.app_context():
+            added = db.session.execute(
+                select(Participant.name, Participant.name_order).where(
+                    Participant.game_id == game_id
+                )
+            ).all()
+        assert len(added) == people and all(order for _, order in added)
+    assert counts[5] == counts[1500], counts
