@@ -30,17 +30,17 @@ import tempfile
 import threading
 import time
 from datetime import date, timedelta
-from email.utils import parseaddr
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiosmtpd.controller import Controller
+from flask import current_app
 from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.mail import outbox
+from app.mail import mime, outbox
 from app.models import Game, OutboxMessage
 from app.services import accounts, games, setup
 from app.services.draw import draw_names
@@ -100,11 +100,12 @@ def rendered(ids: list[int]) -> list[tuple[str, str, bytes]]:
     rows = db.session.execute(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
     ).scalars()
-    result = []
-    for row in rows:
-        message = outbox._as_mail(row)  # noqa: SLF001 - the very bytes the outbox sends
-        result.append((parseaddr(message.sender)[1], row.to_addr, message.as_bytes()))
-    return result
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    from_header = mime.header("From", sender)
+    return [
+        (mime.envelope_sender(sender), row.to_addr, mime.build(row, from_header, mime.date_header()))
+        for row in rows
+    ]
 
 
 def main() -> None:

@@ -24,17 +24,19 @@ import secrets
 import smtplib
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import Flask, current_app, render_template
-from flask_mail import Message
 from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.engine import Row
 
 from app import config
 from app.domain.states import OutboxStatus
 from app.extensions import db
+from app.mail import mime
 from app.mail.smtp import mail
 from app.models import OutboxMessage, utcnow
 
@@ -118,8 +120,26 @@ def _due_condition(now: datetime):
     )
 
 
-def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[OutboxMessage]:
-    """Claim up to `limit` due rows for this sender and commit the claim.
+# What a sender reads of a claimed row: plain rows, not ORM objects, so the commits of a
+# batch expire nothing and no row is loaded twice.
+_CLAIMED = (
+    OutboxMessage.id,
+    OutboxMessage.claim_token,
+    OutboxMessage.attempts,
+    OutboxMessage.to_addr,
+    OutboxMessage.subject,
+    OutboxMessage.body_text,
+    OutboxMessage.body_html,
+    OutboxMessage.message_id,
+    OutboxMessage.attachment_name,
+    OutboxMessage.attachment_type,
+    OutboxMessage.attachment_text,
+)
+
+
+def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Row]:
+    """Claim up to `limit` due rows for this sender and commit the claim; return them in id
+    order (id, claim_token, attempts, address, subject, bodies, Message-ID, attachment).
 
     One conditional UPDATE: a row another sender claimed first no longer matches, so each row
     goes to exactly one sender.
@@ -140,31 +160,25 @@ def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Outbo
     db.session.commit()
     return list(
         db.session.execute(
-            select(OutboxMessage)
-            .where(OutboxMessage.claim_token == token)
-            .order_by(OutboxMessage.id)
-        ).scalars()
-    )
-
-
-def _as_mail(row: OutboxMessage) -> Message:
-    message = Message(
-        subject=row.subject,
-        recipients=[row.to_addr],
-        body=row.body_text,
-        html=row.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        # Stamped as it is sent, so the Date says when it was released, not when it was made.
-        date=time.time(),
-    )
-    message.msgId = row.message_id
-    if row.attachment_name and row.attachment_text is not None:
-        message.attach(
-            row.attachment_name,
-            row.attachment_type or "text/plain",
-            row.attachment_text.encode(),
+            select(*_CLAIMED).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
         )
-    return message
+    )
+
+
+class _Wire:
+    """One open SMTP connection and what every message on it shares: the envelope sender and
+    the folded From header. `host` is None when MAIL_SUPPRESS_SEND keeps mail from leaving."""
+
+    def __init__(self, host: smtplib.SMTP | None, sender: str) -> None:
+        self.host = host
+        self.mail_from = mime.envelope_sender(sender)
+        self.from_header = mime.header("From", sender)
+
+    def send(self, row: Row) -> None:
+        """Build the row's message, its Date stamped now, and hand it to the server."""
+        data = mime.build(row, self.from_header, mime.date_header())
+        if self.host is not None:
+            self.host.sendmail(self.mail_from, [row.to_addr], data)
 
 
 def _forget_orphan() -> dict:
@@ -179,13 +193,22 @@ def _forget_orphan() -> dict:
     }
 
 
-def _mark_sent(row: OutboxMessage, now: datetime) -> None:
+def _mark_sent(rows: Sequence[Row]) -> None:
+    """Mark the rows the server accepted as sent, in one UPDATE and one commit.
+
+    Only rows still held under their claim are touched. Called at the end of each batch (and
+    before anything else happens to the batch), so a crash re-sends at most one batch."""
+    if not rows:
+        return
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)
+        .where(
+            OutboxMessage.id.in_([row.id for row in rows]),
+            OutboxMessage.claim_token.in_({row.claim_token for row in rows}),
+        )
         .values(
             status=OutboxStatus.SENT,
-            sent_at=now,
+            sent_at=utcnow(),
             claim_token=None,
             claimed_until=None,
             attempts=OutboxMessage.attempts + 1,
@@ -201,7 +224,7 @@ def _mark_sent(row: OutboxMessage, now: datetime) -> None:
 
 
 def _mark_attempt_failed(
-    row: OutboxMessage, now: datetime, error: str, permanent: bool, report: SendReport
+    row: Row, now: datetime, error: str, permanent: bool, report: SendReport
 ) -> None:
     attempts = row.attempts + 1
     give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
@@ -268,15 +291,18 @@ def send_due(
     if not pending:
         return report
     broken: Exception | None = None
+    # Accepted by the server, not yet marked: marked in one commit at the end of each batch.
+    sent: list[Row] = []
     try:
         with mail.connect(timeout=timeout) as connection:
+            wire = _Wire(connection.host, current_app.config["MAIL_DEFAULT_SENDER"])
             while pending:
                 if time.monotonic() >= deadline:
                     report.out_of_time = True
                     break
                 row = pending[0]
                 try:
-                    connection.send(_as_mail(row))
+                    wire.send(row)
                 except (
                     smtplib.SMTPRecipientsRefused,
                     smtplib.SMTPDataError,
@@ -292,14 +318,18 @@ def send_due(
                     _mark_attempt_failed(row, now, _describe(exc), _is_permanent(exc), report)
                 else:
                     pending.pop(0)
-                    _mark_sent(row, utcnow())
+                    sent.append(row)
                     report.sent += 1
                 if not pending:
+                    _mark_sent(sent)
+                    sent = []
                     if time.monotonic() >= deadline:
                         report.out_of_time = True  # more may be due: the next run sees
                         break
                     # The batch is done and time is left: take the next one on this connection.
                     pending = claim(now, limit, ids)
+            _mark_sent(sent)
+            sent = []
             if pending and broken is None:
                 # Out of time. Released before the connection closes, so a slow or failed
                 # goodbye to the server can't count an attempt against mail never tried.
@@ -308,13 +338,15 @@ def send_due(
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself broke (closing it may fail too: keep the first reason).
         broken = broken or exc
+    # What the server accepted before the connection broke is sent, whatever happens next.
+    _mark_sent(sent)
     if broken is not None:
         for row in pending:
             _mark_attempt_failed(row, now, _describe(broken), False, report)
     return report
 
 
-def _release(rows: list[OutboxMessage]) -> int:
+def _release(rows: list[Row]) -> int:
     """Put claimed rows that were never tried back in the queue as they were: no attempt is
     counted and their release time stands, so the next run (or another sender) takes them at
     once instead of after the claim's lease. Returns how many this sender still held."""
