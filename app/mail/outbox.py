@@ -22,21 +22,23 @@ from __future__ import annotations
 
 import secrets
 import smtplib
-import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.engine import Row
 
 from app import config
 from app.domain.states import OutboxStatus
 from app.extensions import db
-from app.mail import mime
+from app.mail import smtp
 from app.mail.smtp import mail
 from app.models import OutboxMessage, utcnow
 
@@ -49,8 +51,13 @@ def init_app(app: Flask) -> None:
 
 
 def _sender_domain() -> str:
-    address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-    return address.rpartition("@")[2] or "localhost"
+    return _domain_of(current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+@lru_cache(maxsize=8)
+def _domain_of(sender: str) -> str:
+    # Parsed once per configured sender, not once per message (a draw queues thousands).
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
 
 def new_message_id() -> str:
@@ -82,21 +89,51 @@ def enqueue(
     if participant_id is not None and not config.mail_kept(current_app):
         return None
     context.setdefault("subject", subject)
-    message = OutboxMessage(
-        kind=kind,
-        to_addr=to_addr,
-        subject=subject,
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
-        message_id=new_message_id(),
-        game_id=game_id,
-        participant_id=participant_id,
-        next_attempt_at=release_at or utcnow(),
-    )
-    if attachment is not None:
-        message.attachment_name, message.attachment_type, message.attachment_text = attachment
+    name, mimetype, text = attachment or (None, None, None)
+    values = {
+        "kind": kind,
+        "to_addr": to_addr,
+        "subject": subject,
+        "body_text": render_template(f"email/{template}.txt", **context),
+        "body_html": render_template(f"email/{template}.html", **context),
+        "message_id": new_message_id(),
+        "game_id": game_id,
+        "participant_id": participant_id,
+        "next_attempt_at": release_at or utcnow(),
+        "attachment_name": name,
+        "attachment_type": mimetype,
+        "attachment_text": text,
+    }
+    gathered = _gathered.get()
+    if gathered is not None:
+        gathered.append(values)
+        return OutboxMessage(**values)
+    message = OutboxMessage(**values)
     db.session.add(message)
     return message
+
+
+# The rows enqueued inside an `in_bulk()` block, waiting for its one INSERT.
+_gathered: ContextVar[list[dict] | None] = ContextVar("outbox_gathered", default=None)
+
+
+@contextmanager
+def in_bulk() -> Iterator[None]:
+    """Within the block, `enqueue` gathers its rows and the block's end inserts them all in
+    one multi-row INSERT, still in the caller's transaction (nothing is committed).
+
+    For the draw and the tick, which queue a message per participant: thousands of ORM
+    objects flushed one by one cost more than rendering their bodies. `enqueue` then returns
+    a copy of the row that is not in the session. If the block raises, nothing is inserted.
+    """
+    gathered: list[dict] = []
+    reset = _gathered.set(gathered)
+    try:
+        yield
+    finally:
+        _gathered.reset(reset)
+    if gathered:
+        db.session.execute(insert(OutboxMessage), gathered)
 
 
 @dataclass
@@ -163,22 +200,6 @@ def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Row]:
             select(*_CLAIMED).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
         )
     )
-
-
-class _Wire:
-    """One open SMTP connection and what every message on it shares: the envelope sender and
-    the folded From header. `host` is None when MAIL_SUPPRESS_SEND keeps mail from leaving."""
-
-    def __init__(self, host: smtplib.SMTP | None, sender: str) -> None:
-        self.host = host
-        self.mail_from = mime.envelope_sender(sender)
-        self.from_header = mime.header("From", sender)
-
-    def send(self, row: Row) -> None:
-        """Build the row's message, its Date stamped now, and hand it to the server."""
-        data = mime.build(row, self.from_header, mime.date_header())
-        if self.host is not None:
-            self.host.sendmail(self.mail_from, [row.to_addr], data)
 
 
 def _forget_orphan() -> dict:
@@ -252,15 +273,6 @@ def _mark_attempt_failed(
     report.errors.append(error)
 
 
-def _is_permanent(exc: Exception) -> bool:
-    """A 5xx answer about the recipient will not get better by retrying."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False
-
-
 def send_due(
     now: datetime | None = None,
     limit: int = 200,
@@ -295,7 +307,7 @@ def send_due(
     sent: list[Row] = []
     try:
         with mail.connect(timeout=timeout) as connection:
-            wire = _Wire(connection.host, current_app.config["MAIL_DEFAULT_SENDER"])
+            wire = smtp.Wire(connection.host, current_app.config["MAIL_DEFAULT_SENDER"])
             while pending:
                 if time.monotonic() >= deadline:
                     report.out_of_time = True
@@ -315,7 +327,9 @@ def send_due(
                         break
                     # The server answered: only this message is affected.
                     pending.pop(0)
-                    _mark_attempt_failed(row, now, _describe(exc), _is_permanent(exc), report)
+                    _mark_attempt_failed(
+                        row, now, smtp.describe_failure(exc), smtp.is_permanent(exc), report
+                    )
                 else:
                     pending.pop(0)
                     sent.append(row)
@@ -342,7 +356,7 @@ def send_due(
     _mark_sent(sent)
     if broken is not None:
         for row in pending:
-            _mark_attempt_failed(row, now, _describe(broken), False, report)
+            _mark_attempt_failed(row, now, smtp.describe_failure(broken), False, report)
     return report
 
 
@@ -363,18 +377,3 @@ def _release(rows: list[Row]) -> int:
     )
     db.session.commit()
     return result.rowcount
-
-
-def _describe(exc: Exception) -> str:
-    # smtplib reports a read that timed out as SMTPServerDisconnected("... timed out"), with
-    # the TimeoutError only as its context: look along the chain.
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, socket.timeout | TimeoutError):
-            return "the mail server did not answer in time"
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    if isinstance(exc, ConnectionRefusedError):
-        return "the mail server refused the connection"
-    return f"{type(exc).__name__}: {exc}"
