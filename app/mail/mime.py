@@ -6,8 +6,8 @@ server. An outbox row always has the same shape (a plain text and an HTML part, 
 text attachment), so the message is written as bytes around the two bodies:
 
 - headers that may hold anything (the From display name, the subject, an unusual address) are
-  folded and, when not ASCII, RFC 2047-encoded by the stdlib's SMTP policy; the sender's header
-  and each distinct subject are folded once and remembered (a draw's invitations share one);
+  folded and, when not ASCII, RFC 2047-encoded by the stdlib; the sender's header and each
+  distinct subject are encoded once and remembered (a draw's invitations share one subject);
 - bodies are UTF-8, sent as they are (7bit or 8bit, as Flask-Mail did) unless a line is longer
   than SMTP allows, then quoted-printable; every line ends in CRLF;
 - the MIME boundary is random and checked against the bodies;
@@ -25,8 +25,9 @@ import re
 import secrets
 from datetime import UTC, datetime
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from typing import Protocol
 
@@ -53,11 +54,23 @@ class Row(Protocol):
 
 @lru_cache(maxsize=256)
 def header(name: str, value: str) -> bytes:
-    """One header line, folded and encoded by the stdlib's SMTP policy, ending in CRLF.
+    """One header line ending in CRLF: folded and, when not ASCII, RFC 2047-encoded.
 
-    Line breaks in the value are dropped, so no value can add a header of its own."""
-    parsed = SMTP_POLICY.header_factory(name, "".join(value.splitlines()))
-    return parsed.fold(policy=SMTP_POLICY).encode("ascii")
+    Line breaks in the value are dropped, so no value can add a header of its own. Address
+    headers (From, To) are written by `email.utils.formataddr`; others, such as the Subject,
+    by `email.header.Header` (the stdlib's newer folder can drop a space between encoded
+    words, and a subject must read back exactly)."""
+    value = "".join(value.splitlines())
+    if name in ("From", "To"):
+        display, address = parseaddr(value)
+        if address.isascii():
+            return f"{name}: {formataddr((display, address), charset='utf-8')}".encode() + CRLF
+        # A non-ASCII address: the policy's own address folding copes with it.
+        parsed = SMTP_POLICY.header_factory(name, value)
+        return parsed.fold(policy=SMTP_POLICY).encode("ascii")
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    encoded = Header(value, charset, header_name=name).encode(linesep="\r\n")
+    return f"{name}: {encoded}".encode("ascii") + CRLF
 
 
 def envelope_sender(sender: str) -> str:
