@@ -84,7 +84,8 @@ def enqueue(
     Nothing is sent and nothing is committed here: the caller's commit saves the message along
     with the change that caused it. It is sent no sooner than `release_at` (default: now).
     `attachment` is one text file as (filename, mimetype, text), kept in the row until sent.
-    In slips-only mode participant mail is not kept at all, and None is returned.
+    In slips-only mode participant mail is not kept at all, and None is returned; inside an
+    `in_bulk()` block the row is inserted at the block's end and None is returned too.
     """
     if participant_id is not None and not config.mail_kept(current_app):
         return None
@@ -107,7 +108,7 @@ def enqueue(
     gathered = _gathered.get()
     if gathered is not None:
         gathered.append(values)
-        return OutboxMessage(**values)
+        return None
     message = OutboxMessage(**values)
     db.session.add(message)
     return message
@@ -122,9 +123,9 @@ def in_bulk() -> Iterator[None]:
     """Within the block, `enqueue` gathers its rows and the block's end inserts them all in
     one multi-row INSERT, still in the caller's transaction (nothing is committed).
 
-    For the draw and the tick, which queue a message per participant: thousands of ORM
-    objects flushed one by one cost more than rendering their bodies. `enqueue` then returns
-    a copy of the row that is not in the session. If the block raises, nothing is inserted.
+    For the draw (and any work that queues a message per participant): an ORM object per
+    message costs about as much as rendering its bodies. Inside the block `enqueue` builds
+    no object and returns None. If the block raises, nothing is inserted.
     """
     gathered: list[dict] = []
     reset = _gathered.set(gathered)
