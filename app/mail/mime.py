@@ -23,6 +23,7 @@ from __future__ import annotations
 import binascii
 import re
 import secrets
+import time
 from datetime import UTC, datetime
 from email import policy
 from email.header import Header
@@ -34,7 +35,7 @@ from typing import Protocol
 SMTP_POLICY = policy.SMTP
 CRLF = b"\r\n"
 # RFC 5321 allows 998 characters per line before the CRLF.
-_LONG_LINE = re.compile(rb"[^\n]{999}")
+MAX_LINE = 998
 # An address that needs no folding, quoting or encoding in a To header.
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 
@@ -80,8 +81,24 @@ def envelope_sender(sender: str) -> str:
 
 def date_header(moment: datetime | None = None) -> bytes:
     """The Date header for a message sent now (or at `moment`)."""
-    moment = moment or datetime.now(UTC)
+    if moment is None:
+        # A Date has whole seconds: made once a second, not once a message.
+        second = int(time.time())
+        cached_second, cached = _latest_date[0]
+        if cached_second == second:
+            return cached
+        made = _date_line(datetime.fromtimestamp(second, UTC))
+        _latest_date[0] = (second, made)  # one tuple, swapped whole: safe across threads
+        return made
+    return _date_line(moment)
+
+
+def _date_line(moment: datetime) -> bytes:
     return b"Date: " + format_datetime(moment).encode("ascii") + CRLF
+
+
+# The latest Date line made and its second.
+_latest_date: list[tuple[int, bytes]] = [(0, b"")]
 
 
 def _to_header(address: str) -> bytes:
@@ -95,7 +112,7 @@ def _body(text: str) -> tuple[bytes, bytes]:
     data = text.encode("utf-8")
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if _LONG_LINE.search(data):
+    if len(data) > MAX_LINE and any(len(line) > MAX_LINE for line in data.split(b"\n")):
         encoding, data = b"quoted-printable", binascii.b2a_qp(data, istext=True)
     else:
         encoding = b"7bit" if data.isascii() else b"8bit"
