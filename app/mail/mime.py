@@ -10,7 +10,7 @@ text attachment), so the message is written as bytes around the two bodies:
   distinct subject are encoded once and remembered (a draw's invitations share one subject);
 - bodies are UTF-8, sent as they are (7bit or 8bit, as Flask-Mail did) unless a line is longer
   than SMTP allows, then quoted-printable; every line ends in CRLF;
-- the MIME boundary is random and checked against the bodies;
+- the MIME boundary is random digits, checked against the bodies;
 - the one attachment part, rare, is built by the stdlib.
 
 Headers carry what they always did: From, To (the one recipient), Subject, a Date stamped by the
@@ -132,11 +132,17 @@ def _text_part(subtype: bytes, text: str) -> bytes:
     )
 
 
+def _boundary() -> bytes:
+    # Digits only, like the Message-ID: no run of a header's characters may spell part of a
+    # name or address (random letters could, and a reader of headers would wonder why).
+    return f"=={secrets.randbelow(10**32):032d}==".encode("ascii")
+
+
 def _multipart(subtype: bytes, parts: list[bytes]) -> bytes:
     """Content-Type header and body of a multipart of these parts (each headers + body)."""
-    boundary = f"=_{secrets.token_hex(16)}".encode("ascii")
+    boundary = _boundary()
     while any(boundary in part for part in parts):  # practically never
-        boundary = f"=_{secrets.token_hex(16)}".encode("ascii")
+        boundary = _boundary()
     delimiter = CRLF + b"--" + boundary
     return (
         b"Content-Type: multipart/"

@@ -23,21 +23,20 @@ from __future__ import annotations
 import secrets
 import smtplib
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import and_, case, insert, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Row
 
 from app import config
 from app.domain.states import OutboxStatus
 from app.extensions import db
+from app.mail import bulk as bulk_block
 from app.mail import smtp
 from app.mail.smtp import mail
 from app.models import OutboxMessage, utcnow
@@ -90,13 +89,19 @@ def enqueue(
     if participant_id is not None and not config.mail_kept(current_app):
         return None
     context.setdefault("subject", subject)
+    bulk = bulk_block.current()
+    if bulk is None:
+        body_text = render_template(f"email/{template}.txt", **context)
+        body_html = render_template(f"email/{template}.html", **context)
+    else:
+        body_text, body_html = bulk.render(template, context)
     name, mimetype, text = attachment or (None, None, None)
     values = {
         "kind": kind,
         "to_addr": to_addr,
         "subject": subject,
-        "body_text": render_template(f"email/{template}.txt", **context),
-        "body_html": render_template(f"email/{template}.html", **context),
+        "body_text": body_text,
+        "body_html": body_html,
         "message_id": new_message_id(),
         "game_id": game_id,
         "participant_id": participant_id,
@@ -105,36 +110,12 @@ def enqueue(
         "attachment_type": mimetype,
         "attachment_text": text,
     }
-    gathered = _gathered.get()
-    if gathered is not None:
-        gathered.append(values)
+    if bulk is not None:
+        bulk.rows.append(values)
         return None
     message = OutboxMessage(**values)
     db.session.add(message)
     return message
-
-
-# The rows enqueued inside an `in_bulk()` block, waiting for its one INSERT.
-_gathered: ContextVar[list[dict] | None] = ContextVar("outbox_gathered", default=None)
-
-
-@contextmanager
-def in_bulk() -> Iterator[None]:
-    """Within the block, `enqueue` gathers its rows and the block's end inserts them all in
-    one multi-row INSERT, still in the caller's transaction (nothing is committed).
-
-    For the draw (and any work that queues a message per participant): an ORM object per
-    message costs about as much as rendering its bodies. Inside the block `enqueue` builds
-    no object and returns None. If the block raises, nothing is inserted.
-    """
-    gathered: list[dict] = []
-    reset = _gathered.set(gathered)
-    try:
-        yield
-    finally:
-        _gathered.reset(reset)
-    if gathered:
-        db.session.execute(insert(OutboxMessage), gathered)
 
 
 @dataclass

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, select
+import pytest
+import time_machine
+from sqlalchemy import event, func, select
 
 from app.domain.states import OutboxStatus
 from app.extensions import db
+from app.mail.bulk import in_bulk
+from app.mail.messages import enqueue_invitation
 from app.mail.outbox import send_due
 from app.models import OutboxMessage, utcnow
 from tests.helpers import make_facilitator, make_running_game, participants_of
@@ -124,3 +128,28 @@ def test_two_senders_with_batches_share_the_queue_and_send_each_row_once(app, sm
     with app.app_context():
         statuses = db.session.execute(select(OutboxMessage.status)).scalars().all()
     assert statuses == [OutboxStatus.SENT] * people
+
+
+def test_queued_in_bulk_a_message_is_the_one_queued_alone(app):
+    """The draw's bulk queueing renders and stores exactly what queueing one invitation at a
+    time does; a bulk block that fails inserts nothing."""
+    frozen = time_machine.travel(datetime(2026, 12, 6, 9, 0, tzinfo=UTC), tick=False)
+    with app.app_context(), frozen:
+        game = make_running_game(make_facilitator(), 4)
+        ada = participants_of(game)[0]
+        columns = (OutboxMessage.to_addr, OutboxMessage.subject, OutboxMessage.body_text)
+        columns += (OutboxMessage.body_html, OutboxMessage.participant_id, OutboxMessage.status)
+        bulk = db.session.execute(
+            select(*columns).where(OutboxMessage.participant_id == ada.id)
+        ).one()
+        alone = enqueue_invitation(game, ada, utcnow())
+        db.session.flush()
+        assert tuple(getattr(alone, c.key) for c in columns) == tuple(bulk)
+        db.session.rollback()
+
+        before = db.session.execute(select(func.count(OutboxMessage.id))).scalar_one()
+        with pytest.raises(RuntimeError), in_bulk():
+            enqueue_invitation(game, ada, utcnow())
+            raise RuntimeError("the work that caused the mail failed")
+        after = db.session.execute(select(func.count(OutboxMessage.id))).scalar_one()
+        assert after == before

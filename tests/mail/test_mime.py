@@ -94,6 +94,8 @@ def test_headers_name_the_recipient_alone_and_the_date_is_the_one_given():
     assert str(message["Message-ID"]).strip() == row.message_id
     assert parsedate_to_datetime(str(message["Date"])) == moment
     assert mime.envelope_sender(SENDER) == "angels@angels.test"
+    # Random parts of headers are digits only, so none can spell part of a name or address.
+    assert re.fullmatch(r"==[0-9]{32}==", message.get_boundary())
 
 
 def test_a_plain_body_goes_as_it_is_and_a_long_line_is_re_encoded():
