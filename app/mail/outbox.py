@@ -11,6 +11,11 @@
   time for goes straight back to the queue for the next run.
 - Rows are claimed with one conditional UPDATE (SQLite ignores FOR UPDATE), so two senders
   running at once never send the same message; a row marked sent is never sent again.
+- Speed is SMTP's: a run keeps one connection for all its batches, writes each message's bytes
+  directly (app/mail/mime.py, not Flask-Mail's Message) and marks a batch's sent rows in one
+  UPDATE and one commit. A crash in the middle of a batch can send its sent part again (same
+  Message-ID) once the claim's lease runs out; never a row already marked sent.
+- A draw queues thousands of messages inside `bulk.in_bulk()`: one INSERT for all of them.
 - Headers date nothing: the Message-ID is random (not a timestamp) and the Date is stamped
   when the message is actually sent. Once sent or given up, a row's body is cleared, so the
   database keeps no history of links (and no log line ever holds a body, link or token).
