@@ -104,6 +104,13 @@ _latest_date: list[tuple[int, bytes]] = [(0, b"")]
 def _to_header(address: str) -> bytes:
     if len(address) < 70 and _PLAIN_ADDRESS.fullmatch(address):
         return b"To: " + address.encode("ascii") + CRLF
+    local, _, domain = address.rpartition("@")
+    if not address.isascii() and local.isascii():
+        # An internationalised domain is written as IDNA, as SMTP's RCPT TO gives it.
+        try:
+            address = f"{local}@{domain.encode('idna').decode('ascii')}"
+        except UnicodeError:
+            pass
     return header("To", address)
 
 

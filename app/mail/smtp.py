@@ -6,7 +6,7 @@ import smtplib
 import socket
 
 from flask import Flask, current_app
-from flask_mail import Connection, Mail
+from flask_mail import Connection, Mail, sanitize_address
 
 from app.mail import mime
 
@@ -65,8 +65,13 @@ class Wire:
     def send(self, row: mime.Row) -> None:
         """Build the row's message, its Date stamped now, and hand it to the server."""
         data = mime.build(row, self.from_header, mime.date_header())
+        recipient = row.to_addr
+        if not recipient.isascii():
+            # SMTP commands are ASCII: an internationalised domain goes as IDNA, as it did
+            # through Flask-Mail.
+            recipient = sanitize_address(recipient)
         if self.host is not None:
-            self.host.sendmail(self.mail_from, [row.to_addr], data)
+            self.host.sendmail(self.mail_from, [recipient], data)
 
 
 def is_permanent(exc: Exception) -> bool:

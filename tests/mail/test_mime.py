@@ -133,3 +133,9 @@ def test_a_line_break_in_a_subject_cannot_add_a_header():
     message = _parse(_build(_row(subject="Hello\r\nBcc: eve@example.org")))
     assert message["Bcc"] is None
     assert str(message["Subject"]) == "HelloBcc: eve@example.org"
+
+
+def test_an_internationalised_domain_is_addressed_as_idna():
+    """A recipient at a non-ASCII domain gets a To header SMTP can carry: the domain in IDNA."""
+    message = _parse(_build(_row(to_addr="zoe@exämple.org")))
+    assert [a.addr_spec for a in message["To"].addresses] == ["zoe@xn--exmple-cua.org"]
