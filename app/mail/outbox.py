@@ -11,10 +11,11 @@
   time for goes straight back to the queue for the next run.
 - Rows are claimed with one conditional UPDATE (SQLite ignores FOR UPDATE), so two senders
   running at once never send the same message; a row marked sent is never sent again.
-- Speed is SMTP's: a run keeps one connection for all its batches, writes each message's bytes
-  directly (app/mail/mime.py, not Flask-Mail's Message) and marks a batch's sent rows in one
-  UPDATE and one commit. A crash in the middle of a batch can send its sent part again (same
-  Message-ID) once the claim's lease runs out; never a row already marked sent.
+- Speed is SMTP's: a run keeps one connection for all its batches, claims rows a batch at a
+  time as plain rows (no ORM objects to expire and reload), and writes each message's bytes
+  directly (app/mail/mime.py, not Flask-Mail's Message). Each sent row is still marked and
+  committed before the next message goes out, so a sender killed mid-batch sends at most the
+  one message it had on the wire again (same Message-ID); never a row already marked sent.
 - A draw queues thousands of messages inside `bulk.in_bulk()`: one INSERT for all of them.
 - Headers date nothing: the Message-ID is random (not a timestamp) and the Date is stamped
   when the message is actually sent. Once sent or given up, a row's body is cleared, so the
@@ -204,8 +205,7 @@ def _forget_orphan() -> dict:
 def _mark_sent(rows: Sequence[Row]) -> None:
     """Mark the rows the server accepted as sent, in one UPDATE and one commit.
 
-    Only rows still held under their claim are touched. Called at the end of each batch (and
-    before anything else happens to the batch), so a crash re-sends at most one batch."""
+    Only rows still held under their claim are touched; the body is cleared at once."""
     if not rows:
         return
     db.session.execute(
@@ -290,8 +290,6 @@ def send_due(
     if not pending:
         return report
     broken: Exception | None = None
-    # Accepted by the server, not yet marked: marked in one commit at the end of each batch.
-    sent: list[Row] = []
     try:
         with mail.connect(timeout=timeout) as connection:
             wire = smtp.Wire(connection.host, current_app.config["MAIL_DEFAULT_SENDER"])
@@ -319,18 +317,16 @@ def send_due(
                     )
                 else:
                     pending.pop(0)
-                    sent.append(row)
+                    # Marked (and committed: cheap in WAL mode) before the next message goes
+                    # out, so a sender killed mid-batch sends at most the one on the wire again.
+                    _mark_sent([row])
                     report.sent += 1
                 if not pending:
-                    _mark_sent(sent)
-                    sent = []
                     if time.monotonic() >= deadline:
                         report.out_of_time = True  # more may be due: the next run sees
                         break
                     # The batch is done and time is left: take the next one on this connection.
                     pending = claim(now, limit, ids)
-            _mark_sent(sent)
-            sent = []
             if pending and broken is None:
                 # Out of time. Released before the connection closes, so a slow or failed
                 # goodbye to the server can't count an attempt against mail never tried.
@@ -339,8 +335,6 @@ def send_due(
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself broke (closing it may fail too: keep the first reason).
         broken = broken or exc
-    # What the server accepted before the connection broke is sent, whatever happens next.
-    _mark_sent(sent)
     if broken is not None:
         for row in pending:
             _mark_attempt_failed(row, now, smtp.describe_failure(broken), False, report)
