@@ -279,6 +279,27 @@ def send_due(
 
     A message marked sent is never sent again; one that fails is retried later with back-off.
     """
+    session = db.session()
+    expiring = session.expire_on_commit
+    # The run commits once per message sent; expiring every object the caller holds at each
+    # commit would cost more than the SMTP exchange. The run loads no ORM object of its own,
+    # so it expires the caller's once, at the end.
+    session.expire_on_commit = False
+    try:
+        return _send_due(now, limit, ids, timeout, budget)
+    finally:
+        session.expire_on_commit = expiring
+        if expiring:
+            session.expire_all()
+
+
+def _send_due(
+    now: datetime | None,
+    limit: int,
+    ids: list[int] | None,
+    timeout: float | None,
+    budget: float | None,
+) -> SendReport:
     report = SendReport()
     if not current_app.config.get("MAIL_SERVER"):
         return report
