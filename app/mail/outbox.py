@@ -36,7 +36,7 @@ from email.utils import parseaddr
 from functools import lru_cache
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.engine import Row
 
 from app import config
@@ -231,6 +231,25 @@ def _mark_sent(rows: Sequence[Row]) -> None:
     db.session.commit()
 
 
+# `_mark_sent` for the one row just sent, built once: the sender runs it after every message.
+_MARK_ONE_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.claim_token == bindparam("token"))
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("at"),
+        claim_token=None,
+        claimed_until=None,
+        attempts=OutboxMessage.attempts + 1,
+        last_error=None,
+        body_text="",
+        body_html="",
+        **_forget_orphan(),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def _mark_attempt_failed(
     row: Row, now: datetime, error: str, permanent: bool, report: SendReport
 ) -> None:
@@ -340,7 +359,10 @@ def _send_due(
                     pending.pop(0)
                     # Marked (and committed: cheap in WAL mode) before the next message goes
                     # out, so a sender killed mid-batch sends at most the one on the wire again.
-                    _mark_sent([row])
+                    db.session.execute(
+                        _MARK_ONE_SENT, {"row_id": row.id, "token": row.claim_token, "at": utcnow()}
+                    )
+                    db.session.commit()
                     report.sent += 1
                 if not pending:
                     if time.monotonic() >= deadline:
