@@ -29,7 +29,6 @@ from __future__ import annotations
 import secrets
 import smtplib
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -202,36 +201,8 @@ def _forget_orphan() -> dict:
     }
 
 
-def _mark_sent(rows: Sequence[Row]) -> None:
-    """Mark the rows the server accepted as sent, in one UPDATE and one commit.
-
-    Only rows still held under their claim are touched; the body is cleared at once."""
-    if not rows:
-        return
-    db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_([row.id for row in rows]),
-            OutboxMessage.claim_token.in_({row.claim_token for row in rows}),
-        )
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=utcnow(),
-            claim_token=None,
-            claimed_until=None,
-            attempts=OutboxMessage.attempts + 1,
-            last_error=None,
-            # Nothing kept after use: a sent body held a live link (or a journal).
-            body_text="",
-            body_html="",
-            **_forget_orphan(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-
-
-# `_mark_sent` for the one row just sent, built once: the sender runs it after every message.
+# Marks the one row just sent (its body cleared at once); built once: the sender runs it
+# after every message.
 _MARK_ONE_SENT = (
     update(OutboxMessage)
     .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.claim_token == bindparam("token"))
