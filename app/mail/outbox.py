@@ -11,6 +11,12 @@
   time for goes straight back to the queue for the next run.
 - Rows are claimed with one conditional UPDATE (SQLite ignores FOR UPDATE), so two senders
   running at once never send the same message; a row marked sent is never sent again.
+- Speed is SMTP's: a run keeps one connection for all its batches, claims rows a batch at a
+  time as plain rows (no ORM objects to expire and reload), and writes each message's bytes
+  directly (app/mail/mime.py, not Flask-Mail's Message). Each sent row is still marked and
+  committed before the next message goes out, so a sender killed mid-batch sends at most the
+  one message it had on the wire again (same Message-ID); never a row already marked sent.
+- A draw queues thousands of messages inside `bulk.in_bulk()`: one INSERT for all of them.
 - Headers date nothing: the Message-ID is random (not a timestamp) and the Date is stamped
   when the message is actually sent. Once sent or given up, a row's body is cleared, so the
   database keeps no history of links (and no log line ever holds a body, link or token).
@@ -22,19 +28,21 @@ from __future__ import annotations
 
 import secrets
 import smtplib
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 
 from flask import Flask, current_app, render_template
-from flask_mail import Message
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy.engine import Row
 
 from app import config
 from app.domain.states import OutboxStatus
 from app.extensions import db
+from app.mail import bulk as bulk_block
+from app.mail import smtp
 from app.mail.smtp import mail
 from app.models import OutboxMessage, utcnow
 
@@ -47,8 +55,13 @@ def init_app(app: Flask) -> None:
 
 
 def _sender_domain() -> str:
-    address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-    return address.rpartition("@")[2] or "localhost"
+    return _domain_of(current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+@lru_cache(maxsize=8)
+def _domain_of(sender: str) -> str:
+    # Parsed once per configured sender, not once per message (a draw queues thousands).
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
 
 def new_message_id() -> str:
@@ -75,24 +88,37 @@ def enqueue(
     Nothing is sent and nothing is committed here: the caller's commit saves the message along
     with the change that caused it. It is sent no sooner than `release_at` (default: now).
     `attachment` is one text file as (filename, mimetype, text), kept in the row until sent.
-    In slips-only mode participant mail is not kept at all, and None is returned.
+    In slips-only mode participant mail is not kept at all, and None is returned; inside an
+    `in_bulk()` block the row is inserted at the block's end and None is returned too.
     """
     if participant_id is not None and not config.mail_kept(current_app):
         return None
     context.setdefault("subject", subject)
-    message = OutboxMessage(
-        kind=kind,
-        to_addr=to_addr,
-        subject=subject,
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
-        message_id=new_message_id(),
-        game_id=game_id,
-        participant_id=participant_id,
-        next_attempt_at=release_at or utcnow(),
-    )
-    if attachment is not None:
-        message.attachment_name, message.attachment_type, message.attachment_text = attachment
+    bulk = bulk_block.current()
+    if bulk is None:
+        body_text = render_template(f"email/{template}.txt", **context)
+        body_html = render_template(f"email/{template}.html", **context)
+    else:
+        body_text, body_html = bulk.render(template, context)
+    name, mimetype, text = attachment or (None, None, None)
+    values = {
+        "kind": kind,
+        "to_addr": to_addr,
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "message_id": new_message_id(),
+        "game_id": game_id,
+        "participant_id": participant_id,
+        "next_attempt_at": release_at or utcnow(),
+        "attachment_name": name,
+        "attachment_type": mimetype,
+        "attachment_text": text,
+    }
+    if bulk is not None:
+        bulk.rows.append(values)
+        return None
+    message = OutboxMessage(**values)
     db.session.add(message)
     return message
 
@@ -118,8 +144,26 @@ def _due_condition(now: datetime):
     )
 
 
-def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[OutboxMessage]:
-    """Claim up to `limit` due rows for this sender and commit the claim.
+# What a sender reads of a claimed row: plain rows, not ORM objects, so the commits of a
+# batch expire nothing and no row is loaded twice.
+_CLAIMED = (
+    OutboxMessage.id,
+    OutboxMessage.claim_token,
+    OutboxMessage.attempts,
+    OutboxMessage.to_addr,
+    OutboxMessage.subject,
+    OutboxMessage.body_text,
+    OutboxMessage.body_html,
+    OutboxMessage.message_id,
+    OutboxMessage.attachment_name,
+    OutboxMessage.attachment_type,
+    OutboxMessage.attachment_text,
+)
+
+
+def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Row]:
+    """Claim up to `limit` due rows for this sender and commit the claim; return them in id
+    order (id, claim_token, attempts, address, subject, bodies, Message-ID, attachment).
 
     One conditional UPDATE: a row another sender claimed first no longer matches, so each row
     goes to exactly one sender.
@@ -140,31 +184,9 @@ def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Outbo
     db.session.commit()
     return list(
         db.session.execute(
-            select(OutboxMessage)
-            .where(OutboxMessage.claim_token == token)
-            .order_by(OutboxMessage.id)
-        ).scalars()
-    )
-
-
-def _as_mail(row: OutboxMessage) -> Message:
-    message = Message(
-        subject=row.subject,
-        recipients=[row.to_addr],
-        body=row.body_text,
-        html=row.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        # Stamped as it is sent, so the Date says when it was released, not when it was made.
-        date=time.time(),
-    )
-    message.msgId = row.message_id
-    if row.attachment_name and row.attachment_text is not None:
-        message.attach(
-            row.attachment_name,
-            row.attachment_type or "text/plain",
-            row.attachment_text.encode(),
+            select(*_CLAIMED).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
         )
-    return message
+    )
 
 
 def _forget_orphan() -> dict:
@@ -179,29 +201,28 @@ def _forget_orphan() -> dict:
     }
 
 
-def _mark_sent(row: OutboxMessage, now: datetime) -> None:
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            claim_token=None,
-            claimed_until=None,
-            attempts=OutboxMessage.attempts + 1,
-            last_error=None,
-            # Nothing kept after use: a sent body held a live link (or a journal).
-            body_text="",
-            body_html="",
-            **_forget_orphan(),
-        )
-        .execution_options(synchronize_session=False)
+# Marks the one row just sent (its body cleared at once); built once: the sender runs it
+# after every message.
+_MARK_ONE_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.claim_token == bindparam("token"))
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("at"),
+        claim_token=None,
+        claimed_until=None,
+        attempts=OutboxMessage.attempts + 1,
+        last_error=None,
+        body_text="",
+        body_html="",
+        **_forget_orphan(),
     )
-    db.session.commit()
+    .execution_options(synchronize_session=False)
+)
 
 
 def _mark_attempt_failed(
-    row: OutboxMessage, now: datetime, error: str, permanent: bool, report: SendReport
+    row: Row, now: datetime, error: str, permanent: bool, report: SendReport
 ) -> None:
     attempts = row.attempts + 1
     give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
@@ -229,15 +250,6 @@ def _mark_attempt_failed(
     report.errors.append(error)
 
 
-def _is_permanent(exc: Exception) -> bool:
-    """A 5xx answer about the recipient will not get better by retrying."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False
-
-
 def send_due(
     now: datetime | None = None,
     limit: int = 200,
@@ -257,6 +269,27 @@ def send_due(
 
     A message marked sent is never sent again; one that fails is retried later with back-off.
     """
+    session = db.session()
+    expiring = session.expire_on_commit
+    # The run commits once per message sent; expiring every object the caller holds at each
+    # commit would cost more than the SMTP exchange. The run loads no ORM object of its own,
+    # so it expires the caller's once, at the end.
+    session.expire_on_commit = False
+    try:
+        return _send_due(now, limit, ids, timeout, budget)
+    finally:
+        session.expire_on_commit = expiring
+        if expiring:
+            session.expire_all()
+
+
+def _send_due(
+    now: datetime | None,
+    limit: int,
+    ids: list[int] | None,
+    timeout: float | None,
+    budget: float | None,
+) -> SendReport:
     report = SendReport()
     if not current_app.config.get("MAIL_SERVER"):
         return report
@@ -270,13 +303,14 @@ def send_due(
     broken: Exception | None = None
     try:
         with mail.connect(timeout=timeout) as connection:
+            wire = smtp.Wire(connection.host, current_app.config["MAIL_DEFAULT_SENDER"])
             while pending:
                 if time.monotonic() >= deadline:
                     report.out_of_time = True
                     break
                 row = pending[0]
                 try:
-                    connection.send(_as_mail(row))
+                    wire.send(row)
                 except (
                     smtplib.SMTPRecipientsRefused,
                     smtplib.SMTPDataError,
@@ -289,10 +323,17 @@ def send_due(
                         break
                     # The server answered: only this message is affected.
                     pending.pop(0)
-                    _mark_attempt_failed(row, now, _describe(exc), _is_permanent(exc), report)
+                    _mark_attempt_failed(
+                        row, now, smtp.describe_failure(exc), smtp.is_permanent(exc), report
+                    )
                 else:
                     pending.pop(0)
-                    _mark_sent(row, utcnow())
+                    # Marked (and committed: cheap in WAL mode) before the next message goes
+                    # out, so a sender killed mid-batch sends at most the one on the wire again.
+                    db.session.execute(
+                        _MARK_ONE_SENT, {"row_id": row.id, "token": row.claim_token, "at": utcnow()}
+                    )
+                    db.session.commit()
                     report.sent += 1
                 if not pending:
                     if time.monotonic() >= deadline:
@@ -310,11 +351,11 @@ def send_due(
         broken = broken or exc
     if broken is not None:
         for row in pending:
-            _mark_attempt_failed(row, now, _describe(broken), False, report)
+            _mark_attempt_failed(row, now, smtp.describe_failure(broken), False, report)
     return report
 
 
-def _release(rows: list[OutboxMessage]) -> int:
+def _release(rows: list[Row]) -> int:
     """Put claimed rows that were never tried back in the queue as they were: no attempt is
     counted and their release time stands, so the next run (or another sender) takes them at
     once instead of after the claim's lease. Returns how many this sender still held."""
@@ -331,18 +372,3 @@ def _release(rows: list[OutboxMessage]) -> int:
     )
     db.session.commit()
     return result.rowcount
-
-
-def _describe(exc: Exception) -> str:
-    # smtplib reports a read that timed out as SMTPServerDisconnected("... timed out"), with
-    # the TimeoutError only as its context: look along the chain.
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, socket.timeout | TimeoutError):
-            return "the mail server did not answer in time"
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    if isinstance(exc, ConnectionRefusedError):
-        return "the mail server refused the connection"
-    return f"{type(exc).__name__}: {exc}"

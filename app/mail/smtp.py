@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import smtplib
+import socket
 
 from flask import Flask, current_app
-from flask_mail import Connection, Mail
+from flask_mail import Connection, Mail, sanitize_address
+
+from app.mail import mime
 
 
 class TimeoutConnection(Connection):
@@ -48,3 +51,50 @@ mail = TimeoutMail()
 def init_app(app: Flask) -> None:
     """Bind the mail extension to the app."""
     mail.init_app(app)
+
+
+class Wire:
+    """One open SMTP connection and what every message on it shares: the envelope sender and
+    the folded From header. `host` is None when MAIL_SUPPRESS_SEND keeps mail from leaving."""
+
+    def __init__(self, host: smtplib.SMTP | None, sender: str) -> None:
+        self.host = host
+        self.mail_from = mime.envelope_sender(sender)
+        self.from_header = mime.header("From", sender)
+
+    def send(self, row: mime.Row) -> None:
+        """Build the row's message, its Date stamped now, and hand it to the server."""
+        data = mime.build(row, self.from_header, mime.date_header())
+        recipient = row.to_addr
+        if not recipient.isascii():
+            # SMTP commands are ASCII: an internationalised domain goes as IDNA, as it did
+            # through Flask-Mail.
+            recipient = sanitize_address(recipient)
+        if self.host is not None:
+            self.host.sendmail(self.mail_from, [recipient], data)
+
+
+def is_permanent(exc: Exception) -> bool:
+    """A 5xx answer about the recipient will not get better by retrying."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def describe_failure(exc: Exception) -> str:
+    """A short reason for a failed send, for the row's last_error and the command's report
+    (never a body, link or token)."""
+    # smtplib reports a read that timed out as SMTPServerDisconnected("... timed out"), with
+    # the TimeoutError only as its context: look along the chain.
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, socket.timeout | TimeoutError):
+            return "the mail server did not answer in time"
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, ConnectionRefusedError):
+        return "the mail server refused the connection"
+    return f"{type(exc).__name__}: {exc}"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from app.domain.draw import SMALL_GAME, DrawImpossible, draw_cycle, prefer_avoiding
 from app.domain.states import GameState
 from app.extensions import db
+from app.mail.bulk import in_bulk
 from app.mail.messages import enqueue_invitation
 from app.models import Exclusion, Game, Pairing, Participant, utcnow
 from app.services import ServiceError, translated
@@ -165,10 +166,13 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
         ).scalars()
     }
     # Roster order, never cycle order: mail sent one after another in cycle order would let
-    # people who compare arrival times work out who is next to whom in the circle. The session
-    # writes all the invitations (like the pairings above) in one multi-row INSERT at commit.
-    for angel in sorted(cycle):
-        enqueue_invitation(game, everyone[angel], release_moment(game, "invitation", at_once=True))
+    # people who compare arrival times work out who is next to whom in the circle.
+    # One multi-row INSERT for all of them (a roster can be thousands of people).
+    with in_bulk():
+        for angel in sorted(cycle):
+            enqueue_invitation(
+                game, everyone[angel], release_moment(game, "invitation", at_once=True)
+            )
     try:
         db.session.commit()
     except IntegrityError:

@@ -27,6 +27,8 @@ class Received:
     rcpt_tos: list[str]
     raw: bytes
     message: EmailMessage
+    # The SMTP session (one per client connection) it arrived on.
+    session: object = None
 
 
 class Inbox:
@@ -59,9 +61,15 @@ class Inbox:
                     rcpt_tos=list(envelope.rcpt_tos),
                     raw=envelope.content,
                     message=email.message_from_bytes(envelope.content, policy=email.policy.default),
+                    session=session,
                 )
             )
         return "250 Message accepted for delivery"
+
+    @property
+    def connections(self) -> int:
+        """How many client connections delivered the messages (each held, so ids stay apart)."""
+        return len({id(m.session) for m in self.messages})
 
     def to(self, address: str) -> list[Received]:
         """Messages whose envelope recipients include this address."""

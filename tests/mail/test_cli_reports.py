@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage
-from tests.helpers import make_facilitator, make_running_game
+from tests.helpers import make_facilitator, make_running_game, participants_of
 
 
 def test_outbox_send_counts_every_batch_it_sent(app, smtp, runner):
@@ -34,3 +34,22 @@ def test_tick_counts_the_mail_it_sent(app, smtp, runner):
     again = runner.invoke(args=["tick"])
     assert again.output.endswith("mail sent 0\n"), again.output
     assert len(smtp.inbox.messages) == 7
+
+
+def test_outbox_send_counts_what_was_sent_and_what_was_refused_across_batches(app, smtp, runner):
+    """Twelve invitations in batches of five, one address refused for good by the server:
+    the run goes on past it to the end of the queue and says "sent 11, ... failed 1", as many
+    as the server accepted, over one connection."""
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 12)
+        refused = participants_of(game)[6].email
+    smtp.inbox.rcpt_replies[refused.lower()] = "550 5.1.1 No such user"
+    result = runner.invoke(args=["outbox", "send", "--limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("sent 11, will retry 0, failed 1\n"), result.output
+    assert "error: SMTPRecipientsRefused" in result.output
+    assert len(smtp.inbox.messages) == 11 and smtp.inbox.to(refused) == []
+    assert smtp.inbox.connections == 1
+    with app.app_context():
+        statuses = db.session.execute(select(OutboxMessage.status)).scalars().all()
+    assert sorted(statuses) == ["failed"] + ["sent"] * 11

@@ -127,9 +127,9 @@ def test_any_5xx_answer_is_permanent_and_4xx_is_not():
     """A 5xx to MAIL FROM or DATA will not get better by retrying; a 4xx may."""
     import smtplib
 
-    from app.mail.outbox import _is_permanent
+    from app.mail.smtp import is_permanent
 
-    assert _is_permanent(smtplib.SMTPDataError(554, b"rejected as spam"))
-    assert _is_permanent(smtplib.SMTPSenderRefused(550, b"no", "angels@angels.test"))
-    assert not _is_permanent(smtplib.SMTPDataError(451, b"try later"))
-    assert not _is_permanent(smtplib.SMTPRecipientsRefused({"a@x.org": (450, b"busy")}))
+    assert is_permanent(smtplib.SMTPDataError(554, b"rejected as spam"))
+    assert is_permanent(smtplib.SMTPSenderRefused(550, b"no", "angels@angels.test"))
+    assert not is_permanent(smtplib.SMTPDataError(451, b"try later"))
+    assert not is_permanent(smtplib.SMTPRecipientsRefused({"a@x.org": (450, b"busy")}))
