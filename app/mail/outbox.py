@@ -172,12 +172,18 @@ def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Row]:
     due = select(OutboxMessage.id).where(_due_condition(now)).order_by(OutboxMessage.id)
     if ids is not None:
         due = due.where(OutboxMessage.id.in_(ids))
-    # PostgreSQL: rows another sender is claiming right now are skipped, not waited for.
-    # SQLite has no row locks; the conditional UPDATE below is what keeps claims exclusive.
-    due = due.limit(limit).with_for_update(skip_locked=True)
+    # PostgreSQL: rows another sender is claiming right now are skipped, not waited for, and
+    # the ones read stay locked until the claim commits. SQLite has no row locks; the
+    # conditional UPDATE below is what keeps claims exclusive there. The ids are read first,
+    # in a statement of their own: inside the UPDATE, PostgreSQL may run a LIMITed, SKIP
+    # LOCKED subquery again for each row and claim far more than `limit` rows.
+    chosen = list(db.session.execute(due.limit(limit).with_for_update(skip_locked=True)).scalars())
+    if not chosen:
+        db.session.commit()
+        return []
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), _due_condition(now))
+        .where(OutboxMessage.id.in_(chosen), _due_condition(now))
         .values(status=OutboxStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     )
