@@ -7,6 +7,7 @@ never anything about their angel or mortal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -31,8 +32,14 @@ class BadLink(Exception):
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     """Signs with SECRET_KEY; also accepts SECRET_KEY_FALLBACKS, so rotating keys keeps links."""
     fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
-    keys = [*fallbacks, current_app.config["SECRET_KEY"]]
-    return URLSafeTimedSerializer(keys, salt=salt)
+    return _made_serializer((*fallbacks, current_app.config["SECRET_KEY"]), salt)
+
+
+@lru_cache(maxsize=32)
+def _made_serializer(keys: tuple, salt: str) -> URLSafeTimedSerializer:
+    """One serializer per keys and salt: a draw signs two links for each of thousands of
+    people, and building the serializer each time was a fifth of the draw's time."""
+    return URLSafeTimedSerializer(list(keys), salt=salt)
 
 
 def participant_link_token(public_id: str, version: int, salt: str = PARTICIPANT_LINK_SALT) -> str:
