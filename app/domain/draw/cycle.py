@@ -21,11 +21,10 @@ from .diagnosis import (
     _hall_violation,
     _Labeller,
     _no_arrangement,
-    _only_three,
     _raise_hall,
-    _too_few,
     _too_tight,
 )
+from .few import _only_three, _too_few
 from .sampling import (
     _all_cycles,
     _AllowedBy,
