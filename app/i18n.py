@@ -166,6 +166,26 @@ def and_list(items: Iterable[str]) -> str:
     return format_list([str(item) for item in items], locale=get_locale() or DEFAULT_LANGUAGE)
 
 
+# A delivery round as a note stores it (`app.domain.delivery.round_label`): "2026-12-06 morning".
+_ROUND = re.compile(r"(\d{4}-\d{2}-\d{2}) (morning|afternoon|evening)")
+
+
+def round_name(label: str | None) -> str:
+    """`{{ note.round_label|round_name }}`: the round a note comes in, in the reader's language
+    ("Sun 6 Dec, morning round"). A label stored before rounds were kept language-neutral (already
+    written out in English) is shown as it is."""
+    found = _ROUND.fullmatch(label or "")
+    if found is None:
+        return label or ""
+    day = format_moment(date.fromisoformat(found.group(1)), "%a %-d %b")
+    part = found.group(2)
+    if part == "morning":
+        return _("%(day)s, morning round", day=day)
+    if part == "afternoon":
+        return _("%(day)s, afternoon round", day=day)
+    return _("%(day)s, evening round", day=day)
+
+
 def init_app(app: Flask, locale_selector) -> None:
     """Compile the catalogues if needed and bind Flask-Babel with the given locale selector."""
     compile_catalogues()
@@ -174,3 +194,4 @@ def init_app(app: Flask, locale_selector) -> None:
     babel.init_app(app, locale_selector=locale_selector)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.filters["round_name"] = round_name

@@ -166,7 +166,9 @@ def arrival(round_: Round, schedule: Schedule, rng: random.Random) -> datetime:
 
 
 def round_label(round_: Round) -> str:
-    """How a mortal is told when a note came: the round, never the minute."""
+    """Which round a note comes in, as stored: its local day and part of the day
+    ("2026-12-06 morning"), never the minute. Kept language-neutral so each reader sees it
+    in their own language (`app.i18n.round_name` writes it out at display time)."""
     hour = round_.local_time.hour
     part = "morning" if hour < 12 else "afternoon" if hour < 17 else "evening"
-    return f"{round_.local_day.strftime('%a %-d %b')}, {part} round"
+    return f"{round_.local_day.isoformat()} {part}"

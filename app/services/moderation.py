@@ -7,11 +7,13 @@ step with a typed reason; it is recorded in the audit list and the sender is tol
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.domain import release, roster
@@ -102,6 +104,34 @@ def audit_of(game: Game) -> list[AuditEntry]:
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         ).scalars()
     )
+
+
+# The reasons the service writes itself (the organiser types the others), by action. They are
+# stored in English, as they always were, and written out in the reader's language when the
+# audit list is shown, so entries recorded before read in the reader's language too.
+_WRITTEN_REASONS = {
+    "end": (re.compile(r"The game was ended\."), lambda found: _("The game was ended.")),
+    "new angels": (
+        re.compile(r"(\d+) given a new angel"),
+        lambda found: ngettext(
+            "%(num)d given a new angel", "%(num)d given a new angel", int(found[1])
+        ),
+    ),
+    # slips.AUDIT_ACTION (slips records through this module, so it can't be imported here).
+    "printed link slips": (
+        re.compile(r"(\d+) slips?"),
+        lambda found: ngettext("%(num)d slip", "%(num)d slips", int(found[1])),
+    ),
+}
+
+
+def audit_reason(entry: AuditEntry) -> str:
+    """The "reason or message" of an audit entry in the reader's language: a reason the service
+    wrote ("The game was ended.", "3 given a new angel", "12 slips") is translated; what the
+    organiser typed is shown as typed."""
+    pattern, words = _WRITTEN_REASONS.get(entry.action, (None, None))
+    found = pattern.fullmatch(entry.reason or "") if pattern is not None else None
+    return words(found) if found is not None else entry.reason
 
 
 def record(game: Game, action: str, reason: str = "", report: Report | None = None) -> None:

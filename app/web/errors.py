@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import traceback
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -14,7 +15,9 @@ from werkzeug.exceptions import HTTPException
 from wtforms import PasswordField
 
 from app.extensions import db
+from app.services import pages
 from app.web import forms
+from app.web.guards import SESSION_KEY
 
 # Seconds a busy page asks browsers and clients to wait before trying again.
 BUSY_RETRY_AFTER_SECONDS = 5
@@ -47,7 +50,23 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
+def _as_participant() -> None:
+    """On a participant's page refused before its view ran (an expired form, too many
+    requests), answer in that participant's language: the session guard never loaded them, so
+    the page would otherwise follow the browser."""
+    if request.blueprint != "participant" or g.get("me") is not None:
+        return
+    data = session.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return
+    visit = pages.visit_for_session(data.get("id"), data.get("s"))
+    if visit is not None:
+        g.reader = visit.me
+        refresh()  # the language may already have been chosen for this request
+
+
 def _csrf_error(error: CSRFError):
+    _as_participant()
     return render_template(
         "errors/error.html",
         code=400,
@@ -59,6 +78,8 @@ def _csrf_error(error: CSRFError):
 def _http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if error.code == 429:
+        _as_participant()
     title, text = MESSAGES.get(error.code, (error.name, _("Please go back and try again.")))
     return render_template("errors/error.html", code=error.code, title=title, text=text), error.code
 

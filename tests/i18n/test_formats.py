@@ -60,7 +60,9 @@ def test_french_dates_numbers_and_lists(request_in):
         assert in_zone(None, "Europe/Paris") == "" and day(None) == ""
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     moment=st.datetimes(datetime(1990, 1, 1), datetime(2090, 12, 31)),
     zone=st.sampled_from(ZONES),
@@ -73,7 +75,9 @@ def test_english_dates_read_exactly_as_before(request_in, moment, zone, fmt):
         assert day(moment.date(), fmt) == moment.date().strftime(fmt)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     moment=st.datetimes(datetime(1990, 1, 1), datetime(2090, 12, 31)),
     zone=st.sampled_from(ZONES),

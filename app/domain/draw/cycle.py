@@ -24,6 +24,7 @@ from .diagnosis import (
     _raise_hall,
     _too_tight,
 )
+from .few import _only_three, _too_few
 from .sampling import (
     _all_cycles,
     _AllowedBy,
@@ -171,10 +172,7 @@ def _draw(
     n = len(roster)
     label = _Labeller(names)
     if n < MIN_PARTICIPANTS:
-        count = {0: "there are none", 1: "there is 1"}.get(n, f"there are {n}")
-        raise DrawImpossible(
-            f"At least {MIN_PARTICIPANTS} participants are needed to draw names; {count}."
-        )
+        raise _too_few(n, MIN_PARTICIPANTS)
     # Kept raw: pairs with unknown ids or (a, a) can never lie on a cycle
     # through these people, so the rejection check needs no filtering.
     # A set the caller built (the usual case) is only read, never copied (that
@@ -213,10 +211,7 @@ def _draw(
             except DrawImpossible as exc:
                 if n == MIN_PARTICIPANTS:
                     # Every impossible 3-person draw is caught here.
-                    msg = (
-                        f"{exc} With only 3 participants there are just two possible arrangements."
-                    )
-                    raise DrawImpossible(msg) from None
+                    raise _only_three(exc) from None
                 raise
             if n > _DENSE_MAX_N:
                 team = _team_labels(roster, arcs, counts.as_angel)

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.domain.text import N_
 from app.extensions import limiter
-from app.i18n import format_moment
+from app.i18n import format_moment, round_name
 from app.models import GameState, KindnessState
 from app.services import ServiceError, moderation, notes, questions, setup
 from app.services import preferences as preferences_service
@@ -103,7 +103,10 @@ def send_note():
         else:
             kept.forget()
             return done(
-                _("Your note is on its way: it arrives in the %(round)s.", round=note.round_label),
+                _(
+                    "Your note is on its way: it arrives in the %(round)s.",
+                    round=round_name(note.round_label),
+                ),
                 "participant.angel",
             )
     kept.keep(message=form.message.data or "", when=form.when.data)
@@ -196,6 +199,6 @@ def as_note(public_id: str):
     except ServiceError as exc:
         return refused(exc, "participant.angel")
     return done(
-        _("Sent as a note: it arrives in the %(round)s.", round=note.round_label),
+        _("Sent as a note: it arrives in the %(round)s.", round=round_name(note.round_label)),
         "participant.angel",
     )
