@@ -44,14 +44,11 @@ PAGES = [
 
 def _app(database_url: str, secret: str):
     """The service as gunicorn runs it in benchmarks/pages.py: no tick, no rate limits."""
-    from sqlalchemy.pool import NullPool
-
     from app import create_app
 
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
             "SECRET_KEY": secret,
             "AUTO_TICK": False,
             "AUTO_MIGRATE": True,
