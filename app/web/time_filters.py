@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from jinja2 import pass_eval_context
@@ -71,6 +71,8 @@ def template_gettext(eval_ctx, string: str, **variables) -> str:
     Flask-Babel's gettext (newstyle: always a format string, escaped in HTML), read straight
     from the current catalogue."""
     text = _catalogue().ugettext(string)
+    if not variables and "%" not in text:
+        return Markup(text) if eval_ctx.autoescape else text  # what `% {}` would give back
     if eval_ctx.autoescape:
         text = Markup(text)
     return text % variables
@@ -86,10 +88,37 @@ def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variable
     return text % variables
 
 
+def _url_cache():
+    """The templates' `url_for`: a page links to the same dozen fixed addresses (the tabs, the
+    style sheet) on every load, so an address with no values (or a static file's) is built once
+    per process and mount point; everything else is built as Flask builds it."""
+    built: dict[tuple, str] = {}
+
+    def template_url_for(endpoint: str, **values) -> str:
+        if (
+            (values and endpoint != "static")
+            or endpoint.startswith(".")
+            or any(name.startswith("_") for name in values)
+            or not has_request_context()
+        ):
+            return url_for(endpoint, **values)
+        key = (endpoint, request.environ.get("SCRIPT_NAME", ""), *values.items())
+        found = built.get(key)
+        if found is None:
+            found = built[key] = url_for(endpoint, **values)
+        return found
+
+    return template_url_for
+
+
 def init_app(app: Flask) -> None:
-    """Register the filters and the zone helpers templates use, and the templates' gettext."""
+    """Register the filters and the zone helpers templates use, and the templates' gettext and
+    url_for."""
     app.jinja_env.globals.update(
-        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+        _=template_gettext,
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        url_for=_url_cache(),
     )
     app.add_template_filter(in_zone)
     app.add_template_filter(day)
