@@ -63,9 +63,10 @@ def _variant(stmt: Select, time_col, id_col, way: str, size: int) -> Select:
         page = stmt.where(or_(time_col > when, and_(time_col == when, id_col > row_id)))
         page = page.order_by(time_col.asc(), id_col.asc())
     else:
+        page = stmt
         if way == "older":
-            page = stmt.where(or_(time_col < when, and_(time_col == when, id_col < row_id)))
-        page = (page if way == "older" else stmt).order_by(time_col.desc(), id_col.desc())
+            page = page.where(or_(time_col < when, and_(time_col == when, id_col < row_id)))
+        page = page.order_by(time_col.desc(), id_col.desc())
     page = page.limit(size + 1)
     _VARIANTS[key] = (stmt, page)
     return page
