@@ -104,6 +104,7 @@ _TIME_FIELDS = ("%H", "%-H", "%M")
 _FIELD = re.compile(r"%-?[a-zA-Z]")
 
 
+@cache
 def _pattern(fmt: str) -> str:
     """The Babel pattern for a strftime format; the text between fields is quoted literally."""
     out, at = [], 0

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain.states import EmailPreference, GameState, KindnessState
@@ -49,24 +50,35 @@ def inbox_of(
 ) -> paging.Page:
     """One page of kindnesses delivered to the mortal, newest first: each with any thanks they
     sent and whether they reported it (one query)."""
-    reported = (
-        select(Report.id)
-        .where(Report.kindness_id == Kindness.id, Report.reporter_id == mortal.id)
-        .exists()
-    )
     return paging.keyset(
-        select(Kindness, Thanks.message, reported)
-        .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
-        .where(
-            Kindness.mortal_id == mortal.id,
-            Kindness.state == KindnessState.DELIVERED,
-            Kindness.hidden.is_(False),
-        ),
+        _inbox_statement(),
         Kindness.delivered_at,
         Kindness.id,
         lambda row: (row[0].delivered_at, row[0].id),
         before,
         after,
+        params={"mortal_id": mortal.id},
+    )
+
+
+@cache
+def _inbox_statement():
+    """`inbox_of`'s statement for `:mortal_id`, built once per process (building it costs more
+    than SQLite takes to run it)."""
+    mortal_id = bindparam("mortal_id")
+    reported = (
+        select(Report.id)
+        .where(Report.kindness_id == Kindness.id, Report.reporter_id == mortal_id)
+        .exists()
+    )
+    return (
+        select(Kindness, Thanks.message, reported)
+        .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
+        .where(
+            Kindness.mortal_id == mortal_id,
+            Kindness.state == KindnessState.DELIVERED,
+            Kindness.hidden.is_(False),
+        )
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from app.domain.limits import LIMITS
 from app.extensions import db
@@ -67,15 +68,22 @@ def journal_page(
 ) -> paging.Page:
     """One page of the participant's own entries, newest day first (one query)."""
     page = paging.keyset(
-        select(JournalEntry).where(JournalEntry.participant_id == participant.id),
+        _journal_statement(),
         JournalEntry.day,
         JournalEntry.id,
         lambda row: (row[0].day, row[0].id),
         before,
         after,
         kind=date,
+        params={"participant_id": participant.id},
     )
     return paging.Page([entry for (entry,) in page.items], page.older, page.newer)
+
+
+@cache
+def _journal_statement():
+    """`journal_page`'s statement for `:participant_id`, built once per process."""
+    return select(JournalEntry).where(JournalEntry.participant_id == bindparam("participant_id"))
 
 
 def delete_journal_entry(participant: Participant, entry_id: int) -> bool:

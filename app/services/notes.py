@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import DateTime, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain import couriers as courier_rules
@@ -225,9 +226,10 @@ class SentKindness:
     thanks: str | None
 
 
-def _sent_query(angel: Participant, now: datetime):
+def _sent_query(angel_id, now):
     """The angel's kindnesses with any thanks already released to them and the latest courier
-    answer (for the status), drop-off point loaded."""
+    answer (for the status), drop-off point loaded. `angel_id` and `now` are values or bound
+    parameters (see `_sent_statement`)."""
     released_thanks = (Thanks.kindness_id == Kindness.id) & (
         Thanks.released_at.is_(None) | (Thanks.released_at <= now)
     )
@@ -242,8 +244,15 @@ def _sent_query(angel: Participant, now: datetime):
         select(Kindness, Thanks.message, latest_courier_state)
         .outerjoin(Thanks, released_thanks)
         .options(joinedload(Kindness.drop_off))
-        .where(Kindness.angel_id == angel.id)
+        .where(Kindness.angel_id == angel_id)
     )
+
+
+@cache
+def _sent_statement():
+    """`_sent_query` built once per process, for `:angel_id` at `:now` (the Give page runs it
+    on every visit; building it costs more than SQLite takes to run it)."""
+    return _sent_query(bindparam("angel_id"), bindparam("now", type_=DateTime()))
 
 
 def _with_status(rows) -> list[SentKindness]:
@@ -257,9 +266,8 @@ def _with_status(rows) -> list[SentKindness]:
 def sent_by(angel: Participant, now: datetime | None = None) -> list[SentKindness]:
     """All the angel's kindnesses, newest first, with a status and any thanks already released
     to them (one query)."""
-    rows = db.session.execute(
-        _sent_query(angel, now or utcnow()).order_by(Kindness.created_at.desc(), Kindness.id.desc())
-    ).all()
+    query = _sent_query(angel.id, now or utcnow())
+    rows = db.session.execute(query.order_by(Kindness.created_at.desc(), Kindness.id.desc())).all()
     return _with_status(rows)
 
 
@@ -271,12 +279,13 @@ def sent_page(
 ) -> paging.Page:
     """One page of what the angel has sent, as in `sent_by` (one query)."""
     page = paging.keyset(
-        _sent_query(angel, now or utcnow()),
+        _sent_statement(),
         Kindness.created_at,
         Kindness.id,
         lambda row: (row[0].created_at, row[0].id),
         before,
         after,
+        params={"angel_id": angel.id, "now": now or utcnow()},
     )
     return paging.Page(_with_status(page.items), page.older, page.newer)
 

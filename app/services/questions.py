@@ -13,12 +13,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import DateTime, bindparam, func, select, update
 
 from app.domain import delivery, release
 from app.domain.limits import LIMITS
@@ -115,19 +116,25 @@ def waiting_for(angel: Participant, now: datetime | None = None) -> list[Questio
     """The questions the angel's current mortal (once the angel has been told of them) has
     asked and the angel may answer: released to the angel, not answered yet; oldest first.
     One query: the mortal is found through the pairing, as it stands now."""
-    now = now or utcnow()
-    return list(
-        db.session.execute(
-            select(Question)
-            .join(Pairing, Pairing.mortal_id == Question.mortal_id)
-            .where(
-                Pairing.angel_id == angel.id,
-                Pairing.released_at.is_(None) | (Pairing.released_at <= now),
-                Question.released_at <= now,
-                Question.answer.is_(None),
-            )
-            .order_by(Question.asked_at, Question.id)
-        ).scalars()
+    params = {"angel_id": angel.id, "now": now or utcnow()}
+    return list(db.session.execute(_waiting_statement(), params).scalars())
+
+
+@cache
+def _waiting_statement():
+    """`waiting_for`'s statement, built once per process (the Give page runs it on every
+    visit; building it costs more than SQLite takes to run it)."""
+    now = bindparam("now", type_=DateTime())
+    return (
+        select(Question)
+        .join(Pairing, Pairing.mortal_id == Question.mortal_id)
+        .where(
+            Pairing.angel_id == bindparam("angel_id"),
+            Pairing.released_at.is_(None) | (Pairing.released_at <= now),
+            Question.released_at <= now,
+            Question.answer.is_(None),
+        )
+        .order_by(Question.asked_at, Question.id)
     )
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, g, has_request_context, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from app.domain import zones
 from app.i18n import and_list, format_moment, number
@@ -43,8 +46,80 @@ def time_note(zone: str) -> str:
     return _("%(city)s time", city=zones.city_of(zone))
 
 
+def _catalogue():
+    """The catalogue of the current language (the one `force_locale` sets, when it does).
+
+    Flask-Babel reaches it through a handful of context look-ups per string, and a page has a
+    hundred strings: the request keeps the one it found beside the locale it was found for.
+    """
+    try:
+        state = g._flask_babel
+        locale, domain = state.babel_locale, state.babel_domain
+    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
+        return get_translations()
+    kept = getattr(state, "page_catalogue", None)
+    if kept is not None and kept[0] is locale and kept[1] is domain:
+        return kept[2]
+    found = get_translations()
+    state.page_catalogue = (locale, domain, found)
+    return found
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables) -> str:
+    """`{{ _("Text %(x)s", x=v) }}` and `{% trans %}`: what Jinja's i18n extension does with
+    Flask-Babel's gettext (newstyle: always a format string, escaped in HTML), read straight
+    from the current catalogue."""
+    text = _catalogue().ugettext(string)
+    if not variables and "%" not in text:
+        return Markup(text) if eval_ctx.autoescape else text  # what `% {}` would give back
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+    """`{% trans count=n %}…{% pluralize %}…{% endtrans %}`, as `template_gettext`."""
+    variables.setdefault("num", num)
+    text = _catalogue().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+def _url_cache():
+    """The templates' `url_for`: a page links to the same dozen fixed addresses (the tabs, the
+    style sheet) on every load, so an address with no values (or a static file's) is built once
+    per process and mount point; everything else is built as Flask builds it."""
+    built: dict[tuple, str] = {}
+
+    def template_url_for(endpoint: str, **values) -> str:
+        if (
+            (values and endpoint != "static")
+            or endpoint.startswith(".")
+            or any(name.startswith("_") for name in values)
+            or not has_request_context()
+        ):
+            return url_for(endpoint, **values)
+        key = (endpoint, request.environ.get("SCRIPT_NAME", ""), *values.items())
+        found = built.get(key)
+        if found is None:
+            found = built[key] = url_for(endpoint, **values)
+        return found
+
+    return template_url_for
+
+
 def init_app(app: Flask) -> None:
-    """Register the filters and the zone helpers templates use."""
+    """Register the filters and the zone helpers templates use, and the templates' gettext and
+    url_for."""
+    app.jinja_env.globals.update(
+        _=template_gettext,
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        url_for=_url_cache(),
+    )
     app.add_template_filter(in_zone)
     app.add_template_filter(day)
     app.add_template_filter(number)
