@@ -27,13 +27,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import segno  # noqa: E402
 from flask import Flask  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Facilitator, Game  # noqa: E402
 from app.services import games  # noqa: E402
+from app.services import slips as slip_service  # noqa: E402
 from app.services.draw import draw_names  # noqa: E402
+from app.web.slips import qr_svg  # noqa: E402
 
 FIRST = "Anna Émile Łukasz Zoë Priya Mohammed Sofía José Chloé Björn Ana Noah Olivia Jürgen Aisha"
 LAST = "Sharma Müller Nguyễn O'Brien García Dubois Kowalski Smith Johansson Rossi Öztürk Lee"
@@ -66,6 +69,32 @@ def bare_client():
     bare = Flask("bare")
     bare.get("/")(lambda: "hello")
     return bare.test_client()
+
+
+def slip_pages(client, game_id: int, people: int, runs: int, row) -> None:
+    """Time the "Hand out links" pages of the running game (a batch of slips each: first,
+    middle, last, found by a name search) and one QR code made as a slip makes it and as
+    segno makes it by default; print each with `row`."""
+    batches = -(-people // slip_service.BATCH_SIZE)
+    pages = {
+        "slips: first batch": f"/games/{game_id}/slips",
+        "slips: middle batch": f"/games/{game_id}/slips?batch={max(1, batches // 2)}",
+        "slips: last batch": f"/games/{game_id}/slips?batch={batches}",
+        "slips: a name search (1 in 97)": f"/games/{game_id}/slips?q=-42",
+    }
+    for what, path in pages.items():
+        row(f"running {what}", *timed(client, path, runs))
+    link = "https://angels.example.org/p/" + secrets.token_urlsafe(72)
+    for what, make in {
+        "one QR code on a slip (fixed mask, path)": lambda: qr_svg(link),
+        "one QR code, segno's default (best mask)": lambda: segno.make_qr(
+            link, error="m"
+        ).svg_inline(scale=1, border=4, omitsize=True, svgclass="qr"),
+    }.items():
+        started = time.perf_counter()
+        for _ in range(50):
+            make()
+        row(what, 1000 * (time.perf_counter() - started) / 50)
 
 
 def main() -> None:
@@ -149,6 +178,7 @@ def main() -> None:
     }
     for what, path in pages.items():
         row(f"running {what}", *timed(client, path, args.runs))
+    slip_pages(client, game_id, args.people, args.runs, row)
     folder.cleanup()
 
 

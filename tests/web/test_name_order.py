@@ -55,7 +55,7 @@ def test_the_guess_list_and_the_slips_are_in_collation_order(app, client):
         game = db.session.get(Game, game_id)
         mark = next(p for p in participants_of(game) if p.name == "Mark Owens")
         guesses = [name for _, name in ending.guess_choices(mark)]
-        printed = [slip.name for slip in slips.hand_out_links(game)]
+        printed = [slip.name for slip in slips.slip_batch(game).slips]
         expected = _guessable_by(mark)
     assert guesses == expected and len(expected) == 4
     assert printed == IN_ORDER
