@@ -83,8 +83,13 @@ def test_a_bad_team_keeps_what_was_typed_with_a_clear_reason(app, client):
     assert response.status_code == 400
     assert f"Ann, ann@example.org, {long_team}" in response.text
     assert "the team is longer than 60 characters" in response.text
-    french = client.get(f"/games/{game_id}/participants", headers={"Accept-Language": "fr"})
-    assert "60" in french.text and "équipe" in french.text
+    french = client.post(
+        f"/games/{game_id}/participants",
+        data={"lines": f"Ann, ann@example.org, {long_team}"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert french.status_code == 400
+    assert "le nom de l’équipe dépasse 60 caractères" in french.text
 
 
 @settings(
