@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from app.domain.states import GameState
 from app.extensions import db
-from app.models import Game, Participant
+from app.models import Game, Pairing, Participant
 from app.services import ServiceError, circle, setup
 from app.services.draw import draw_names, draw_preview
 from tests.helpers import (
@@ -230,3 +231,36 @@ def test_participants_never_see_a_team(app):
     with app.app_context():
         mail = db.session.execute(select(Participant.team)).scalars().all()
         assert SECRET_TEAM in mail  # the teams are stored, only never shown
+
+
+def test_earlier_games_never_stop_a_team_draw(app):
+    """Teams A, A, B, B leave two circles; two ended games used one each. Avoiding their
+    mortals and keeping teams apart is then impossible together, and the draw goes ahead
+    keeping teams apart only: a refusal would tell something about earlier pairings."""
+    emails = ["a1@example.org", "a2@example.org", "b1@example.org", "b2@example.org"]
+    with app.app_context():
+        fran = quick_facilitator()
+        ids_in = []
+        for name in ("First", "Second"):
+            done = make_game(fran, [(e.split("@")[0], e) for e in emails], name=name)
+            ids_in.append({p.email: p.id for p in participants_of(done)})
+            done.state = GameState.ENDED
+        a1, a2, b1, b2 = (ids_in[0][e] for e in emails)
+        first = {a1: b1, b1: a2, a2: b2, b2: a1}
+        c1, c2, d1, d2 = (ids_in[1][e] for e in emails)
+        second = {c1: d2, d2: c2, c2: d1, d1: c1}
+        for cycle in (first, second):
+            game_id = db.session.get(Participant, next(iter(cycle))).game_id
+            db.session.add_all(
+                Pairing(game_id=game_id, angel_id=a, mortal_id=m) for a, m in cycle.items()
+            )
+        db.session.commit()
+        third = make_game(
+            fran, [(e.split("@")[0], e) for e in emails], name="Third", avoid_repeat_mortals=True
+        )
+        for person, team in zip(participants_of(third), ["A", "A", "B", "B"], strict=True):
+            person.team = team
+        setup.keep_teams_apart(third, True)
+        assert draw_preview(third).team_problem is None
+        assert draw_names(third, random.Random(1)) == 4
+        assert _crosses_teams(pairings_of(third), _team_of(third))
