@@ -123,12 +123,16 @@ def teams_of(game: Game) -> Teams | None:
     return Teams({pid: roster.team_key(team) or pid for pid, team in rows}, shown)
 
 
-def team_refusal(teams: Teams | None, people: Collection[int]) -> str | None:
+def team_refusal(
+    teams: Teams | None, people: Collection[int], leaver: str | None = None
+) -> str | None:
     """Why no circle of `people` can keep teammates apart, or None when one can.
 
     The only team rule that rules out every circle: one team holding more than half of the
     people (each member needs a mortal from outside it, and no two can share one). It reads
-    the teams alone, so a refusal says nothing about any pairing.
+    the teams alone, so a refusal says nothing about any pairing. With `leaver` (the name of
+    a participant asking to leave) it names no team: only the organiser sees teams, so the
+    participant reads what a refusal by the exclusions says.
     """
     sizes = teams.sizes(people) if teams else Counter()
     if not sizes:
@@ -136,6 +140,12 @@ def team_refusal(teams: Teams | None, people: Collection[int]) -> str | None:
     team, size = sizes.most_common(1)[0]
     if 2 * size <= len(people):
         return None
+    if leaver is not None:
+        return _(
+            "%(name)s cannot leave: without them, the game's exclusions leave no "
+            "valid circle. Please ask the organiser for help.",
+            name=leaver,
+        )
     return _(
         "“%(team)s” has %(size)d of the %(n)d people. Nobody may draw someone from their own "
         "team, so each of them needs a mortal from another team, but only %(others)d people "

@@ -188,7 +188,23 @@ def test_a_leave_that_would_make_one_team_over_half_is_refused_clearly(app):
         game = _game_with_teams(["A", "A", "A", "B", "C", "D"])
         draw_names(game, random.Random(2))
         loner = next(p for p in participants_of(game) if p.team == "D")
-        assert "“A” has 3 of the 5 people" in circle.leave_refusal(game, loner)
+        loner_id = loner.id
+        before = pairings_of(game)
+        try:
+            circle.withdraw(game, loner, random.Random(1), organiser=True)
+        except ServiceError as exc:
+            assert "“A” has 3 of the 5 people" in str(exc)
+        else:
+            raise AssertionError("the leave was not refused")
+        assert pairings_of(game) == before
+        # The person who asks to leave is refused without being told about teams.
+        refusal = circle.leave_refusal(game, loner)
+        assert "cannot leave" in refusal and "“A”" not in refusal and "team" not in refusal
+        loner = db.session.get(Participant, loner_id)
+    client = app.test_client()
+    assert open_as_participant(client, app, loner).status_code == 302
+    page = client.get("/me/leave").text
+    assert "cannot leave" in page and "“A”" not in page and "own team" not in page
 
 
 def test_the_facilitator_sets_and_clears_a_team_and_turns_the_rule_on(app, client):

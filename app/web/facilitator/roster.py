@@ -250,7 +250,7 @@ def withdraw(game_id: int, participant_id: int):
     person = setup.participant_in(game, participant_id) or abort(404)
     if ActionForm().validate_on_submit():
         try:
-            circle.withdraw(game, person)
+            circle.withdraw(game, person, organiser=True)
         except ServiceError as exc:
             flash(str(exc), "error")
             return redirect(
