@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python benchmarks/roster.py [--people N] [--runs R]
+    python benchmarks/roster.py [--people N] [--runs R] [--team-size S] [--teams-only]
 
 On a throwaway SQLite file, one process, Flask's test client (no server, no network): uploads a
 CSV of N people (default 20,000) through the roster form, draws names through the draw service
@@ -10,6 +10,10 @@ CSV of N people (default 20,000) through the roster form, draws names through th
 search, a middle page) before and after the draw, plus the facilitator's other pages of the
 game. Each page is asked once to warm up, then R times; the median is printed, with its size
 and its ratio to a bare Flask endpoint asked the same way in the same process.
+
+Then teams: two more games of N people, one in teams of S (default 30) that keeps teammates
+apart, one without teams, each drawn through the draw service; the times and their ratio are
+printed, with a late joiner brought into the team game (`--teams-only` runs just this part).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from flask import Flask  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Facilitator, Game  # noqa: E402
-from app.services import games  # noqa: E402
+from app.services import circle, games, setup  # noqa: E402
 from app.services import slips as slip_service  # noqa: E402
 from app.services.draw import draw_names  # noqa: E402
 from app.web.slips import qr_svg  # noqa: E402
@@ -42,13 +46,15 @@ FIRST = "Anna Émile Łukasz Zoë Priya Mohammed Sofía José Chloé Björn Ana 
 LAST = "Sharma Müller Nguyễn O'Brien García Dubois Kowalski Smith Johansson Rossi Öztürk Lee"
 
 
-def roster_csv(people: int) -> bytes:
-    """A CSV of `people` distinct people with accented, repeating first names and surnames."""
+def roster_csv(people: int, team_size: int = 0) -> bytes:
+    """A CSV of `people` distinct people with accented, repeating first names and surnames
+    (and, with a team size, a team column: consecutive people in teams of that size)."""
     rng = random.Random(people)
     first, last = FIRST.split(), LAST.split()
-    lines = ["name,email"]
+    lines = ["name,email,team" if team_size else "name,email"]
     for i in range(people):
-        lines.append(f"{rng.choice(first)} {rng.choice(last)}-{i % 97},person{i}@corp.example.org")
+        line = f"{rng.choice(first)} {rng.choice(last)}-{i % 97},person{i}@corp.example.org"
+        lines.append(f"{line},Team {i // team_size}" if team_size else line)
     return "\n".join(lines).encode()
 
 
@@ -97,11 +103,45 @@ def slip_pages(client, game_id: int, people: int, runs: int, row) -> None:
         row(what, 1000 * (time.perf_counter() - started) / 50)
 
 
+def drawn_in(fac: Facilitator, details, people: int, team_size: int) -> tuple[Game, float]:
+    """A game of `people` (in teams of `team_size`, kept apart, when it is not 0) and the
+    seconds its draw took through the draw service."""
+    game = games.create_game(fac, details)
+    reading = setup.read_and_add(game, "", roster_csv(people, team_size))
+    assert len(reading.entries) == people and not reading.problems
+    if team_size:
+        setup.keep_teams_apart(game, True)
+    started = time.perf_counter()
+    draw_names(game, random.Random(2))
+    return game, time.perf_counter() - started
+
+
+def compare_teams(app, fac_id: int, details, people: int, team_size: int) -> None:
+    """Print the draw with teams against the same draw without, and a late joiner's time."""
+    with app.app_context():
+        fac = db.session.get(Facilitator, fac_id)
+        plain, plain_s = drawn_in(fac, details, people, 0)
+        teamed, teamed_s = drawn_in(fac, details, people, team_size)
+        print(f"draw service, {people:,} people, no teams        {1000 * plain_s:>9.1f} ms")
+        print(
+            f"draw service, {people:,} people, teams of {team_size:<5} {1000 * teamed_s:>9.1f} ms"
+        )
+        print(
+            f"ratio teams / no teams                        {teamed_s / plain_s:>9.2f}", flush=True
+        )
+        started = time.perf_counter()
+        circle.add_late_joiners(teamed, "Late Joiner, late@corp.example.org, Team 0")
+        join_s = time.perf_counter() - started
+    print(f"late joiner into the team game (teams apart)  {1000 * join_s:>9.1f} ms")
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--team-size", type=int, default=30)
+    parser.add_argument("--teams-only", action="store_true")
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory()
     app = create_app(
@@ -113,6 +153,8 @@ def main() -> None:
             "AUTO_TICK": False,
             "PUBLIC_BASE_URL": "http://127.0.0.1",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # Room for the late joiner the team comparison brings in.
+            "MAX_ROSTER_SIZE": max(20_000, args.people + 1),
         }
     )
     bare_ms, _ = timed(bare_client(), "/", max(args.runs, 50))
@@ -134,6 +176,10 @@ def main() -> None:
         game_id, fac_id = games.create_game(fac, details).id, fac.id
     with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = str(fac_id), True
+    if args.teams_only:
+        compare_teams(app, fac_id, details, args.people, args.team_size)
+        folder.cleanup()
+        return
 
     print(f"{args.people:,} people, SQLite, Flask test client; bare endpoint {bare_ms:.2f} ms")
     print(f"{'step':<44} {'ms':>9} {'KB':>7} {'x bare':>8}")
@@ -179,6 +225,7 @@ def main() -> None:
     for what, path in pages.items():
         row(f"running {what}", *timed(client, path, args.runs))
     slip_pages(client, game_id, args.people, args.runs, row)
+    compare_teams(app, fac_id, details, args.people, args.team_size)
     folder.cleanup()
 
 

@@ -18,6 +18,8 @@ class TextLimits:
     # People
     person_name: int = 120
     email: int = 320
+    # A participant's team or class ("Sales", "5B"): nobody draws a teammate when the game asks.
+    team: int = 60
     # A game
     game_name: int = 120
     group_name: int = 120

@@ -18,6 +18,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES as _MAILBOXES
 
+from .limits import LIMITS
 from .text import N_, Message
 
 MAX_NAME_LENGTH = 120
@@ -33,6 +34,8 @@ class RosterEntry:
     line: int
     name: str
     email: str
+    # Their team or class, as typed and tidied ("" for none).
+    team: str = ""
 
     @property
     def key(self) -> str:
@@ -136,13 +139,30 @@ def check_name(name: str) -> str:
     return name
 
 
-def _split_line(text: str) -> tuple[str, str]:
-    """Split one pasted line into (name, email) in any of the accepted shapes."""
+def check_team(team: str) -> str:
+    """Return the tidied team name ("" for none), or raise ValueError."""
+    team = clean_name(team)
+    if len(team) > LIMITS.team:
+        raise ValueError(Message(N_("the team is longer than %(max)d characters"), max=LIMITS.team))
+    return team
+
+
+def team_key(team: str | None) -> str:
+    """A team folded for comparison: "Sales" and " sales" are one team; "" for no team."""
+    return " ".join((team or "").split()).casefold()
+
+
+def _split_line(text: str) -> tuple[str, ...]:
+    """Split one pasted line into (name, email) or (name, email, team) in any of the accepted
+    shapes: "Name, email, team" (or with ; or a tab) is the only one with a team."""
     match = _ANGLE.match(text)
     if match:
         return match["name"].strip(), match["email"]
     if "," in text or ";" in text or "\t" in text:
         parts = [p.strip() for p in re.split(r"[,;\t]", text)]
+        # Positional: the email in the middle, so "Name, email, team" (the name may be empty).
+        if len(parts) == 3 and "@" in parts[1] and "@" not in parts[0] + parts[2]:  # noqa: PLR2004
+            return parts[0], parts[1], parts[2]
         parts = [p for p in parts if p]
         emails = [p for p in parts if "@" in p]
         if len(emails) != 1 or len(parts) > 2:
@@ -224,7 +244,8 @@ def sniff_delimiter(header_line: str) -> str:
 
 def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading:
     """Read a CSV file with a header row naming `name` and `email` columns (any order, any case),
-    in any encoding decode_upload reads, separated by any of DELIMITERS."""
+    and optionally a `team` column, in any encoding decode_upload reads, separated by any of
+    DELIMITERS."""
     if isinstance(data, bytes):
         data = decode_upload(data)
     data = data.lstrip("\ufeff")
@@ -255,6 +276,7 @@ def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading
         )
     email_at = columns.index("email")
     name_at = columns.index("name") if "name" in columns else None
+    team_at = columns.index("team") if "team" in columns else None
     rows = []
     try:
         for values in reader:
@@ -263,7 +285,8 @@ def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading
                 continue
             email = values[email_at].strip() if email_at < len(values) else ""
             name = values[name_at].strip() if name_at is not None and name_at < len(values) else ""
-            rows.append((line, (name, email)))
+            team = values[team_at].strip() if team_at is not None and team_at < len(values) else ""
+            rows.append((line, (name, email, team) if team else (name, email)))
     except csv.Error as exc:
         problem = Message(N_("not a CSV file (%(detail)s)"), detail=str(exc))
         return RosterReading((), (RosterProblem(reader.line_num, "", problem),))
@@ -273,7 +296,9 @@ def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading
 def _as_text(raw) -> str:
     """The line as it goes back into the paste box."""
     if isinstance(raw, tuple):
-        name, email = raw
+        name, email, *team = raw
+        if team and team[0]:
+            return f"{name}, {email}, {team[0]}"
         return f"{name}, {email}" if name else email
     return raw
 
@@ -286,9 +311,10 @@ def _read(rows, known_keys: Iterable[str], split) -> RosterReading:
     problems: list[RosterProblem] = []
     for number, raw in rows:
         try:
-            name, email = split(raw)
+            name, email, *rest = split(raw)
             email = check_email(email)
             name = check_name(name or name_from_email(email))
+            team = check_team(rest[0]) if rest else ""
         except ValueError as exc:
             problems.append(RosterProblem(number, _as_text(raw), exc.args[0]))
             continue
@@ -315,5 +341,5 @@ def _read(rows, known_keys: Iterable[str], split) -> RosterReading:
             )
         else:
             seen[key] = number
-            entries.append(RosterEntry(number, name, email))
+            entries.append(RosterEntry(number, name, email, team))
     return RosterReading(tuple(entries), tuple(problems))

@@ -46,6 +46,8 @@ class Game(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     welcome: Mapped[str] = mapped_column(Text, default="")
     avoid_repeat_mortals: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Nobody draws someone from their own team (Participant.team): a rule, like an exclusion.
+    teams_apart: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Anyone with the game's public page may join (brought into the circle once drawn).
     allow_self_join: Mapped[bool] = mapped_column(Boolean, default=False)
     # At the end, everyone sees who their angel was (unless that angel chose to stay secret).

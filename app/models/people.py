@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.collation import SORT_TEXT_LENGTH, folded, sort_text
+from app.domain.limits import LIMITS
 from app.extensions import db
 from app.models.common import new_public_id, utcnow
 from app.models.states import EmailPreference
@@ -69,6 +70,9 @@ class Participant(db.Model):
     # itself): a roster of 20,000 is paged and searched by the database, not sorted in Python.
     name_order: Mapped[str] = mapped_column(String(SORT_TEXT_LENGTH), server_default="")
     name_folded: Mapped[str] = mapped_column(String(120), server_default="")
+    # The team or class the facilitator put them in (None: no team). Only the facilitator sees
+    # it; when the game keeps teams apart, nobody draws a teammate.
+    team: Mapped[str | None] = mapped_column(String(LIMITS.team))
     # Bumped to revoke every link issued before.
     link_version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -32,7 +32,7 @@ from app.models import (
 )
 from app.services import ServiceError, as_sentence, links, translated
 from app.services.couriers import route
-from app.services.draw import avoided_arcs
+from app.services.draw import avoided_arcs, team_refusal, teammate_arcs, teams_of
 from app.services.rounds import next_release, release_moment
 from app.services.setup import check_room, read_roster
 
@@ -45,10 +45,18 @@ def _cycle(game: Game) -> dict[int, int]:
     )
 
 
-def _arcs(game: Game) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-    """Angel->mortal arcs a cycle edit must avoid: the game's exclusions, and (when the game
-    asks for it) the pairings of earlier games, which are a wish rather than a rule."""
-    return avoided_arcs(game)
+def _arcs(game: Game, people: set[int] | None = None, leaver: str | None = None):
+    """Angel->mortal arcs a cycle edit must avoid: the game's exclusions and teammates (when
+    it keeps teams apart), and (when it asks) the pairings of earlier games, a wish rather
+    than a rule. With `people`, the circle's people after the edit: refused in plain words
+    when one team would hold more than half of them (without naming a team when the
+    `leaver` named is the one who asks: only the organiser sees teams)."""
+    rule, wish = avoided_arcs(game)
+    teams = teams_of(game)
+    if people is not None and (refusal := team_refusal(teams, people, leaver)):
+        db.session.rollback()  # nothing of the refused change is kept
+        raise ServiceError(refusal)
+    return rule | teammate_arcs(teams), wish
 
 
 def _names(game: Game) -> dict[int, str]:
@@ -121,7 +129,9 @@ def add_late_joiners(
         return reading
     check_room(game, len(reading.entries))
     newcomers = [
-        Participant(game_id=game.id, name=e.name, email=e.email, email_key=e.key)
+        Participant(
+            game_id=game.id, name=e.name, email=e.email, email_key=e.key, team=e.team or None
+        )
         for e in reading.entries
     ]
     db.session.add_all(newcomers)
@@ -129,7 +139,7 @@ def add_late_joiners(
     before = _cycle(game)
     after = dict(before)
     names = _names(game)
-    hard, wish = _arcs(game)
+    hard, wish = _arcs(game, set(before) | {p.id for p in newcomers})
     try:
         for person in newcomers:
             after = cycle_edits.splice_in(after, person.id, hard, rng, names, avoid=wish)
@@ -152,7 +162,10 @@ def leave_refusal(game: Game, leaver: Participant) -> str | None:
     """
     if game.state != GameState.RUNNING or not leaver.active:
         return _("Only an active participant of a running game can leave.")
-    hard, wish = _arcs(game)
+    try:
+        hard, wish = _arcs(game, set(_cycle(game)) - {leaver.id}, leaver.name)
+    except ServiceError as exc:
+        return str(exc)
     try:
         cycle_edits.cut_out(
             _cycle(game), leaver.id, hard, random.Random(0), _names(game), avoid=wish
@@ -162,7 +175,9 @@ def leave_refusal(game: Game, leaver: Participant) -> str | None:
     return None
 
 
-def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) -> None:
+def withdraw(
+    game: Game, leaver: Participant, rng: random.Random | None = None, *, organiser: bool = False
+) -> None:
     """Take someone out of a running game and repair the circle.
 
     Their scheduled kindnesses are cancelled; deliveries they carry go to another courier;
@@ -176,7 +191,7 @@ def withdraw(game: Game, leaver: Participant, rng: random.Random | None = None) 
     now = utcnow()
     names = _names(game)
     before = _cycle(game)
-    hard, wish = _arcs(game)
+    hard, wish = _arcs(game, set(before) - {leaver.id}, None if organiser else leaver.name)
     try:
         # A muted angel taken out of the circle leaves it as it is.
         after = (

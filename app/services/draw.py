@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+from collections import Counter, defaultdict
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from app.domain import roster
 from app.domain.draw import SMALL_GAME, DrawImpossible, draw_cycle, prefer_avoiding
 from app.domain.states import GameState
 from app.extensions import db
@@ -87,11 +91,93 @@ def avoided_arcs(game: Game) -> tuple[set[tuple[int, int]], set[tuple[int, int]]
 
 
 @dataclass(frozen=True)
+class Teams:
+    """Who is in which team, for a game that keeps teammates apart.
+
+    `of` maps each active participant to their team's folded name, or to their own id when
+    they have no team (so they are a team of one: anyone may draw them); `shown` gives each
+    folded name as the facilitator typed it.
+    """
+
+    of: dict[int, Hashable]
+    shown: dict[str, str]
+
+    def sizes(self, people: Collection[int] | None = None) -> Counter:
+        """People per named team, among `people` (everyone when None)."""
+        return Counter(
+            t for p, t in self.of.items() if isinstance(t, str) and (people is None or p in people)
+        )
+
+
+def teams_of(game: Game) -> Teams | None:
+    """The game's teams when it keeps teammates apart and someone has a team; else None."""
+    if not game.teams_apart:
+        return None
+    rows = db.session.execute(
+        select(Participant.id, Participant.team).where(
+            Participant.game_id == game.id, Participant.active.is_(True)
+        )
+    ).all()
+    shown = {roster.team_key(team): team for _pid, team in reversed(rows) if team}
+    if not shown:
+        return None
+    return Teams({pid: roster.team_key(team) or pid for pid, team in rows}, shown)
+
+
+def team_refusal(
+    teams: Teams | None, people: Collection[int], leaver: str | None = None
+) -> str | None:
+    """Why no circle of `people` can keep teammates apart, or None when one can.
+
+    The only team rule that rules out every circle: one team holding more than half of the
+    people (each member needs a mortal from outside it, and no two can share one). It reads
+    the teams alone, so a refusal says nothing about any pairing. With `leaver` (the name of
+    a participant asking to leave) it names no team: only the organiser sees teams, so the
+    participant reads what a refusal by the exclusions says.
+    """
+    sizes = teams.sizes(people) if teams else Counter()
+    if not sizes:
+        return None
+    team, size = sizes.most_common(1)[0]
+    if 2 * size <= len(people):
+        return None
+    if leaver is not None:
+        return _(
+            "%(name)s cannot leave: without them, the game's exclusions leave no "
+            "valid circle. Please ask the organiser for help.",
+            name=leaver,
+        )
+    return _(
+        "“%(team)s” has %(size)d of the %(n)d people. Nobody may draw someone from their own "
+        "team, so each of them needs a mortal from another team, but only %(others)d people "
+        "are not in “%(team)s”. Move some people to another team, add people from other "
+        "teams, or turn off “Nobody draws someone from their own team”.",
+        team=teams.shown[team],
+        size=size,
+        n=len(people),
+        others=len(people) - size,
+    )
+
+
+def teammate_arcs(teams: Teams | None) -> set[tuple[int, int]]:
+    """Every ordered pair of teammates, as arcs a cycle edit avoids (a join or a leave checks
+    only the few arcs it changes against them)."""
+    members: defaultdict[Hashable, list[int]] = defaultdict(list)
+    for person, team in (teams.of if teams else {}).items():
+        if isinstance(team, str):
+            members[team].append(person)
+    return {(a, b) for team in members.values() for a in team for b in team if a != b}
+
+
+@dataclass(frozen=True)
 class DrawPreview:
     """What the draw's confirmation page says before anything happens."""
 
     people: int
     exclusions: int
+    # With teams kept apart: how many named teams, and why no draw can keep them apart.
+    teams: int = 0
+    team_problem: str | None = None
 
     @property
     def small(self) -> bool:
@@ -113,7 +199,10 @@ def draw_preview(game: Game) -> DrawPreview:
             .scalar_subquery(),
         )
     ).one()
-    return DrawPreview(people, exclusions)
+    teams = teams_of(game)
+    if teams is None:
+        return DrawPreview(people, exclusions)
+    return DrawPreview(people, exclusions, len(teams.shown), team_refusal(teams, teams.of))
 
 
 def draw_names(game: Game, rng: random.Random | None = None) -> int:
@@ -134,9 +223,14 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     names = {pid: name for pid, name in people}
     rng = rng or random.SystemRandom()
     rule, wish = avoided_arcs(game)
+    teams = teams_of(game)
+    if refusal := team_refusal(teams, names):
+        db.session.rollback()
+        raise ServiceError(refusal)
+    team = teams.of if teams else None
     try:
         cycle = prefer_avoiding(
-            lambda avoid: draw_cycle(list(names), avoid, rng, names), rule, wish
+            lambda avoid: draw_cycle(list(names), avoid, rng, names, teams=team), rule, wish
         )
     except DrawImpossible as exc:
         # The message comes from the exclusions alone (the wish gave way first), so it names

@@ -85,6 +85,7 @@ def add_participants(game: Game, reading: roster.RosterReading) -> int:
                     "name": e.name,
                     "email": e.email,
                     "email_key": e.key,
+                    "team": e.team or None,
                     "name_order": sort_text(e.name),
                     "name_folded": folded(e.name),
                 }
@@ -131,18 +132,31 @@ def participant_in(game: Game, participant_id: int) -> Participant | None:
     ).scalar_one_or_none()
 
 
-def update_participant(game: Game, participant: Participant, name: str, email: str) -> None:
-    """Fix a participant's name or email (before the draw)."""
+def update_participant(
+    game: Game, participant: Participant, name: str, email: str, team: str | None = None
+) -> None:
+    """Fix a participant's name or email, and set or clear their team ("" clears it; None
+    leaves it as it is), before the draw."""
     _require_draft(game, "editing people")
     try:
         name = roster.check_name(name)
         email = roster.check_email(email)
+        team = participant.team if team is None else roster.check_team(team) or None
     except ValueError as exc:
         raise ServiceError(as_sentence(exc.args[0])) from None
     key = roster.email_key(email)
     if key != participant.email_key and key in roster_keys(game):
         raise ServiceError(_("%(email)s is already on the roster.", email=email))
     participant.name, participant.email, participant.email_key = name, email, key
+    participant.team = team
+    db.session.commit()
+
+
+def keep_teams_apart(game: Game, on: bool) -> None:
+    """Turn on or off the rule that nobody draws someone from their own team (before the draw:
+    the drawn circle already follows the rule it was drawn with)."""
+    _require_draft(game, "changing exclusions")
+    game.teams_apart = on
     db.session.commit()
 
 

@@ -102,6 +102,8 @@ class ParticipantForm(FlaskForm):
         _l("Name"), [DataRequired(), Length(max=LIMITS.person_name)], filters=[_strip]
     )
     email = StringField(_l("Email"), [DataRequired(), Length(max=LIMITS.email)], filters=[_strip])
+    # Set before the draw only (the page shows it then); empty clears it.
+    team = StringField(_l("Team (optional)"), [Length(max=LIMITS.team)], filters=[_strip])
 
 
 class ExclusionForm(FlaskForm):

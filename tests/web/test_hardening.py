@@ -310,6 +310,7 @@ def _post_requests(w: dict) -> dict[str, list[tuple[str, str, dict]]]:
         "facilitator.add_exclusion": [
             ("fac", f"/games/{d}/exclusions", {"angel": d2, "mortal": d3, "direction": "both"})
         ],
+        "facilitator.keep_teams_apart": [("fac", f"/games/{d}/teams-apart", {"teams_apart": "y"})],
         "facilitator.remove_exclusion": [
             ("fac", f"/games/{d}/exclusions/{w['exclusion']}/remove", {})
         ],

@@ -118,7 +118,9 @@ def edit_participant(game_id: int, participant_id: int):
     if form.validate_on_submit():
         try:
             if game.is_draft:
-                setup.update_participant(game, person, form.name.data, form.email.data)
+                setup.update_participant(
+                    game, person, form.name.data, form.email.data, form.team.data or ""
+                )
             else:
                 circle.resend_invitation(game, person, form.name.data, form.email.data)
         except ServiceError as exc:
@@ -154,6 +156,21 @@ def remove_participant(game_id: int, participant_id: int):
         except ServiceError as exc:
             flash(str(exc), "error")
     return to_game(game)
+
+
+@bp.post("/games/<int:game_id>/teams-apart")
+@login_required
+def keep_teams_apart(game_id: int):
+    """Turn on or off "Nobody draws someone from their own team"."""
+    game = owned_game(game_id)
+    if ActionForm().validate_on_submit():
+        try:
+            setup.keep_teams_apart(game, request.form.get("teams_apart") == "y")
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Saved."), "success")
+    return to_game(game, "#draw")
 
 
 @bp.post("/games/<int:game_id>/exclusions")
@@ -233,7 +250,7 @@ def withdraw(game_id: int, participant_id: int):
     person = setup.participant_in(game, participant_id) or abort(404)
     if ActionForm().validate_on_submit():
         try:
-            circle.withdraw(game, person)
+            circle.withdraw(game, person, organiser=True)
         except ServiceError as exc:
             flash(str(exc), "error")
             return redirect(
