@@ -47,5 +47,25 @@ class GameTally(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class OutcomeTally(db.Model):
+    """Thank-yous and courier outcomes per game, 15-minute UTC bucket of when they happened,
+    and name, kept exact by database triggers (see app/tally.py).
+
+    Names as in GameTally: 'thanks' (bucket of when it was sent) and 'courier_done',
+    'courier_declined', 'courier_expired' (bucket of when the request reached that outcome).
+    The dashboard adds up the buckets before its last counted day ends, so it reads a few
+    rows per day of the game, however many kindnesses there are. A row may hold n = 0.
+    """
+
+    __tablename__ = "outcome_tally"
+
+    game_id: Mapped[int] = mapped_column(
+        ForeignKey("game.id", ondelete="CASCADE"), primary_key=True
+    )
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # The triggers are attached to the tables they watch, so `create_all()` builds them too.
 tally.attach({model.__tablename__: model.__table__ for model in (Kindness, CourierRequest, Thanks)})

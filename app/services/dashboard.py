@@ -28,16 +28,15 @@ from sqlalchemy import and_, case, func, or_, select, true
 from app.domain import aggregates, disclosure
 from app.domain.aggregates import Coverage, DayCount
 from app.domain.disclosure import Figure
-from app.domain.states import CourierState, GameState, KindnessState, OutboxStatus
+from app.domain.states import GameState, KindnessState, OutboxStatus
 from app.extensions import db
 from app.models import (
-    CourierRequest,
     Game,
     Kindness,
     KindnessTally,
     OutboxMessage,
+    OutcomeTally,
     Participant,
-    Thanks,
     utcnow,
 )
 
@@ -136,38 +135,18 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
         .join(Participant, Participant.id == latest.c.participant_id)
         .where(present)
     )
-    # Each outcome at the moment it happened (older rows may lack it: then when offered).
-    done = and_(
-        CourierRequest.state == CourierState.DONE,
-        func.coalesce(CourierRequest.done_at, CourierRequest.offered_at) < until,
-    )
-    declined = and_(
-        CourierRequest.state == CourierState.DECLINED,
-        func.coalesce(CourierRequest.responded_at, CourierRequest.offered_at) < until,
-    )
-    expired = and_(CourierRequest.state == CourierState.EXPIRED, CourierRequest.expires_at < until)
-    couriers = (
-        select(
-            _tally(done).label("courier_done"),
-            _tally(declined).label("courier_declined"),
-            # A declined or unanswered request moved the kindness on to the next courier.
-            _tally(or_(declined, expired)).label("courier_rerouted"),
-        )
-        .select_from(CourierRequest)
-        .join(Kindness, Kindness.id == CourierRequest.kindness_id)
-        .where(
-            Kindness.game_id == game.id,
-            CourierRequest.state.in_(
-                (CourierState.DONE, CourierState.DECLINED, CourierState.EXPIRED)
-            ),
-        )
-    )
-    thanks = (
-        select(func.count().label("thanks"))
-        .select_from(Thanks)
-        .join(Kindness, Kindness.id == Thanks.kindness_id)
-        .where(Kindness.game_id == game.id, Thanks.created_at < until)
-    )
+    # Courier outcomes and thank-yous, each in the bucket of when it happened: a few rows per
+    # day of the game, however many kindnesses it had (the triggers keep them, app/tally.py).
+    outcome = OutcomeTally.name
+    outcomes = select(
+        _tally(outcome == "courier_done", OutcomeTally.n).label("courier_done"),
+        _tally(outcome == "courier_declined", OutcomeTally.n).label("courier_declined"),
+        # A declined or unanswered request moved the kindness on to the next courier.
+        _tally(outcome.in_(("courier_declined", "courier_expired")), OutcomeTally.n).label(
+            "courier_rerouted"
+        ),
+        _tally(outcome == "thanks", OutcomeTally.n).label("thanks"),
+    ).where(OutcomeTally.game_id == game.id, OutcomeTally.bucket < period.until_bucket)
     recent_angels = select(Kindness.angel_id).where(
         Kindness.game_id == game.id,
         Kindness.created_at >= period.active_since,
@@ -177,7 +156,7 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
     active_angels = select(func.count().label("active_angels")).where(
         present, Participant.id.in_(recent_angels)
     )
-    parts = [q.subquery() for q in (people, invitations, active_angels, couriers, thanks)]
+    parts = [q.subquery() for q in (people, invitations, active_angels, outcomes)]
     query = select(*(c for part in parts for c in part.c)).select_from(parts[0])
     for part in parts[1:]:
         query = query.join(part, true())
