@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     ForeignKey,
+    Index,
     Integer,
     String,
 )
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app import tally
 from app.extensions import db
 from app.models.kindness import CourierRequest, Kindness, Thanks
+from app.models.outbox import OutboxMessage
+from app.models.people import Participant
 
 
 class KindnessTally(db.Model):
@@ -69,3 +72,31 @@ class OutcomeTally(db.Model):
 
 # The triggers are attached to the tables they watch, so `create_all()` builds them too.
 tally.attach({model.__tablename__: model.__table__ for model in (Kindness, CourierRequest, Thanks)})
+
+# The dashboard's other figures read one game's people and invitations, and whether each
+# person sent a kindness in the last 7 days, from these indexes alone: reads that grow with
+# the people in the game, never with its kindnesses (app/services/dashboard.py). They are
+# declared here, beside the tallies, as they serve the same page.
+Index(
+    "ix_participant_game_present",
+    Participant.game_id,
+    Participant.created_at,
+    Participant.active,
+    Participant.left_at,
+    Participant.first_opened_at,
+)
+Index(
+    "ix_outbox_message_game_kind_participant",
+    OutboxMessage.game_id,
+    OutboxMessage.kind,
+    OutboxMessage.participant_id,
+    OutboxMessage.created_at,
+)
+# One look-up per person: their kindnesses from the window's first moment on.
+Index(
+    "ix_kindness_angel_created",
+    Kindness.angel_id,
+    Kindness.created_at,
+    Kindness.state,
+    Kindness.game_id,
+)

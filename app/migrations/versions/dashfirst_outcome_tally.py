@@ -29,6 +29,26 @@ def upgrade():
         sa.ForeignKeyConstraint(["game_id"], ["game.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("game_id", "bucket", "name"),
     )
+    # Plain CREATE INDEX: no batch rebuild (participant must never be rebuilt on SQLite, and a
+    # rebuilt kindness table would lose its triggers).
+    op.create_index(
+        "ix_participant_game_present",
+        "participant",
+        ["game_id", "created_at", "active", "left_at", "first_opened_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_outbox_message_game_kind_participant",
+        "outbox_message",
+        ["game_id", "kind", "participant_id", "created_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_kindness_angel_created",
+        "kindness",
+        ["angel_id", "created_at", "state", "game_id"],
+        unique=False,
+    )
     connection = op.get_bind()
     # Triggers first, then the backfill, as for the first tallies (9b3e1f6a2c41): on
     # PostgreSQL the new triggers lock the tables against writers until this commits.
@@ -40,3 +60,6 @@ def downgrade():
     connection = op.get_bind()
     tally.drop_triggers(connection, tally.OUTCOME_TRIGGERS)
     op.drop_table("outcome_tally")
+    op.drop_index("ix_kindness_angel_created", table_name="kindness")
+    op.drop_index("ix_outbox_message_game_kind_participant", table_name="outbox_message")
+    op.drop_index("ix_participant_game_present", table_name="participant")
