@@ -9,7 +9,13 @@ by BUCKET_SECONDS (SQLite's `/` on integers, PostgreSQL's floor()).
 game's kindnesses) and 'courier_<state>' (courier requests of the game's kindnesses in state
 done, declined or expired).
 
-Triggers keep both exact on every insert, update and delete, including the bulk
+`outcome_tally(game_id, bucket, name, n)`: the same counters per 15-minute UTC bucket of when
+each happened (a thank-you when sent; a courier outcome when done or declined, else when
+offered, or when the offer expired), so the dashboard counts those before a day's end by
+adding up a few rows per day. Its bucket cuts off the fraction of a second (MOMENT_BUCKET),
+so it agrees exactly with comparing the moment with a bucket edge.
+
+Triggers keep them exact on every insert, update and delete, including the bulk
 `update(Kindness)` statements the services run, which ORM events would miss. A row whose
 count fell to zero may stay; readers ignore it or add it up.
 

@@ -5,10 +5,16 @@ Every figure covers whole past days in the game's time zone, up to yesterday (th
 while one person is at a keyboard, because nothing of today is counted until tomorrow.
 
 The figures therefore change once a day, so they are computed once per game and local day
-and kept in a small in-process cache (`FiguresCache`). Computing them takes two aggregate
-queries, whatever the size of the game: one row of counts, and kindnesses per 15-minute UTC
-bucket and kind (a tally the database keeps exact, app/tally.py), which the domain folds into
-whole local days. No query here returns a participant, and nothing is grouped by a person.
+and kept in a small in-process cache (`FiguresCache`). The cache keeps figures, never words:
+a hidden figure's text is an untranslated `Message`, which each page translates for its
+reader, so a figure computed for a French reader serves an English one unchanged.
+
+Computing them takes two aggregate queries whose work does not grow with the game's
+history: one row of counts (people and invitations through composite indexes, active angels
+by one index look-up per person, courier outcomes and thank-yous from a per-bucket tally),
+and kindnesses per local day and kind, added up by the database from the per-bucket tally
+(app/tally.py) and dated by the domain. No query here returns a participant, and nothing is
+grouped by a person.
 """
 
 from __future__ import annotations
