@@ -38,6 +38,7 @@ from app.models import (
     GameTally,
     Kindness,
     KindnessTally,
+    OutcomeTally,
     Participant,
     Thanks,
     new_public_id,
@@ -112,9 +113,59 @@ def stored_game_tally() -> dict[tuple[int, str], int]:
     return {(g, name): n for g, name, n in rows if n != 0}
 
 
+def _bucket_in_python(moment: datetime) -> int:
+    """The 15-minute UTC bucket of a naive-UTC moment, worked out in Python (whole seconds,
+    the fraction cut off), so the triggers' SQL is checked against something else."""
+    return (moment - datetime(1970, 1, 1)) // timedelta(seconds=1) // BUCKET_SECONDS
+
+
+def _outcome_moment(request) -> datetime:
+    if request.state == "done":
+        return request.done_at or request.offered_at
+    if request.state == "declined":
+        return request.responded_at or request.offered_at
+    return request.expires_at
+
+
+def live_outcome_tally() -> dict[tuple[int, int, str], int]:
+    """(game, bucket, counter) -> thank-yous and courier outcomes, each in the bucket of the
+    moment the dashboard dates it by, counted from the rows in Python."""
+    result: dict[tuple[int, int, str], int] = {}
+    thanks = db.session.execute(
+        select(Kindness.game_id, Thanks.created_at).join(Thanks, Thanks.kindness_id == Kindness.id)
+    ).all()
+    keys = [(g, _bucket_in_python(at), "thanks") for g, at in thanks]
+    requests = db.session.execute(
+        select(
+            Kindness.game_id,
+            CourierRequest.state,
+            CourierRequest.done_at,
+            CourierRequest.responded_at,
+            CourierRequest.offered_at,
+            CourierRequest.expires_at,
+        )
+        .join(CourierRequest, CourierRequest.kindness_id == Kindness.id)
+        .where(CourierRequest.state.in_(OUTCOMES))
+    ).all()
+    keys += [
+        (r.game_id, _bucket_in_python(_outcome_moment(r)), f"courier_{r.state}") for r in requests
+    ]
+    for key in keys:
+        result[key] = result.get(key, 0) + 1
+    return result
+
+
+def stored_outcome_tally() -> dict[tuple[int, int, str], int]:
+    rows = db.session.execute(
+        select(OutcomeTally.game_id, OutcomeTally.bucket, OutcomeTally.name, OutcomeTally.n)
+    ).all()
+    return {(g, b, name): n for g, b, name, n in rows if n != 0}
+
+
 def assert_tallies_are_exact(game_ids) -> None:
     assert stored_kindness_tally() == live_kindness_tally()
     assert stored_game_tally() == live_game_tally()
+    assert stored_outcome_tally() == live_outcome_tally()
     # And the dashboard's own read of one game gives the same buckets.
     live = live_kindness_tally()
     for gid in game_ids:
@@ -155,7 +206,14 @@ operations = st.lists(
         st.tuples(st.just("orm_delete"), pick),
         st.tuples(st.just("courier"), pick, st.sampled_from(COURIER_STATES)),
         st.tuples(st.just("courier_state"), pick, st.sampled_from(COURIER_STATES)),
+        st.tuples(
+            st.just("courier_moment"),
+            pick,
+            st.sampled_from(("done_at", "responded_at", "offered_at", "expires_at")),
+            st.one_of(st.none(), moments),
+        ),
         st.tuples(st.just("courier_delete"), pick),
+        st.tuples(st.just("thanks_moment"), pick, moments),
         st.tuples(st.just("thanks"), pick),
         st.tuples(st.just("thanks_delete"), pick),
     ),
@@ -235,6 +293,19 @@ def _apply(op: tuple, gids: list[int], pid: int) -> None:
             db.session.execute(
                 update(CourierRequest).where(CourierRequest.id == cid).values(state=op[2])
             )
+    elif name == "courier_moment":
+        cid = _nth(CourierRequest, op[1])
+        field, moment = op[2], op[3]
+        if moment is None and field in ("offered_at", "expires_at"):
+            moment = EPOCH  # never empty
+        if cid is not None:
+            db.session.execute(
+                update(CourierRequest).where(CourierRequest.id == cid).values({field: moment})
+            )
+    elif name == "thanks_moment":
+        tid = _nth(Thanks, op[1])
+        if tid is not None:
+            db.session.execute(update(Thanks).where(Thanks.id == tid).values(created_at=op[2]))
     elif name == "courier_delete":
         cid = _nth(CourierRequest, op[1])
         if cid is not None:
@@ -274,13 +345,17 @@ def test_the_tallies_equal_the_live_counts_after_any_changes(app):
             ("courier", 1, "done"),
             ("orm_update", 0, ("game", 1)),
             ("courier_state", 0, "expired"),
+            ("courier", 1, "declined"),
+            ("courier_moment", 1, "responded_at", EPOCH + timedelta(minutes=14, seconds=59.9)),
+            ("thanks_moment", 1, EPOCH + timedelta(minutes=29, seconds=59, microseconds=999999)),
+            ("orm_update", 3, ("game", 0)),
             ("orm_delete", 0),
         ]
     )
     def check(ops):
         with app.app_context():
             # Each example starts from nothing, so a failure shrinks to the changes that matter.
-            for model in (Thanks, CourierRequest, Kindness, KindnessTally, GameTally):
+            for model in (Thanks, CourierRequest, Kindness, KindnessTally, GameTally, OutcomeTally):
                 db.session.execute(delete(model))
             db.session.commit()
             for op in ops:
@@ -312,7 +387,7 @@ def test_deleting_a_game_takes_its_tallies_with_it(app):
         db.session.execute(delete(Game).where(Game.id == doomed_id))
         db.session.commit()
         assert_tallies_are_exact([kept.id])
-        for model in (KindnessTally, GameTally):
+        for model in (KindnessTally, GameTally, OutcomeTally):
             left = db.session.execute(select(model).where(model.game_id == doomed_id)).all()
             assert left == []
 
@@ -428,11 +503,13 @@ def test_the_migration_backfills_the_tallies_from_existing_rows(tmp_path):
             )
         db.session.commit()
         live = live_kindness_tally(), live_game_tally()
+        live_outcomes = live_outcome_tally()
         db.session.remove()
 
         upgrade(directory=str(MIGRATIONS))
         db.session.remove()
         assert (stored_kindness_tally(), stored_game_tally()) == live
+        assert stored_outcome_tally() == live_outcomes and live_outcomes
         assert sum(live[0].values()) > 0 and live[1]
         # The triggers are in place after the backfill.
         db.session.execute(update(Kindness).values(state="cancelled"))
@@ -443,7 +520,7 @@ def test_the_migration_backfills_the_tallies_from_existing_rows(tmp_path):
         downgrade(directory=str(MIGRATIONS), revision=before)
         db.session.remove()
         tables = set(inspect(db.engine).get_table_names())
-        assert not {"kindness_tally", "game_tally"} & tables
+        assert not {"kindness_tally", "game_tally", "outcome_tally"} & tables
         # Without the triggers, kindness rows change freely.
         db.session.execute(update(Kindness).values(state="delivered"))
         db.session.execute(delete(Thanks))

@@ -38,7 +38,7 @@ from app.models.states import (
     ReportStatus,
     one_of,
 )
-from app.models.tallies import GameTally, KindnessTally
+from app.models.tallies import GameTally, KindnessTally, OutcomeTally
 
 # The states as tuples, in the order the check constraints list them.
 GAME_STATES = tuple(GameState)
@@ -77,6 +77,7 @@ __all__ = [
     "ModerationAction",
     "OutboxMessage",
     "OutboxStatus",
+    "OutcomeTally",
     "Pairing",
     "Participant",
     "ParticipantSession",

@@ -5,10 +5,16 @@ Every figure covers whole past days in the game's time zone, up to yesterday (th
 while one person is at a keyboard, because nothing of today is counted until tomorrow.
 
 The figures therefore change once a day, so they are computed once per game and local day
-and kept in a small in-process cache (`FiguresCache`). Computing them takes two aggregate
-queries, whatever the size of the game: one row of counts, and kindnesses per 15-minute UTC
-bucket and kind (a tally the database keeps exact, app/tally.py), which the domain folds into
-whole local days. No query here returns a participant, and nothing is grouped by a person.
+and kept in a small in-process cache (`FiguresCache`). The cache keeps figures, never words:
+a hidden figure's text is an untranslated `Message`, which each page translates for its
+reader, so a figure computed for a French reader serves an English one unchanged.
+
+Computing them takes two aggregate queries whose work does not grow with the game's
+history: one row of counts (people and invitations through composite indexes, active angels
+by one index look-up per person, courier outcomes and thank-yous from a per-bucket tally),
+and kindnesses per local day and kind, added up by the database from the per-bucket tally
+(app/tally.py) and dated by the domain. No query here returns a participant, and nothing is
+grouped by a person.
 """
 
 from __future__ import annotations
@@ -19,29 +25,32 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, true
 
 from app.domain import aggregates, disclosure
-from app.domain.aggregates import Coverage, DayCount
+from app.domain.aggregates import BUCKET_SECONDS, Coverage, DayCount
 from app.domain.disclosure import Figure
-from app.domain.states import CourierState, GameState, KindnessState, OutboxStatus
+from app.domain.states import GameState, KindnessState, OutboxStatus
 from app.extensions import db
 from app.models import (
-    CourierRequest,
     Game,
     Kindness,
     KindnessTally,
     OutboxMessage,
+    OutcomeTally,
     Participant,
-    Thanks,
     utcnow,
 )
 
 ACTIVE_DAYS = 7
+BUCKETS_PER_DAY = 86400 // BUCKET_SECONDS
+# How far apart (in buckets: 12 hours) the zone's offset is looked up for clock changes.
+OFFSET_STEP = 48
 CACHE_SIZE = 256
 
 
@@ -136,48 +145,33 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
         .join(Participant, Participant.id == latest.c.participant_id)
         .where(present)
     )
-    # Each outcome at the moment it happened (older rows may lack it: then when offered).
-    done = and_(
-        CourierRequest.state == CourierState.DONE,
-        func.coalesce(CourierRequest.done_at, CourierRequest.offered_at) < until,
-    )
-    declined = and_(
-        CourierRequest.state == CourierState.DECLINED,
-        func.coalesce(CourierRequest.responded_at, CourierRequest.offered_at) < until,
-    )
-    expired = and_(CourierRequest.state == CourierState.EXPIRED, CourierRequest.expires_at < until)
-    couriers = (
-        select(
-            _tally(done).label("courier_done"),
-            _tally(declined).label("courier_declined"),
-            # A declined or unanswered request moved the kindness on to the next courier.
-            _tally(or_(declined, expired)).label("courier_rerouted"),
-        )
-        .select_from(CourierRequest)
-        .join(Kindness, Kindness.id == CourierRequest.kindness_id)
+    # Courier outcomes and thank-yous, each in the bucket of when it happened: a few rows per
+    # day of the game, however many kindnesses it had (the triggers keep them, app/tally.py).
+    outcome = OutcomeTally.name
+    outcomes = select(
+        _tally(outcome == "courier_done", OutcomeTally.n).label("courier_done"),
+        _tally(outcome == "courier_declined", OutcomeTally.n).label("courier_declined"),
+        # A declined or unanswered request moved the kindness on to the next courier.
+        _tally(outcome.in_(("courier_declined", "courier_expired")), OutcomeTally.n).label(
+            "courier_rerouted"
+        ),
+        _tally(outcome == "thanks", OutcomeTally.n).label("thanks"),
+    ).where(OutcomeTally.game_id == game.id, OutcomeTally.bucket < period.until_bucket)
+    # Whether each person sent a kindness in the window: one index look-up per person
+    # (ix_kindness_angel_created), however many kindnesses the game has had.
+    sent_recently = (
+        select(Kindness.id)
         .where(
+            Kindness.angel_id == Participant.id,
+            Kindness.created_at >= period.active_since,
+            Kindness.created_at < until,
+            Kindness.state != KindnessState.CANCELLED,
             Kindness.game_id == game.id,
-            CourierRequest.state.in_(
-                (CourierState.DONE, CourierState.DECLINED, CourierState.EXPIRED)
-            ),
         )
+        .exists()
     )
-    thanks = (
-        select(func.count().label("thanks"))
-        .select_from(Thanks)
-        .join(Kindness, Kindness.id == Thanks.kindness_id)
-        .where(Kindness.game_id == game.id, Thanks.created_at < until)
-    )
-    recent_angels = select(Kindness.angel_id).where(
-        Kindness.game_id == game.id,
-        Kindness.created_at >= period.active_since,
-        Kindness.created_at < until,
-        Kindness.state != KindnessState.CANCELLED,
-    )
-    active_angels = select(func.count().label("active_angels")).where(
-        present, Participant.id.in_(recent_angels)
-    )
-    parts = [q.subquery() for q in (people, invitations, active_angels, couriers, thanks)]
+    active_angels = select(func.count().label("active_angels")).where(present, sent_recently)
+    parts = [q.subquery() for q in (people, invitations, active_angels, outcomes)]
     query = select(*(c for part in parts for c in part.c)).select_from(parts[0])
     for part in parts[1:]:
         query = query.join(part, true())
@@ -212,11 +206,66 @@ def coverage_of(game: Game, now: datetime | None = None) -> Coverage:
     )
 
 
+def _offsets(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The zone's UTC offsets over buckets `lo` to `hi`, in buckets: (first bucket, offset),
+    one pair per stretch of the same offset, oldest first (a new pair at each clock change)."""
+
+    def offset(bucket: int) -> int:
+        moment = datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC).astimezone(zone)
+        return int(moment.utcoffset().total_seconds()) // BUCKET_SECONDS
+
+    stretches = [(lo, offset(lo))]
+    for start in range(lo, hi, OFFSET_STEP):
+        end = min(start + OFFSET_STEP, hi)
+        if offset(end - 1) == stretches[-1][1]:
+            continue
+        # The clock changed in this step: find the first bucket of the new offset.
+        low, high = start, end - 1
+        while low < high:
+            middle = (low + high) // 2
+            low, high = (middle + 1, high) if offset(middle) == stretches[-1][1] else (low, middle)
+        stretches.append((low, offset(low)))
+    return stretches
+
+
+def _day_rows(game: Game, period: Coverage, first: date | None) -> Iterator[tuple[int, str, int]]:
+    """Kindnesses (not cancelled) per local day and kind, in one query over the kindness
+    tally: (a bucket of that day, kind, count), a few rows per day.
+
+    The database adds up each day's buckets: a bucket's local day is its number plus the
+    zone's offset at that time (both in quarter hours), divided by the buckets in a day, and
+    the offsets come from the zone in Python (`_offsets`). Buckets before the game's first
+    day (none, normally) come one by one. `aggregates.fold_days` then dates each row from
+    its bucket, as it would the buckets one by one.
+    """
+    if first is None:
+        yield from _buckets(game, period.until_bucket)
+        return
+    zone = aggregates.zone_of(game.timezone)
+    lo = int(aggregates.day_start(first, zone).replace(tzinfo=UTC).timestamp()) // BUCKET_SECONDS
+    stretches = _offsets(zone, lo, max(period.until_bucket, lo + 1))
+    bucket = KindnessTally.bucket
+    changes = [(bucket < start, q) for (_, q), (start, _) in zip(stretches, stretches[1:])]
+    shift = case(*changes, else_=stretches[-1][1]) if changes else stretches[0][1]
+    day = case((bucket < lo, -1 - bucket), else_=(bucket + shift) // BUCKETS_PER_DAY)
+    query = (
+        select(func.min(bucket), KindnessTally.kind, func.sum(KindnessTally.n))
+        .where(
+            KindnessTally.game_id == game.id,
+            KindnessTally.n > 0,
+            bucket < period.until_bucket,
+        )
+        .group_by(day, KindnessTally.kind)
+        .order_by(func.min(bucket), KindnessTally.kind)
+    )
+    yield from db.session.execute(query)
+
+
 def _daily_counts(game: Game, period: Coverage) -> list[DayCount]:
     """Kindnesses per whole local day of the game, every covered day (quiet days too)."""
     first, last = aggregates.day_span(game.starts_on, game.ends_on, period.through)
     return aggregates.fold_days(
-        _buckets(game, period.until_bucket), aggregates.zone_of(game.timezone), first, last
+        _day_rows(game, period, first), aggregates.zone_of(game.timezone), first, last
     )
 
 
