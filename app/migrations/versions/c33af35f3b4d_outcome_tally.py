@@ -2,7 +2,7 @@
 triggers, and indexes that let its people and invitations figures read one game's rows
 
 Revision ID: c33af35f3b4d
-Revises: 5244174c1afe
+Revises: 75a478b5d905
 Create Date: 2026-12-06 08:00:00.000000
 
 """
@@ -14,7 +14,7 @@ from app import tally
 
 # revision identifiers, used by Alembic.
 revision = "c33af35f3b4d"
-down_revision = "5244174c1afe"
+down_revision = "75a478b5d905"
 branch_labels = None
 depends_on = None
 
