@@ -158,7 +158,9 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
         _tally(outcome == "thanks", OutcomeTally.n).label("thanks"),
     ).where(OutcomeTally.game_id == game.id, OutcomeTally.bucket < period.until_bucket)
     # Whether each person sent a kindness in the window: one index look-up per person
-    # (ix_kindness_angel_created), however many kindnesses the game has had.
+    # (ix_kindness_angel_created), however many kindnesses the game has had. The person is
+    # already of this game; naming the game again let SQLite's planner range over the
+    # game's kindnesses instead.
     sent_recently = (
         select(Kindness.id)
         .where(
@@ -166,7 +168,6 @@ def _counts(game: Game, period: Coverage) -> dict[str, int]:
             Kindness.created_at >= period.active_since,
             Kindness.created_at < until,
             Kindness.state != KindnessState.CANCELLED,
-            Kindness.game_id == game.id,
         )
         .exists()
     )
