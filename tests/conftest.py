@@ -5,6 +5,7 @@ from __future__ import annotations
 import flask_sqlalchemy.extension
 import pytest
 from hypothesis import settings
+from sqlalchemy import event
 
 from app.extensions import db
 from tests.helpers import (
@@ -25,6 +26,9 @@ if under_ci():
 
 
 _ENGINES: list = []
+# PostgreSQL connections the test's engines opened: closed at the test's end even when some
+# code still held one then (a pool only closes the connections checked in to it).
+_OPENED: list = []
 _make_engine = flask_sqlalchemy.extension.SQLAlchemy._make_engine
 
 
@@ -32,6 +36,8 @@ def _recorded_engine(self, bind_key, options, app):
     """Flask-SQLAlchemy's engine factory, noting each engine so the test can close it."""
     engine = _make_engine(self, bind_key, options, app)
     _ENGINES.append(engine)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", lambda dbapi, _record: _OPENED.append(dbapi))
     return engine
 
 
@@ -45,6 +51,8 @@ def _close_engines():
     yield
     while _ENGINES:
         _ENGINES.pop().dispose()
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 @pytest.fixture
