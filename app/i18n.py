@@ -59,19 +59,22 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
-def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
-    """Compile every `.po` under `directory` whose `.mo` is missing or older; return those
-    written. Fuzzy entries are left out, as `pybabel compile` does. Each file is written to a
-    temporary name and moved into place, so two workers starting together never read half a
-    catalogue."""
+def compile_catalogues(directory: Path = TRANSLATIONS, into: Path | None = None) -> list[Path]:
+    """Compile every `.po` under `directory` whose `.mo` (beside it, or at the same place under
+    `into`) is missing or older; return those written. Fuzzy entries are left out, as `pybabel
+    compile` does. Each file is written to a temporary name and moved into place, so two
+    workers starting together never read half a catalogue."""
     written = []
     for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
         mo_path = po_path.with_suffix(".mo")
+        if into is not None:
+            mo_path = into / mo_path.relative_to(directory)
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with po_path.open("rb") as source:
             catalogue = read_po(source, locale=po_path.parts[-3])
-        handle, temporary = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
         with os.fdopen(handle, "wb") as target:
             write_mo(target, catalogue, use_fuzzy=False)
         os.replace(temporary, mo_path)
@@ -189,9 +192,14 @@ def round_name(label: str | None) -> str:
 
 def init_app(app: Flask, locale_selector) -> None:
     """Compile the catalogues if needed and bind Flask-Babel with the given locale selector."""
-    compile_catalogues()
+    compiled = TRANSLATIONS
+    if not os.access(TRANSLATIONS, os.W_OK):
+        # Installed where the service may not write (a read-only package directory): the
+        # compiled catalogues go to the instance folder instead.
+        compiled = Path(app.instance_path) / "translations"
+    compile_catalogues(TRANSLATIONS, None if compiled == TRANSLATIONS else compiled)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     babel.init_app(app, locale_selector=locale_selector)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language

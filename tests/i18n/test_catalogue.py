@@ -93,3 +93,13 @@ def test_the_catalogue_compiles(tmp_path):
     )
     assert compile_catalogues(tmp_path) == [target / "messages.mo"]
     assert (target / "messages.mo").stat().st_size > 0
+
+
+def test_catalogues_compile_elsewhere_when_the_package_is_read_only(tmp_path):
+    """An installation the service may not write to: the compiled catalogue goes to another
+    folder (the instance folder, in init_app), and a second start finds it there up to date."""
+    into = tmp_path / "compiled"
+    written = compile_catalogues(TRANSLATIONS, into)
+    assert written == [into / "fr" / "LC_MESSAGES" / "messages.mo"]
+    assert written[0].stat().st_size > 0
+    assert compile_catalogues(TRANSLATIONS, into) == []
