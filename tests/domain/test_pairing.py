@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import itertools
-import math
 import random
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from app.domain.draw import DrawImpossible, draw_cycle, is_valid_cycle
 from app.domain.draw import cycle as drawing
+from tests.domain.draw_support import chi_square_p, tight_group
 
 DRAW_PACKAGE = Path(__file__).resolve().parents[2] / "app" / "domain" / "draw"
 
@@ -566,28 +566,6 @@ def test_the_draw_package_has_its_modules():
 # --------------------------------------------------------------------------
 # Fairness on tight groups (every path)
 # --------------------------------------------------------------------------
-
-
-def chi_square_p(statistic: float, df: int) -> float:
-    """Upper tail of the chi-square distribution (regularised gamma series)."""
-    a, x = df / 2, statistic / 2
-    term = total = 1 / a
-    k = 1
-    while term > 1e-15 * total:
-        term *= x / (a + k)
-        total += term
-        k += 1
-    return max(0.0, 1 - total * math.exp(-x + a * math.log(x) - math.lgamma(a)))
-
-
-def tight_group(seed: int, n: int, options: int) -> tuple[list[int], set[tuple[int, int]]]:
-    """n people who may each be the angel of only ``options`` others, chosen at random."""
-    gen = random.Random(seed)
-    allowed = {
-        (a, b) for a in range(n) for b in gen.sample([p for p in range(n) if p != a], options)
-    }
-    people = list(range(n))
-    return people, {(a, b) for a in people for b in people if a != b and (a, b) not in allowed}
 
 
 def cycles_by_search(people: list[int], forbidden: set[tuple[int, int]]) -> set[frozenset]:
