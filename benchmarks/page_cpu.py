@@ -8,7 +8,7 @@ Builds the same drawn game as benchmarks/pages.py (a SQLite file migrated on sta
 participant sessions as a person does, then calls the WSGI app directly (no server, no test
 client) N times per page and per round. Each figure is process CPU time (not wall time, so
 other work on the machine barely moves it), the best round's mean: ms/request and the page's
-cost as a multiple of the bare endpoint's. `--profile /me/angel` prints cProfile's top
+cost as a multiple of the bare endpoint's. `--profile /me/angel` (a path, or a label such as "/me/inbox (1,000 notes)") prints cProfile's top
 functions for that page instead.
 """
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         bare_call = caller(create_hello(), "/")
 
         if args.profile:
-            label = next(label for label, _, path in PAGES if path == args.profile)
+            label = next(label for label, _, path in PAGES if args.profile in (path, label))
             for _ in range(20):
                 calls[label]()
             profiler = cProfile.Profile()

@@ -37,6 +37,10 @@ class Kindness(db.Model):
         one_of("kind", KindnessKind, name="kindness_kind"),
         # Covers the dashboard's "active angels in the last 7 days" without reading rows.
         Index("ix_kindness_game_created", "game_id", "created_at", "state", "angel_id"),
+        # A mortal's inbox page is a slice of this index, newest first, however long the
+        # inbox; and their unread count reads only the unread entries.
+        Index("ix_kindness_mortal_delivered", "mortal_id", "delivered_at"),
+        Index("ix_kindness_mortal_unread", "mortal_id", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +75,11 @@ class Kindness(db.Model):
 class CourierRequest(db.Model):
     """One courier asked to carry one in-person kindness. A re-route is a new row."""
 
-    __table_args__ = (one_of("state", CourierState, name="courier_state"),)
+    __table_args__ = (
+        one_of("state", CourierState, name="courier_state"),
+        # A courier's Deliver page is a slice of this index, however many requests they had.
+        Index("ix_courier_request_courier_expires", "courier_id", "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
@@ -107,6 +115,9 @@ class Thanks(db.Model):
 
 class Report(db.Model):
     """A report that a kindness was hurtful or inappropriate, kept for moderation."""
+
+    # A reporter's Home reads their newest reports' outcomes from a slice of this index.
+    __table_args__ = (Index("ix_report_reporter_created", "reporter_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)

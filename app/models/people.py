@@ -151,6 +151,9 @@ class Hint(db.Model):
 class JournalEntry(db.Model):
     """A private diary entry: only its author can read it."""
 
+    # The journal page is a slice of this index, newest day first, however long the journal.
+    __table_args__ = (Index("ix_journal_entry_participant_day", "participant_id", "day"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), index=True

@@ -14,7 +14,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.domain import release, roster
 from app.domain.states import GameState, ReportStatus
@@ -34,6 +34,8 @@ from app.services import ServiceError, circle
 from app.services.rounds import release_moment
 
 ACTIONS = tuple(ModerationAction)
+# How many of their reports' outcomes a reporter's Home shows, newest first.
+OUTCOMES_SHOWN = 10
 
 # What the reporter reads once the organiser acted, by action: never who sent the kindness.
 OUTCOME_WORDS = {
@@ -288,7 +290,8 @@ class Outcome:
 
 
 def outcomes_for(reporter: Participant, now: datetime | None = None) -> list[Outcome]:
-    """The outcomes of this person's reports that have reached them (released), newest first.
+    """The outcomes of this person's reports that have reached them (released), newest first:
+    the newest OUTCOMES_SHOWN, so Home costs the same however many they made.
 
     Told in words that never name the sender, from a random moment of a round after the
     organiser acted, so the moment the news shows says nothing about who was acted on."""
@@ -296,13 +299,16 @@ def outcomes_for(reporter: Participant, now: datetime | None = None) -> list[Out
     rows = db.session.execute(
         select(Report, Kindness.kind)
         .join(Kindness, Kindness.id == Report.kindness_id)
-        .where(Report.reporter_id == reporter.id, Report.outcome != "")
+        .where(
+            Report.reporter_id == reporter.id,
+            Report.outcome != "",
+            or_(Report.outcome_at.is_(None), Report.outcome_at <= now),  # release.is_released
+        )
         .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(OUTCOMES_SHOWN)
     ).all()
     return [
-        Outcome(r.created_at, kind, OUTCOME_WORDS[ModerationAction(r.outcome)])
-        for r, kind in rows
-        if release.is_released(r.outcome_at, now)
+        Outcome(r.created_at, kind, OUTCOME_WORDS[ModerationAction(r.outcome)]) for r, kind in rows
     ]
 
 

@@ -317,6 +317,52 @@ def test_a_full_participant_page_runs_at_most_three_statements(app, client, path
         assert text in page.text, text
 
 
+# Tables whose rows pile up over a game: a page may read a slice of their indexes, never
+# all of a person's rows (a sort of them all, or a scan).
+HISTORY = ("kindness", "courier_request", "thanks", "report", "journal_entry", "outbox_message")
+
+
+@pytest.mark.parametrize("path", ["/me", "/me/angel", "/me/inbox", "/me/deliveries", "/me/journal"])
+def test_a_participant_page_reads_index_slices_never_a_whole_history(app, client, path):
+    """On SQLite, the plan of every statement a full page runs: no table scanned, and no
+    history table sorted in memory, so a page costs the same after a thousand notes."""
+    mortal, angel = _full_world(app, client)
+    if path == "/me/angel":
+        client = app.test_client()
+        open_as_participant(client, app, angel)
+    seen: list[tuple[str, tuple]] = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args) -> None:
+        seen.append((statement, tuple(parameters)))
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    with app.app_context():
+        plans = [
+            [
+                row[3]
+                for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + s, p)
+            ]
+            for s, p in seen
+            if s.lstrip().upper().startswith("SELECT")
+        ]
+    assert plans
+    for plan in plans:
+        for step in plan:
+            assert not step.startswith("SCAN") or step.startswith("SCAN CONSTANT"), (step, plan)
+        searched = " ".join(plan)
+        if "USE TEMP B-TREE FOR ORDER BY" in plan:
+            # Only a list that cannot grow long may be sorted whole (questions: one a day).
+            assert not any(f"SEARCH {table} " in searched for table in HISTORY), plan
+
+
 def test_the_give_page_offers_the_pick_up_spots_by_name_and_the_games_own_ideas(app, client):
     """The choices read with the session are the game's active spots, by name, and its ideas:
     "Use this idea" finds the game's own one."""
