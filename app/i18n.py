@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections.abc import Iterable
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_datetime as babel_format_datetime
@@ -146,8 +146,32 @@ def _split(fmt: str) -> tuple[str, str]:
 def format_moment(moment: datetime | date, fmt: str) -> str:
     """`moment` (already on the wall clock it is to be read on) written with the strftime-style
     `fmt`, in the current language."""
-    locale = get_locale() or DEFAULT_LANGUAGE
-    if str(locale) == DEFAULT_LANGUAGE:
+    locale = str(get_locale() or DEFAULT_LANGUAGE)
+    if isinstance(moment, datetime):
+        # Kept by wall clock, zone and fold: two aware moments are equal (and would share a
+        # cache entry) when they are the same instant on different clocks.
+        wall = moment.replace(tzinfo=None, fold=0)
+        return _format_wall(wall, moment.tzinfo, moment.fold, fmt, locale)
+    return _format_moment(moment, fmt, locale)
+
+
+@lru_cache(maxsize=8192)
+def _format_wall(wall: datetime, zone, fold: int, fmt: str, locale: str) -> str:
+    """`format_moment` of the moment `wall` shows on `zone`'s clock, kept per process."""
+    return _write_moment(wall.replace(tzinfo=zone, fold=fold), fmt, locale)
+
+
+@lru_cache(maxsize=8192)
+def _format_moment(day: date, fmt: str, locale: str) -> str:
+    """`format_moment` of a day, kept per process. A page writes the same days and moments
+    again and again (a note form lists every day left in the game), and Babel takes longer to
+    write one than the rest of the page takes per item."""
+    return _write_moment(day, fmt, locale)
+
+
+def _write_moment(moment: datetime | date, fmt: str, locale: str) -> str:
+    """`format_moment` in `locale` (the current one: the French path's gettext reads it)."""
+    if locale == DEFAULT_LANGUAGE:
         return babel_format_datetime(moment, _pattern(fmt), locale=locale)
     date_part, time_part = _split(fmt)
     if not time_part:

@@ -143,3 +143,24 @@ def test_a_french_participant_page_shows_names_and_dates_in_french(app, names, s
             assert month not in shown, month
         with app.app_context():
             assert db.session.get(Participant, me).language is None
+
+
+def test_the_same_instant_on_two_clocks_is_written_twice(app):
+    """Written moments are kept per process: one instant read on Paris's clock and on UTC's (equal
+    as aware datetimes) still gives each clock its own time, in each language."""
+    from zoneinfo import ZoneInfo
+
+    from app.i18n import format_moment
+
+    paris = datetime(2026, 12, 9, 13, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    utc = datetime(2026, 12, 9, 12, 0, tzinfo=ZoneInfo("UTC"))
+    assert paris == utc
+    with app.test_request_context("/"):
+        for language in ("en", "fr"):
+            with force_locale(language):
+                for _ in range(2):  # written, then kept
+                    assert format_moment(paris, "%-d %b %H:%M").endswith("13:00")
+                    assert format_moment(utc, "%-d %b %H:%M").endswith("12:00")
+        with force_locale("fr"):
+            assert format_moment(date(2026, 12, 9), "%A %-d %B") == "mercredi 9 décembre"
+        assert format_moment(date(2026, 12, 9), "%A %-d %B") == "Wednesday 9 December"

@@ -128,9 +128,7 @@ def edit_participant(game_id: int, participant_id: int):
         else:
             flash(_saved_message(game, person), "success")
             return to_game(game)
-    return render_template(
-        "facilitator/participant.html", form=form, game=game, person=person, action=ActionForm()
-    )
+    return render_template("facilitator/participant.html", form=form, game=game, person=person)
 
 
 def _saved_message(game, person) -> str:

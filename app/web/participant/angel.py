@@ -67,7 +67,6 @@ def _angel_page(note_form, in_person_form, status=200):
         note_form=note_form,
         in_person_form=in_person_form,
         sent=notes.sent_page(g.me, *cursors()),
-        action=ActionForm(),
         running=g.me.game.state == GameState.RUNNING and page.mortal_name is not None,
         standing=moderation.standing_of(g.me),
         warnings=moderation.warnings_for(g.me),

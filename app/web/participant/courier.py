@@ -31,7 +31,6 @@ def _deliveries_page(report_form, refused_id=None, status=200):
         page=g.visit.page,
         requests=shown.requests,
         paged=shown.paged,
-        action=ActionForm(),
         report_form=report_form,
         reported=shown.reported,
         refused_id=refused_id,

@@ -27,7 +27,6 @@ def me():
         "participant/me.html",
         page=g.visit.page,
         first_opened=participants.first_opened(g.me),
-        action=ActionForm(),
         reveal=ending.reveal_for(g.me),
         crowd=ending.secret_crowd(),
         hints=g.visit.hints,
@@ -67,7 +66,6 @@ def guess():
         "participant/guess.html",
         page=g.visit.page,
         form=form,
-        action=ActionForm(),
         crowd=ending.secret_crowd(),
     )
 

@@ -36,7 +36,6 @@ def journal():
         entry_form=entry_form,
         entries=journal_service.journal_page(g.me, *cursors()),
         values=journal_service.VALUES,
-        action=ActionForm(),
     )
 
 
