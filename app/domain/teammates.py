@@ -36,6 +36,6 @@ def _teammates(teams: Teams, angel: int, mortal: int) -> bool:
 def teammate_pairs(teams: Teams | None) -> set[tuple[int, int]]:
     """Every ordered pair of different teammates, for a re-draw of the whole circle."""
     members: defaultdict[Hashable, list[int]] = defaultdict(list)
-    for person, team in (teams or {}).items():
+    for person, team in teams.items() if teams is not None else ():
         members[team].append(person)
     return {(a, b) for team in members.values() for a in team for b in team if a != b}

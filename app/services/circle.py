@@ -31,8 +31,8 @@ from app.models import (
     utcnow,
 )
 from app.services import ServiceError, as_sentence, links, translated
+from app.services.circle_rules import edit_rules
 from app.services.couriers import route
-from app.services.draw import avoided_arcs, team_refusal, teams_of
 from app.services.rounds import next_release, release_moment
 from app.services.setup import check_room, read_roster
 
@@ -43,21 +43,6 @@ def _cycle(game: Game) -> dict[int, int]:
             select(Pairing.angel_id, Pairing.mortal_id).where(Pairing.game_id == game.id)
         ).all()
     )
-
-
-def _arcs(game: Game, people: set[int] | None = None, leaver: str | None = None):
-    """What a cycle edit must avoid, as (rule, wish, teams): the game's exclusions, (when it
-    asks) the pairings of earlier games, a wish rather than a rule, and each person's team
-    when it keeps teams apart (looked up by the edit, never written out as pairs). With
-    `people`, the circle's people after the edit: refused in plain words when one team would
-    hold more than half of them (without naming a team when the `leaver` named is the one who
-    asks: only the organiser sees teams)."""
-    rule, wish = avoided_arcs(game)
-    teams = teams_of(game)
-    if people is not None and (refusal := team_refusal(teams, people, leaver)):
-        db.session.rollback()  # nothing of the refused change is kept
-        raise ServiceError(refusal)
-    return rule, wish, teams.of if teams else None
 
 
 def _names(game: Game) -> dict[int, str]:
@@ -140,7 +125,7 @@ def add_late_joiners(
     before = _cycle(game)
     after = dict(before)
     names = _names(game)
-    hard, wish, teams = _arcs(game, set(before) | {p.id for p in newcomers})
+    hard, wish, teams = edit_rules(game, before, set(before) | {p.id for p in newcomers})
     try:
         for person in newcomers:
             after = cycle_edits.splice_in(
@@ -166,12 +151,13 @@ def leave_refusal(game: Game, leaver: Participant) -> str | None:
     if game.state != GameState.RUNNING or not leaver.active:
         return _("Only an active participant of a running game can leave.")
     try:
-        hard, wish, teams = _arcs(game, set(_cycle(game)) - {leaver.id}, leaver.name)
+        cycle = _cycle(game)
+        hard, wish, teams = edit_rules(game, cycle, set(cycle) - {leaver.id}, leaver.name)
     except ServiceError as exc:
         return str(exc)
     try:
         cycle_edits.cut_out(
-            _cycle(game), leaver.id, hard, random.Random(0), _names(game), wish, teams=teams
+            cycle, leaver.id, hard, random.Random(0), _names(game), wish, teams=teams
         )
     except DrawImpossible as exc:
         return translated(exc.args[0])
@@ -194,7 +180,9 @@ def withdraw(
     now = utcnow()
     names = _names(game)
     before = _cycle(game)
-    hard, wish, teams = _arcs(game, set(before) - {leaver.id}, None if organiser else leaver.name)
+    hard, wish, teams = edit_rules(
+        game, before, set(before) - {leaver.id}, None if organiser else leaver.name
+    )
     try:
         # A muted angel taken out of the circle leaves it as it is.
         after = (
@@ -241,7 +229,7 @@ def take_out_of_circle(game: Game, angel: Participant, rng: random.Random | None
     if game.state != GameState.RUNNING or angel.id not in before:
         return False
     rng = rng or random.SystemRandom()
-    hard, wish, teams = _arcs(game)
+    hard, wish, teams = edit_rules(game)
     try:
         after = cycle_edits.cut_out(before, angel.id, hard, rng, avoid=wish, teams=teams)
     except DrawImpossible:
@@ -290,7 +278,7 @@ def resend_invitation(
     names = _names(game)
     before = after = _cycle(game)
     if key != participant.email_key:
-        hard, wish, teams = _arcs(game)
+        hard, wish, teams = edit_rules(game)
         rng = rng or random.SystemRandom()
         try:
             after = (

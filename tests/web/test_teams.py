@@ -15,7 +15,7 @@ from app.domain.states import GameState
 from app.domain.teammates import teammate_pairs
 from app.extensions import db
 from app.models import Game, Pairing, Participant
-from app.services import ServiceError, circle, setup
+from app.services import ServiceError, circle, circle_rules, setup
 from app.services.draw import draw_names, draw_preview
 from tests.helpers import (
     emptied,
@@ -321,3 +321,23 @@ def test_changes_in_a_team_game_of_300_match_the_teammate_pairs_written_out(app)
         moved = pairings_of(game)
         assert moved == re_place(left, moving.id, teammate_pairs(teams), random.Random(13))
         assert moved[moving.id] != left[moving.id] and _crosses_teams(moved, _team_of(game))
+
+
+def test_a_change_in_a_team_game_reads_only_the_teams_it_touches(app, monkeypatch):
+    """Every team is read (and worded) only to refuse or to re-draw the whole circle: a join,
+    a leave and an address change look up the few people whose links change."""
+    labels = [f"Team {i % 12}" for i in range(240)]
+    with app.app_context():
+        game = _game_with_teams(labels)
+        draw_names(game, random.Random(4))
+        people = participants_of(game)
+        everyone_read = []
+        monkeypatch.setattr(
+            circle_rules, "teams_of", lambda game: everyone_read.append(game) or None
+        )
+        circle.add_late_joiners(game, "New, new@example.org, Team 5", random.Random(1))
+        assert circle.leave_refusal(game, people[3]) is None
+        circle.withdraw(game, people[3], random.Random(2), organiser=True)
+        circle.resend_invitation(game, people[9], people[9].name, "nine@example.org")
+        assert everyone_read == []
+        assert _crosses_teams(pairings_of(game), _team_of(game))
