@@ -5,9 +5,9 @@ Run from the repository root:
     python benchmarks/cycle_edits.py [--runs N] [--team-size S]
 
 For 1,000, 20,000 and 100,000 people with about one random exclusion each, prints the median
-time of each edit and how many angels got a new mortal. Every edit reads the whole circle
-once (a walk and a copy), so the time grows linearly; the three-link options are sampled, not
-listed, past a few dozen people.
+time of each edit (every kind in turn in each run, after a garbage collection) and how many
+angels got a new mortal. Every edit reads the whole circle once (a walk and a copy), so the
+time grows linearly; the three-link options are sampled, not listed, past a few dozen people.
 
 Then the same circle in teams of S (default 30) that keeps teammates apart: each edit given
 the teams (looked up for the links it changes), the same join given every pair of teammates
@@ -18,6 +18,7 @@ join to the plain join.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -30,17 +31,6 @@ from app.domain.cycle_edits import changed_angels, cut_out, re_place, splice_in 
 from app.domain.teammates import teammate_pairs  # noqa: E402
 
 SIZES = (1_000, 20_000, 100_000)
-
-
-def timed(edit, circle, person, forbidden, runs: int, **teams) -> tuple[float, float, float]:
-    """(median ms, worst ms, median angels changed) of one edit over `runs` seeds."""
-    times, changed = [], []
-    for run in range(runs):
-        started = time.perf_counter()
-        after = edit(circle, person, forbidden, random.Random(run), **teams)
-        times.append(time.perf_counter() - started)
-        changed.append(len(changed_angels(circle, after)))
-    return 1000 * statistics.median(times), 1000 * max(times), statistics.median(changed)
 
 
 def one_size(n: int, team_size: int, runs: int) -> None:
@@ -61,12 +51,20 @@ def one_size(n: int, team_size: int, runs: int) -> None:
         ("move, teams", re_place, order[n // 3], {"teams": teams}),
         ("join, teammate pairs", splice_in_pairs, 0, {"teams": teams}),
     )
-    medians = {}
-    for name, edit, person, more in edits:
-        median, worst, changed = timed(edit, circle, person, forbidden, runs, **more)
-        medians[name] = median
-        print(f"{n:>8,}  {name:<26} {median:>10.1f} {worst:>9.1f} {changed:>8g}")
-    ratio = medians["join, teams"] / medians["join"]
+    times: dict[str, list[float]] = {name: [] for name, *_ in edits}
+    changed: dict[str, list[int]] = {name: [] for name, *_ in edits}
+    for run in range(runs):  # every edit in turn in each run: a busy moment weighs on all
+        for name, edit, person, more in edits:
+            gc.collect()
+            started = time.perf_counter()
+            after = edit(circle, person, forbidden, random.Random(run), **more)
+            times[name].append(1000 * (time.perf_counter() - started))
+            changed[name].append(len(changed_angels(circle, after)))
+    for name in times:
+        median, worst = statistics.median(times[name]), max(times[name])
+        moved = statistics.median(changed[name])
+        print(f"{n:>8,}  {name:<26} {median:>10.1f} {worst:>9.1f} {moved:>8g}")
+    ratio = statistics.median(times["join, teams"]) / statistics.median(times["join"])
     print(f"{n:>8,}  {'ratio team join / join':<26} {ratio:>10.2f}", flush=True)
 
 
