@@ -84,3 +84,22 @@ def read_password_reset(token: str) -> ResetClaim:
         return ResetClaim(facilitator_id=int(data["f"]), fingerprint=str(data["h"]))
     except (BadData, KeyError, TypeError, ValueError) as exc:
         raise BadLink from exc
+
+
+ROSTER_CURSOR_SALT = "roster-cursor"
+# A roster page's next/previous link older than this opens the first page instead.
+ROSTER_CURSOR_MAX_AGE = 24 * 3600
+
+
+def roster_cursor(claim: dict) -> str:
+    """Sign where a roster page starts, for the facilitator's next and previous links."""
+    return _serializer(ROSTER_CURSOR_SALT).dumps(claim)
+
+
+def read_roster_cursor(token: str) -> dict | None:
+    """What a roster cursor we signed (within a day) says; None for anything else."""
+    try:
+        data = _serializer(ROSTER_CURSOR_SALT).loads(token, max_age=ROSTER_CURSOR_MAX_AGE)
+    except BadData:
+        return None
+    return data if isinstance(data, dict) else None

@@ -7,20 +7,26 @@ Run from the repository root:
 On a throwaway SQLite file, one process, Flask's test client (no server, no network): uploads a
 CSV of N people (default 20,000) through the roster form, draws names through the draw service
 (pairings and every invitation queued), and loads the game page (its roster's first page, a
-search, a middle page) before and after the draw, plus the facilitator's other pages of the
-game. Each page is asked once to warm up, then R times; the median is printed, with its size
-and its ratio to a bare Flask endpoint asked the same way in the same process.
+search, a middle page, the last page, the pages the next and previous links open deep in the
+roster) before and after the draw, plus the facilitator's other pages of the game; the ratio of
+each deep page to the first page is printed (near 1: flat in the roster's size). Each page is
+asked once to warm up, then R times (the game's pages in turn); the median is printed, with
+its size and its ratio to a bare Flask endpoint asked the same way in the same process.
 
 Then teams: two more games of N people, one in teams of S (default 30) that keeps teammates
 apart, one without teams, each drawn through the draw service; the times and their ratio are
-printed, with a late joiner brought into the team game (`--teams-only` runs just this part).
+printed, then R late joiners brought into each game in turn, the medians and their ratio
+(`--teams-only` runs just this part).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import html
 import io
 import random
+import re
 import secrets
 import statistics
 import sys
@@ -38,6 +44,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Facilitator, Game  # noqa: E402
 from app.services import circle, games, setup  # noqa: E402
+from app.services import roster as roster_service  # noqa: E402
 from app.services import slips as slip_service  # noqa: E402
 from app.services.draw import draw_names  # noqa: E402
 from app.web.slips import qr_svg  # noqa: E402
@@ -68,6 +75,48 @@ def timed(client, path: str, runs: int) -> tuple[float, int]:
         response = client.get(path)
         times.append(time.perf_counter() - started)
     return 1000 * statistics.median(times), len(response.data)
+
+
+def timed_together(client, pages: dict[str, str], runs: int) -> dict[str, tuple[float, int]]:
+    """`timed` for several pages, asked in turn in each run, so that a busy moment of the
+    machine weighs on all of them alike and their ratios hold."""
+    sizes = {what: len(client.get(path).data) for what, path in pages.items()}
+    times: dict[str, list[float]] = {what: [] for what in pages}
+    for _ in range(runs):
+        for what, path in pages.items():
+            started = time.perf_counter()
+            response = client.get(path)
+            times[what].append(time.perf_counter() - started)
+            assert response.status_code == 200, (path, response.status_code)
+    return {what: (1000 * statistics.median(times[what]), sizes[what]) for what in pages}
+
+
+def linked(client, path: str, rel: str) -> str:
+    """The address of the `rel` ("next", "prev") link on the page at `path`."""
+    page = client.get(path).text
+    return html.unescape(re.search(f'<a rel="{rel}" href="([^"#]+)', page).group(1))
+
+
+def roster_pages(client, game: str, people: int) -> dict[str, str]:
+    """The roster's pages to time: first, a search, middle, last, and the pages the next and
+    previous links open deep in the roster (a keyset read from a row)."""
+    last = -(-people // roster_service.PAGE_SIZE)
+    return {
+        "game page: roster's first page": game,
+        "game page: search 'emile'": f"{game}?q=emile",
+        "game page: middle page": f"{game}?page={people // 100}",
+        "game page: last page": f"{game}?page={last}",
+        "game page: next from the middle": linked(client, f"{game}?page={people // 100}", "next"),
+        "game page: previous from the last": linked(client, f"{game}?page={last}", "prev"),
+    }
+
+
+def deep_ratios(measured: dict) -> None:
+    """Print the deep pages against the first page: flat when near 1."""
+    first = measured["game page: roster's first page"][0]
+    for what in ("last page", "next from the middle", "previous from the last"):
+        ratio = measured[f"game page: {what}"][0] / first
+        print(f"{'ratio ' + what + ' / first page':<44} {ratio:>9.2f}", flush=True)
 
 
 def bare_client():
@@ -116,8 +165,9 @@ def drawn_in(fac: Facilitator, details, people: int, team_size: int) -> tuple[Ga
     return game, time.perf_counter() - started
 
 
-def compare_teams(app, fac_id: int, details, people: int, team_size: int) -> None:
-    """Print the draw with teams against the same draw without, and a late joiner's time."""
+def compare_teams(app, fac_id: int, details, people: int, team_size: int, runs: int) -> None:
+    """Print the draw with teams against the same draw without, and late joiners brought into
+    each game in turn (the median of `runs` each) with their ratio."""
     with app.app_context():
         fac = db.session.get(Facilitator, fac_id)
         plain, plain_s = drawn_in(fac, details, people, 0)
@@ -129,10 +179,17 @@ def compare_teams(app, fac_id: int, details, people: int, team_size: int) -> Non
         print(
             f"ratio teams / no teams                        {teamed_s / plain_s:>9.2f}", flush=True
         )
-        started = time.perf_counter()
-        circle.add_late_joiners(teamed, "Late Joiner, late@corp.example.org, Team 0")
-        join_s = time.perf_counter() - started
-    print(f"late joiner into the team game (teams apart)  {1000 * join_s:>9.1f} ms")
+        joins: dict[str, list[float]] = {"plain": [], "teams": []}
+        for run in range(runs):
+            for kind, game, team in (("plain", plain, ""), ("teams", teamed, ", Team 0")):
+                gc.collect()  # a collection owed by earlier work lands on neither join
+                started = time.perf_counter()
+                circle.add_late_joiners(game, f"Late {run}, late{run}@corp.example.org{team}")
+                joins[kind].append(time.perf_counter() - started)
+    plain_join, team_join = (statistics.median(joins[kind]) for kind in ("plain", "teams"))
+    print(f"late joiner into the game without teams       {1000 * plain_join:>9.1f} ms")
+    print(f"late joiner into the team game (teams apart)  {1000 * team_join:>9.1f} ms")
+    print(f"ratio team join / plain join                  {team_join / plain_join:>9.2f}")
 
 
 def main() -> None:
@@ -153,8 +210,8 @@ def main() -> None:
             "AUTO_TICK": False,
             "PUBLIC_BASE_URL": "http://127.0.0.1",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            # Room for the late joiner the team comparison brings in.
-            "MAX_ROSTER_SIZE": max(20_000, args.people + 1),
+            # Room for the late joiners the team comparison brings in.
+            "MAX_ROSTER_SIZE": max(20_000, args.people + args.runs),
         }
     )
     bare_ms, _ = timed(bare_client(), "/", max(args.runs, 50))
@@ -177,7 +234,7 @@ def main() -> None:
     with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = str(fac_id), True
     if args.teams_only:
-        compare_teams(app, fac_id, details, args.people, args.team_size)
+        compare_teams(app, fac_id, details, args.people, args.team_size, args.runs)
         folder.cleanup()
         return
 
@@ -200,14 +257,11 @@ def main() -> None:
     row(f"upload {len(data) / 1024:.0f} KB CSV (one request)", upload_ms)
 
     game = f"/games/{game_id}"
-    pages = {
-        "game page: roster's first page": game,
-        "game page: search 'emile'": f"{game}?q=emile",
-        "game page: middle page": f"{game}?page={args.people // 100}",
-        "draw preview": f"{game}/draw",
-    }
-    for what, path in pages.items():
-        row(f"draft {what}", *timed(client, path, args.runs))
+    pages = {**roster_pages(client, game, args.people), "draw preview": f"{game}/draw"}
+    measured = timed_together(client, pages, args.runs)
+    for what, figures in measured.items():
+        row(f"draft {what}", *figures)
+    deep_ratios(measured)
 
     with app.app_context():
         started = time.perf_counter()
@@ -215,17 +269,17 @@ def main() -> None:
         row(f"draw service ({drawn:,} invitations queued)", 1000 * (time.perf_counter() - started))
 
     pages = {
-        "game page: roster's first page": game,
-        "game page: search 'emile'": f"{game}?q=emile",
-        "game page: middle page": f"{game}?page={args.people // 100}",
+        **roster_pages(client, game, args.people),
         "participation dashboard": f"/games/{game_id}/dashboard",
         "moderation": f"/games/{game_id}/moderation",
         "end the game (confirmation)": f"/games/{game_id}/end",
     }
-    for what, path in pages.items():
-        row(f"running {what}", *timed(client, path, args.runs))
+    measured = timed_together(client, pages, args.runs)
+    for what, figures in measured.items():
+        row(f"running {what}", *figures)
+    deep_ratios(measured)
     slip_pages(client, game_id, args.people, args.runs, row)
-    compare_teams(app, fac_id, details, args.people, args.team_size)
+    compare_teams(app, fac_id, details, args.people, args.team_size, args.runs)
     folder.cleanup()
 
 

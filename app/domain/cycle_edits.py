@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from itertools import combinations, permutations
 
 from .draw import MIN_PARTICIPANTS, DrawImpossible, draw_cycle
+from .teammates import Teams, allowed, teammate_pairs
 from .text import N_, Message
 
 # From this many people on, a join or a leave is a local rearrangement of three links; below
@@ -58,10 +60,6 @@ def _walk(cycle: Mapping[int, int], start: int) -> list[int]:
         order.append(current)
         current = cycle[current]
     return order
-
-
-def _allows(arcs: set[tuple[int, int]]) -> Callable[[_Change], bool]:
-    return lambda change: arcs.isdisjoint(change)
 
 
 def _apply(cycle: Mapping[int, int], change: _Change, leaver: int | None = None) -> dict[int, int]:
@@ -102,16 +100,21 @@ def _join_option_count(n: int) -> int:
 
 
 def join_outcomes(
-    cycle: Mapping[int, int], newcomer: int, forbidden: Iterable[tuple[int, int]] = ()
+    cycle: Mapping[int, int],
+    newcomer: int,
+    forbidden: Iterable[tuple[int, int]] = (),
+    *,
+    teams: Teams | None = None,
 ) -> list[dict[int, int]]:
     """Every circle `splice_in` picks from, uniformly, for this newcomer (small circles only:
     the list has about n³/2 entries). Empty when the exclusions rule out every local option,
     in which case splice_in re-draws the whole circle instead."""
     arcs = set(forbidden)
     if len(cycle) < SMALL_CIRCLE:
-        return _valid_circles([*cycle, newcomer], arcs)
+        return _valid_circles([*cycle, newcomer], arcs, teams)
     order = _walk(cycle, min(cycle))
-    return [_apply(cycle, c) for c in _join_changes(order, newcomer) if arcs.isdisjoint(c)]
+    fits = partial(allowed, arcs, teams)
+    return [_apply(cycle, c) for c in _join_changes(order, newcomer) if fits(c)]
 
 
 def splice_in(
@@ -121,13 +124,17 @@ def splice_in(
     rng: random.Random,
     names: Mapping[int, str] | None = None,
     avoid: Iterable[tuple[int, int]] = (),
+    *,
+    teams: Teams | None = None,
 ) -> dict[int, int]:
     """Bring `newcomer` into the circle: three angels get a new mortal (one of them the
     newcomer), chosen uniformly among the options the exclusions allow; a circle under
     SMALL_CIRCLE, or one where no option fits, is re-drawn whole.
 
-    `forbidden` arcs never appear; `avoid` arcs (a wish) give way only when nothing else fits.
-    Raises DrawImpossible, naming only the newcomer, when no valid circle with them exists.
+    `forbidden` arcs never appear, nor does an angel drawing a teammate (`teams`: person ->
+    team, looked up for the few links a change makes); `avoid` arcs (a wish) give way only
+    when nothing else fits. Raises DrawImpossible, naming only the newcomer, when no valid
+    circle with them exists.
     """
     if newcomer in cycle:
         raise ValueError(f"{newcomer} is already in the cycle")
@@ -136,12 +143,12 @@ def splice_in(
 
     def local(arcs: set[tuple[int, int]]) -> dict[int, int] | None:
         if len(cycle) < SMALL_CIRCLE:
-            return _any_circle(people, arcs, rng)
+            return _any_circle(people, arcs, rng, teams)
         change = _pick(
             _join_option_count(len(order)),
             lambda: _join_changes(order, newcomer),
             lambda: _random_join_change(order, newcomer, rng),
-            _allows(arcs),
+            partial(allowed, arcs, teams),
             rng,
         )
         return None if change is None else _apply(cycle, change)
@@ -149,8 +156,7 @@ def splice_in(
     return _edit(
         local,
         people,
-        forbidden,
-        avoid,
+        (forbidden, avoid, teams),
         rng,
         Message(
             N_("%(name)s cannot join: with them, the game's exclusions leave no valid circle."),
@@ -186,16 +192,21 @@ def _path_without(cycle: Mapping[int, int], leaver: int) -> list[int]:
 
 
 def leave_outcomes(
-    cycle: Mapping[int, int], leaver: int, forbidden: Iterable[tuple[int, int]] = ()
+    cycle: Mapping[int, int],
+    leaver: int,
+    forbidden: Iterable[tuple[int, int]] = (),
+    *,
+    teams: Teams | None = None,
 ) -> list[dict[int, int]]:
     """Every circle `cut_out` picks from, uniformly, when `leaver` goes (small circles only:
     the list has about n²/2 entries). Empty when the exclusions rule out every local option,
     in which case cut_out re-draws the whole circle instead."""
     arcs = set(forbidden)
     if len(cycle) < SMALL_CIRCLE:
-        return _valid_circles([p for p in cycle if p != leaver], arcs)
+        return _valid_circles([p for p in cycle if p != leaver], arcs, teams)
     path = _path_without(cycle, leaver)
-    return [_apply(cycle, c, leaver) for c in _leave_changes(path) if arcs.isdisjoint(c)]
+    fits = partial(allowed, arcs, teams)
+    return [_apply(cycle, c, leaver) for c in _leave_changes(path) if fits(c)]
 
 
 def cut_out(
@@ -205,10 +216,13 @@ def cut_out(
     rng: random.Random,
     names: Mapping[int, str] | None = None,
     avoid: Iterable[tuple[int, int]] = (),
+    *,
+    teams: Teams | None = None,
 ) -> dict[int, int]:
     """Take `leaver` out of the circle: three angels get a new mortal (the leaver's angel
-    among them), chosen uniformly among the options the exclusions allow; a circle under
-    SMALL_CIRCLE, or one where no option fits, is re-drawn whole.
+    among them), chosen uniformly among the options the exclusions (and `teams`, as for
+    `splice_in`) allow; a circle under SMALL_CIRCLE, or one where no option fits, is re-drawn
+    whole.
 
     Refuses (DrawImpossible, naming only the leaver) below the minimum size or when no valid
     circle without them exists: both depend on the roster and the exclusions alone.
@@ -228,13 +242,13 @@ def cut_out(
 
     def local(arcs: set[tuple[int, int]]) -> dict[int, int] | None:
         if len(cycle) < SMALL_CIRCLE:
-            return _any_circle(people, arcs, rng)
+            return _any_circle(people, arcs, rng, teams)
         k = len(path) - 1
         change = _pick(
             k * (k - 1) // 2,
             lambda: _leave_changes(path),
             lambda: _random_leave_change(path, rng),
-            _allows(arcs),
+            partial(allowed, arcs, teams),
             rng,
         )
         return None if change is None else _apply(cycle, change, leaver)
@@ -242,8 +256,7 @@ def cut_out(
     return _edit(
         local,
         people,
-        forbidden,
-        avoid,
+        (forbidden, avoid, teams),
         rng,
         Message(
             N_(
@@ -265,6 +278,8 @@ def re_place(
     rng: random.Random,
     names: Mapping[int, str] | None = None,
     avoid: Iterable[tuple[int, int]] = (),
+    *,
+    teams: Teams | None = None,
 ) -> dict[int, int]:
     """Give `person` a new place in the circle, as a leave followed by a join, so that
     whoever reads their new invitation learns a new mortal and nothing about the old one.
@@ -272,33 +287,33 @@ def re_place(
     Their new mortal differs from the old one unless the exclusions allow nothing else.
     A circle of at most SMALL_CIRCLE people (where the join would be a re-draw anyway), or
     one the person cannot leave, is re-drawn whole. Refuses only when the exclusions leave no
-    valid circle at all.
+    valid circle at all. `teams` as for `splice_in`.
     """
     hard = set(forbidden)
     moved = hard | {(person, cycle[person])}
     if len(cycle) > SMALL_CIRCLE:
         try:
-            rest = cut_out(cycle, person, hard, rng, names, avoid)
+            rest = cut_out(cycle, person, hard, rng, names, avoid, teams=teams)
         except DrawImpossible:
             rest = None  # they could not leave: re-draw the whole circle instead
         if rest is not None:
             try:
-                return splice_in(rest, person, moved, rng, names, avoid)
+                return splice_in(rest, person, moved, rng, names, avoid, teams=teams)
             except DrawImpossible:
-                return splice_in(rest, person, hard, rng, names, avoid)
+                return splice_in(rest, person, hard, rng, names, avoid, teams=teams)
     people = list(cycle)
 
     def local(arcs: set[tuple[int, int]]) -> dict[int, int] | None:
-        return _any_circle(people, arcs, rng) if len(cycle) <= SMALL_CIRCLE else None
+        return _any_circle(people, arcs, rng, teams) if len(cycle) <= SMALL_CIRCLE else None
 
     refusal = Message(
         N_("%(name)s cannot be moved: the game's exclusions leave no valid circle."),
         name=_name(names, person),
     )
     try:
-        return _edit(local, people, moved, avoid, rng, refusal)
+        return _edit(local, people, (moved, avoid, teams), rng, refusal)
     except DrawImpossible:
-        return _edit(local, people, hard, avoid, rng, refusal)
+        return _edit(local, people, (hard, avoid, teams), rng, refusal)
 
 
 # Shared machinery --------------------------------------------------------------------------
@@ -326,37 +341,45 @@ def _pick(
 def _edit(
     local: Callable[[set[tuple[int, int]]], dict[int, int] | None],
     people: Sequence[int],
-    forbidden: Iterable[tuple[int, int]],
-    avoid: Iterable[tuple[int, int]],
+    rules: tuple[Iterable[tuple[int, int]], Iterable[tuple[int, int]], Teams | None],
     rng: random.Random,
     refusal: str,
 ) -> dict[int, int]:
     """A local change away from the exclusions (and the wished-avoided arcs when possible),
-    else a re-draw of the whole circle; DrawImpossible(refusal) when no circle exists."""
+    else a re-draw of the whole circle; DrawImpossible(refusal) when no circle exists.
+
+    `rules` are (forbidden, avoid, teams); `local` checks the teams itself, and only a re-draw
+    writes the teammates out as arcs."""
+    forbidden, avoid, teams = rules
     hard = set(forbidden)
     layers = [hard | set(avoid), hard] if avoid else [hard]
     for arcs in layers:
         result = local(arcs)
         if result is not None:
             return result
+    mates = teammate_pairs(teams)
     for arcs in layers:
         try:
-            return draw_cycle(people, arcs, rng)
+            return draw_cycle(people, arcs | mates if mates else arcs, rng)
         except DrawImpossible:
             continue
     raise DrawImpossible(refusal)
 
 
 def _any_circle(
-    people: Sequence[int], arcs: set[tuple[int, int]], rng: random.Random
+    people: Sequence[int], arcs: set[tuple[int, int]], rng: random.Random, teams: Teams | None
 ) -> dict[int, int] | None:
-    """A circle through these few people, uniformly among those that avoid `arcs`."""
-    options = _valid_circles(people, arcs)
+    """A circle through these few people, uniformly among those that avoid `arcs` and pair no
+    teammates."""
+    options = _valid_circles(people, arcs, teams)
     return rng.choice(options) if options else None
 
 
-def _valid_circles(people: Sequence[int], arcs: set[tuple[int, int]]) -> list[dict[int, int]]:
-    """Every single circle through these few people that avoids `arcs`, in a fixed order."""
+def _valid_circles(
+    people: Sequence[int], arcs: set[tuple[int, int]], teams: Teams | None = None
+) -> list[dict[int, int]]:
+    """Every single circle through these few people that avoids `arcs` and pairs no
+    teammates, in a fixed order."""
     if len(people) < MIN_PARTICIPANTS:
         return []
     first, *rest = sorted(people)
@@ -364,7 +387,7 @@ def _valid_circles(people: Sequence[int], arcs: set[tuple[int, int]]) -> list[di
     for order in permutations(rest):
         ring = (first, *order)
         circle = {a: ring[(i + 1) % len(ring)] for i, a in enumerate(ring)}
-        if arcs.isdisjoint(circle.items()):
+        if allowed(arcs, teams, circle.items()):
             circles.append(circle)
     return circles
 

@@ -31,8 +31,8 @@ from app.models import (
     utcnow,
 )
 from app.services import ServiceError, as_sentence, links, translated
+from app.services.circle_rules import edit_rules
 from app.services.couriers import route
-from app.services.draw import avoided_arcs, team_refusal, teammate_arcs, teams_of
 from app.services.rounds import next_release, release_moment
 from app.services.setup import check_room, read_roster
 
@@ -43,20 +43,6 @@ def _cycle(game: Game) -> dict[int, int]:
             select(Pairing.angel_id, Pairing.mortal_id).where(Pairing.game_id == game.id)
         ).all()
     )
-
-
-def _arcs(game: Game, people: set[int] | None = None, leaver: str | None = None):
-    """Angel->mortal arcs a cycle edit must avoid: the game's exclusions and teammates (when
-    it keeps teams apart), and (when it asks) the pairings of earlier games, a wish rather
-    than a rule. With `people`, the circle's people after the edit: refused in plain words
-    when one team would hold more than half of them (without naming a team when the
-    `leaver` named is the one who asks: only the organiser sees teams)."""
-    rule, wish = avoided_arcs(game)
-    teams = teams_of(game)
-    if people is not None and (refusal := team_refusal(teams, people, leaver)):
-        db.session.rollback()  # nothing of the refused change is kept
-        raise ServiceError(refusal)
-    return rule | teammate_arcs(teams), wish
 
 
 def _names(game: Game) -> dict[int, str]:
@@ -139,10 +125,12 @@ def add_late_joiners(
     before = _cycle(game)
     after = dict(before)
     names = _names(game)
-    hard, wish = _arcs(game, set(before) | {p.id for p in newcomers})
+    hard, wish, teams = edit_rules(game, before, set(before) | {p.id for p in newcomers})
     try:
         for person in newcomers:
-            after = cycle_edits.splice_in(after, person.id, hard, rng, names, avoid=wish)
+            after = cycle_edits.splice_in(
+                after, person.id, hard, rng, names, avoid=wish, teams=teams
+            )
     except DrawImpossible as exc:
         db.session.rollback()
         raise ServiceError(translated(exc.args[0])) from None
@@ -163,12 +151,13 @@ def leave_refusal(game: Game, leaver: Participant) -> str | None:
     if game.state != GameState.RUNNING or not leaver.active:
         return _("Only an active participant of a running game can leave.")
     try:
-        hard, wish = _arcs(game, set(_cycle(game)) - {leaver.id}, leaver.name)
+        cycle = _cycle(game)
+        hard, wish, teams = edit_rules(game, cycle, set(cycle) - {leaver.id}, leaver.name)
     except ServiceError as exc:
         return str(exc)
     try:
         cycle_edits.cut_out(
-            _cycle(game), leaver.id, hard, random.Random(0), _names(game), avoid=wish
+            cycle, leaver.id, hard, random.Random(0), _names(game), wish, teams=teams
         )
     except DrawImpossible as exc:
         return translated(exc.args[0])
@@ -191,11 +180,13 @@ def withdraw(
     now = utcnow()
     names = _names(game)
     before = _cycle(game)
-    hard, wish = _arcs(game, set(before) - {leaver.id}, None if organiser else leaver.name)
+    hard, wish, teams = edit_rules(
+        game, before, set(before) - {leaver.id}, None if organiser else leaver.name
+    )
     try:
         # A muted angel taken out of the circle leaves it as it is.
         after = (
-            cycle_edits.cut_out(before, leaver.id, hard, rng, names, avoid=wish)
+            cycle_edits.cut_out(before, leaver.id, hard, rng, names, wish, teams=teams)
             if leaver.id in before
             else before
         )
@@ -238,9 +229,9 @@ def take_out_of_circle(game: Game, angel: Participant, rng: random.Random | None
     if game.state != GameState.RUNNING or angel.id not in before:
         return False
     rng = rng or random.SystemRandom()
-    hard, wish = _arcs(game)
+    hard, wish, teams = edit_rules(game)
     try:
-        after = cycle_edits.cut_out(before, angel.id, hard, rng, avoid=wish)
+        after = cycle_edits.cut_out(before, angel.id, hard, rng, avoid=wish, teams=teams)
     except DrawImpossible:
         raise ServiceError(str(NO_NEW_ANGEL)) from None
     changed = _save_cycle(game, before, after)
@@ -287,11 +278,11 @@ def resend_invitation(
     names = _names(game)
     before = after = _cycle(game)
     if key != participant.email_key:
-        hard, wish = _arcs(game)
+        hard, wish, teams = edit_rules(game)
         rng = rng or random.SystemRandom()
         try:
             after = (
-                cycle_edits.re_place(before, participant.id, hard, rng, names, avoid=wish)
+                cycle_edits.re_place(before, participant.id, hard, rng, names, wish, teams=teams)
                 if participant.id in before
                 else before
             )

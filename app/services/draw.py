@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 
@@ -157,16 +157,6 @@ def team_refusal(
         n=len(people),
         others=len(people) - size,
     )
-
-
-def teammate_arcs(teams: Teams | None) -> set[tuple[int, int]]:
-    """Every ordered pair of teammates, as arcs a cycle edit avoids (a join or a leave checks
-    only the few arcs it changes against them)."""
-    members: defaultdict[Hashable, list[int]] = defaultdict(list)
-    for person, team in (teams.of if teams else {}).items():
-        if isinstance(team, str):
-            members[team].append(person)
-    return {(a, b) for team in members.values() for a in team for b in team if a != b}
 
 
 @dataclass(frozen=True)

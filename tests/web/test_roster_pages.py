@@ -213,3 +213,117 @@ def test_a_csv_upload_is_one_insert_whatever_its_size(app, client, new_game):
             ).all()
         assert len(added) == people and all(order for _, order in added)
     assert counts[5] == counts[1500], counts
+
+
+def _link(page: str, rel: str) -> str | None:
+    """The address of the pager's `rel` link ("next", "prev"), or None."""
+    found = re.search(f'<a rel="{rel}" href="([^"#]+)', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def _skipped(app, client, path: str) -> int:
+    """The most rows any roster read skipped (its OFFSET) to show the page at `path`."""
+    seen: list[tuple] = []
+    with app.app_context():
+        engine = db.engine
+
+    def keep(_conn, _cursor, statement, parameters, *_args):
+        if "ORDER BY participant.name_order" in statement and "LIMIT" in statement:
+            seen.append(parameters)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert seen
+    return max(parameters[-1] for parameters in seen)
+
+
+def test_next_and_previous_read_on_from_a_row_and_walk_the_whole_roster(app, client, new_game):
+    game_id = new_game(6 * PAGE_SIZE + 7)
+    everyone = [f"Person {i:05d}" for i in range(6 * PAGE_SIZE + 7)]
+    page, path, forwards = client.get(f"/games/{game_id}").text, None, []
+    while True:
+        forwards.append(_rows(page))
+        if not (path := _link(page, "next")):
+            break
+        assert _skipped(app, client, path) == 0  # deep or not, nothing is skipped
+        page = client.get(path).text
+    assert [name for rows in forwards for name in rows] == everyone
+    assert "People 301–307 of 307" in page and "Page 7 of 7" in page
+    backwards = [_rows(page)]
+    while path := _link(page, "prev"):
+        assert _skipped(app, client, path) == 0
+        page = client.get(path).text
+        backwards.append(_rows(page))
+    assert backwards[::-1] == forwards and "People 1–50 of 307" in page
+    # A page in the middle, reached by a link, shows where it is and both ways out.
+    middle = client.get(_link(client.get(f"/games/{game_id}?page=3").text, "next")).text
+    assert "People 151–200 of 307" in middle and "Page 4 of 7" in middle
+    assert _rows(middle) == everyone[150:200]
+    assert "« First page" in middle and "Last page »" in middle
+    assert "?page=7" in middle  # the last page is one step away
+
+
+def test_the_last_page_and_late_numbered_pages_read_from_the_end(app, client, new_game):
+    game_id = new_game(6 * PAGE_SIZE + 7)
+    everyone = [f"Person {i:05d}" for i in range(6 * PAGE_SIZE + 7)]
+    for number in (7, 6, 5):
+        path = f"/games/{game_id}?page={number}"
+        start = (number - 1) * PAGE_SIZE
+        assert _rows(client.get(path).text) == everyone[start : start + PAGE_SIZE]
+        assert _skipped(app, client, path) < start  # read from the nearer end
+    assert _skipped(app, client, f"/games/{game_id}?page=7") == 0
+    assert _skipped(app, client, f"/games/{game_id}?page=99") == 0
+
+
+def test_a_search_pages_by_row_too(app, client, new_game):
+    game_id = new_game(5 * PAGE_SIZE)
+    lines = "\n".join(f"Zelda {i:05d} <z{i}@example.org>" for i in range(4 * PAGE_SIZE))
+    with app.app_context():
+        setup.read_and_add(db.session.get(Game, game_id), lines, None)
+    page, shown = client.get(f"/games/{game_id}?q=zelda").text, []
+    assert "People 1–50 of 200 matching “zelda”" in page
+    while True:
+        shown += _rows(page)
+        if not (path := _link(page, "next")):
+            break
+        assert "q=zelda" in path
+        page = client.get(path).text
+    assert shown == [f"Zelda {i:05d}" for i in range(4 * PAGE_SIZE)]
+    assert "People 151–200 of 200 matching “zelda”" in page
+
+
+def test_a_tampered_or_stale_link_opens_the_first_page(app, client, new_game):
+    game_id = new_game(5 * PAGE_SIZE)
+    first = _rows(client.get(f"/games/{game_id}").text)
+    deep = _link(client.get(f"/games/{game_id}?page=2").text, "next")
+    assert "at=" in deep and _rows(client.get(deep).text) == [
+        f"Person {i:05d}" for i in range(100, 150)
+    ]
+    token = deep.split("at=")[1]
+    other_game = new_game(5 * PAGE_SIZE)
+    tampered = {
+        "not ours": f"/games/{game_id}?at=nonsense",
+        "a changed letter": f"/games/{game_id}?at={token[:-3]}{'B' if token[-3] == 'A' else 'A'}"
+        + token[-2:],
+        "another search": f"{deep}&q=person",
+        "another game": deep.replace(f"/games/{game_id}", f"/games/{other_game}"),
+    }
+    for what, path in tampered.items():
+        response = client.get(path)
+        assert response.status_code == 200, what
+        assert "People 1–50 of 250" in response.text and "Page 1 of 5" in response.text, what
+    assert _rows(client.get(tampered["not ours"]).text) == first
+    # Stale: the row the link reads on from has left the roster.
+    with app.app_context():
+        person = db.session.execute(
+            select(Participant).where(
+                Participant.game_id == game_id, Participant.name == "Person 00099"
+            )
+        ).scalar_one()
+        setup.remove_participant(db.session.get(Game, game_id), person)
+    stale = client.get(deep)
+    assert stale.status_code == 200 and _rows(stale.text) == first
+    assert "People 1–50 of 249" in stale.text

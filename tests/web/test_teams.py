@@ -9,10 +9,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from app.domain import roster
+from app.domain.cycle_edits import changed_angels, cut_out, re_place, splice_in
 from app.domain.states import GameState
+from app.domain.teammates import teammate_pairs
 from app.extensions import db
 from app.models import Game, Pairing, Participant
-from app.services import ServiceError, circle, setup
+from app.services import ServiceError, circle, circle_rules, setup
 from app.services.draw import draw_names, draw_preview
 from tests.helpers import (
     emptied,
@@ -280,3 +283,61 @@ def test_earlier_games_never_stop_a_team_draw(app):
         assert draw_preview(third).team_problem is None
         assert draw_names(third, random.Random(1)) == 4
         assert _crosses_teams(pairings_of(third), _team_of(third))
+
+
+def test_changes_in_a_team_game_of_300_match_the_teammate_pairs_written_out(app):
+    """A join, a leave and an address change in 300 people in teams of 10 (and some without a
+    team) look the teams up, and give the very circle the teammate pairs written out as
+    exclusions give: three angels get a new mortal, and nobody draws a teammate."""
+    labels = [f"Team {i % 28}" if i % 15 else "" for i in range(300)]
+    with app.app_context():
+        game = _game_with_teams(labels)
+        draw_names(game, random.Random(3))
+        people = participants_of(game)
+        teams = {p.id: roster.team_key(p.team) or p.id for p in people}
+        assert len(teammate_pairs(teams)) > 2_000  # 28 teams of about 10 to keep apart
+
+        before = pairings_of(game)
+        circle.add_late_joiners(game, "Newcomer, new@example.org, team 4", random.Random(11))
+        newcomer = participants_of(game)[-1]
+        teams[newcomer.id] = roster.team_key(newcomer.team)
+        joined = pairings_of(game)
+        expected = splice_in(
+            before, newcomer.id, teammate_pairs(teams), random.Random(11), avoid=set()
+        )
+        assert joined == expected
+        assert len(changed_angels(before, joined) - {newcomer.id}) == 3
+        assert _crosses_teams(joined, _team_of(game))
+
+        leaver = people[40]
+        circle.withdraw(game, leaver, random.Random(12), organiser=True)
+        left = pairings_of(game)
+        del teams[leaver.id]
+        assert left == cut_out(joined, leaver.id, teammate_pairs(teams), random.Random(12))
+        assert len(changed_angels(joined, left)) == 3 and _crosses_teams(left, _team_of(game))
+
+        moving = people[70]
+        circle.resend_invitation(game, moving, moving.name, "moved@example.org", random.Random(13))
+        moved = pairings_of(game)
+        assert moved == re_place(left, moving.id, teammate_pairs(teams), random.Random(13))
+        assert moved[moving.id] != left[moving.id] and _crosses_teams(moved, _team_of(game))
+
+
+def test_a_change_in_a_team_game_reads_only_the_teams_it_touches(app, monkeypatch):
+    """Every team is read (and worded) only to refuse or to re-draw the whole circle: a join,
+    a leave and an address change look up the few people whose links change."""
+    labels = [f"Team {i % 12}" for i in range(240)]
+    with app.app_context():
+        game = _game_with_teams(labels)
+        draw_names(game, random.Random(4))
+        people = participants_of(game)
+        everyone_read = []
+        monkeypatch.setattr(
+            circle_rules, "teams_of", lambda game: everyone_read.append(game) or None
+        )
+        circle.add_late_joiners(game, "New, new@example.org, Team 5", random.Random(1))
+        assert circle.leave_refusal(game, people[3]) is None
+        circle.withdraw(game, people[3], random.Random(2), organiser=True)
+        circle.resend_invitation(game, people[9], people[9].name, "nine@example.org")
+        assert everyone_read == []
+        assert _crosses_teams(pairings_of(game), _team_of(game))

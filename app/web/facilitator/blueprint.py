@@ -40,9 +40,11 @@ def render_game(
     late_form=None,
     typed_exclusion: dict | None = None,
 ):
-    """The game page with one page of the roster (`?page=`, searched by `?q=`); a refused
-    roster, late-joiner or exclusion form is shown again with what was typed and why."""
-    people = roster.roster_of(game, request.args.get("page", 1, type=int), request.args.get("q"))
+    """The game page with one page of the roster (`?page=`, or a next/previous link's `?at=`;
+    searched by `?q=`); a refused roster, late-joiner or exclusion form is shown again with
+    what was typed and why."""
+    args = request.args
+    people = roster.roster_of(game, args.get("page", 1, type=int), args.get("q"), args.get("at"))
     return render_template(
         "facilitator/game.html",
         game=game,
