@@ -11,9 +11,8 @@ failed or released, on a database connection of the run's own.
 - The connection is the run's from its first claim to its end, never handed back to the pool
   between two commits, so no other thread can be given it while the run still writes on it.
 - SQLite (WAL, synchronous=NORMAL): a commit writes to the WAL without waiting for the disk;
-  a checkpoint does wait, twice. With a commit per message, the default checkpoint every
-  1,000 pages came every couple of hundred messages and cost more than the commits; the run
-  checkpoints every RUN_CHECKPOINT_PAGES instead, and once more as it ends.
+  a checkpoint does wait, twice, so they are rare (app/database.py) and a run that sent
+  anything checkpoints as it ends: the wait falls on the sender, not on the next request.
 """
 
 from __future__ import annotations
@@ -30,8 +29,6 @@ from app.models import OutboxMessage, utcnow
 
 # How long a claimed row stays reserved for the worker that claimed it.
 CLAIM_LEASE = timedelta(minutes=10)
-# WAL pages between two checkpoints while a run sends (about 40 MB; SQLite's default is 1,000).
-RUN_CHECKPOINT_PAGES = 10_000
 
 
 def due_condition(now: datetime):
@@ -116,23 +113,16 @@ class Ledger:
         self.sql, self.positions, self.constants, self.bind_at = _mark_one_sent_sql(dialect)
         self.dbapi = self.connection.connection.driver_connection
         self.cursor = self.dbapi.cursor()
-        self.checkpoint_pages: int | None = None
-        if dialect.name == "sqlite":
-            self.checkpoint_pages = self._pragma("wal_autocheckpoint")
-            self._pragma(f"wal_autocheckpoint={RUN_CHECKPOINT_PAGES}")
-
-    def _pragma(self, setting: str):
-        self.cursor.execute(f"PRAGMA {setting}")
-        found = self.cursor.fetchone()
-        return found[0] if found else None
+        self.sqlite = dialect.name == "sqlite"
+        self.marked = 0
 
     def close(self) -> None:
-        """Give the connection back as it was found, the WAL checkpointed (SQLite)."""
+        """Give the connection back, the WAL checkpointed if this run wrote (SQLite)."""
         try:
-            if self.checkpoint_pages is not None:
-                self._pragma(f"wal_autocheckpoint={int(self.checkpoint_pages)}")
+            if self.sqlite and self.marked:
                 # Passive: it copies what no reader still needs and never waits for anyone.
-                self._pragma("wal_checkpoint(PASSIVE)")
+                self.cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self.cursor.fetchall()
             self.cursor.close()
         finally:
             self.connection.close()
@@ -188,6 +178,7 @@ class Ledger:
         else:
             self.cursor.execute(self.sql, params)
         self.dbapi.commit()
+        self.marked += 1
 
     def mark_failed(
         self, row: Row, now: datetime, error: str, *, give_up: bool, backoff: float

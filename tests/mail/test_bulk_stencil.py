@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.mail.bulk import Bulk, in_bulk
-from app.mail.messages import enqueue_invitation
+from app.mail.messages import enqueue_invitation, external_url, token_url
 from app.models import OutboxMessage, utcnow
 from tests.helpers import make_facilitator, make_running_game, participants_of
 
@@ -116,3 +116,18 @@ def test_a_template_reading_more_of_the_participant_is_rendered_for_each(app):
             )
             bodies.append(rendered[0])
         assert "As you chose" in bodies[0] and "As you chose" not in bodies[1]
+
+
+def test_a_link_written_around_its_token_is_the_one_the_url_map_builds(app):
+    """Links are written as the path before and after the token, worked out once: for any
+    URL-safe token (what a signed token is made of), the URL the map builds."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+
+    @settings(max_examples=50, deadline=None)
+    @given(token=st.text(alphabet, min_size=1))
+    def check(token):
+        for endpoint in ("participant.open_link", "participant.open_preferences"):
+            assert token_url(endpoint, token) == external_url(endpoint, token=token)
+
+    with app.app_context():
+        check()
