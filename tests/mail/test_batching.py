@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 
+from app.database import WAL_CHECKPOINT_PAGES
 from app.domain.states import OutboxStatus
 from app.extensions import db
 from app.mail.bulk import in_bulk
@@ -184,3 +185,26 @@ def test_queued_in_bulk_a_message_is_the_one_queued_alone(app):
             raise RuntimeError("the work that caused the mail failed")
         after = db.session.execute(select(func.count(OutboxMessage.id))).scalar_one()
         assert after == before
+
+
+def test_a_run_gives_its_connection_back_as_it_found_it(app, smtp):
+    """On PostgreSQL the run commits without waiting for the disk, on its own connection
+    only: once it is over, every pooled connection waits for the disk again. On SQLite every
+    connection keeps checkpointing its WAL (every WAL_CHECKPOINT_PAGES)."""
+    _draw(app, 5)
+    with app.app_context():
+        assert send_due().sent == 5
+        db.session.remove()
+        engine = db.engine
+        held = [engine.connect() for _ in range(max(engine.pool.checkedin(), 1))]
+        try:
+            for connection in held:
+                if engine.dialect.name == "postgresql":
+                    setting = connection.execute(text("SHOW synchronous_commit")).scalar_one()
+                    assert setting == "on"
+                else:
+                    pages = connection.execute(text("PRAGMA wal_autocheckpoint")).scalar_one()
+                    assert pages == WAL_CHECKPOINT_PAGES
+        finally:
+            for connection in held:
+                connection.close()
