@@ -11,10 +11,12 @@ Callers pass values, never words: each kind's subject lives once, in SUBJECTS.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import Map
 
 from app import config
 from app.i18n import DEFAULT_LANGUAGE, known_language, participant_language
@@ -68,17 +70,42 @@ def facilitator_language(facilitator: Facilitator) -> str:
 def external_url(endpoint: str, **values) -> str:
     """An absolute URL for an email: PUBLIC_BASE_URL, else the current request's host."""
     adapter = current_app.url_map.bind("localhost")
-    path = adapter.build(endpoint, values)
+    return external_url_base() + adapter.build(endpoint, values)
+
+
+# A stand-in token, URL-safe as every signed token is, so the URL map writes it as it is.
+_TOKEN_SLOT = "TOKEN0SLOT"
+
+
+@lru_cache(maxsize=16)
+def _around_token(url_map: Map, endpoint: str) -> tuple[str, str] | None:
+    """The path of `endpoint` before and after its token: a draw writes two links for each of
+    thousands of people, and building each through the URL map cost more than signing it."""
+    path = url_map.bind("localhost").build(endpoint, {"token": _TOKEN_SLOT})
+    before, found, after = path.partition(_TOKEN_SLOT)
+    return (before, after) if found else None
+
+
+def token_url(endpoint: str, token: str) -> str:
+    """`external_url(endpoint, token=token)` for a signed (URL-safe) token."""
+    around = _around_token(current_app.url_map, endpoint)
+    if around is None:  # a rule that writes its token other than as it is
+        return external_url(endpoint, token=token)
+    return external_url_base() + around[0] + token + around[1]
+
+
+def external_url_base() -> str:
+    """PUBLIC_BASE_URL, else the current request's host, without a trailing slash."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if not base:
         base = request.host_url if has_request_context() else "http://127.0.0.1:5000/"
-    return base.rstrip("/") + path
+    return base.rstrip("/")
 
 
 def participant_link(participant: Participant) -> str:
     """The absolute private link of a participant (current link version)."""
     token = participant_link_token(participant.public_id, participant.link_version)
-    return external_url("participant.open_link", token=token)
+    return token_url("participant.open_link", token)
 
 
 def preferences_link(participant: Participant) -> str:
@@ -86,7 +113,7 @@ def preferences_link(participant: Participant) -> str:
     token = participant_link_token(
         participant.public_id, participant.link_version, PREFERENCES_LINK_SALT
     )
-    return external_url("participant.open_preferences", token=token)
+    return token_url("participant.open_preferences", token)
 
 
 def notify(

@@ -9,13 +9,12 @@
 - One run sends for at most OUTBOX_SEND_BUDGET_SECONDS (each SMTP command waits at most
   MAIL_TIMEOUT), so a slow server never keeps rows claimed for long: whatever the run had no
   time for goes straight back to the queue for the next run.
-- Rows are claimed with one conditional UPDATE (SQLite ignores FOR UPDATE), so two senders
-  running at once never send the same message; a row marked sent is never sent again.
-- Speed is SMTP's: a run keeps one connection for all its batches, claims rows a batch at a
-  time as plain rows (no ORM objects to expire and reload), and writes each message's bytes
-  directly (app/mail/mime.py, not Flask-Mail's Message). Each sent row is still marked and
-  committed before the next message goes out, so a sender killed mid-batch sends at most the
+- Speed is SMTP's: a run keeps one SMTP connection for all its batches, and one database
+  connection of its own (app/mail/ledger.py) on which it claims rows a batch at a time as
+  plain rows, so two senders never send the same message, and marks each sent row and
+  commits before the next message goes out, so a sender killed mid-batch sends at most the
   one message it had on the wire again (same Message-ID); never a row already marked sent.
+  Each message's bytes are written directly (app/mail/mime.py, not Flask-Mail's Message).
 - A draw queues thousands of messages inside `bulk.in_bulk()`: one INSERT for all of them.
 - Headers date nothing: the Message-ID is random (not a timestamp) and the Date is stamped
   when the message is actually sent. Once sent or given up, a row's body is cleared, so the
@@ -30,24 +29,20 @@ import secrets
 import smtplib
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import parseaddr
 from functools import lru_cache
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.engine import Row
 
 from app import config
-from app.domain.states import OutboxStatus
 from app.extensions import db
 from app.mail import bulk as bulk_block
 from app.mail import smtp
+from app.mail.ledger import Ledger
 from app.mail.smtp import mail
 from app.models import OutboxMessage, utcnow
-
-# How long a claimed row stays reserved for the worker that claimed it.
-CLAIM_LEASE = timedelta(minutes=10)
 
 
 def init_app(app: Flask) -> None:
@@ -136,119 +131,13 @@ class SendReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _due_condition(now: datetime):
-    """Rows a sender may take: queued and due, or claimed by a sender whose lease ran out."""
-    return or_(
-        and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
-    )
-
-
-# What a sender reads of a claimed row: plain rows, not ORM objects, so the commits of a
-# batch expire nothing and no row is loaded twice.
-_CLAIMED = (
-    OutboxMessage.id,
-    OutboxMessage.claim_token,
-    OutboxMessage.attempts,
-    OutboxMessage.to_addr,
-    OutboxMessage.subject,
-    OutboxMessage.body_text,
-    OutboxMessage.body_html,
-    OutboxMessage.message_id,
-    OutboxMessage.attachment_name,
-    OutboxMessage.attachment_type,
-    OutboxMessage.attachment_text,
-)
-
-
-def claim(now: datetime, limit: int, ids: list[int] | None = None) -> list[Row]:
-    """Claim up to `limit` due rows for this sender and commit the claim; return them in id
-    order (id, claim_token, attempts, address, subject, bodies, Message-ID, attachment).
-
-    One conditional UPDATE: a row another sender claimed first no longer matches, so each row
-    goes to exactly one sender.
-    """
-    token = secrets.token_hex(16)
-    due = select(OutboxMessage.id).where(_due_condition(now)).order_by(OutboxMessage.id)
-    if ids is not None:
-        due = due.where(OutboxMessage.id.in_(ids))
-    # PostgreSQL: rows another sender is claiming right now are skipped, not waited for, and
-    # the ones read stay locked until the claim commits. SQLite has no row locks; the
-    # conditional UPDATE below is what keeps claims exclusive there. The ids are read first,
-    # in a statement of their own: inside the UPDATE, PostgreSQL may run a LIMITed, SKIP
-    # LOCKED subquery again for each row and claim far more than `limit` rows.
-    chosen = list(db.session.execute(due.limit(limit).with_for_update(skip_locked=True)).scalars())
-    if not chosen:
-        db.session.commit()
-        return []
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(chosen), _due_condition(now))
-        .values(status=OutboxStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return list(
-        db.session.execute(
-            select(*_CLAIMED).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
-        )
-    )
-
-
-def _forget_orphan() -> dict:
-    """Values that empty a finished row's attachment and, for a row carrying one (a journal
-    sent as its game was deleted, so the row outlives the game), its address and subject too:
-    once done, nothing of a deleted game's people stays behind."""
-    carried = OutboxMessage.attachment_name.is_not(None)
-    return {
-        "attachment_text": None,
-        "to_addr": case((carried, ""), else_=OutboxMessage.to_addr),
-        "subject": case((carried, ""), else_=OutboxMessage.subject),
-    }
-
-
-# Marks the one row just sent (its body cleared at once); built once: the sender runs it
-# after every message.
-_MARK_ONE_SENT = (
-    update(OutboxMessage)
-    .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.claim_token == bindparam("token"))
-    .values(
-        status=OutboxStatus.SENT,
-        sent_at=bindparam("at"),
-        claim_token=None,
-        claimed_until=None,
-        attempts=OutboxMessage.attempts + 1,
-        last_error=None,
-        body_text="",
-        body_html="",
-        **_forget_orphan(),
-    )
-    .execution_options(synchronize_session=False)
-)
-
-
 def _mark_attempt_failed(
-    row: Row, now: datetime, error: str, permanent: bool, report: SendReport
+    ledger: Ledger, row: Row, now: datetime, error: str, permanent: bool, report: SendReport
 ) -> None:
     attempts = row.attempts + 1
     give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
     backoff = current_app.config["OUTBOX_BACKOFF_SECONDS"] * 2 ** min(attempts - 1, 10)
-    cleared = {"body_text": "", "body_html": "", **_forget_orphan()} if give_up else {}
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row.id, OutboxMessage.claim_token == row.claim_token)
-        .values(
-            **cleared,
-            status=OutboxStatus.FAILED if give_up else OutboxStatus.QUEUED,
-            attempts=attempts,
-            last_error=error[:500],
-            next_attempt_at=now + timedelta(seconds=backoff),
-            claim_token=None,
-            claimed_until=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    ledger.mark_failed(row, now, error, give_up=give_up, backoff=backoff)
     if give_up:
         report.failed += 1
     else:
@@ -277,9 +166,9 @@ def send_due(
     """
     session = db.session()
     expiring = session.expire_on_commit
-    # The run commits once per message sent; expiring every object the caller holds at each
-    # commit would cost more than the SMTP exchange. The run loads no ORM object of its own,
-    # so it expires the caller's once, at the end.
+    # The run commits the caller's session once, then works on a connection of its own and
+    # loads no ORM object: what the caller holds is expired once, at the end (the run may have
+    # changed some of it), not at that first commit too.
     session.expire_on_commit = False
     try:
         return _send_due(now, limit, ids, timeout, budget)
@@ -303,9 +192,29 @@ def _send_due(
     if budget is None:
         budget = current_app.config["OUTBOX_SEND_BUDGET_SECONDS"]
     deadline = time.monotonic() + budget
-    pending = claim(now, limit, ids)
+    # What the caller wrote is committed first, as it always was by the first claim: on
+    # SQLite, the run's own connection could not write while the caller's transaction did.
+    db.session.commit()
+    ledger = Ledger(db.engine)
+    try:
+        _send_claimed(ledger, now, limit, ids, timeout, deadline, report)
+    finally:
+        ledger.close()
+    return report
+
+
+def _send_claimed(
+    ledger: Ledger,
+    now: datetime,
+    limit: int,
+    ids: list[int] | None,
+    timeout: float | None,
+    deadline: float,
+    report: SendReport,
+) -> None:
+    pending = ledger.claim(now, limit, ids)
     if not pending:
-        return report
+        return
     broken: Exception | None = None
     try:
         with mail.connect(timeout=timeout) as connection:
@@ -330,51 +239,28 @@ def _send_due(
                     # The server answered: only this message is affected.
                     pending.pop(0)
                     _mark_attempt_failed(
-                        row, now, smtp.describe_failure(exc), smtp.is_permanent(exc), report
+                        ledger, row, now, smtp.describe_failure(exc), smtp.is_permanent(exc), report
                     )
                 else:
                     pending.pop(0)
-                    # Marked (and committed: cheap in WAL mode) before the next message goes
-                    # out, so a sender killed mid-batch sends at most the one on the wire again.
-                    db.session.execute(
-                        _MARK_ONE_SENT, {"row_id": row.id, "token": row.claim_token, "at": utcnow()}
-                    )
-                    db.session.commit()
+                    # Marked and committed before the next message goes out, so a sender
+                    # killed mid-batch sends at most the one on the wire again.
+                    ledger.mark_sent(row)
                     report.sent += 1
                 if not pending:
                     if time.monotonic() >= deadline:
                         report.out_of_time = True  # more may be due: the next run sees
                         break
                     # The batch is done and time is left: take the next one on this connection.
-                    pending = claim(now, limit, ids)
+                    pending = ledger.claim(now, limit, ids)
             if pending and broken is None:
                 # Out of time. Released before the connection closes, so a slow or failed
                 # goodbye to the server can't count an attempt against mail never tried.
-                report.released += _release(pending)
+                report.released += ledger.release(pending)
                 pending = []
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself broke (closing it may fail too: keep the first reason).
         broken = broken or exc
     if broken is not None:
         for row in pending:
-            _mark_attempt_failed(row, now, smtp.describe_failure(broken), False, report)
-    return report
-
-
-def _release(rows: list[Row]) -> int:
-    """Put claimed rows that were never tried back in the queue as they were: no attempt is
-    counted and their release time stands, so the next run (or another sender) takes them at
-    once instead of after the claim's lease. Returns how many this sender still held."""
-    held = [(row.id, row.claim_token) for row in rows]
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_([row_id for row_id, _ in held]),
-            OutboxMessage.claim_token.in_({token for _, token in held}),
-            OutboxMessage.status == OutboxStatus.SENDING,
-        )
-        .values(status=OutboxStatus.QUEUED, claim_token=None, claimed_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount
+            _mark_attempt_failed(ledger, row, now, smtp.describe_failure(broken), False, report)

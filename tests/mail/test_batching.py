@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 
+from app.database import WAL_CHECKPOINT_PAGES
 from app.domain.states import OutboxStatus
 from app.extensions import db
 from app.mail.bulk import in_bulk
@@ -18,6 +19,7 @@ from app.mail.messages import enqueue_invitation
 from app.mail.outbox import send_due
 from app.models import OutboxMessage, utcnow
 from tests.helpers import make_facilitator, make_running_game, participants_of
+from tests.mail.smtp_support import Inbox
 
 PEOPLE = 23
 BATCH = 5
@@ -69,24 +71,52 @@ def test_one_run_sends_every_batch_over_one_connection_each_row_once(app, smtp):
         assert ids == {r.message_id for r in rows}
 
 
-def test_claims_are_one_statement_per_batch_and_each_sent_row_is_marked_before_the_next(app, smtp):
+class CommittedMarks(Inbox):
+    """A server that, as each message arrives, counts the rows already marked sent, as another
+    process would see them (its own connection: only committed marks count)."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        self.engine = create_engine(database_url)
+        self.marked_before: list[int] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        """Note how many rows are committed as sent, then accept the message."""
+        with self.engine.connect() as connection:
+            self.marked_before.append(
+                connection.execute(
+                    select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
+                ).scalar_one()
+            )
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_claims_are_one_statement_per_batch_and_each_sent_row_is_marked_before_the_next(
+    app, smtp_server
+):
     """23 rows in batches of 5: one claiming UPDATE per batch (the last look finds nothing
-    and updates nothing),
-    and one UPDATE marking each sent row, so a sender killed mid-batch resends at most the
-    message it had on the wire."""
+    and updates nothing), and each sent row marked and committed before the next message goes
+    out, so a sender killed mid-batch resends at most the message it had on the wire."""
     _draw(app)
+    inbox = CommittedMarks(app.config["SQLALCHEMY_DATABASE_URI"])
+    smtp_server.start(inbox)
     log = StatementLog()
-    with app.app_context():
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", log)
-        try:
-            report = send_due(limit=BATCH)
-        finally:
-            event.remove(engine, "before_cursor_execute", log)
+    try:
+        with app.app_context():
+            engine = db.engine
+            event.listen(engine, "before_cursor_execute", log)
+            try:
+                report = send_due(limit=BATCH)
+            finally:
+                event.remove(engine, "before_cursor_execute", log)
+    finally:
+        inbox.engine.dispose()
     assert report.sent == PEOPLE
     batches = -(-PEOPLE // BATCH)
     assert log.marking(OutboxStatus.SENDING) == batches, [s[:60] for s, _ in log.updates]
-    assert log.marking(OutboxStatus.SENT) == PEOPLE
+    # The n-th message arrives once the n - 1 before it are committed as sent, not sooner
+    # (nor later: every message is marked on its own, as it is sent).
+    assert inbox.marked_before == list(range(PEOPLE))
 
 
 def test_each_call_opens_one_connection_and_a_second_sends_nothing(app, smtp):
@@ -155,3 +185,26 @@ def test_queued_in_bulk_a_message_is_the_one_queued_alone(app):
             raise RuntimeError("the work that caused the mail failed")
         after = db.session.execute(select(func.count(OutboxMessage.id))).scalar_one()
         assert after == before
+
+
+def test_a_run_gives_its_connection_back_as_it_found_it(app, smtp):
+    """On PostgreSQL the run commits without waiting for the disk, on its own connection
+    only: once it is over, every pooled connection waits for the disk again. On SQLite every
+    connection keeps checkpointing its WAL (every WAL_CHECKPOINT_PAGES)."""
+    _draw(app, 5)
+    with app.app_context():
+        assert send_due().sent == 5
+        db.session.remove()
+        engine = db.engine
+        held = [engine.connect() for _ in range(max(engine.pool.checkedin(), 1))]
+        try:
+            for connection in held:
+                if engine.dialect.name == "postgresql":
+                    setting = connection.execute(text("SHOW synchronous_commit")).scalar_one()
+                    assert setting == "on"
+                else:
+                    pages = connection.execute(text("PRAGMA wal_autocheckpoint")).scalar_one()
+                    assert pages == WAL_CHECKPOINT_PAGES
+        finally:
+            for connection in held:
+                connection.close()
