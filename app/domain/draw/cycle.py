@@ -21,7 +21,9 @@ from .diagnosis import (
     _hall_violation,
     _Labeller,
     _no_arrangement,
+    _Probes,
     _raise_hall,
+    _tally,
     _too_tight,
 )
 from .few import _only_three, _too_few
@@ -196,7 +198,7 @@ def _draw(
     shuffled = _shuffler(roster, rng)
     limit = _rejection_attempts(n)
     order = roster
-    counts: _Counts | None = None
+    counts: _Counts | _Probes | None = None
     heavy = _Heavy.none()
     for attempt in range(1, limit + 1):
         order = shuffled()
@@ -205,7 +207,8 @@ def _draw(
         if counts is None:
             # Diagnose only once a random draw has failed: a draw that works
             # needs no diagnosis, and at 10**5 people counting costs ~0.07 s.
-            counts = _Counts(arcs)
+            # Many pairs per person are probed instead of counted (see _tally).
+            counts = _tally(roster, arcs)
             try:
                 _diagnose_cheaply(roster, arcs, counts, label)
             except DrawImpossible as exc:
@@ -214,7 +217,7 @@ def _draw(
                     raise _only_three(exc) from None
                 raise
             if n > _DENSE_MAX_N:
-                team = _team_labels(roster, arcs, counts.as_angel)
+                team = None if counts.one_way else _team_labels(roster, arcs, counts.as_angel)
                 if team is not None:
                     # Exclusions that say "nobody draws a teammate": drawn by teams.
                     local = random.Random(rng.getrandbits(128))
@@ -322,16 +325,8 @@ def _walk_length(n: int) -> int:
     return int(min(_WALK_PROPOSALS, max(_WALK_MIN, _WALK_PER_PERSON_LOG * n * math.log(n))))
 
 
-def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already computed
-    roster: list[int],
-    arcs: set[tuple[int, int]],
-    heavy: _Heavy,
-    start: list[int],
-    rng: random.Random,
-    label: _Labeller,
-) -> tuple[list[int], str]:
-    """Large groups: check the heavily excluded people, then repair a random cycle."""
-    n = len(roster)
+def _check_heavy(roster: list[int], heavy: _Heavy, label: _Labeller) -> None:
+    """Raise if some heavily excluded people have too few options between them."""
     mortals_of, angels_of = heavy.mortals_of, heavy.angels_of
     # Hall's condition among just these people is still a proof when it fails.
     if mortals_of or angels_of:
@@ -343,11 +338,30 @@ def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already comput
         if violation is not None:
             _raise_hall(violation, position, label, angels=False)
 
+
+def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already computed
+    roster: list[int],
+    arcs: set[tuple[int, int]],
+    heavy: _Heavy,
+    start: list[int],
+    rng: random.Random,
+    label: _Labeller,
+) -> tuple[list[int], str]:
+    """Large groups: check the heavily excluded people, then repair a random cycle."""
+    n = len(roster)
+    _check_heavy(roster, heavy, label)
     # A C-level membership test: no Python frame per check.
     excluded = arcs.__contains__
     order = list(start)
     max_moves = max(_REPAIR_MIN_MOVES, _REPAIR_MOVES_PER_PERSON * n)
-    touched = _repair(order, excluded, mortals_of, angels_of, rng, max_moves)
+    touched = _repair(order, excluded, heavy.mortals_of, heavy.angels_of, rng, max_moves)
+    if touched is None and not heavy.complete:
+        # The heavily excluded people were found by probes, which see only the clear
+        # cases, or not looked for: count every pair, check them all and start again.
+        heavy = _Heavy(roster, arcs, _Counts(arcs))
+        _check_heavy(roster, heavy, label)
+        order = list(start)
+        touched = _repair(order, excluded, heavy.mortals_of, heavy.angels_of, rng, max_moves)
     if touched is None:
         raise _too_tight(n)
     penalty = _penalty(len(arcs), n)

@@ -11,7 +11,7 @@ import random
 from collections.abc import Mapping
 from itertools import chain, islice
 
-from .diagnosis import _allowed, _Counts
+from .diagnosis import _allowed, _Counts, _Probes
 from .sampling import _Excluded
 
 _REPAIR_NOISE = 0.05  # chance of keeping a worsening move, to leave dead ends
@@ -166,20 +166,25 @@ class _Heavy:
 
     There are at most 2 * len(arcs) / n such people and each list costs O(n),
     so this stays linear. The repair picks from these lists instead of guessing.
+    ``complete`` is False when some may be missing: found from probes (which
+    see only the clear cases), or not looked for at all.
     """
 
     def __init__(
-        self, roster: list[int], arcs: set[tuple[int, int]], counts: _Counts | None = None
+        self,
+        roster: list[int],
+        arcs: set[tuple[int, int]],
+        counts: _Counts | _Probes | None = None,
     ) -> None:
         n = len(roster)
         half = n // 2
         self.n = n
         self.mortals_of: dict[int, list[int]] = {}
         self.angels_of: dict[int, list[int]] = {}
+        self.complete = counts is not None and counts.complete
         if counts is None:
             return
-        tight_out = counts.angels_with_more_than(half)
-        tight_in = counts.mortals_with_more_than(half)
+        tight_out, tight_in = counts.heavy(half)
         mortals_of = _allowed(roster, arcs, tight_out, mortals=True)
         angels_of = _allowed(roster, arcs, tight_in, mortals=False)
         self.mortals_of = {u: v for u, v in mortals_of.items() if len(v) < half}
