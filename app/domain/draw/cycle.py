@@ -207,7 +207,8 @@ def _draw(
         if counts is None:
             # Diagnose only once a random draw has failed: a draw that works
             # needs no diagnosis, and at 10**5 people counting costs ~0.07 s.
-            # Many pairs per person are probed instead of counted (see _tally).
+            # Many pairs per person are probed instead of counted (see _tally):
+            # counting 30 million pairs took 17 s of a 20 s draw.
             counts = _tally(roster, arcs)
             try:
                 _diagnose_cheaply(roster, arcs, counts, label)

@@ -200,7 +200,8 @@ class _Heavy:
 
         A random cycle gives each person a uniformly random mortal (and angel)
         among the other n - 1, so it can't succeed more often than the person
-        with the fewest options allows.
+        with the fewest options allows. Still a bound when the lists miss
+        someone (``complete`` False): the fewest over fewer people is no smaller.
         """
         fewest = min(
             map(len, chain(self.mortals_of.values(), self.angels_of.values())), default=None
