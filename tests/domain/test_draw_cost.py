@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain.draw import DrawImpossible, diagnosis, draw_cycle, is_valid_cycle
+from app.domain.draw import DrawImpossible, draw_cycle, is_valid_cycle, tally
 from app.domain.draw import cycle as drawing
 
 
@@ -33,15 +33,15 @@ def each_excluding(people: list[int], share: float, seed: int) -> set[tuple[int,
 
 @pytest.fixture
 def counted(monkeypatch) -> list[int]:
-    """Records each time every pair is counted (diagnosis._Counts built)."""
+    """Records each time every pair is counted (tally._Counts built)."""
     calls: list[int] = []
-    build = diagnosis._Counts.__init__
+    build = tally._Counts.__init__
 
     def spy(self, arcs):
         calls.append(len(arcs))
         build(self, arcs)
 
-    monkeypatch.setattr(diagnosis._Counts, "__init__", spy)
+    monkeypatch.setattr(tally._Counts, "__init__", spy)
     return calls
 
 
@@ -117,7 +117,7 @@ def test_a_refusal_the_probes_miss_is_found_by_counting(counted, monkeypatch):
     # Probes that never report anyone as heavily excluded: the repair fails,
     # then every pair is counted and the same refusal is given.
     monkeypatch.setattr(drawing, "_DENSE_MAX_N", 100)
-    monkeypatch.setattr(diagnosis, "_PROBE_MARGIN", 2.0)
+    monkeypatch.setattr(tally, "_PROBE_MARGIN", 2.0)
     people, forbidden = too_few_mortals_among_many_exclusions()
     with pytest.raises(DrawImpossible) as caught:
         draw_cycle(people, forbidden, random.Random(0))
@@ -157,7 +157,7 @@ def test_probes_find_everyone_a_count_finds(group, rounds, data):
     people, forbidden = group
     n = len(people)
     k = data.draw(st.integers(min_value=0, max_value=n), label="k")
-    probes = diagnosis._Probes(people, forbidden, rounds)
+    probes = tally._Probes(people, forbidden, rounds)
     as_angel = {a: sum((a, b) in forbidden for b in people if b != a) for a in people}
     as_mortal = {b: sum((a, b) in forbidden for a in people if a != b) for b in people}
     assert {a for a, c in as_angel.items() if c > k} <= set(probes.angels_with_more_than(k))
@@ -179,10 +179,10 @@ def test_probing_instead_of_counting_changes_no_draw_and_no_refusal(group, seed)
         return outcome.assignment, outcome.method, outcome.attempts
 
     counting = draw()
-    saved = diagnosis._COUNT_MAX_PER_PERSON
-    diagnosis._COUNT_MAX_PER_PERSON = -1  # probe whatever the number of pairs
+    saved = tally._COUNT_MAX_PER_PERSON
+    tally._COUNT_MAX_PER_PERSON = -1  # probe whatever the number of pairs
     try:
         probing = draw()
     finally:
-        diagnosis._COUNT_MAX_PER_PERSON = saved
+        tally._COUNT_MAX_PER_PERSON = saved
     assert probing == counting

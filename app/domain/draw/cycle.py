@@ -15,15 +15,12 @@ from typing import TypeVar
 
 from .diagnosis import (
     DrawImpossible,
-    _Counts,
     _diagnose_cheaply,
     _diagnose_connectivity,
     _hall_violation,
     _Labeller,
     _no_arrangement,
-    _Probes,
     _raise_hall,
-    _tally,
     _too_tight,
 )
 from .few import _only_three, _too_few
@@ -38,6 +35,7 @@ from .sampling import (
     _walk,
 )
 from .search import _Heavy, _repair, _search
+from .tally import _Counts, _Probes, _tally
 from .teams import _draw_teams, _team_labels, _teammate_pairs
 
 MIN_PARTICIPANTS = 3
@@ -326,20 +324,6 @@ def _walk_length(n: int) -> int:
     return int(min(_WALK_PROPOSALS, max(_WALK_MIN, _WALK_PER_PERSON_LOG * n * math.log(n))))
 
 
-def _check_heavy(roster: list[int], heavy: _Heavy, label: _Labeller) -> None:
-    """Raise if some heavily excluded people have too few options between them."""
-    mortals_of, angels_of = heavy.mortals_of, heavy.angels_of
-    # Hall's condition among just these people is still a proof when it fails.
-    if mortals_of or angels_of:
-        position = {person: i for i, person in enumerate(roster)}
-        violation = _hall_violation(list(mortals_of), mortals_of)
-        if violation is not None:
-            _raise_hall(violation, position, label, angels=True)
-        violation = _hall_violation(list(angels_of), angels_of)
-        if violation is not None:
-            _raise_hall(violation, position, label, angels=False)
-
-
 def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already computed
     roster: list[int],
     arcs: set[tuple[int, int]],
@@ -350,7 +334,7 @@ def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already comput
 ) -> tuple[list[int], str]:
     """Large groups: check the heavily excluded people, then repair a random cycle."""
     n = len(roster)
-    _check_heavy(roster, heavy, label)
+    heavy.check(roster, label)
     # A C-level membership test: no Python frame per check.
     excluded = arcs.__contains__
     order = list(start)
@@ -360,7 +344,7 @@ def _sparse_fallback(  # noqa: PLR0913, PLR0917 - what the caller already comput
         # The heavily excluded people were found by probes, which see only the clear
         # cases, or not looked for: count every pair, check them all and start again.
         heavy = _Heavy(roster, arcs, _Counts(arcs))
-        _check_heavy(roster, heavy, label)
+        heavy.check(roster, label)
         order = list(start)
         touched = _repair(order, excluded, heavy.mortals_of, heavy.angels_of, rng, max_moves)
     if touched is None:

@@ -11,8 +11,9 @@ import random
 from collections.abc import Mapping
 from itertools import chain, islice
 
-from .diagnosis import _allowed, _Counts, _Probes
+from .diagnosis import _allowed, _hall_violation, _Labeller, _raise_hall
 from .sampling import _Excluded
+from .tally import _Counts, _Probes
 
 _REPAIR_NOISE = 0.05  # chance of keeping a worsening move, to leave dead ends
 # The backtracking's Luby restart unit, in steps per person (one step ~ one pair
@@ -189,6 +190,20 @@ class _Heavy:
         angels_of = _allowed(roster, arcs, tight_in, mortals=False)
         self.mortals_of = {u: v for u, v in mortals_of.items() if len(v) < half}
         self.angels_of = {u: v for u, v in angels_of.items() if len(v) < half}
+
+    def check(self, roster: list[int], label: _Labeller) -> None:
+        """Raise if some of these people have too few options between them.
+
+        Hall's condition among just these people is still a proof when it fails.
+        """
+        if self.mortals_of or self.angels_of:
+            position = {person: i for i, person in enumerate(roster)}
+            violation = _hall_violation(list(self.mortals_of), self.mortals_of)
+            if violation is not None:
+                _raise_hall(violation, position, label, angels=True)
+            violation = _hall_violation(list(self.angels_of), self.angels_of)
+            if violation is not None:
+                _raise_hall(violation, position, label, angels=False)
 
     @classmethod
     def none(cls) -> _Heavy:
