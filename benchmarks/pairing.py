@@ -14,12 +14,14 @@ in teams of 8 and of 30, each timed with its ratio to the one-random-exclusion
 draw of 100,000 in the same run (target: at most 2x), and a chi-square check of
 every path the draw can take. ``--slow`` adds teams of 8 given as 700,000
 excluded pairs (the teams are detected) and 10,000 people each excluding 30 %
-of the others (30 million pairs: building them takes minutes; target < 10 s).
+of the others (30 million pairs: building them takes about half a minute, not
+counted; the draw's own time is printed against its target, < 10 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import math
 import random
@@ -28,6 +30,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from itertools import compress, filterfalse, repeat
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,6 +40,7 @@ from app.domain.draw.cycle import _draw
 
 SIZES = (1_000, 10_000, 100_000)
 TARGET_SECONDS = 1.0
+DENSE_TARGET_SECONDS = 10.0
 
 
 def exclusions(people: list[int], gen: random.Random) -> list[tuple[int, int]]:
@@ -131,21 +135,66 @@ def structured(base: dict[tuple[int, str], float], runs: int, *, slow: bool) -> 
     seconds, methods = timed(detected, runs)
     ratio = seconds / one
     print(f"  teams of 8 as {len(pairs):,} pairs {seconds:.3f} s  x{ratio:.2f}  {dict(methods)}")
+    thirty_percent(gen)
+
+
+def each_excluding(people: list[int], share: float, gen: random.Random) -> set[tuple[int, int]]:
+    """Each person excludes exactly int(share * (n - 1)) others, a uniformly random set.
+
+    Picking them one by one (random.sample) costs a Python call per pair, 30
+    million of them at 10,000 people; here random bytes pick a random subset
+    of about the right size in C (a subset of a given size is then equally
+    likely to be any of that size), and the few extra or missing people are
+    then dropped or added at random: still a uniformly random set of exactly
+    that size.
+    """
+    n = len(people)
+    k = int(share * (n - 1))
+    # A byte below the threshold keeps its person: a share a little above ``share``.
+    threshold = min(256, math.ceil(256 * share * 1.02))
+    keep = bytes(v < threshold for v in range(256))
+    skip = bytes(v >= threshold for v in range(256))
+    pairs: set[tuple[int, int]] = set()
+    for i, angel in enumerate(people):
+        others = people[:i] + people[i + 1 :]
+        picks = gen.randbytes(n - 1)
+        chosen = list(compress(others, picks.translate(keep)))
+        extra = len(chosen) - k
+        if extra > 0:
+            dropped = set(gen.sample(chosen, extra))
+            pairs.update(zip(repeat(angel), filterfalse(dropped.__contains__, chosen)))
+            continue
+        if extra < 0:
+            chosen += gen.sample(list(compress(others, picks.translate(skip))), -extra)
+        pairs.update(zip(repeat(angel), chosen))
+    return pairs
+
+
+def thirty_percent(gen: random.Random) -> None:
+    """One draw for 10,000 people who each exclude 30 % of the others (target < 10 s)."""
     m = 10_000
     crowd = gen.sample(range(1, 10 * m), m)
-    k = int(0.3 * (m - 1))
-    dense = set()
-    for angel in crowd:
-        dense.update((angel, mortal) for mortal in gen.sample(crowd, k + 1) if mortal != angel)
-
-    def thirty(rng: random.Random) -> object:
-        outcome = _draw(crowd, dense, rng)
-        assert is_valid_cycle(outcome.assignment, crowd, dense)
-        return outcome
-
-    seconds, methods = timed(thirty, 1)
-    size = f"{m:,} each excluding 30 % ({len(dense):,} pairs)"
-    print(f"  {size} {seconds:.3f} s (target < 10 s)  {dict(methods)}")
+    started = time.perf_counter()
+    # Thirty million pairs: the collector would scan them over and over while they
+    # are built; one collection at the end untracks them (tuples of ints hold no
+    # cycles), so the draw's time is the draw's alone.
+    gc.disable()
+    try:
+        dense = each_excluding(crowd, 0.3, gen)
+    finally:
+        gc.enable()
+    gc.collect()
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    outcome = _draw(crowd, dense, random.Random(0))
+    seconds = time.perf_counter() - started
+    assert is_valid_cycle(outcome.assignment, crowd, dense)
+    verdict = "met" if seconds < DENSE_TARGET_SECONDS else "MISSED"
+    print(
+        f"  {m:,} each excluding 30 % ({len(dense):,} pairs, built in {built:.1f} s):"
+        f" draw {seconds:.3f} s, target < {DENSE_TARGET_SECONDS:g} s {verdict}"
+        f"  {{'{outcome.method}': 1}}"
+    )
 
 
 def chi_square_p(statistic: float, df: int) -> float:

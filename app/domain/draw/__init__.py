@@ -15,7 +15,11 @@ How a draw is made, cheapest first:
    rotations), so an accepted cycle is exactly uniform among valid cycles.
 2. Once a random cycle has failed, cheap diagnoses, linear in the input, catch
    the common ways a group gets over-constrained ("Priya is excluded from
-   being the angel of everyone else").
+   being the angel of everyone else"). They look at each person's number of
+   exclusions: counted pair by pair while there are few per person, else
+   probed against the same few others for everyone (:class:`.tally._Probes`),
+   which still finds everyone with at most one option; every pair is then
+   counted only if the large-group repair below fails.
 3. Only when sampling keeps failing: deeper diagnoses (connectivity, Hall's
    condition), then an exact draw where counting is affordable. Groups of at
    most 9 are enumerated completely. Up to ``_EXACT_MAX_N`` people, the valid
@@ -59,7 +63,8 @@ Everything is bounded: an instance that cannot be solved is reported with
 The package, by concept: :mod:`.cycle` makes a draw (the order above, and the
 budgets), :mod:`.sampling` the uniform draws (random orders, exact counting,
 the walk), :mod:`.search` the repair and backtracking search, :mod:`.teams` team draws,
-and :mod:`.diagnosis` explains why a draw is impossible.
+:mod:`.diagnosis` explains why a draw is impossible, and :mod:`.tally` finds the
+people with many exclusions, for both.
 """
 
 from .cycle import MIN_PARTICIPANTS, SMALL_GAME, draw_cycle, is_valid_cycle, prefer_avoiding

@@ -8,11 +8,10 @@ sentence that names the people involved.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain
-from operator import itemgetter
 
+from .tally import _Counts, _Probes
 from .text import N_, Message, Names, ngettext
 
 # Long lists of names are cut so a message stays readable on a web page.
@@ -78,32 +77,6 @@ def _no_arrangement(n: int) -> DrawImpossible:
 # --------------------------------------------------------------------------
 
 
-class _Counts:
-    """How many exclusions each id has as angel and as mortal.
-
-    Counted on the raw pairs, so unknown ids and (a, a) pairs are included: the
-    counts are upper bounds, used only to find the few people worth a closer look.
-    """
-
-    def __init__(self, arcs: set[tuple[int, int]]) -> None:
-        self.as_angel = Counter(map(itemgetter(0), arcs))
-        self.as_mortal = Counter(map(itemgetter(1), arcs))
-        # Usually nobody is anywhere near the thresholds, and max() runs in C.
-        self._most = max(chain(self.as_angel.values(), self.as_mortal.values()), default=0)
-
-    def angels_with_more_than(self, k: int) -> list[int]:
-        """Ids excluded (by raw count) as angel from more than k people."""
-        if self._most <= k:
-            return []
-        return [a for a, c in self.as_angel.items() if c > k]
-
-    def mortals_with_more_than(self, k: int) -> list[int]:
-        """Ids excluded (by raw count) as mortal from more than k angels."""
-        if self._most <= k:
-            return []
-        return [b for b, c in self.as_mortal.items() if c > k]
-
-
 def _allowed(
     roster: list[int], arcs: set[tuple[int, int]], candidates: Iterable[int], *, mortals: bool
 ) -> dict[int, list[int]]:
@@ -123,7 +96,7 @@ def _allowed(
 
 
 def _diagnose_cheaply(
-    roster: list[int], arcs: set[tuple[int, int]], counts: _Counts, label: _Labeller
+    roster: list[int], arcs: set[tuple[int, int]], counts: _Counts | _Probes, label: _Labeller
 ) -> None:
     """Raise DrawImpossible for the obvious dead ends, in time linear in the input.
 

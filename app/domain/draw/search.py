@@ -11,8 +11,9 @@ import random
 from collections.abc import Mapping
 from itertools import chain, islice
 
-from .diagnosis import _allowed, _Counts
+from .diagnosis import _allowed, _hall_violation, _Labeller, _raise_hall
 from .sampling import _Excluded
+from .tally import _Counts, _Probes
 
 _REPAIR_NOISE = 0.05  # chance of keeping a worsening move, to leave dead ends
 # The backtracking's Luby restart unit, in steps per person (one step ~ one pair
@@ -166,24 +167,43 @@ class _Heavy:
 
     There are at most 2 * len(arcs) / n such people and each list costs O(n),
     so this stays linear. The repair picks from these lists instead of guessing.
+    ``complete`` is False when some may be missing: found from probes (which
+    see only the clear cases), or not looked for at all.
     """
 
     def __init__(
-        self, roster: list[int], arcs: set[tuple[int, int]], counts: _Counts | None = None
+        self,
+        roster: list[int],
+        arcs: set[tuple[int, int]],
+        counts: _Counts | _Probes | None = None,
     ) -> None:
         n = len(roster)
         half = n // 2
         self.n = n
         self.mortals_of: dict[int, list[int]] = {}
         self.angels_of: dict[int, list[int]] = {}
+        self.complete = counts is not None and counts.complete
         if counts is None:
             return
-        tight_out = counts.angels_with_more_than(half)
-        tight_in = counts.mortals_with_more_than(half)
+        tight_out, tight_in = counts.heavy(half)
         mortals_of = _allowed(roster, arcs, tight_out, mortals=True)
         angels_of = _allowed(roster, arcs, tight_in, mortals=False)
         self.mortals_of = {u: v for u, v in mortals_of.items() if len(v) < half}
         self.angels_of = {u: v for u, v in angels_of.items() if len(v) < half}
+
+    def check(self, roster: list[int], label: _Labeller) -> None:
+        """Raise if some of these people have too few options between them.
+
+        Hall's condition among just these people is still a proof when it fails.
+        """
+        if self.mortals_of or self.angels_of:
+            position = {person: i for i, person in enumerate(roster)}
+            violation = _hall_violation(list(self.mortals_of), self.mortals_of)
+            if violation is not None:
+                _raise_hall(violation, position, label, angels=True)
+            violation = _hall_violation(list(self.angels_of), self.angels_of)
+            if violation is not None:
+                _raise_hall(violation, position, label, angels=False)
 
     @classmethod
     def none(cls) -> _Heavy:
@@ -195,7 +215,8 @@ class _Heavy:
 
         A random cycle gives each person a uniformly random mortal (and angel)
         among the other n - 1, so it can't succeed more often than the person
-        with the fewest options allows.
+        with the fewest options allows. Still a bound when the lists miss
+        someone (``complete`` False): the fewest over fewer people is no smaller.
         """
         fewest = min(
             map(len, chain(self.mortals_of.values(), self.angels_of.values())), default=None

@@ -22,7 +22,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Container, Hashable, Mapping
 from itertools import compress, count, islice
-from operator import eq
+from operator import eq, itemgetter
 
 from .diagnosis import DrawImpossible, _Labeller, _too_tight
 from .sampling import _avoids, _penalty, _walk
@@ -37,7 +37,7 @@ _TEAM_REPAIR_MIN_MOVES = 100_000
 
 
 def _team_labels(
-    roster: list[int], arcs: set[tuple[int, int]], as_angel: Mapping[int, int]
+    roster: list[int], arcs: set[tuple[int, int]], as_angel: Mapping[int, int] | None
 ) -> dict[int, int] | None:
     """Team number of each person if the exclusions are exactly "nobody draws a teammate".
 
@@ -45,8 +45,11 @@ def _team_labels(
     the ordered pairs of different teammates. Returns None otherwise (also when
     a pair names someone outside the roster). Linear in the number of pairs,
     with a count check first that rejects most other exclusions at once.
+    ``as_angel`` counts each id's pairs as angel; None has them counted here.
     """
     members = set(roster)
+    if as_angel is None:
+        as_angel = Counter(map(itemgetter(0), arcs))
     # Each person excluded as angel from exactly their teammates: sum of s*(s-1).
     sizes = Counter(as_angel.get(p, 0) + 1 for p in roster)
     if any(people % size for size, people in sizes.items()):
