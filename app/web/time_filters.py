@@ -21,6 +21,7 @@ from werkzeug.routing import BuildError
 
 from app.domain import zones
 from app.i18n import and_list, format_moment, number
+from app.web import field_html
 
 
 def in_zone(moment: datetime | None, zone: str, fmt: str = "%-d %b %Y %H:%M") -> str:
@@ -165,5 +166,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(and_list)
     app.add_template_global(time_note)
     app.add_template_global(csrf_field)
+    app.add_template_global(field_html.field_widget)
+    app.add_template_global(field_html.field_label)
     app.add_template_global(zones.zone_label)
     app.add_template_global(zones.zone_choices)

@@ -8,6 +8,7 @@ from flask import render_template_string, url_for
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 # Every endpoint of the app that takes exactly one value, with a value of the kind it takes.
 PLAIN = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True)
@@ -49,7 +50,7 @@ def test_a_template_address_is_the_one_flask_builds(app, value):
                     shown = render_template_string(
                         template, endpoint=endpoint, name=name, value=value
                     )
-                    assert shown == str(expected).replace("&", "&amp;"), (endpoint, value)
+                    assert shown == str(escape(expected)), (endpoint, value)
 
 
 def test_every_form_on_a_page_carries_the_sessions_token_once_built(app):
@@ -65,3 +66,82 @@ def test_every_form_on_a_page_carries_the_sessions_token_once_built(app):
     app.config["WTF_CSRF_ENABLED"] = False
     with app.test_request_context("/"):
         assert render_template_string("{{ csrf_field() }}") == ""
+
+
+PAGES_WITH_FIELDS = ["/me", "/me/angel", "/me/inbox", "/me/hints", "/me/journal", "/me/preferences"]
+
+
+def test_a_page_written_with_kept_fields_is_the_page_written_without(app, client, monkeypatch):
+    """Every participant page with form fields, in both languages and twice over (written,
+    then from the kept fields), is byte for byte the page WTForms alone writes; and a refused
+    form's typed text is shown back but never kept."""
+    from app.web import field_html
+    from tests.web.test_pages import _full_world
+
+    _full_world(app, client)
+    client.get("/me/inbox")  # marks its first page read: from here on, every page stays put
+
+    def pages() -> dict[str, str]:
+        shown = {}
+        for language in ("en", "fr"):
+            client.post("/me/language", data={"language": language})
+            for path in PAGES_WITH_FIELDS:
+                page = client.get(path)
+                assert page.status_code == 200, path
+                shown[f"{language} {path}"] = page.text
+        return shown
+
+    field_html._kept.clear()
+    kept_first, kept_again = pages(), pages()
+    assert field_html._kept, "no field was kept"
+    monkeypatch.setattr(field_html, "_key", lambda *_args: None)
+    plain = pages()
+    for name, html in plain.items():
+        # The CSRF token and nothing else may differ between two visits.
+        assert _no_token(kept_first[name]) == _no_token(html), name
+        assert _no_token(kept_again[name]) == _no_token(html), name
+
+    monkeypatch.undo()
+    field_html._kept.clear()
+    typed = "Secret words typed " + "x" * 3
+    refused = client.post("/me/angel/note", data={"message": typed, "when": "not-a-day"})
+    assert typed in refused.text
+    assert all(typed not in str(value) for value in field_html._kept.values())
+    assert all(typed not in repr(key) for key in field_html._kept)
+
+
+def _no_token(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    days=st.lists(st.dates(), min_size=1, max_size=5),
+    pick=st.integers(min_value=0, max_value=4),
+    attrs=st.dictionaries(
+        st.sampled_from(["maxlength", "data-counter", "rows"]), PLAIN, max_size=2
+    ),
+    language=st.sampled_from(["en", "fr"]),
+)
+def test_a_kept_field_is_what_wtforms_writes_for_those_choices_and_attributes(
+    app, days, pick, attrs, language
+):
+    """Fields of one form class with other choices, values, attributes or language are never
+    taken for one another."""
+    from flask_babel import force_locale
+    from wtforms.fields.choices import SelectChoice
+
+    from app.web import field_html
+    from app.web.forms import NoteForm
+
+    with app.test_request_context("/"), force_locale(language):
+        form = NoteForm(meta={"csrf": False})
+        form.when.choices = [SelectChoice(d.isoformat(), d.strftime("%d %B")) for d in days]
+        form.when.data = days[min(pick, len(days) - 1)].isoformat()
+        for field in (form.when, form.message):
+            for _ in range(2):
+                assert field_html.field_widget(field, attrs) == field(**attrs)
+                assert field_html.field_label(field) == field.label()
+                assert field_html.field_label(field, "Other") == field.label(text="Other")

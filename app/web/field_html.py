@@ -1,0 +1,87 @@
+"""A form field's label and widget as HTML, kept per process when nobody typed into it.
+
+WTForms writes a field's HTML attribute by attribute, escaping each: the Give page's four
+fields (a day picker with every day left in the game among them) took a fifth of the page's
+time, on every visit, to write the same HTML again. A field nobody has typed into (no errors,
+no submitted text, its value the default or a choice) is written once per process for what
+makes it differ: its kind, id, name, value, choices, attributes, validators' flags and the
+language. Anything a person typed is never kept here: such a field is written as WTForms
+writes it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import get_locale
+from markupsafe import Markup
+from wtforms.fields import SelectFieldBase
+
+# Distinct fields kept at most (one entry per field per language and day list: a few hundred).
+KEPT_MAX = 4096
+_kept: dict[tuple, Markup] = {}
+_PLAIN = (str, int, float, bool, date, type(None))
+
+
+def _key(field, kind: str, extra: tuple) -> tuple | None:
+    """What the field's HTML depends on, or None when it must not be kept."""
+    if field.errors:
+        return None
+    choice = isinstance(field, SelectFieldBase)
+    if field.raw_data and not choice:
+        return None  # typed text
+    data = field.data
+    if not isinstance(data, _PLAIN) or not (choice or data in (None, "", field.default)):
+        return None
+    choices = ()
+    if choice:
+        choices = tuple(
+            tuple(map(str, c)) if isinstance(c, tuple) else str(c) for c in field.choices or ()
+        )
+    key = (
+        kind,
+        type(field),
+        field.id,
+        field.name,
+        data,
+        tuple(map(str, field.raw_data or ())),
+        choices,
+        tuple(sorted((field.render_kw or {}).items())),
+        tuple(sorted(vars(field.flags).items())),
+        str(field.label.text),
+        str(get_locale()),
+        extra,
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _kept_or(key: tuple | None, write) -> Markup:
+    if key is None:
+        return write()
+    found = _kept.get(key)
+    if found is None:
+        found = write()
+        if len(_kept) >= KEPT_MAX:
+            _kept.clear()
+        _kept[key] = found
+    return found
+
+
+def field_widget(field, attrs: dict) -> Markup:
+    """`{{ field_widget(f, attrs) }}`: what `f(**attrs)` writes."""
+    try:
+        extra = tuple(sorted(attrs.items()))
+    except TypeError:
+        return field(**attrs)
+    return _kept_or(_key(field, "widget", extra), lambda: field(**attrs))
+
+
+def field_label(field, text: str | None = None) -> Markup:
+    """`{{ field_label(f, text) }}`: what `f.label(text=text)` (or `f.label`) writes."""
+    if text:
+        return _kept_or(_key(field, "label", (str(text),)), lambda: field.label(text=text))
+    return _kept_or(_key(field, "label", ()), field.label)
