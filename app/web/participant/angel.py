@@ -18,7 +18,6 @@ from app.services import preferences as preferences_service
 from app.web import kept
 from app.web.forms import ActionForm, InPersonForm, NoteForm
 from app.web.guards import participant_required
-from app.web.participant import questions as questions_web
 from app.web.participant.blueprint import bp, cursors, done, participant_key, refused
 
 # What the angel is told once an in-person kindness is asked for, by what happens next.
@@ -63,7 +62,6 @@ def _angel_page(note_form, in_person_form, status=200):
         hints=hints,
         wishes=preferences_service.wish_list(hints),
         questions=questions.waiting_for(g.me),
-        answer_form=questions_web.AnswerForm(),
         note_form=note_form,
         in_person_form=in_person_form,
         sent=notes.sent_page(g.me, *cursors()),

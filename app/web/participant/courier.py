@@ -17,7 +17,7 @@ from app.web.participant.inbox import report_kindness
 @participant_required
 def deliveries():
     """Kindnesses this participant is asked to carry as a courier — never who sent them."""
-    return _deliveries_page(ReportForm())
+    return _deliveries_page(None)
 
 
 def _deliveries_page(report_form, refused_id=None, status=200):

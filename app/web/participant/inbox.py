@@ -9,7 +9,6 @@ from app.services import ServiceError, pages, questions, responses
 from app.web import kept
 from app.web.forms import ReportForm, ThanksForm, first_error
 from app.web.guards import participant_required
-from app.web.participant import questions as questions_web
 from app.web.participant.blueprint import bp, cursors, done, refused
 
 
@@ -18,17 +17,19 @@ from app.web.participant.blueprint import bp, cursors, done, refused
 def inbox():
     """Kindnesses received, a page at a time. Showing a page is reading it: what it showed, and
     only that, is marked read once it is rendered."""
-    return _inbox_page(ThanksForm(), ReportForm())
+    return _inbox_page(None, None)
 
 
 def _inbox_page(thanks_form, report_form, refused_id=None, step=None, status=200):
     """The inbox; a refused form (`step` for kindness `refused_id`) keeps its text in its box,
-    or its reason is said at the top when the page has no box for it any more."""
+    or its reason is said at the top when the page has no box for it any more. With nothing
+    refused, no form object is needed: the boxes are written empty."""
     shown = pages.inbox_of(g.me, *cursors())
-    form = thanks_form if step == "thanks" else report_form
-    field = form.message if step == "thanks" else form.reason
-    if step and (not field.errors or not shown.has_box(refused_id, step)):
-        flash(first_error(form), "error")
+    if step:
+        form = thanks_form if step == "thanks" else report_form
+        field = form.message if step == "thanks" else form.reason
+        if not field.errors or not shown.has_box(refused_id, step):
+            flash(first_error(form), "error")
     html = render_template(
         "participant/inbox.html",
         page=g.visit.page,
@@ -40,7 +41,6 @@ def _inbox_page(thanks_form, report_form, refused_id=None, step=None, status=200
         report_form=report_form,
         refused_id=refused_id,
         asked=questions.asked_by(g.me, rows=g.visit.asked),
-        question_form=questions_web.QuestionForm(),
     )
     pages.mark_seen(g.me, shown)
     return html, status
