@@ -20,13 +20,9 @@ from app.domain.cycle_edits import (
 )
 from app.domain.draw import DrawImpossible, draw_cycle, is_valid_cycle
 from app.domain.teammates import allowed, teammate_pairs
+from tests.domain.test_cycle_edits import NEWCOMER, cycle_of
 
 PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-NEWCOMER = 1000
-
-
-def cycle_of(order: list[int]) -> dict[int, int]:
-    return {a: order[(i + 1) % len(order)] for i, a in enumerate(order)}
 
 
 def crosses_teams(cycle: dict[int, int], teams: dict[int, object]) -> bool:
