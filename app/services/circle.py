@@ -125,7 +125,7 @@ def add_late_joiners(
     before = _cycle(game)
     after = dict(before)
     names = _names(game)
-    hard, wish, teams = edit_rules(game, before, set(before) | {p.id for p in newcomers})
+    hard, wish, teams = edit_rules(game, set(before) | {p.id for p in newcomers})
     try:
         for person in newcomers:
             after = cycle_edits.splice_in(
@@ -152,7 +152,7 @@ def leave_refusal(game: Game, leaver: Participant) -> str | None:
         return _("Only an active participant of a running game can leave.")
     try:
         cycle = _cycle(game)
-        hard, wish, teams = edit_rules(game, cycle, set(cycle) - {leaver.id}, leaver.name)
+        hard, wish, teams = edit_rules(game, set(cycle) - {leaver.id}, leaver.name)
     except ServiceError as exc:
         return str(exc)
     try:
@@ -181,7 +181,7 @@ def withdraw(
     names = _names(game)
     before = _cycle(game)
     hard, wish, teams = edit_rules(
-        game, before, set(before) - {leaver.id}, None if organiser else leaver.name
+        game, set(before) - {leaver.id}, None if organiser else leaver.name
     )
     try:
         # A muted angel taken out of the circle leaves it as it is.
