@@ -3,10 +3,13 @@
 WTForms writes a field's HTML attribute by attribute, escaping each: the Give page's four
 fields (a day picker with every day left in the game among them) took a fifth of the page's
 time, on every visit, to write the same HTML again. A field nobody has typed into (no errors,
-no submitted text, its value the default or a choice) is written once per process for what
-makes it differ: its kind, id, name, value, choices, attributes, validators' flags and the
-language. Anything a person typed is never kept here: such a field is written as WTForms
-writes it.
+no submitted text, its value the default) is written once per process for what makes it
+differ: its kind, id, name, value, choices, attributes, validators' flags and the language.
+
+Never kept: anything a person typed, and any list of choices the view did not mark with
+`may_keep`. Only game-wide lists are marked (the days left, the pick-up spots). A list made of
+people (a guess among everyone but oneself and one's mortal, an exclusion's two people) would
+keep in memory, person by person, who was left out of it: a pairing.
 """
 
 from __future__ import annotations
@@ -23,15 +26,22 @@ _kept: dict[tuple, Markup] = {}
 _PLAIN = (str, int, float, bool, date, type(None))
 
 
+def may_keep(*fields) -> None:
+    """Mark fields whose choices are the same for everyone in a game (never made of people),
+    so that their HTML may be kept while nobody has chosen anything else."""
+    for field in fields:
+        field.kept_choices = True
+
+
 def _key(field, kind: str, extra: tuple) -> tuple | None:
     """What the field's HTML depends on, or None when it must not be kept."""
-    if field.errors:
-        return None
+    if field.errors or field.raw_data:
+        return None  # refused, or something typed or chosen
     choice = isinstance(field, SelectFieldBase)
-    if field.raw_data and not choice:
-        return None  # typed text
+    if choice and not getattr(field, "kept_choices", False):
+        return None
     data = field.data
-    if not isinstance(data, _PLAIN) or not (choice or data in (None, "", field.default)):
+    if not isinstance(data, _PLAIN) or data not in (None, "", field.default):
         return None
     choices = ()
     if choice:

@@ -113,8 +113,9 @@ def _url_cache():
             if len(values) != 1:
                 return url_for(endpoint, **values)
             ((name, value),) = values.items()
-            if name.startswith("_") or not _PLAIN_VALUE.fullmatch(str(value)):
-                return url_for(endpoint, **values)
+            plain = isinstance(value, str | int) and not isinstance(value, bool)
+            if name.startswith("_") or not plain or not _PLAIN_VALUE.fullmatch(str(value)):
+                return url_for(endpoint, **values)  # None is dropped, True written: Flask's
             key = (endpoint, request.environ.get("SCRIPT_NAME", ""), name)
             shape = built.get(key)
             if shape is None:

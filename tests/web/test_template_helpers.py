@@ -10,6 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
+from tests.helpers import (
+    make_facilitator,
+    make_running_game,
+    open_as_participant,
+    participants_of,
+)
+
 # Every endpoint of the app that takes exactly one value, with a value of the kind it takes.
 PLAIN = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True)
 AWKWARD = st.text(min_size=1, max_size=20).filter(lambda v: not v.startswith("_"))
@@ -28,7 +35,11 @@ def _one_value_endpoints(app) -> list[tuple[str, str]]:
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(value=st.one_of(PLAIN, AWKWARD, st.integers(min_value=0, max_value=10**9)))
+@given(
+    value=st.one_of(
+        PLAIN, AWKWARD, st.integers(min_value=0, max_value=10**9), st.none(), st.booleans()
+    )
+)
 def test_a_template_address_is_the_one_flask_builds(app, value):
     """For every one-value endpoint (a public id, a number, a converter that refuses text) and
     any value, the template's address is exactly `url_for`'s, asked twice (built, then from the
@@ -119,17 +130,16 @@ def _no_token(html: str) -> str:
 )
 @given(
     days=st.lists(st.dates(), min_size=1, max_size=5),
-    pick=st.integers(min_value=0, max_value=4),
     attrs=st.dictionaries(
         st.sampled_from(["maxlength", "data-counter", "rows"]), PLAIN, max_size=2
     ),
     language=st.sampled_from(["en", "fr"]),
 )
 def test_a_kept_field_is_what_wtforms_writes_for_those_choices_and_attributes(
-    app, days, pick, attrs, language
+    app, days, attrs, language
 ):
-    """Fields of one form class with other choices, values, attributes or language are never
-    taken for one another."""
+    """Fields of one form class with other choices, attributes or language are never taken
+    for one another."""
     from flask_babel import force_locale
     from wtforms.fields.choices import SelectChoice
 
@@ -138,10 +148,33 @@ def test_a_kept_field_is_what_wtforms_writes_for_those_choices_and_attributes(
 
     with app.test_request_context("/"), force_locale(language):
         form = NoteForm(meta={"csrf": False})
-        form.when.choices = [SelectChoice(d.isoformat(), d.strftime("%d %B")) for d in days]
-        form.when.data = days[min(pick, len(days) - 1)].isoformat()
+        form.when.choices = [SelectChoice("next", "Next")] + [
+            SelectChoice(d.isoformat(), d.strftime("%d %B")) for d in days
+        ]
+        field_html.may_keep(form.when)
         for field in (form.when, form.message):
+            assert field_html._key(field, "widget", ()) is not None, field.name
             for _ in range(2):
                 assert field_html.field_widget(field, attrs) == field(**attrs)
                 assert field_html.field_label(field) == field.label()
                 assert field_html.field_label(field, "Other") == field.label(text="Other")
+
+
+def test_a_list_of_people_is_never_kept(app):
+    """The guess page lists everyone but the reader and their mortal: kept, such lists would
+    hold, person by person, who was left out of each, and so the pairings. None is kept."""
+    from app.web import field_html
+
+    with app.app_context():
+        game = make_running_game(make_facilitator(), 6)
+        people = participants_of(game)
+        names = [p.name for p in people]
+    field_html._kept.clear()
+    for person in people:
+        reader = app.test_client()
+        open_as_participant(reader, app, person)
+        page = reader.get("/me/guess")
+        assert page.status_code == 200
+        assert sum(name in page.text for name in names) >= 3  # the list was shown
+    kept = repr(list(field_html._kept)) + "".join(map(str, field_html._kept.values()))
+    assert not any(name in kept for name in names)

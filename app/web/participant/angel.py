@@ -15,7 +15,7 @@ from app.i18n import format_moment, round_name
 from app.models import GameState, KindnessState
 from app.services import ServiceError, moderation, notes, questions, setup
 from app.services import preferences as preferences_service
-from app.web import kept
+from app.web import field_html, kept
 from app.web.forms import ActionForm, InPersonForm, NoteForm
 from app.web.guards import participant_required
 from app.web.participant.blueprint import bp, cursors, done, participant_key, refused
@@ -40,6 +40,7 @@ def _note_form() -> NoteForm:
         SelectChoice(day.isoformat(), format_moment(day, "%A %-d %B"))
         for day in notes.delivery_days(g.me.game)
     ]
+    field_html.may_keep(form.when)  # the game's days: the same for everyone in it
     return form
 
 
@@ -49,6 +50,7 @@ def _in_person_form() -> InPersonForm:
     form.drop_off.choices = [SelectChoice(0, _("No item to leave"))] + [
         SelectChoice(point_id, name) for point_id, name in g.visit.drop_offs
     ]
+    field_html.may_keep(form.drop_off)  # the game's pick-up spots
     return form
 
 
