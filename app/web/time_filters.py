@@ -129,7 +129,12 @@ def _url_cache():
             return shape.replace(_SLOT, str(value))
         if any(name.startswith("_") for name in values):
             return url_for(endpoint, **values)
-        key = (endpoint, request.environ.get("SCRIPT_NAME", ""), *values.items())
+        # With each value's type: False == 0 and True == 1 as keys, not as addresses.
+        key = (
+            endpoint,
+            request.environ.get("SCRIPT_NAME", ""),
+            *((name, type(value), value) for name, value in values.items()),
+        )
         found = built.get(key)
         if found is None:
             found = built[key] = url_for(endpoint, **values)
