@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 from jinja2 import BytecodeCache
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from app.extensions import db, limiter
 from app.models import Facilitator, Game, Pairing, Participant, utcnow
@@ -473,3 +473,21 @@ def make_world(
             for p in participants_of(game)
         }
         return world(app, game.id, found, pairings_of(game), name, game.drawn_at)
+
+
+@contextmanager
+def statements_run(app: Flask) -> Iterator[list[tuple[str, object]]]:
+    """The SQL statements the app's database runs inside the block, each with its parameters
+    (a tuple on SQLite, a dict on PostgreSQL), in order."""
+    seen: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args) -> None:
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)

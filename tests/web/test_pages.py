@@ -4,36 +4,23 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import JournalEntry, Kindness, Participant, utcnow
 from app.services.paging import PAGE_SIZE
-from tests.helpers import make_facilitator, make_running_game, open_as_participant, pairings_of
+from tests.helpers import (
+    make_facilitator,
+    make_running_game,
+    open_as_participant,
+    pairings_of,
+    statements_run,
+)
 
 START = datetime(2026, 12, 2, 9, 0)
-
-
-@contextmanager
-def counted(app):
-    """Count the SQL statements run inside the block: yields a list that grows by one each."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        """Record one statement."""
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _world(app, client, notes: int, entries: int = 0):
@@ -145,7 +132,7 @@ def test_a_malformed_cursor_shows_the_newest_page(app, client, cursor):
 
 def _cost(app, client, path: str) -> tuple[int, int]:
     """(queries, bytes) of one GET of `path`."""
-    with counted(app) as seen:
+    with statements_run(app) as seen:
         response = client.get(path)
     assert response.status_code == 200
     return len(seen), len(response.data)
@@ -295,7 +282,7 @@ def test_a_full_participant_page_runs_at_most_three_statements(app, client, path
         # The mortal's angel, for whom the mortal's question waits there.
         client = app.test_client()
         open_as_participant(client, app, angel)
-    with counted(app) as seen:
+    with statements_run(app) as seen:
         page = client.get(path)
     assert page.status_code == 200
     assert len(seen) <= 3, seen
@@ -330,25 +317,18 @@ def test_a_participant_page_reads_index_slices_never_a_whole_history(app, client
     if path == "/me/angel":
         client = app.test_client()
         open_as_participant(client, app, angel)
-    seen: list[tuple[str, tuple]] = []
-
-    def keep(_conn, _cursor, statement, parameters, *_args) -> None:
-        seen.append((statement, tuple(parameters)))
-
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with statements_run(app) as seen:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     with app.app_context():
         plans = [
             [
                 row[3]
-                for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + s, p)
+                for row in db.session.connection().exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + s, tuple(p)
+                )
             ]
             for s, p in seen
             if s.lstrip().upper().startswith("SELECT")

@@ -17,7 +17,7 @@ from app.services import setup
 from app.services.draw import draw_names
 from app.services.roster import PAGE_SIZE
 from app.web.facilitator import blueprint
-from tests.helpers import login, make_facilitator, make_game
+from tests.helpers import login, make_facilitator, make_game, statements_run
 
 
 def _fill(app, game_id: int, people: int, name="Person {:05d}") -> None:
@@ -223,27 +223,21 @@ def _link(page: str, rel: str) -> str | None:
 
 def _skipped(app, client, path: str) -> int:
     """The most rows any roster read skipped (its OFFSET) to show the page at `path`."""
-    seen: list[int] = []
-    with app.app_context():
-        engine = db.engine
-
-    def keep(_conn, _cursor, statement, parameters, *_args):
-        if "ORDER BY participant.name_order" in statement and "LIMIT" in statement:
-            named = re.search(r"OFFSET %\((\w+)\)s", statement)  # PostgreSQL's psycopg
-            if named:
-                seen.append(parameters[named.group(1)])
-            elif "OFFSET ?" in statement:  # SQLite: the OFFSET is the last value
-                seen.append(parameters[-1])
-            else:
-                seen.append(0)
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with statements_run(app) as seen:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    assert seen
-    return max(seen)
+    offsets = []
+    for statement, parameters in seen:
+        if "ORDER BY participant.name_order" not in statement or "LIMIT" not in statement:
+            continue
+        named = re.search(r"OFFSET %\((\w+)\)s", statement)  # PostgreSQL's psycopg
+        if named:
+            offsets.append(parameters[named.group(1)])
+        elif "OFFSET ?" in statement:  # SQLite: the OFFSET is the last value
+            offsets.append(parameters[-1])
+        else:
+            offsets.append(0)
+    assert offsets
+    return max(offsets)
 
 
 def test_next_and_previous_read_on_from_a_row_and_walk_the_whole_roster(app, client, new_game):

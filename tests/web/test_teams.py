@@ -7,7 +7,7 @@ import random
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.domain import roster
 from app.domain.cycle_edits import changed_angels, cut_out, re_place, splice_in
@@ -26,6 +26,7 @@ from tests.helpers import (
     pairings_of,
     participants_of,
     quick_facilitator,
+    statements_run,
 )
 
 # A word no page would show unless it showed a team.
@@ -333,21 +334,11 @@ def test_a_change_in_a_team_game_does_the_same_reads_wherever_the_person_sits(ap
         game = _game_with_teams(labels)
         draw_names(game, random.Random(4))
         people = participants_of(game)
-        engine = db.engine
-        seen: list[str] = []
-
-        def keep(_conn, _cursor, statement, *_args) -> None:
-            seen.append(statement)
-
         shapes = []
-        event.listen(engine, "before_cursor_execute", keep)
-        try:
-            for person in people[:40:4]:
-                seen.clear()
+        for person in people[:40:4]:
+            with statements_run(app) as seen:
                 assert circle.leave_refusal(game, person) is None
-                shapes.append(tuple(seen))
-        finally:
-            event.remove(engine, "before_cursor_execute", keep)
+            shapes.append(tuple(statement for statement, _ in seen))
         assert len(set(shapes)) == 1, "a leave check's statements depend on who asks"
         team_reads = [s for s in shapes[0] if "participant.team" in s]
         assert len(team_reads) == 1, team_reads
