@@ -17,14 +17,16 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_datetime as babel_format_datetime
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from flask import Flask
-from flask_babel import Babel, get_locale
+from flask import Flask, g
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # The languages a person can choose, source language first. Adding one: see the README.
@@ -54,9 +56,59 @@ def participant_language(person) -> str:
     )
 
 
+def current_locale() -> Locale | None:
+    """Flask-Babel's `get_locale()`, read straight from where it keeps it once chosen.
+
+    A page asks for its language dozens of times (each date, number and form field), and each
+    `get_locale()` walks several context look-ups to find it. The request keeps the locale
+    chosen (or set by `force_locale`, which changes the same place) in `g._flask_babel`."""
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
+        return get_locale()
+    return locale if locale is not None else get_locale()
+
+
+def catalogue():
+    """The catalogue of the current language (the one `force_locale` sets, when it does).
+
+    Flask-Babel reaches it through a handful of context look-ups per string, and a page has a
+    hundred strings: the request keeps the one it found beside the locale it was found for.
+    """
+    try:
+        state = g._flask_babel
+        locale, domain = state.babel_locale, state.babel_domain
+    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
+        return get_translations()
+    kept = getattr(state, "page_catalogue", None)
+    if kept is not None and kept[0] is locale and kept[1] is domain:
+        return kept[2]
+    found = get_translations()
+    state.page_catalogue = (locale, domain, found)
+    return found
+
+
+def fast_gettext(string: str, **variables) -> str:
+    """Flask-Babel's `gettext`, read from `catalogue()`."""
+    text = catalogue().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's `lazy_gettext` (the same lazy string), translated by `fast_gettext` when
+    it is written: a form's labels are written on every visit to its page."""
+    return LazyString(fast_gettext, string, **variables)
+
+
 def current_language() -> str:
     """The code of the language this page or email is being written in (`<html lang>`)."""
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    return _code(current_locale())
+
+
+@lru_cache(maxsize=64)
+def _code(locale: Locale | None) -> str:
+    # `str(locale)` builds the identifier anew each time.
+    return str(locale) if locale is not None else DEFAULT_LANGUAGE
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS, into: Path | None = None) -> list[Path]:
@@ -146,7 +198,7 @@ def _split(fmt: str) -> tuple[str, str]:
 def format_moment(moment: datetime | date, fmt: str) -> str:
     """`moment` (already on the wall clock it is to be read on) written with the strftime-style
     `fmt`, in the current language."""
-    locale = str(get_locale() or DEFAULT_LANGUAGE)
+    locale = current_language()
     if isinstance(moment, datetime):
         # Kept by wall clock, zone and fold: two aware moments are equal (and would share a
         # cache entry) when they are the same instant on different clocks.
@@ -186,12 +238,12 @@ def _write_moment(moment: datetime | date, fmt: str, locale: str) -> str:
 
 def number(value: int | float) -> str:
     """`{{ n|number }}`: a number with the reader's digit grouping ("1,234", "1 234")."""
-    return format_decimal(value, locale=get_locale() or DEFAULT_LANGUAGE)
+    return format_decimal(value, locale=current_locale() or DEFAULT_LANGUAGE)
 
 
 def and_list(items: Iterable[str]) -> str:
     """`{{ names|and_list }}`: "Ann, Bob, and Cy" / "Ann, Bob et Cy"."""
-    return format_list([str(item) for item in items], locale=get_locale() or DEFAULT_LANGUAGE)
+    return format_list([str(item) for item in items], locale=current_locale() or DEFAULT_LANGUAGE)
 
 
 # A delivery round as a note stores it (`app.domain.delivery.round_label`): "2026-12-06 morning".

@@ -15,11 +15,11 @@ from functools import lru_cache
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, get_locale
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import Map
 
 from app import config
 from app.i18n import DEFAULT_LANGUAGE, known_language, participant_language
+from app.i18n import lazy_gettext as _l
 from app.mail import outbox
 from app.models import Facilitator, Game, OutboxMessage, Participant
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token

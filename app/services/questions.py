@@ -17,13 +17,13 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import DateTime, bindparam, func, select, update
 
 from app.domain import delivery, release
 from app.domain.limits import LIMITS
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.mail.messages import notify
 from app.models import EmailPreference, Game, GameState, Pairing, Participant, Question, utcnow
 from app.services import ServiceError, clean_text

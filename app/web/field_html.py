@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import get_locale
 from markupsafe import Markup
 from wtforms.fields import SelectFieldBase
+
+from app.i18n import current_language
 
 # Distinct fields kept at most (one entry per field per language and day list: a few hundred).
 KEPT_MAX = 4096
@@ -59,7 +60,7 @@ def _key(field, kind: str, extra: tuple) -> tuple | None:
         tuple(sorted((field.render_kw or {}).items())),
         tuple(sorted(vars(field.flags).items())),
         str(field.label.text),
-        str(get_locale()),
+        current_language(),
         extra,
     )
     try:

@@ -3,13 +3,13 @@ setting on a facilitator's account page."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf
 
 from app.i18n import LANGUAGE_NAMES, LANGUAGES
+from app.i18n import lazy_gettext as _l
 
 # The value of "no choice": a facilitator's pages then follow the browser.
 FOLLOW_BROWSER = ""

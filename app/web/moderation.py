@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -12,6 +11,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.domain.limits import LIMITS
+from app.i18n import lazy_gettext as _l
 from app.models import ModerationAction
 from app.services import ServiceError, ending, moderation, questions
 from app.web.forms import ConfirmNameForm, first_error

@@ -12,7 +12,6 @@ import re
 from datetime import date, datetime
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
-from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_eval_context
@@ -20,7 +19,7 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from app.domain import zones
-from app.i18n import and_list, format_moment, number
+from app.i18n import and_list, catalogue, format_moment, number
 from app.web import field_html
 
 
@@ -50,31 +49,12 @@ def time_note(zone: str) -> str:
     return _("%(city)s time", city=zones.city_of(zone))
 
 
-def _catalogue():
-    """The catalogue of the current language (the one `force_locale` sets, when it does).
-
-    Flask-Babel reaches it through a handful of context look-ups per string, and a page has a
-    hundred strings: the request keeps the one it found beside the locale it was found for.
-    """
-    try:
-        state = g._flask_babel
-        locale, domain = state.babel_locale, state.babel_domain
-    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
-        return get_translations()
-    kept = getattr(state, "page_catalogue", None)
-    if kept is not None and kept[0] is locale and kept[1] is domain:
-        return kept[2]
-    found = get_translations()
-    state.page_catalogue = (locale, domain, found)
-    return found
-
-
 @pass_eval_context
 def template_gettext(eval_ctx, string: str, **variables) -> str:
     """`{{ _("Text %(x)s", x=v) }}` and `{% trans %}`: what Jinja's i18n extension does with
     Flask-Babel's gettext (newstyle: always a format string, escaped in HTML), read straight
     from the current catalogue."""
-    text = _catalogue().ugettext(string)
+    text = catalogue().ugettext(string)
     if not variables and "%" not in text:
         return Markup(text) if eval_ctx.autoescape else text  # what `% {}` would give back
     if eval_ctx.autoescape:
@@ -86,7 +66,7 @@ def template_gettext(eval_ctx, string: str, **variables) -> str:
 def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
     """`{% trans count=n %}…{% pluralize %}…{% endtrans %}`, as `template_gettext`."""
     variables.setdefault("num", num)
-    text = _catalogue().ungettext(singular, plural, num)
+    text = catalogue().ungettext(singular, plural, num)
     if eval_ctx.autoescape:
         text = Markup(text)
     return text % variables

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, render_template
-from flask_babel import lazy_gettext as _l
 
+from app.i18n import lazy_gettext as _l
 from app.services import ServiceError, couriers, pages
 from app.web import kept
 from app.web.forms import ActionForm, ReportForm, first_error
