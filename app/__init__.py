@@ -79,6 +79,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
         instance_relative_config=True,
     )
+    from app.web.templating import PageEnvironment
+
+    # Set before anything reads `app.jinja_env`, which builds the environment once.
+    app.jinja_environment = PageEnvironment
 
     from app import config
 
