@@ -102,13 +102,19 @@ def lazy_gettext(string: str, **variables) -> LazyString:
 
 def current_language() -> str:
     """The code of the language this page or email is being written in (`<html lang>`)."""
-    return _code(current_locale())
-
-
-@lru_cache(maxsize=64)
-def _code(locale: Locale | None) -> str:
-    # `str(locale)` builds the identifier anew each time.
-    return str(locale) if locale is not None else DEFAULT_LANGUAGE
+    try:
+        state = g._flask_babel
+        locale = state.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
+        locale = get_locale()
+        return str(locale) if locale is not None else DEFAULT_LANGUAGE
+    # `str(locale)` builds the identifier anew each time: kept beside the locale it is of.
+    kept = getattr(state, "page_language", None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    code = str(locale) if locale is not None else DEFAULT_LANGUAGE
+    state.page_language = (locale, code)
+    return code
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS, into: Path | None = None) -> list[Path]:
