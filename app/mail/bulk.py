@@ -16,6 +16,7 @@ from markupsafe import escape
 from sqlalchemy import insert
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import OutboxMessage
 
 # The per-person values a stencil leaves open, each written into it as a mark no template
@@ -87,7 +88,7 @@ class Bulk:
         # every message of the block, so worked out once rather than once per body.
         self.shared: dict = {}
         current_app.update_template_context(self.shared)
-        self.templates: dict[str, Template] = {}
+        self.templates: dict[tuple[str, str], Template] = {}
         # The stencils of each template, language and shared context (None: not stencilled).
         self.stencils: dict[Hashable, tuple[Stencil, Stencil] | None] = {}
 
@@ -145,9 +146,11 @@ class Bulk:
         ).render(context)
 
     def _get(self, name: str) -> Template:
-        if name not in self.templates:
-            self.templates[name] = current_app.jinja_env.get_template(name)
-        return self.templates[name]
+        # Per language: a template is compiled for the language it is written in.
+        key = (name, current_language())
+        if key not in self.templates:
+            self.templates[key] = current_app.jinja_env.get_template(name)
+        return self.templates[key]
 
 
 def _personal(context: dict) -> dict[str, str] | None:

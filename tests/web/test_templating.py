@@ -1,0 +1,124 @@
+"""Templates compiled once per language, their fixed strings already translated
+(app/web/templating.py): every page and email reads exactly as when each string was a call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from pathlib import Path
+
+import pytest
+from flask_babel import force_locale
+from jinja2 import Environment, nodes
+from jinja2.runtime import EvalContext
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.i18n import LANGUAGES
+from app.models import Game, Participant
+from app.web import templating
+from app.web.time_filters import template_gettext
+from tests.helpers import login, open_as_participant, without_csrf
+from tests.i18n.test_french_crawl import PARTICIPANT_PAGES
+from tests.web.test_crawl import A_FACILITATOR, _build, _same_site
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+def _fixed_calls(tree: nodes.Template) -> list[str]:
+    """The fixed strings a template passes, alone, to gettext."""
+    return [
+        call.args[0].value
+        for call in tree.find_all(nodes.Call)
+        if isinstance(call.node, nodes.Name)
+        and call.node.name in ("_", "gettext")
+        and len(call.args) == 1
+        and isinstance(call.args[0], nodes.Const)
+        and not call.kwargs
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_fixed_string_compiles_to_what_its_call_writes(app, language):
+    """In every template, each `_("…")` and variable-free `{% trans %}` is compiled to
+    exactly what the call returns in that language, escaped or not as the template is."""
+    env = app.jinja_env
+    checked = 0
+    with app.test_request_context("/"), force_locale(language):
+        translate = templating._Translate(templating.catalogue())
+        for path in sorted(TEMPLATES.rglob("*.*")):
+            name = path.relative_to(TEMPLATES).as_posix()
+            tree = Environment._parse(env, path.read_text(), name, str(path))
+            eval_ctx = EvalContext(env, name)
+            for text in _fixed_calls(tree):
+                call = nodes.Call(nodes.Name("_", "load"), [nodes.Const(text)], [], None, None)
+                folded = translate.visit(call)
+                written = template_gettext(eval_ctx, text)
+                assert isinstance(folded, nodes.MarkSafeIfAutoescape), (name, text)
+                value = folded.as_const(eval_ctx)
+                assert value == written and type(value) is type(written), (name, text)
+                checked += 1
+    assert checked > 500
+
+
+def _pages(app, language: str) -> dict[str, str]:
+    """Each organiser page reachable by links and each player's pages, in `language`, each
+    fetched twice with the templates compiled afresh before each fetch: first with their
+    strings compiled in, then with every string a call (plain Jinja). Reading a page may
+    change what it shows next (an inbox marks its notes read): it is read once before."""
+    with app.app_context():
+        db.session.execute(update(Game).values(language=language))
+        db.session.commit()
+        people = db.session.execute(select(Participant).order_by(Participant.id)).scalars().all()
+        people = [p for p in people if p.game.name == "Kindness month"][:3]
+    headers = {"Accept-Language": language}
+    organiser = app.test_client()
+    login(organiser, A_FACILITATOR[1])
+    clients = [("organiser", organiser, ["/games"])]
+    for person in people:
+        client = app.test_client()
+        with app.app_context():
+            open_as_participant(client, app, db.session.merge(person))
+        clients.append((person.name, client, list(PARTICIPANT_PAGES)))
+    differ = {}
+    for who, client, start in clients:
+        queue, seen = deque(start), set()
+        while queue and len(seen) < 40:
+            url = queue.popleft()
+            if url in seen:
+                continue
+            seen.add(url)
+            client.get(url, headers=headers)
+            bodies = []
+            for plain in (False, True):
+                app.jinja_env.cache.clear()
+                parse = Environment._parse if plain else templating.PageEnvironment._parse
+                templating.PageEnvironment._parse = parse
+                try:
+                    response = client.get(url, headers=headers)
+                finally:
+                    templating.PageEnvironment._parse = _FOLDING_PARSE
+                bodies.append(without_csrf(response.get_data(as_text=True)))
+            if bodies[0] != bodies[1]:
+                differ[f"{who} {url}"] = bodies
+            if who == "organiser":
+                for link in _HREF.findall(bodies[0]):
+                    target = _same_site(url, link)
+                    if target and target not in seen and "/dev/" not in target:
+                        queue.append(target)
+    return differ
+
+
+_FOLDING_PARSE = templating.PageEnvironment._parse
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pages_read_the_same_with_their_strings_compiled_in(app, monkeypatch, language):
+    """An organiser's and three players' pages, in each language, byte for byte the same
+    whether each fixed string is compiled in or called at each render."""
+    _build(app, seed=3)
+    monkeypatch.setattr(app.jinja_env, "_bytecode_cache", None)
+    differ = _pages(app, language)
+    assert not differ, sorted(differ)
