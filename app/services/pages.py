@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, DateTime, bindparam, select
 from sqlalchemy.ext.compiler import compiles
@@ -54,7 +54,8 @@ class Visit:
     `own_ideas` ((id, name or text) rows) are there when the page asked for the game's choices;
     `counts` (unread kindnesses, open courier requests, report outcomes that reached them) when
     it asked for the home page's counts; `asked` (the mortal's latest questions, newest first)
-    when it asked for them.
+    when it asked for them; `waiting` (the questions the angel may answer, oldest first, as
+    `questions.waiting_for` finds them) with the choices, which only the Give page asks for.
     """
 
     me: Participant
@@ -64,6 +65,14 @@ class Visit:
     own_ideas: list[tuple[int, str]] | None = None
     counts: tuple[int, int, int] | None = None
     asked: list[Question] | None = None
+    waiting: list[WaitingQuestion] | None = None
+
+
+class WaitingQuestion(NamedTuple):
+    """A question the angel may answer, as the Give page shows it."""
+
+    public_id: str
+    text: str
 
 
 @cache
@@ -71,6 +80,7 @@ def _visit_query(choices: bool, counts: bool, asked: bool):
     """The statement `visit_for_session` runs, built once per process (building a statement
     costs more than SQLite takes to run it)."""
     mortal = aliased(Participant)
+    now = bindparam("now", type_=DateTime())
     query = (
         select(Participant)
         .join(Participant.game)
@@ -95,11 +105,21 @@ def _visit_query(choices: bool, counts: bool, asked: bool):
             select(_rows_as_json(GameIdea.id, GameIdea.text))
             .where(GameIdea.game_id == Participant.game_id)
             .scalar_subquery(),
+            # The questions the angel may answer, as `questions.waiting_for` finds them: the
+            # mortal's, released to the angel, not answered, once the pairing is released.
+            select(_rows_as_json(Question.asked_at, Question.id, Question.public_id, Question.text))
+            .where(
+                Question.mortal_id == Pairing.mortal_id,
+                Pairing.released_at.is_(None) | (Pairing.released_at <= now),
+                Question.released_at <= now,
+                Question.answer.is_(None),
+            )
+            .correlate(Pairing)
+            .scalar_subquery(),
         )
     if counts:
         # The count queries take a participant; given the Participant class itself, each one
         # is a subquery correlated with the row this query finds.
-        now = bindparam("now", type_=DateTime())
         query = query.add_columns(
             inbox_service.unread_count_query(Participant).scalar_subquery(),
             couriers.open_request_count_query(Participant, now).scalar_subquery(),
@@ -143,7 +163,7 @@ def visit_for_session(
         "secret_hash": links.session_hash(secret),
         "oldest": links.oldest_live_session(),
     }
-    if counts:
+    if counts or choices:
         params["now"] = now
     if asked:
         params["asked_limit"] = asked
@@ -158,16 +178,23 @@ def visit_for_session(
     elif hint is None:
         hint = Hint(participant_id=mortal_id)  # never filled in: blank hints
     extra = list(row[5:-1] if asked else row[5:])
-    drop_offs = own_ideas = None
+    drop_offs = own_ideas = waiting = None
     if choices:
         drop_offs = sorted((tuple(r) for r in extra.pop(0) or ()), key=lambda r: (r[1], r[0]))
         own_ideas = sorted(tuple(r) for r in extra.pop(0) or ())
+        # Oldest first (a moment as JSON sorts as it reads, in either database).
+        waiting = [WaitingQuestion(*r[2:]) for r in sorted(extra.pop(0) or (), key=_by_time)]
     questions = None
     if asked:
         questions = sorted(
             (r[-1] for r in rows if r[-1] is not None), key=lambda q: (q.asked_at, q.id)
         )[::-1]
-    return Visit(me, page, hint, drop_offs, own_ideas, tuple(extra) if counts else None, questions)
+    counted = tuple(extra) if counts else None
+    return Visit(me, page, hint, drop_offs, own_ideas, counted, questions, waiting)
+
+
+def _by_time(row: list) -> tuple[str, int]:
+    return str(row[0]), row[1]
 
 
 @dataclass(frozen=True)

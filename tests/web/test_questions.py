@@ -341,3 +341,42 @@ def test_no_page_or_email_the_mortal_reaches_names_their_angel(app, names, seed)
         for text in seen:
             for word in secret:
                 assert word not in text
+
+
+def test_the_give_page_shows_the_questions_waiting_for_finds(app):
+    """The Give page reads the questions an angel may answer with its visit (one query less);
+    at each moment, for every angel, it lists exactly those `questions.waiting_for` finds,
+    oldest first: none before their round, an answered one no more."""
+    world = make_world(app, month_ahead=True)
+    for number, mortal in enumerate(world.ids[:3]):
+        world.client(mortal).post("/me/inbox/ask", data={"text": f"Question number {number}?"})
+    with app.app_context():
+        released = sorted(q.released_at for q in db.session.execute(select(Question)).scalars())
+    answered = None
+    listed = 0
+    moments = [utcnow(), *(moment + timedelta(seconds=1) for moment in released)]
+    for moment in [*moments, moments[-1] + timedelta(seconds=1)]:
+        with at(moment):
+            if moment == moments[-1] + timedelta(seconds=1):
+                with app.app_context():
+                    the_first = db.session.execute(select(Question).order_by(Question.id)).scalar()
+                    answered = the_first.text
+                    angel = db.session.get(Participant, world.angel_of(the_first.mortal_id))
+                    questions.answer(angel, the_first.public_id, "Soon!", now=moment)
+            for angel in world.ids:
+                page = world.client(angel).get("/me/angel").text
+                with app.app_context():
+                    person = db.session.get(Participant, angel)
+                    expected = [q.text for q in questions.waiting_for(person, now=moment)]
+                shown = sorted(
+                    (page.index(text), text)
+                    for text in (f"Question number {n}?" for n in range(3))
+                    if text in page
+                )
+                assert [text for _, text in shown] == expected, (moment, angel)
+                listed += len(shown)
+    # Each of the three shown to its angel at the three moments after its round, but one.
+    assert listed >= 3
+    assert answered is not None and all(
+        answered not in world.client(a).get("/me/angel").text for a in world.ids
+    )

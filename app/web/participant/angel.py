@@ -13,7 +13,7 @@ from app.extensions import limiter
 from app.i18n import format_moment, round_name
 from app.i18n import lazy_gettext as _l
 from app.models import GameState, KindnessState
-from app.services import ServiceError, moderation, notes, questions, setup
+from app.services import ServiceError, moderation, notes, setup
 from app.services import preferences as preferences_service
 from app.web import field_html, kept
 from app.web.forms import ActionForm, InPersonForm, NoteForm
@@ -63,7 +63,7 @@ def _angel_page(note_form, in_person_form, status=200):
         page=page,
         hints=hints,
         wishes=preferences_service.wish_list(hints),
-        questions=questions.waiting_for(g.me),
+        questions=g.visit.waiting,
         note_form=note_form,
         in_person_form=in_person_form,
         sent=notes.sent_page(g.me, *cursors()),
