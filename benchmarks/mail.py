@@ -25,6 +25,7 @@ machine's load sways the times: the ratios, and their medians over runs, are wha
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import secrets
 import smtplib
@@ -32,7 +33,6 @@ import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -53,40 +53,123 @@ from app.services.draw import draw_names
 
 TARGET_RATIO = 1.5
 TARGET_DRAW_SECONDS = 1.0
+SERVER_MODES = {
+    "process": "a process of its own",
+    "thread": "a thread of the benchmark's process (sharing its GIL)",
+}
 
 
 class Counter:
     """aiosmtpd handler that accepts everything and only counts, so the server costs both
-    senders the same and as little as it can."""
+    senders the same and as little as it can. The counts live in shared memory, so the
+    handler may run in another process; `cpu` holds that process's CPU seconds."""
 
-    def __init__(self) -> None:
-        self.received = 0
-        # The SMTP sessions that delivered since the last `expect`: one per connection.
-        self.sessions: list[object] = []
-        self.reached = threading.Event()
-        self.target = 0
-        self._lock = threading.Lock()
-
-    def expect(self, n: int) -> None:
-        """Set the event once `n` more messages have arrived."""
-        with self._lock:
-            self.target = self.received + n
-            self.reached.clear()
-            self.sessions = []
-
-    def connections(self) -> int:
-        """How many SMTP connections delivered since the last `expect`."""
-        with self._lock:
-            return len({id(session) for session in self.sessions})
+    def __init__(self, received, connections, cpu) -> None:
+        self.received = received
+        self.connections = connections
+        self.cpu = cpu
+        self._session: object | None = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ARG002
-        with self._lock:
-            self.received += 1
-            if not any(known is session for known in self.sessions[-1:]):
-                self.sessions.append(session)
-            if self.received >= self.target:
-                self.reached.set()
+        if session is not self._session:
+            # One SMTP session per connection: a new one that delivers is a new connection.
+            self._session = session
+            self.connections.value += 1
+        self.received.value += 1
+        self.cpu.value = time.process_time()
         return "250 Message accepted for delivery"
+
+
+def _serve(port: int, received, connections, cpu, ready, stop) -> None:
+    """The SMTP server's own process: serve until `stop` is set."""
+    controller = Controller(Counter(received, connections, cpu), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+class Server:
+    """The local SMTP server both senders talk to, and what it has received.
+
+    mode "process" (the default) runs it in a process of its own, as every real SMTP server
+    is: the sender and the server then work at the same time, on two cores. mode "thread"
+    runs it in a thread of this process, as the benchmark first did: with the GIL, sender and
+    server take turns, and this process's CPU time holds both."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        context = multiprocessing.get_context("spawn")
+        # No locks: only the handler writes them, and the reader waits for the count.
+        self.received = context.RawValue("q", 0)
+        self.connections_seen = context.RawValue("q", 0)
+        self.cpu_seconds = context.RawValue("d", 0.0)
+        self.target = 0
+        self.connections_before = 0
+        if mode == "thread":
+            counter = Counter(self.received, self.connections_seen, self.cpu_seconds)
+            self._controller = Controller(counter, hostname="127.0.0.1", port=self.port)
+            self._controller.start()
+            return
+        ready, self._stop = context.Event(), context.Event()
+        self._process = context.Process(
+            target=_serve,
+            args=(
+                self.port,
+                self.received,
+                self.connections_seen,
+                self.cpu_seconds,
+                ready,
+                self._stop,
+            ),
+            daemon=True,
+        )
+        self._process.start()
+        if not ready.wait(60):
+            raise SystemExit("the SMTP server process did not start")
+
+    def count(self) -> int:
+        """Messages received so far."""
+        return self.received.value
+
+    def expect(self, n: int) -> None:
+        """Wait for `n` more messages from now on (see `wait`)."""
+        self.target = self.count() + n
+        self.connections_before = self.connections_seen.value
+
+    def reached(self) -> bool:
+        """Whether the expected messages have all arrived."""
+        return self.count() >= self.target
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until the expected messages have arrived, at most `timeout` seconds.
+
+        Called once a sender has returned: each message was counted before the server
+        answered it, so this returns at once unless something went wrong."""
+        give_up = time.perf_counter() + timeout
+        while not self.reached() and time.perf_counter() < give_up:
+            time.sleep(0.0005)
+        return self.reached()
+
+    def connections(self) -> int:
+        """SMTP connections that delivered since the last `expect`."""
+        return self.connections_seen.value - self.connections_before
+
+    def cpu(self) -> float:
+        """The server process's CPU seconds so far, as of its latest message (0 in thread
+        mode: the server's CPU is this process's then)."""
+        return self.cpu_seconds.value if self.mode == "process" else 0.0
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self.mode == "thread":
+            self._controller.stop()
+            return
+        self._stop.set()
+        self._process.join(10)
 
 
 def build_game(people: int) -> int:
@@ -137,8 +220,9 @@ class Figures:
     draw_cpu: float
     send: float | None = None
     raw: float | None = None
-    # CPU seconds of the whole process (sender and the in-process server) over each phase:
-    # what the work costs, much less swayed than wall time by other load on the machine.
+    # CPU seconds of the sender and the server (this process's, plus the server process's
+    # when it has its own) over each phase: what the work costs, much less swayed than wall
+    # time by other load on the machine.
     send_cpu: float | None = None
     raw_cpu: float | None = None
     mime: float | None = None
@@ -146,7 +230,7 @@ class Figures:
     connections: int = 0
 
 
-def measure(people: int, port: int, counter: Counter, *, send: bool) -> Figures:
+def measure(people: int, server: Server, *, send: bool) -> Figures:
     """Build a game of `people`, time its draw and, if `send`, the sending against raw SMTP."""
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
@@ -157,7 +241,7 @@ def measure(people: int, port: int, counter: Counter, *, send: bool) -> Figures:
                 "RATELIMIT_ENABLED": False,
                 "PUBLIC_BASE_URL": "http://angels.bench",
                 "MAIL_SERVER": "127.0.0.1",
-                "MAIL_PORT": port,
+                "MAIL_PORT": server.port,
                 "MAIL_SUPPRESS_SEND": False,
                 "MAX_ROSTER_SIZE": 20_000,
             }
@@ -166,11 +250,11 @@ def measure(people: int, port: int, counter: Counter, *, send: bool) -> Figures:
         with app.app_context():
             game_id = build_game(people)
             game = db.session.get(Game, game_id)
-            before = counter.received
+            before = server.count()
             started, cpu = time.perf_counter(), time.process_time()
             drawn = draw_names(game, random.Random(1))
             figures = Figures(people, time.perf_counter() - started, time.process_time() - cpu)
-            assert counter.received == before, "the draw sent mail"
+            assert server.count() == before, "the draw sent mail"
             ids = list(
                 db.session.execute(
                     select(OutboxMessage.id).where(OutboxMessage.kind == "invitation")
@@ -186,34 +270,34 @@ def measure(people: int, port: int, counter: Counter, *, send: bool) -> Figures:
             figures.mime = time.perf_counter() - started
             db.session.expire_all()
 
-            counter.expect(people)
-            started, cpu = time.perf_counter(), time.process_time()
-            while not counter.reached.is_set():
+            server.expect(people)
+            started, cpu, server_cpu = time.perf_counter(), time.process_time(), server.cpu()
+            while not server.reached():
                 report = outbox.send_due()
                 figures.calls += 1
                 if report.failed or report.retrying:
                     raise SystemExit(f"sending failed: {report}")
                 if report.sent == 0:
-                    counter.reached.wait(5)
+                    server.wait(5)
                     break
-            counter.reached.wait(30)
+            server.wait(30)
             figures.send = time.perf_counter() - started
-            figures.send_cpu = time.process_time() - cpu
-            figures.connections = counter.connections()
+            figures.send_cpu = time.process_time() - cpu + server.cpu() - server_cpu
+            figures.connections = server.connections()
             left = db.session.execute(
                 select(func.count()).where(OutboxMessage.status != "sent")
             ).scalar_one()
-            assert counter.reached.is_set() and left == 0, (counter.received, left)
+            assert server.reached() and left == 0, (server.count(), left)
 
-    counter.expect(len(messages))
-    started, cpu = time.perf_counter(), time.process_time()
-    with smtplib.SMTP("127.0.0.1", port) as connection:
+    server.expect(len(messages))
+    started, cpu, server_cpu = time.perf_counter(), time.process_time(), server.cpu()
+    with smtplib.SMTP("127.0.0.1", server.port) as connection:
         for sender, recipient, data in messages:
             connection.sendmail(sender, [recipient], data)
-    counter.reached.wait(30)
+    server.wait(30)
     figures.raw = time.perf_counter() - started
-    figures.raw_cpu = time.process_time() - cpu
-    assert counter.reached.is_set()
+    figures.raw_cpu = time.process_time() - cpu + server.cpu() - server_cpu
+    assert server.reached()
     return figures
 
 
@@ -304,24 +388,26 @@ def main() -> None:
         default=3,
         help="Full runs per size (a fresh game each); the median ratio damps a busy machine.",
     )
+    parser.add_argument(
+        "--server",
+        choices=tuple(SERVER_MODES),
+        default="process",
+        help="Where the SMTP server runs: its own process (as any real one), or a thread here.",
+    )
     args = parser.parse_args()
 
-    counter = Counter()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(counter, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = Server(args.server)
+    print(f"SMTP server: aiosmtpd in {SERVER_MODES[args.server]}")
     try:
         for people in args.people:
-            runs = [measure(people, port, counter, send=True) for _ in range(args.repeat)]
+            runs = [measure(people, server, send=True) for _ in range(args.repeat)]
             for figures in runs:
                 show(figures)
             summarise(people, runs)
         for people in args.draw_only:
-            show(measure(people, port, counter, send=False))
+            show(measure(people, server, send=False))
     finally:
-        controller.stop()
+        server.stop()
 
 
 if __name__ == "__main__":
