@@ -20,9 +20,10 @@ from werkzeug.routing import Map
 
 from app import config
 from app.i18n import DEFAULT_LANGUAGE, known_language, participant_language
+from app.mail import bulk as bulk_block
 from app.mail import outbox
 from app.models import Facilitator, Game, OutboxMessage, Participant
-from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
+from app.tokens import PREFERENCES_LINK_SALT, participant_link_token, participant_link_tokens
 
 # The subject of each kind of email, translated when the email is written; `%(game)s` is the
 # game's name. A subject never names a person (a forwarded or glanced-at email tells nothing).
@@ -54,6 +55,18 @@ SUBJECTS = {
 def subject_of(kind: str, game_name: str = "") -> str:
     """The subject of an email of this kind, in the current language."""
     return str(SUBJECTS[kind]) % {"game": game_name}
+
+
+def _subject(kind: str, game_name: str, language: str) -> str:
+    """`subject_of` in `language` (the current one); inside `in_bulk()` (a draw) each subject
+    is translated once per language, not once per message."""
+    bulk = bulk_block.current()
+    if bulk is None:
+        return subject_of(kind, game_name)
+    key = ("subject", kind, game_name, language)
+    if key not in bulk.memo:
+        bulk.memo[key] = subject_of(kind, game_name)
+    return bulk.memo[key]
 
 
 def facilitator_language(facilitator: Facilitator) -> str:
@@ -116,6 +129,15 @@ def preferences_link(participant: Participant) -> str:
     return token_url("participant.open_preferences", token)
 
 
+def both_links(participant: Participant) -> tuple[str, str]:
+    """`participant_link` and `preferences_link` together, their claim serialised once."""
+    link, preferences = participant_link_tokens(participant.public_id, participant.link_version)
+    return (
+        token_url("participant.open_link", link),
+        token_url("participant.open_preferences", preferences),
+    )
+
+
 def notify(
     person: Participant,
     kind: str,
@@ -130,15 +152,18 @@ def notify(
     is `email/<kind with _>.txt|html`; the participant, their game, their private link and
     their preferences link are always in its context. Only this participant is addressed.
     """
-    context.setdefault("link", participant_link(person))
-    # Every email to a participant carries a one-click link to their email preferences.
-    context.setdefault("preferences_link", preferences_link(person))
-    with force_locale(participant_language(person)):
+    if "link" not in context or "preferences_link" not in context:
+        link, preferences = both_links(person)
+        context.setdefault("link", link)
+        # Every email to a participant carries a one-click link to their email preferences.
+        context.setdefault("preferences_link", preferences)
+    language = participant_language(person)
+    with force_locale(language):
         return outbox.enqueue(
             kind=kind,
             to_addr=person.email,
             template=kind.replace("-", "_"),
-            subject=subject_of(kind, person.game.name),
+            subject=_subject(kind, person.game.name, language),
             game_id=person.game_id,
             participant_id=person.id,
             release_at=release_at,
