@@ -90,9 +90,6 @@ class Bulk:
         self.templates: dict[str, Template] = {}
         # The stencils of each template, language and shared context (None: not stencilled).
         self.stencils: dict[Hashable, tuple[Stencil, Stencil] | None] = {}
-        # What callers work out once per block rather than once per message (a subject per
-        # kind, game and language).
-        self.memo: dict[Hashable, str] = {}
 
     def render(self, template: str, context: dict) -> tuple[str, str]:
         """The text and HTML bodies, as `render_template` would render them.

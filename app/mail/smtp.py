@@ -5,6 +5,7 @@ never after the message it depends on could be delivered."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 from collections.abc import Callable
@@ -78,6 +79,7 @@ class Wire:
         self.host = host
         self.mail_from = mime.envelope_sender(sender)
         self.from_header = mime.header("From", sender)
+        self.quoted_from = quoted_address(self.mail_from)
         # The next message's bytes, built ahead while the server read the previous one.
         self.ahead: tuple[str, bytes] | None = None
 
@@ -103,7 +105,7 @@ class Wire:
                 return
             host.ehlo_or_helo_if_needed()
             options = f" size={len(data)}" if host.does_esmtp and host.has_extn("size") else ""
-            host.putcmd("mail", f"FROM:{smtplib.quoteaddr(self.mail_from)}{options}")
+            host.putcmd("mail", f"FROM:{self.quoted_from}{options}")
         finally:
             meanwhile()
         self._envelope(host, recipient)
@@ -128,11 +130,27 @@ class Wire:
         if code != 250:
             _give_up(host, code)
             raise smtplib.SMTPSenderRefused(code, reply, self.mail_from)
-        host.putcmd("rcpt", f"TO:{smtplib.quoteaddr(recipient)}")
+        host.putcmd("rcpt", f"TO:{quoted_address(recipient)}")
         code, reply = host.getreply()
         if code not in (250, 251):
             _give_up(host, code)
             raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+
+
+# An address `smtplib.quoteaddr` gives back as it is, in angle brackets: a dot-atom local part
+# and a plain domain, as almost every address is.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+
+
+def quoted_address(address: str) -> str:
+    """What `smtplib.quoteaddr` gives for this address (as MAIL FROM and RCPT TO write it);
+    a plain address is not parsed, which cost as much as the rest of the envelope."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
 
 
 def _expect(host: smtplib.SMTP, command: str, wanted: int) -> None:
