@@ -3,6 +3,7 @@
 Run from the repository root:
 
     python benchmarks/mail.py [--people N ...] [--draw-only N ...] [--repeat R]
+                              [--server process|thread]
 
 Starts a local SMTP server (aiosmtpd) and, for each size, in a temporary SQLite file, a draft
 game of N people (default 1,000; MAX_ROSTER_SIZE is raised to 20,000 for the run). Then:
@@ -12,7 +13,21 @@ game of N people (default 1,000; MAX_ROSTER_SIZE is raised to 20,000 for the run
 2. `send_due()` is called, as `flask outbox send` and `flask tick` call it, until the server has
    received every invitation (each call sends batch after batch over one SMTP connection);
 3. the same N messages, built beforehand, are sent with plain `smtplib` over one connection
-   to the same server: the floor any sender could reach.
+   to the same server: the floor any lock-step sender could reach.
+
+(2) and (3) run from the start of sending to the moment the server received the last message
+(its handler notes the time on `time.monotonic`, one clock for every process): "to the last
+invitation received", as the target is stated. What each sender does after that (its goodbye
+to the server; for send_due its last marks, closing its database connection and checkpointing
+the WAL) is printed too, as "returned at", with the ratio it would give.
+
+The server runs in a process of its own by default, as any real SMTP server does (postfix, a
+relay: another process, usually another machine): sender and server then work at the same
+time, and the sender does its own work (marking the previous message sent, building the next
+one) while it waits for the server's answers. `--server thread` runs it in a thread of the
+benchmark's process instead, as the benchmark first did: with the GIL, the sender's and the
+server's CPU take turns. The CPU figures add the server process's CPU time (noted by its
+handler at each message) to the benchmark's own, so they count sender and server in both modes.
 
 It prints the three times and the ratios to (3) of (2) and of (1)+(2), for each of `--repeat`
 runs (default 3), then the medians and whether the targets were met. Targets: the draw well
