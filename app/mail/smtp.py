@@ -174,7 +174,10 @@ def _give_up(host: smtplib.SMTP, code: int) -> None:
 def quoted_data(data: bytes) -> bytes:
     """A message's bytes as DATA sends them, as `smtplib.SMTP.data` writes them: lines that
     begin with a period doubled, ending in CRLF, then the lone "." that ends the data."""
-    quoted = smtplib._quote_periods(data)  # noqa: SLF001 (smtplib's own quoting)
+    if data.startswith(b".") or b"\n." in data:
+        quoted = smtplib._quote_periods(data)  # noqa: SLF001 (smtplib's own quoting)
+    else:
+        quoted = data  # no line begins with a period: nothing to quote, and no need to look
     if quoted[-2:] != smtplib.bCRLF:
         quoted += smtplib.bCRLF
     return quoted + b"." + smtplib.bCRLF
