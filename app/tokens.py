@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, Signer, URLSafeTimedSerializer, want_bytes
 
 PARTICIPANT_LINK_SALT = "participant-link"
 PREFERENCES_LINK_SALT = "preferences-link"
@@ -44,7 +44,33 @@ def _made_serializer(keys: tuple, salt: str) -> URLSafeTimedSerializer:
 
 def participant_link_token(public_id: str, version: int, salt: str = PARTICIPANT_LINK_SALT) -> str:
     """Sign a participant's private link (or, with its own salt, their preferences link)."""
-    return _serializer(salt).dumps({"p": public_id, "v": version})
+    return participant_link_tokens(public_id, version, (salt,))[0]
+
+
+def participant_link_tokens(
+    public_id: str,
+    version: int,
+    salts: tuple[str, ...] = (PARTICIPANT_LINK_SALT, PREFERENCES_LINK_SALT),
+) -> tuple[str, ...]:
+    """A participant's link tokens for each salt (default: private link, preferences link),
+    each exactly what the serializer's `dumps` gives.
+
+    Every email to a participant carries both links, and a draw writes thousands of emails:
+    the claim is serialised once for all salts (the payload does not depend on the salt, and
+    serialising it was half the signing), and each salt's signer is made once, not per token.
+    """
+    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    keys = (*fallbacks, current_app.config["SECRET_KEY"])
+    payload = want_bytes(
+        _made_serializer(keys, salts[0]).dump_payload({"p": public_id, "v": version})
+    )
+    return tuple(_made_signer(keys, salt).sign(payload).decode("utf-8") for salt in salts)
+
+
+@lru_cache(maxsize=32)
+def _made_signer(keys: tuple, salt: str) -> Signer:
+    """The signer `dumps` would make for these keys and salt (it makes a new one each time)."""
+    return _made_serializer(keys, salt).make_signer(salt)
 
 
 def read_participant_link(token: str, salt: str = PARTICIPANT_LINK_SALT) -> LinkClaim:

@@ -3,11 +3,13 @@ failed or released, on a database connection of the run's own.
 
 - Rows are claimed with one conditional UPDATE (SQLite ignores FOR UPDATE), so two senders
   running at once never send the same message; a row marked sent is never sent again.
-- Each sent row is marked and committed before the next message goes out, so a sender killed
-  mid-batch sends at most the one message it had on the wire again (same Message-ID). That
-  commit comes after every message: it runs one statement compiled once, on one cursor of the
-  driver's (sqlite3 and psycopg each prepare it once), not through the ORM, whose statement
-  caching and transaction bookkeeping cost more than the SMTP exchange itself.
+- Each sent row is marked and committed before the next message can be delivered (the
+  server reads the next MAIL FROM meanwhile; the next end of data waits for the commit), so a
+  sender killed mid-batch sends at most the one message it had on the wire again (same
+  Message-ID). That commit comes after every message: it runs one statement compiled once,
+  on one cursor of the driver's (sqlite3 and psycopg each prepare it once), not through the
+  ORM, whose statement caching and transaction bookkeeping cost more than the SMTP exchange
+  itself.
 - The connection is the run's from its first claim to its end, never handed back to the pool
   between two commits, so no other thread can be given it while the run still writes on it.
 - SQLite (WAL, synchronous=NORMAL): a commit writes to the WAL without waiting for the disk;

@@ -10,8 +10,10 @@ Callers pass values, never words: each kind's subject lives once, in SUBJECTS.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
+from itertools import groupby
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, get_locale
@@ -22,7 +24,7 @@ from app.i18n import DEFAULT_LANGUAGE, known_language, participant_language
 from app.i18n import lazy_gettext as _l
 from app.mail import outbox
 from app.models import Facilitator, Game, OutboxMessage, Participant
-from app.tokens import PREFERENCES_LINK_SALT, participant_link_token
+from app.tokens import PREFERENCES_LINK_SALT, participant_link_token, participant_link_tokens
 
 # The subject of each kind of email, translated when the email is written; `%(game)s` is the
 # game's name. A subject never names a person (a forwarded or glanced-at email tells nothing).
@@ -116,6 +118,15 @@ def preferences_link(participant: Participant) -> str:
     return token_url("participant.open_preferences", token)
 
 
+def both_links(participant: Participant) -> tuple[str, str]:
+    """`participant_link` and `preferences_link` together, their claim serialised once."""
+    link, preferences = participant_link_tokens(participant.public_id, participant.link_version)
+    return (
+        token_url("participant.open_link", link),
+        token_url("participant.open_preferences", preferences),
+    )
+
+
 def notify(
     person: Participant,
     kind: str,
@@ -130,22 +141,31 @@ def notify(
     is `email/<kind with _>.txt|html`; the participant, their game, their private link and
     their preferences link are always in its context. Only this participant is addressed.
     """
-    context.setdefault("link", participant_link(person))
-    # Every email to a participant carries a one-click link to their email preferences.
-    context.setdefault("preferences_link", preferences_link(person))
     with force_locale(participant_language(person)):
-        return outbox.enqueue(
-            kind=kind,
-            to_addr=person.email,
-            template=kind.replace("-", "_"),
-            subject=subject_of(kind, person.game.name),
-            game_id=person.game_id,
-            participant_id=person.id,
-            release_at=release_at,
-            participant=person,
-            game=person.game,
-            **context,
-        )
+        return _queue(person, kind, subject_of(kind, person.game.name), release_at, context)
+
+
+def _queue(
+    person: Participant, kind: str, subject: str, release_at: datetime, context: dict
+) -> OutboxMessage | None:
+    """`notify`'s work once its locale is in force and its subject written in it."""
+    if "link" not in context or "preferences_link" not in context:
+        link, preferences = both_links(person)
+        context.setdefault("link", link)
+        # Every email to a participant carries a one-click link to their email preferences.
+        context.setdefault("preferences_link", preferences)
+    return outbox.enqueue(
+        kind=kind,
+        to_addr=person.email,
+        template=kind.replace("-", "_"),
+        subject=subject,
+        game_id=person.game_id,
+        participant_id=person.id,
+        release_at=release_at,
+        participant=person,
+        game=person.game,
+        **context,
+    )
 
 
 def enqueue_invitation(
@@ -157,6 +177,20 @@ def enqueue_invitation(
     nothing away.
     """
     return notify(participant, "invitation", release_at=release_at)
+
+
+def enqueue_invitations(game: Game, people: Iterable[Participant], release_at: datetime) -> None:
+    """`enqueue_invitation` for each of the game's `people`, queued in the order given.
+
+    For a draw (inside `in_bulk()`): people who follow one another in the same language are
+    written under one locale and one translated subject, not one each; every invitation is
+    what `enqueue_invitation` queues for that person alone.
+    """
+    for language, run in groupby(people, key=participant_language):
+        with force_locale(language):
+            subject = subject_of("invitation", game.name)
+            for person in run:
+                _queue(person, "invitation", subject, release_at, {})
 
 
 def enqueue_journal_before_deletion(

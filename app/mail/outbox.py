@@ -11,10 +11,14 @@
   time for goes straight back to the queue for the next run.
 - Speed is SMTP's: a run keeps one SMTP connection for all its batches, and one database
   connection of its own (app/mail/ledger.py) on which it claims rows a batch at a time as
-  plain rows, so two senders never send the same message, and marks each sent row and
-  commits before the next message goes out, so a sender killed mid-batch sends at most the
-  one message it had on the wire again (same Message-ID); never a row already marked sent.
-  Each message's bytes are written directly (app/mail/mime.py, not Flask-Mail's Message).
+  plain rows, so two senders never send the same message. A message is delivered once the
+  server answers its end of data ("."); its row is marked sent and committed while the server
+  reads the next message's MAIL FROM, and always before the next message's "." goes out, so a
+  sender killed mid-batch sends at most the one message it had on the wire again (same
+  Message-ID); never a row already marked sent. SMTP is lock-step, so the sender's own work
+  (that mark, building the next message's bytes) is done while it waits on the server, not
+  between two exchanges (app/mail/smtp.py `Wire`). Each message's bytes are written directly
+  (app/mail/mime.py, not Flask-Mail's Message).
 - A draw queues thousands of messages inside `bulk.in_bulk()`: one INSERT for all of them.
 - Headers date nothing: the Message-ID is random (not a timestamp) and the Date is stamped
   when the message is actually sent. Once sent or given up, a row's body is cleared, so the
@@ -215,52 +219,96 @@ def _send_claimed(
     pending = ledger.claim(now, limit, ids)
     if not pending:
         return
+    run = _Run(ledger, now, limit, ids, deadline, report, pending)
     broken: Exception | None = None
     try:
         with mail.connect(timeout=timeout) as connection:
-            wire = smtp.Wire(connection.host, current_app.config["MAIL_DEFAULT_SENDER"])
-            while pending:
-                if time.monotonic() >= deadline:
-                    report.out_of_time = True
-                    break
-                row = pending[0]
-                try:
-                    wire.send(row)
-                except (
-                    smtplib.SMTPRecipientsRefused,
-                    smtplib.SMTPDataError,
-                    smtplib.SMTPSenderRefused,
-                ) as exc:
-                    if getattr(exc, "smtp_code", None) == 421:
-                        # "Service closing": the connection is gone for every message left,
-                        # and they should all carry this reason rather than a follow-on error.
-                        broken = exc
-                        break
-                    # The server answered: only this message is affected.
-                    pending.pop(0)
-                    _mark_attempt_failed(
-                        ledger, row, now, smtp.describe_failure(exc), smtp.is_permanent(exc), report
-                    )
-                else:
-                    pending.pop(0)
-                    # Marked and committed before the next message goes out, so a sender
-                    # killed mid-batch sends at most the one on the wire again.
-                    ledger.mark_sent(row)
-                    report.sent += 1
-                if not pending:
-                    if time.monotonic() >= deadline:
-                        report.out_of_time = True  # more may be due: the next run sees
-                        break
-                    # The batch is done and time is left: take the next one on this connection.
-                    pending = ledger.claim(now, limit, ids)
-            if pending and broken is None:
-                # Out of time. Released before the connection closes, so a slow or failed
-                # goodbye to the server can't count an attempt against mail never tried.
-                report.released += ledger.release(pending)
-                pending = []
+            try:
+                broken = run.send(
+                    smtp.Wire(connection.host, current_app.config["MAIL_DEFAULT_SENDER"])
+                )
+            finally:
+                # The last message delivered is marked before the goodbye to the server,
+                # which may be slow or fail.
+                run.settle()
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself broke (closing it may fail too: keep the first reason).
         broken = broken or exc
     if broken is not None:
-        for row in pending:
+        run.settle()
+        for row in run.pending:
             _mark_attempt_failed(ledger, row, now, smtp.describe_failure(broken), False, report)
+
+
+@dataclass
+class _Run:
+    """One run's sending over one connection: the rows it holds and the one message the
+    server accepted that is not yet marked sent."""
+
+    ledger: Ledger
+    now: datetime
+    limit: int
+    ids: list[int] | None
+    deadline: float
+    report: SendReport
+    pending: list[Row]
+    delivered: Row | None = None
+
+    def settle(self) -> None:
+        """Mark and commit the message the server last accepted, if not done yet."""
+        row, self.delivered = self.delivered, None
+        if row is not None:
+            self.ledger.mark_sent(row)
+            self.report.sent += 1
+
+    def send(self, wire: smtp.Wire) -> Exception | None:
+        """Send batch after batch until none is left or time is up; the 421 that closed the
+        connection, if one did. A row is taken off `pending` once the server answered it."""
+        report = self.report
+        while self.pending:
+            if time.monotonic() >= self.deadline:
+                report.out_of_time = True
+                break
+            row = self.pending[0]
+            upcoming = self.pending[1] if len(self.pending) > 1 else None
+            try:
+                # The previous message is marked and committed while the server reads this
+                # one's MAIL FROM, and always before this one's end of data goes out, so a
+                # sender killed mid-batch sends at most the one on the wire again.
+                wire.send(row, meanwhile=self.settle, upcoming=upcoming)
+            except (
+                smtplib.SMTPRecipientsRefused,
+                smtplib.SMTPDataError,
+                smtplib.SMTPSenderRefused,
+            ) as exc:
+                if getattr(exc, "smtp_code", None) == 421:
+                    # "Service closing": the connection is gone for every message left,
+                    # and they should all carry this reason rather than a follow-on error.
+                    return exc
+                # The server answered: only this message is affected.
+                self.pending.pop(0)
+                _mark_attempt_failed(
+                    self.ledger,
+                    row,
+                    self.now,
+                    smtp.describe_failure(exc),
+                    smtp.is_permanent(exc),
+                    report,
+                )
+            else:
+                self.pending.pop(0)
+                self.delivered = row
+            if not self.pending:
+                self.settle()
+                if time.monotonic() >= self.deadline:
+                    report.out_of_time = True  # more may be due: the next run sees
+                    break
+                # The batch is done and time is left: take the next one on this connection.
+                self.pending = self.ledger.claim(self.now, self.limit, self.ids)
+        if self.pending:
+            # Out of time. Released before the connection closes, so a slow or failed
+            # goodbye to the server can't count an attempt against mail never tried.
+            self.settle()
+            report.released += self.ledger.release(self.pending)
+            self.pending = []
+        return None

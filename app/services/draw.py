@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from app.domain import roster
 from app.domain.draw import SMALL_GAME, DrawImpossible, draw_cycle, prefer_avoiding
@@ -18,7 +18,7 @@ from app.domain.states import GameState
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.mail.bulk import in_bulk
-from app.mail.messages import enqueue_invitation
+from app.mail.messages import enqueue_invitations
 from app.models import Exclusion, Game, Pairing, Participant, utcnow
 from app.services import ServiceError, translated
 from app.services.rounds import release_moment
@@ -246,17 +246,22 @@ def draw_names(game: Game, rng: random.Random | None = None) -> int:
     everyone = {
         p.id: p
         for p in db.session.execute(
-            select(Participant).where(Participant.game_id == game_id, Participant.active.is_(True))
+            select(Participant)
+            .where(Participant.game_id == game_id, Participant.active.is_(True))
+            # Each invitation reads its person's game: the one already loaded, not a lookup
+            # per person.
+            .options(joinedload(Participant.game))
         ).scalars()
     }
     # Roster order, never cycle order: mail sent one after another in cycle order would let
     # people who compare arrival times work out who is next to whom in the circle.
     # One multi-row INSERT for all of them (a roster can be thousands of people).
     with in_bulk():
-        for angel in sorted(cycle):
-            enqueue_invitation(
-                game, everyone[angel], release_moment(game, "invitation", at_once=True)
-            )
+        enqueue_invitations(
+            game,
+            [everyone[angel] for angel in sorted(cycle)],
+            release_moment(game, "invitation", at_once=True),
+        )
     try:
         db.session.commit()
     except IntegrityError:
