@@ -80,6 +80,8 @@ def catalogue():
         locale, domain = state.babel_locale, state.babel_domain
     except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
         return get_translations()
+    if locale is None:  # not chosen yet, or unset again as `force_locale` left
+        return get_translations()
     kept = getattr(state, "page_catalogue", None)
     if kept is not None and kept[0] is locale and kept[1] is domain:
         return kept[2]
@@ -106,6 +108,10 @@ def current_language() -> str:
         state = g._flask_babel
         locale = state.babel_locale
     except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
+        state = locale = None
+    if locale is None:
+        # Not chosen yet, or unset again as `force_locale` left (an email written before
+        # the page): Flask-Babel chooses it now.
         locale = get_locale()
         return str(locale) if locale is not None else DEFAULT_LANGUAGE
     # `str(locale)` builds the identifier anew each time: kept beside the locale it is of.

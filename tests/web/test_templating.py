@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask_babel import force_locale
 from jinja2 import Environment, nodes
 from jinja2.runtime import EvalContext
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.i18n import LANGUAGES
+from app.i18n import LANGUAGES, catalogue, current_language
 from app.models import Game, Participant
 from app.web import templating
 from app.web.time_filters import template_gettext
@@ -47,7 +49,7 @@ def test_every_fixed_string_compiles_to_what_its_call_writes(app, language):
     env = app.jinja_env
     checked = 0
     with app.test_request_context("/"), force_locale(language):
-        translate = templating._Translate(templating.catalogue())
+        translate = templating._Translate(catalogue())
         for path in sorted(TEMPLATES.rglob("*.*")):
             name = path.relative_to(TEMPLATES).as_posix()
             tree = Environment._parse(env, path.read_text(), name, str(path))
@@ -120,5 +122,27 @@ def test_pages_read_the_same_with_their_strings_compiled_in(app, monkeypatch, la
     whether each fixed string is compiled in or called at each render."""
     _build(app, seed=3)
     monkeypatch.setattr(app.jinja_env, "_bytecode_cache", None)
-    differ = _pages(app, language)
+    # One frozen clock: a page with signed links (the slips) signs them with the second.
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        differ = _pages(app, language)
     assert not differ, sorted(differ)
+
+
+@pytest.mark.parametrize(("page", "email"), [("fr", "en"), ("en", "fr")])
+def test_a_page_written_after_an_email_in_another_language_keeps_its_own(app, page, email):
+    """A request that writes an email in its recipient's language (`force_locale`) before
+    its own page has chosen a language: the page is still in the reader's language, its
+    fixed strings and its calls alike (signing out everywhere emails a fresh link first)."""
+    logged_in = {"fr": "Se connecter", "en": "Log in"}
+    with app.test_request_context("/login", headers={"Accept-Language": page}):
+        with force_locale(email):
+            assert current_language() == email
+            assert catalogue().ugettext("Log in") == logged_in[email]
+        assert current_language() == page
+        assert catalogue().ugettext("Log in") == logged_in[page]
+        title = app.jinja_env.from_string("{{ _('Log in') }}").render()
+        assert logged_in[page] == title
+        signed_out = {"fr": "Vous êtes déconnecté", "en": "You are signed out everywhere"}
+        compiled = app.jinja_env.get_template("participant/signed_out_everywhere.html")
+        written = compiled.render()
+        assert f'lang="{page}"' in written and signed_out[page] in written
