@@ -25,7 +25,7 @@ ANY_ADDRESS = st.one_of(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=200)
 @given(ANY_ADDRESS)
 def test_envelope_addresses_are_written_as_smtplib_writes_them(address):
     """MAIL FROM and RCPT TO carry exactly what smtplib.quoteaddr makes of an address."""
@@ -37,7 +37,7 @@ PIECES = st.sampled_from([b".", b"..", b"\r\n", b"\n", b"\r", b"a", b" .", b"\r\
 DATA = st.one_of(st.binary(max_size=80), st.lists(PIECES, max_size=25).map(b"".join))
 
 
-@settings(max_examples=500)
+@settings(max_examples=200)
 @given(DATA)
 def test_data_is_dot_quoted_and_ended_as_smtplib_sends_it(data):
     """What goes after DATA is what `smtplib.SMTP.data` sends for the same bytes."""
