@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain import couriers as courier_rules
@@ -152,8 +152,11 @@ def _courier_query(courier: Participant, now: datetime):
         .options(joinedload(Kindness.drop_off))
         .where(
             CourierRequest.courier_id == courier.id,
-            CourierRequest.state.in_(
-                (CourierState.OFFERED, CourierState.ACCEPTED, CourierState.DONE)
+            or_(  # comparisons, not IN (…): see open_request_count_query
+                *(
+                    CourierRequest.state == state
+                    for state in (CourierState.OFFERED, CourierState.ACCEPTED, CourierState.DONE)
+                )
             ),
             _released(now),
         )
@@ -207,7 +210,9 @@ def open_request_count_query(courier: Participant, now: datetime):
     """The query behind `open_request_count`, for pages that count several things at once."""
     return select(func.count(CourierRequest.id)).where(
         CourierRequest.courier_id == courier.id,
-        CourierRequest.state.in_(OPEN_COURIER_STATES),
+        # Each state its own comparison, not IN (…): an IN list is written into the SQL at
+        # every run (SQLAlchemy's "expanding" parameter), and Home counts this on every visit.
+        or_(*(CourierRequest.state == state for state in OPEN_COURIER_STATES)),
         _released(now),
     )
 

@@ -123,6 +123,15 @@ def _url_cache():
     return template_url_for
 
 
+def csrf_token() -> str:
+    """`{{ csrf_token() }}`: Flask-WTF's `generate_csrf`, asked once per request (it reads
+    its settings through the app's configuration on every call before finding its token)."""
+    token = g.get("_csrf_token")
+    if token is None:
+        token = g._csrf_token = generate_csrf()
+    return token
+
+
 def csrf_field() -> Markup:
     """`{{ csrf_field() }}`: the hidden CSRF input of a form, built once per request. A page
     of twenty forms (an inbox page) would otherwise render a WTForms field for each, a third of
@@ -132,7 +141,7 @@ def csrf_field() -> Markup:
     if found is None:
         found = Markup()
         if current_app.config.get("WTF_CSRF_ENABLED", True):
-            found = Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+            found = Markup('<input type="hidden" name="csrf_token" value="%s">') % csrf_token()
         g._csrf_field = found
     return found
 
@@ -149,10 +158,7 @@ def button(action_url: str, label: str, cls: str = "") -> Markup:
     """`{{ button(url, label, 'secondary') }}`: a one-button form that posts to `url` (a
     list's "Cancel" or "Accept" per item). A function, not a macro: a page of twenty items
     called the macro dozens of times, each call a Jinja frame of its own."""
-    token = g.get("_csrf_token")
-    if token is None:
-        token = g._csrf_token = generate_csrf()
-    return _BUTTON % (action_url, token, cls, label)
+    return _BUTTON % (action_url, csrf_token(), cls, label)
 
 
 def init_app(app: Flask) -> None:
@@ -170,6 +176,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(and_list)
     app.add_template_global(time_note)
     app.add_template_global(csrf_field)
+    app.add_template_global(csrf_token)  # in place of Flask-WTF's own `csrf_token`
     app.add_template_global(button)
     app.add_template_global(field_html.field_widget)
     app.add_template_global(field_html.field_label)
