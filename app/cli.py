@@ -8,13 +8,13 @@ from datetime import date, timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select, text
 
 from app.database import upgrade_quietly
 from app.domain.collation import sorted_by_name
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.mail import outbox as mail_outbox
 from app.mail.messages import participant_link
 from app.models import GroupKind, OutboxMessage, OutboxStatus, Participant

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_babel import ngettext as _n
 
 from app.domain.text import Message, Names, Plural
+from app.i18n import fast_gettext as _
 
 
 class ServiceError(Exception):

@@ -6,12 +6,12 @@ import hashlib
 import hmac
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.states import GameState
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import known_language
 from app.mail.messages import external_url, notify_facilitator
 from app.models import Facilitator, Game

@@ -12,13 +12,13 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 
 from app.domain import cycle_edits, roster
 from app.domain.draw import DrawImpossible
 from app.domain.states import CourierState, GameState, KindnessState
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.mail.messages import enqueue_invitation, notify
 from app.models import (

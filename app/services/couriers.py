@@ -6,13 +6,13 @@ import random
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain import couriers as courier_rules
 from app.domain.states import OPEN_COURIER_STATES, CourierState, KindnessState
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.mail.messages import notify
 from app.models import (
     CourierRequest,

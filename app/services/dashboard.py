@@ -29,7 +29,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, true
 
 from app.domain import aggregates, disclosure
@@ -37,6 +36,7 @@ from app.domain.aggregates import BUCKET_SECONDS, Coverage, DayCount
 from app.domain.disclosure import Figure
 from app.domain.states import GameState, KindnessState, OutboxStatus
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.models import (
     Game,
     Kindness,

@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -16,6 +15,7 @@ from app.domain import roster
 from app.domain.draw import SMALL_GAME, DrawImpossible, draw_cycle, prefer_avoiding
 from app.domain.states import GameState
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.mail.bulk import in_bulk
 from app.mail.messages import enqueue_invitations

@@ -11,13 +11,13 @@ import random
 from dataclasses import dataclass
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, or_, select, update
 
 from app.domain import disclosure as reveal_rules
 from app.domain.collation import sorted_by_name
 from app.domain.states import CourierState, GameState, KindnessState
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import participant_language
 from app.mail.messages import enqueue_journal_before_deletion, notify
 from app.models import (

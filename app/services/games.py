@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.domain import delivery, game_dates, roster
 from app.domain.limits import LIMITS
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE, known_language
+from app.i18n import fast_gettext as _
 from app.models import Facilitator, Game, Participant
 from app.services import ServiceError, as_sentence, translated
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app.domain import roster
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.models import GameState, JoinRequest, Participant
 from app.models.game import Game
 from app.services import ServiceError, as_sentence, circle, links, translated

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, select
 
 from app.domain.limits import LIMITS
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import format_moment
 from app.i18n import lazy_gettext as _l
 from app.models import JournalEntry, Participant

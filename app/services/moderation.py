@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 
 from app.domain import release, roster
 from app.domain.states import GameState, ReportStatus
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.mail.messages import notify
 from app.models import (

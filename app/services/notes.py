@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import DateTime, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
@@ -18,6 +17,7 @@ from app.domain import delivery
 from app.domain.limits import LIMITS
 from app.domain.states import CourierState, GameState, KindnessKind, KindnessState
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import (
     CourierRequest,

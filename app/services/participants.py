@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.domain import devices, release, zones
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import format_moment
 from app.models import Game, Pairing, Participant, utcnow
 from app.services.couriers import open_request_count_query

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.domain.limits import LIMITS
 from app.domain.states import EmailPreference
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import known_language
 from app.models import Hint, Pairing, Participant, utcnow
 from app.services import ServiceError, clean_text

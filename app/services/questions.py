@@ -16,13 +16,13 @@ from datetime import datetime, time
 from functools import cache
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import DateTime, bindparam, func, select, update
 
 from app.domain import delivery, release
 from app.domain.limits import LIMITS
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.mail.messages import notify
 from app.models import EmailPreference, Game, GameState, Pairing, Participant, Question, utcnow

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.domain.limits import LIMITS
 from app.domain.states import EmailPreference
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.mail.messages import notify
 from app.models import Participant, Report, Thanks, utcnow
 from app.services import ServiceError, clean_text

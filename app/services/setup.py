@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -15,6 +14,7 @@ from app.domain import delivery, ideas, roster
 from app.domain.collation import folded, sort_text
 from app.domain.limits import LIMITS
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import (
     MAX_ID,

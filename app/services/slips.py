@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from app.domain.collation import folded
 from app.domain.limits import LIMITS
 from app.domain.states import GameState
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.mail.messages import participant_link
 from app.models import Game, Participant
 from app.services import ServiceError

@@ -14,9 +14,9 @@ from datetime import date
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from app.domain.aggregates import DayCount
+from app.i18n import fast_gettext as _
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import traceback
 
 from flask import Flask, current_app, g, render_template, request, session
-from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -14,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from wtforms import PasswordField
 
 from app.extensions import db
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.services import pages
 from app.web import forms

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
@@ -22,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.domain.limits import LIMITS
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import EmailPreference
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.domain import delivery, game_dates, roster
 from app.domain.limits import LIMITS
 from app.i18n import LANGUAGE_NAMES, current_language
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import GroupKind
 from app.services import as_sentence, translated

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -11,6 +10,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.domain.limits import LIMITS
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import ModerationAction
 from app.services import ServiceError, ending, moderation, questions

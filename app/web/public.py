@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 
 from app.extensions import limiter
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.services import ServiceError, games, joins, links
 from app.web.forms import JoinForm, LostLinkForm

@@ -12,7 +12,6 @@ import re
 from datetime import date, datetime
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
-from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -20,6 +19,7 @@ from werkzeug.routing import BuildError
 
 from app.domain import zones
 from app.i18n import and_list, catalogue, format_moment, number
+from app.i18n import fast_gettext as _
 from app.web import field_html
 
 
@@ -176,7 +176,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(and_list)
     app.add_template_global(time_note)
     app.add_template_global(csrf_field)
-    app.add_template_global(csrf_token)  # in place of Flask-WTF's own `csrf_token`
+    app.add_template_global(csrf_token)
+    # In place of Flask-WTF's `csrf_token`, which it also puts in every template's context.
+    app.context_processor(lambda: {"csrf_token": csrf_token})
     app.add_template_global(button)
     app.add_template_global(field_html.field_widget)
     app.add_template_global(field_html.field_label)

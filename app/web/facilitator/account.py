@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.extensions import limiter
+from app.i18n import fast_gettext as _
 from app.services import ServiceError, accounts
 from app.web.facilitator.blueprint import bp
 from app.web.forms import ActionForm, ConfirmNameForm, LoginForm, SignupForm

@@ -4,11 +4,11 @@ kindness ideas."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.domain.draw import SMALL_GAME
+from app.i18n import fast_gettext as _
 from app.services import ServiceError, games, setup
 from app.services.draw import ALREADY_DRAWN, draw_names, draw_preview
 from app.web.facilitator.blueprint import bp, render_game, to_game

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.domain.limits import LIMITS
 from app.extensions import limiter
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.services import accounts
 from app.tokens import BadLink

@@ -4,12 +4,12 @@ withdrawals from a running game, requests to join it."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.domain.limits import LIMITS
 from app.domain.roster import RosterProblem
+from app.i18n import fast_gettext as _
 from app.services import ServiceError, circle, joins, roster, setup, translated
 from app.web import kept
 from app.web.facilitator.blueprint import bp, render_game, to_game

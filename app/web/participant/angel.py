@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from app.domain.text import N_
 from app.extensions import limiter
+from app.i18n import fast_gettext as _
 from app.i18n import format_moment, round_name
 from app.i18n import lazy_gettext as _l
 from app.models import GameState, KindnessState

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, g, render_template, session
-from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from app.i18n import fast_gettext as _
 from app.services import (
     ServiceError,
     circle,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, g, render_template, request
-from flask_babel import gettext as _
 
+from app.i18n import fast_gettext as _
 from app.services import ServiceError, pages, questions, responses
 from app.web import kept
 from app.web.forms import ReportForm, ThanksForm, first_error

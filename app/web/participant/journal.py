@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, make_response, render_template
-from flask_babel import gettext as _
 
 from app.domain.limits import LIMITS
+from app.i18n import fast_gettext as _
 from app.services import ServiceError
 from app.services import journal as journal_service
 from app.web.forms import ActionForm, JournalEntryForm, JournalValueForm

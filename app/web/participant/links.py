@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 
+from app.i18n import fast_gettext as _
 from app.services import ServiceError, links
 from app.services import preferences as preferences_service
 from app.tokens import PREFERENCES_LINK_SALT, BadLink

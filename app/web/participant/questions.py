@@ -4,13 +4,13 @@ answers on the Give page. Each reply is the same whoever the angel is."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, url_for
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.domain.limits import LIMITS
 from app.extensions import limiter
+from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
 from app.services import ServiceError, questions
 from app.web.forms import ReportForm, first_error

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 
+from app.i18n import fast_gettext as _
 from app.services import ServiceError
 from app.services import preferences as preferences_service
 from app.web.forms import HintsForm, PreferencesForm
