@@ -8,8 +8,8 @@ Builds the same drawn game as benchmarks/pages.py (a SQLite file migrated on sta
 participant sessions as a person does, then calls the WSGI app directly (no server, no test
 client) N times per page and per round. Each figure is process CPU time (not wall time, so
 other work on the machine barely moves it), the best round's mean: ms/request and the page's
-cost as a multiple of the bare endpoint's. `--profile /me/angel` (a path, or a label such as "/me/inbox (1,000 notes)") prints cProfile's top
-functions for that page instead.
+cost as a multiple of the bare endpoint's. `--profile /me/angel` (a path, or a label such as
+"/me/inbox (1,000 notes)") prints cProfile's top functions for that page instead.
 """
 
 from __future__ import annotations
@@ -69,6 +69,19 @@ def session_cookie(app, link: str) -> str:
     return f"{cookie.key}={cookie.value}"
 
 
+def built_game(workdir: str):
+    """The drawn game of benchmarks/pages.py in a SQLite file under `workdir`: the app (no
+    tick, no rate limits), its database URL, its secret key and each player's session cookie."""
+    from pages import build
+
+    secret = secrets.token_urlsafe(32)
+    database_url = f"sqlite:///{Path(workdir) / 'pages.sqlite3'}"
+    app = _app(database_url, secret)  # migrates the empty file
+    links = build(database_url, secret)
+    cookies = {who: session_cookie(app, link) for who, link in links.items()}
+    return app, database_url, secret, cookies
+
+
 def caller(app, path: str, cookie: str = ""):
     """A function that serves one GET of `path` through the WSGI app and reads the body."""
     builder = EnvironBuilder(path=path, base_url="http://127.0.0.1/")
@@ -117,14 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="a page path to profile instead of timing")
     args = parser.parse_args(argv)
 
-    from pages import build
-
-    secret = secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory() as workdir:
-        database_url = f"sqlite:///{Path(workdir) / 'pages.sqlite3'}"
-        app = _app(database_url, secret)  # migrates the empty file
-        links = build(database_url, secret)
-        cookies = {who: session_cookie(app, link) for who, link in links.items()}
+        app, _, _, cookies = built_game(workdir)
         calls = {label: caller(app, path, cookies[who]) for label, who, path in PAGES}
         bare_call = caller(create_hello(), "/")
 

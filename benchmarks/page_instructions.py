@@ -22,7 +22,6 @@ import argparse
 import functools
 import json
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -97,15 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
 
-    from page_cpu import PAGES, _app, session_cookie
-    from pages import build
+    from page_cpu import PAGES, built_game
 
-    secret = secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory() as workdir:
-        database_url = f"sqlite:///{Path(workdir) / 'pages.sqlite3'}"
-        app = _app(database_url, secret)  # migrates the empty file
-        links = build(database_url, secret)
-        cookies = {who: session_cookie(app, link) for who, link in links.items()}
+        app, database_url, secret, cookies = built_game(workdir)
         with app.app_context():
             app.extensions["sqlalchemy"].engine.dispose()
         state_path = Path(workdir) / "state.json"
