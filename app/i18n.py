@@ -56,38 +56,40 @@ def participant_language(person) -> str:
     )
 
 
-def current_locale() -> Locale | None:
-    """Flask-Babel's `get_locale()`, read straight from where it keeps it once chosen.
+def _kept_for_locale(name: str, work):
+    """`work()` for the locale this request is being written in, kept on the request beside
+    that locale (under `name`), so a page asks Flask-Babel once, not once per date, label and
+    string, each time through several context look-ups.
 
-    A page asks for its language dozens of times (each date, number and form field), and each
-    `get_locale()` walks several context look-ups to find it. The request keeps the locale
-    chosen (or set by `force_locale`, which changes the same place) in `g._flask_babel`."""
+    Flask-Babel keeps the chosen locale in `g._flask_babel`, and `force_locale` (an email
+    written in its recipient's language) changes the same place, so a kept value is used only
+    while its locale is the one there. Before Flask-Babel has chosen one (or once
+    `force_locale` has left and unset it again), or outside a request, `work()` is done
+    afresh: Flask-Babel chooses."""
     try:
-        locale = g._flask_babel.babel_locale
+        state = g._flask_babel
+        locale = state.babel_locale
     except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
-        return get_locale()
-    return locale if locale is not None else get_locale()
+        return work()
+    if locale is None:
+        return work()
+    kept = getattr(state, name, None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    found = work()
+    setattr(state, name, (locale, found))
+    return found
+
+
+def current_locale() -> Locale | None:
+    """Flask-Babel's `get_locale()`, kept for the request (`_kept_for_locale`)."""
+    return _kept_for_locale("page_locale", get_locale)
 
 
 def catalogue():
-    """The catalogue of the current language (the one `force_locale` sets, when it does).
-
-    Flask-Babel reaches it through a handful of context look-ups per string, and a page has a
-    hundred strings: the request keeps the one it found beside the locale it was found for.
-    """
-    try:
-        state = g._flask_babel
-        locale, domain = state.babel_locale, state.babel_domain
-    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
-        return get_translations()
-    if locale is None:  # not chosen yet, or unset again as `force_locale` left
-        return get_translations()
-    kept = getattr(state, "page_catalogue", None)
-    if kept is not None and kept[0] is locale and kept[1] is domain:
-        return kept[2]
-    found = get_translations()
-    state.page_catalogue = (locale, domain, found)
-    return found
+    """The catalogue of the current language (the one `force_locale` sets, when it does),
+    kept for the request (`_kept_for_locale`): a page has a hundred strings."""
+    return _kept_for_locale("page_catalogue", get_translations)
 
 
 def fast_gettext(string: str, **variables) -> str:
@@ -104,23 +106,12 @@ def lazy_gettext(string: str, **variables) -> LazyString:
 
 def current_language() -> str:
     """The code of the language this page or email is being written in (`<html lang>`)."""
-    try:
-        state = g._flask_babel
-        locale = state.babel_locale
-    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
-        state = locale = None
-    if locale is None:
-        # Not chosen yet, or unset again as `force_locale` left (an email written before
-        # the page): Flask-Babel chooses it now.
-        locale = get_locale()
-        return str(locale) if locale is not None else DEFAULT_LANGUAGE
-    # `str(locale)` builds the identifier anew each time: kept beside the locale it is of.
-    kept = getattr(state, "page_language", None)
-    if kept is not None and kept[0] is locale:
-        return kept[1]
-    code = str(locale) if locale is not None else DEFAULT_LANGUAGE
-    state.page_language = (locale, code)
-    return code
+    return _kept_for_locale("page_language", _language_code)
+
+
+def _language_code() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else DEFAULT_LANGUAGE
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS, into: Path | None = None) -> list[Path]:
