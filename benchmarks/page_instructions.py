@@ -3,7 +3,7 @@ the page figure that does not move with the machine's load.
 
 Run from the repository root (needs valgrind, Debian's package):
 
-    python benchmarks/page_instructions.py [--requests N] [--jobs J]
+    python benchmarks/page_instructions.py [--requests N] [--jobs J] [--floors]
 
 Builds the same drawn game as benchmarks/pages.py in a temporary SQLite file, then, for the
 bare "hello" app and each page, starts one Python under `valgrind --tool=callgrind` that
@@ -13,7 +13,9 @@ benchmarks/page_cpu.py does). Only those N requests are counted: they run inside
 (`--toggle-collect`). Instructions are not time (a cache miss costs more than an add), but
 they are the same from one run to the next whatever else the machine is doing, so a change
 of a few per cent shows, where CPU time on a shared machine sways by more than that.
-Each page takes about a minute under valgrind; `--jobs` runs that many at once.
+Each page takes about a minute under valgrind; `--jobs` runs that many at once. `--floors`
+also counts the two floors of benchmarks/floor_app.py, what any page costs before it shows
+anything.
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ def _serve(state_path: str, label: str, requests: int) -> None:
     if label == BARE:
         call = caller(create_hello(), "/")
     else:
-        app = _app(state["database_url"], state["secret"])
-        _, who, path = next(page for page in PAGES if page[0] == label)
+        from floor_app import FLOORS, add_floors
+
+        app = add_floors(_app(state["database_url"], state["secret"]))
+        _, who, path = next(page for page in PAGES + FLOORS if page[0] == label)
         call = caller(app, path, state["cookies"][who])
     for _ in range(30):
         call()
@@ -88,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--floors", action="store_true", help="also count benchmarks/floor_app.py's floors"
+    )
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -96,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
 
+    from floor_app import FLOORS
     from page_cpu import PAGES, built_game
 
     with tempfile.TemporaryDirectory() as workdir:
@@ -105,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         state_path = Path(workdir) / "state.json"
         state = {"database_url": database_url, "secret": secret, "cookies": cookies}
         state_path.write_text(json.dumps(state))
-        labels = [BARE, *(label for label, _, _ in PAGES)]
+        pages = PAGES + FLOORS if args.floors else PAGES
+        labels = [BARE, *(label for label, _, _ in pages)]
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             counts = dict(
                 zip(
