@@ -77,26 +77,50 @@ _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SLOT = "__value__"
 
 
+# Mount points (SCRIPT_NAME) whose addresses are kept, and the longest kept. Behind a proxy
+# trusted with X-Forwarded-Prefix the mount point comes from a header, which a client may set:
+# a new one each time must not grow the kept addresses without end.
+URL_PREFIXES_KEPT = 4
+URL_PREFIX_MAX = 200
+
+
 def _url_cache():
     """The templates' `url_for`: a page links to the same dozen fixed addresses (the tabs, the
     style sheet) on every load, so an address with no values (or a static file's) is built once
     per process and mount point. An address with one plain value (a list's "thank" or "cancel"
     button per item) is built once with a slot, and the value is put in the slot: twenty items
     would otherwise take as long as the rest of the page. Everything else is built as Flask
-    builds it."""
-    built: dict[tuple, str] = {}
+    builds it.
+
+    Each mount point's addresses are kept apart, for at most `URL_PREFIXES_KEPT` mount points
+    (all are forgotten when one more comes) of at most `URL_PREFIX_MAX` characters; within
+    one, what is kept comes from the templates' own calls, so it is bounded by them."""
+    by_prefix: dict[str, dict[tuple, str]] = {}
+
+    def kept_for(prefix: str) -> dict[tuple, str] | None:
+        built = by_prefix.get(prefix)
+        if built is None:
+            if len(prefix) > URL_PREFIX_MAX:
+                return None
+            if len(by_prefix) >= URL_PREFIXES_KEPT:
+                by_prefix.clear()
+            built = by_prefix[prefix] = {}
+        return built
 
     def template_url_for(endpoint: str, **values) -> str:
         if endpoint.startswith(".") or not has_request_context():
             return url_for(endpoint, **values)
+        if values and endpoint != "static" and len(values) != 1:
+            return url_for(endpoint, **values)
+        built = kept_for(request.environ.get("SCRIPT_NAME", ""))
+        if built is None:
+            return url_for(endpoint, **values)
         if values and endpoint != "static":
-            if len(values) != 1:
-                return url_for(endpoint, **values)
             ((name, value),) = values.items()
             plain = isinstance(value, str | int) and not isinstance(value, bool)
             if name.startswith("_") or not plain or not _PLAIN_VALUE.fullmatch(str(value)):
                 return url_for(endpoint, **values)  # None is dropped, True written: Flask's
-            key = (endpoint, request.environ.get("SCRIPT_NAME", ""), name)
+            key = (endpoint, name)
             shape = built.get(key)
             if shape is None:
                 try:
@@ -110,16 +134,13 @@ def _url_cache():
         if any(name.startswith("_") for name in values):
             return url_for(endpoint, **values)
         # With each value's type: False == 0 and True == 1 as keys, not as addresses.
-        key = (
-            endpoint,
-            request.environ.get("SCRIPT_NAME", ""),
-            *((name, type(value), value) for name, value in values.items()),
-        )
+        key = (endpoint, *((name, type(value), value) for name, value in values.items()))
         found = built.get(key)
         if found is None:
             found = built[key] = url_for(endpoint, **values)
         return found
 
+    template_url_for.kept = by_prefix  # for tests: what is kept, by mount point
     return template_url_for
 
 

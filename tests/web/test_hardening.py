@@ -39,6 +39,7 @@ from app.models import (
 from app.services import accounts, ending, joins, journal, notes, periodic, preferences, setup
 from app.services import responses as responses_service
 from app.tokens import PREFERENCES_LINK_SALT, participant_link_token, password_reset_token
+from app.web import time_filters
 from tests.helpers import (
     DISTINCT_PEOPLE,
     PASSWORD,
@@ -535,6 +536,25 @@ def test_forwarded_proto_is_trusted_only_behind_a_configured_proxy(tmp_path, pro
         else:
             assert page.headers.get("Strict-Transport-Security") is None
             assert "Secure" not in session_cookie(response)
+
+
+def test_forwarded_prefixes_keep_no_more_addresses_than_a_few_mount_points(tmp_path):
+    """Behind a proxy trusted with X-Forwarded-Prefix a client chooses the mount point: each
+    new one (long ones above all) must not grow the templates' kept addresses without end,
+    and every page still links under its own prefix."""
+    with own_app(tmp_path / "prefixes", PROXY_FIX=1) as app:
+        client = app.test_client()
+        kept = app.jinja_env.globals["url_for"].kept
+        for i in range(60):
+            prefix = f"/p{i}" + ("x" * 5000 if i % 2 else "")
+            page = client.get("/", headers={"X-Forwarded-Prefix": prefix})
+            assert page.status_code == 200
+            assert f'href="{prefix}/static/style.css' in page.get_data(as_text=True)
+            assert len(kept) <= time_filters.URL_PREFIXES_KEPT
+            assert all(len(name) <= time_filters.URL_PREFIX_MAX for name in kept)
+        # The usual mount point is kept again (and used) once it comes back.
+        assert client.get("/").status_code == 200
+        assert "" in kept and kept[""]
 
 
 # --------------------------------------------------------------------------------------------
