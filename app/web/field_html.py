@@ -23,7 +23,13 @@ from app.i18n import current_language
 
 # Distinct fields kept at most (one entry per field per language and day list: a few hundred).
 KEPT_MAX = 4096
+# The longest field kept, in characters of HTML (a year's day picker is about 20,000), and all
+# the kept fields together: a game's own lists (its pick-up spots) are an organiser's to make,
+# and must not fill the memory. A key holds about as much text again as its HTML.
+KEPT_FIELD_MAX = 32_000
+KEPT_CHARS_MAX = 4_000_000
 _kept: dict[tuple, Markup] = {}
+_kept_chars = 0
 _PLAIN = (str, int, float, bool, date, type(None))
 
 
@@ -70,15 +76,26 @@ def _key(field, kind: str, extra: tuple) -> tuple | None:
     return key
 
 
+def _label_key(field, extra: tuple) -> tuple:
+    """What a label's HTML depends on: the field's id and the label's text (in the page's
+    language, as it is written), not its value or choices."""
+    return ("label", field.id, str(field.label.text), extra)
+
+
 def _kept_or(key: tuple | None, write) -> Markup:
+    global _kept_chars  # noqa: PLW0603 - the kept fields' size, beside them
     if key is None:
         return write()
     found = _kept.get(key)
     if found is None:
         found = write()
-        if len(_kept) >= KEPT_MAX:
+        if len(found) > KEPT_FIELD_MAX:
+            return found
+        if len(_kept) >= KEPT_MAX or _kept_chars + len(found) > KEPT_CHARS_MAX:
             _kept.clear()
+            _kept_chars = 0
         _kept[key] = found
+        _kept_chars += len(found)
     return found
 
 
@@ -94,5 +111,5 @@ def field_widget(field, attrs: dict) -> Markup:
 def field_label(field, text: str | None = None) -> Markup:
     """`{{ field_label(f, text) }}`: what `f.label(text=text)` (or `f.label`) writes."""
     if text:
-        return _kept_or(_key(field, "label", (str(text),)), lambda: field.label(text=text))
-    return _kept_or(_key(field, "label", ()), field.label)
+        return _kept_or(_label_key(field, (str(text),)), lambda: field.label(text=text))
+    return _kept_or(_label_key(field, ()), field.label)

@@ -160,6 +160,40 @@ def test_a_kept_field_is_what_wtforms_writes_for_those_choices_and_attributes(
                 assert field_html.field_label(field, "Other") == field.label(text="Other")
 
 
+def test_kept_fields_stay_within_their_size_however_long_an_organisers_lists(app, monkeypatch):
+    """A game's pick-up spots are an organiser's to make, as many and as long as they like:
+    one field too long is written each time, and all kept fields together stay under their
+    budget; a label is kept once whatever its field's choices."""
+    from wtforms.fields.choices import SelectChoice
+
+    from app.web import field_html
+    from app.web.forms import InPersonForm
+
+    monkeypatch.setattr(field_html, "_kept", {})
+    monkeypatch.setattr(field_html, "_kept_chars", 0)
+    monkeypatch.setattr(field_html, "KEPT_CHARS_MAX", 200_000)
+    with app.test_request_context("/"):
+        for round_ in range(40):
+            form = InPersonForm(meta={"csrf": False})
+            spots = 100 if round_ % 2 else 500  # many (kept), then too many (never)
+            form.drop_off.choices = [
+                SelectChoice(i, f"Spot {round_}-{i} " + "y" * 100) for i in range(spots)
+            ]
+            field_html.may_keep(form.drop_off)
+            for _ in range(2):
+                assert field_html.field_widget(form.drop_off, {}) == form.drop_off()
+                assert field_html.field_label(form.drop_off) == form.drop_off.label()
+            kept = field_html._kept
+            assert all(len(html) <= field_html.KEPT_FIELD_MAX for html in kept.values())
+            assert sum(map(len, kept.values())) <= field_html.KEPT_CHARS_MAX
+            assert field_html._kept_chars == sum(map(len, kept.values()))
+            labels = [key for key in kept if key[0] == "label"]
+            assert len(labels) == 1, labels
+        # The long lists were kept until their budget was spent, then the kept fields began
+        # again: fewer than 20 of them are left.
+        assert 0 < len(kept) < 20 and any(len(html) > 10_000 for html in kept.values())
+
+
 def test_a_list_of_people_is_never_kept(app):
     """The guess page lists everyone but the reader and their mortal: kept, such lists would
     hold, person by person, who was left out of each, and so the pairings. None is kept."""
