@@ -60,3 +60,17 @@ class TextLimits:
 
 
 LIMITS = TextLimits()
+
+
+@dataclass(frozen=True)
+class CountLimits:
+    """The most of each list an organiser makes for a game. Every Give page offers them all,
+    so a game's page stays the same size however many are added."""
+
+    # Active pick-up spots (retired ones don't count).
+    drop_offs: int = 50
+    # The organiser's own ideas for kindnesses.
+    ideas: int = 100
+
+
+COUNTS = CountLimits()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.domain import delivery, ideas, roster
 from app.domain.collation import folded, sort_text
-from app.domain.limits import LIMITS
+from app.domain.limits import COUNTS, LIMITS
 from app.extensions import db
 from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
@@ -237,6 +237,18 @@ def add_drop_off(game: Game, name: str) -> None:
         raise ServiceError(_("Name the pick-up spot, e.g. “Shelf by the kitchen”."))
     if len(name) > LIMITS.drop_off_name:
         raise ServiceError(_("Keep the name under %(max)d characters.", max=LIMITS.drop_off_name))
+    active = db.session.scalar(
+        select(func.count())
+        .select_from(DropOffPoint)
+        .where(DropOffPoint.game_id == game.id, DropOffPoint.active.is_(True))
+    )
+    if active >= COUNTS.drop_offs:
+        raise ServiceError(
+            _(
+                "A game can have up to %(max)d pick-up spots. Remove one first.",
+                max=COUNTS.drop_offs,
+            )
+        )
     db.session.add(DropOffPoint(game_id=game.id, name=name))
     db.session.commit()
 
@@ -292,6 +304,13 @@ def add_game_idea(game: Game, text: str) -> None:
         raise ServiceError(_("Write the idea first."))
     if len(text) > LIMITS.idea:
         raise ServiceError(_("Keep an idea under %(max)d characters.", max=LIMITS.idea))
+    ideas = db.session.scalar(
+        select(func.count()).select_from(GameIdea).where(GameIdea.game_id == game.id)
+    )
+    if ideas >= COUNTS.ideas:
+        raise ServiceError(
+            _("A game can have up to %(max)d ideas of its own. Remove one first.", max=COUNTS.ideas)
+        )
     db.session.add(GameIdea(game_id=game.id, text=text))
     db.session.commit()
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.domain.limits import LIMITS
+from app.domain.limits import COUNTS, LIMITS
 from app.extensions import db
-from app.models import Game
+from app.models import DropOffPoint, Game, GameIdea
 from tests.helpers import login, make_facilitator
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -88,3 +88,39 @@ def test_pages_read_the_limits_from_the_table(app):
     with app.test_request_context():
         rendered = app.jinja_env.from_string('<textarea maxlength="{{ limits.thanks }}">').render()
     assert rendered == f'<textarea maxlength="{LIMITS.thanks}">'
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "field", "most"),
+    [
+        ("pick-up spots", "drop-offs", "name", COUNTS.drop_offs),
+        ("ideas of its own", "ideas", "text", COUNTS.ideas),
+    ],
+)
+def test_a_games_lists_stop_at_their_limit_with_a_clear_message(
+    app, facilitator_client, kind, path, field, most
+):
+    """Every Give page offers all of a game's pick-up spots and ideas: past the limit one more
+    is refused, said in plain words, and removing one makes room again."""
+    facilitator_client.post("/games/new", data=game_form("Listed month"))
+    with app.app_context():
+        game_id = db.session.scalar(select(Game.id))
+    for i in range(most):
+        facilitator_client.post(f"/games/{game_id}/{path}", data={field: f"Entry {i}"})
+    refused = facilitator_client.post(
+        f"/games/{game_id}/{path}", data={field: "One too many"}, follow_redirects=True
+    )
+    assert f"A game can have up to {most} {kind}. Remove one first." in html.unescape(refused.text)
+    model = DropOffPoint if path == "drop-offs" else GameIdea
+    column = DropOffPoint.name if path == "drop-offs" else GameIdea.text
+    with app.app_context():
+        shown = list(db.session.execute(select(column).where(model.game_id == game_id)).scalars())
+        first = db.session.scalar(select(model.id).order_by(model.id))
+    assert len(shown) == most and "One too many" not in shown
+    facilitator_client.post(f"/games/{game_id}/{path}/{first}/remove")
+    facilitator_client.post(f"/games/{game_id}/{path}", data={field: "Room again"})
+    with app.app_context():
+        active = select(column).where(model.game_id == game_id)
+        if model is DropOffPoint:
+            active = active.where(DropOffPoint.active.is_(True))
+        assert "Room again" in db.session.execute(active).scalars().all()
