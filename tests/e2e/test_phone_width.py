@@ -2,7 +2,8 @@
 
 Long email addresses in the roster, the game's public link and an email in the outbox are the
 things that used to widen pages; a courier's accepted delivery shows numbered steps without the
-angel's private message; the note box counts what is left and stops at the limit.
+angel's private message; the note box counts what is left, in the page's language, and stops
+at the limit.
 """
 
 from __future__ import annotations
@@ -173,6 +174,23 @@ def test_the_note_box_counts_down_stops_at_the_limit_and_is_empty_once_sent(
     # Back returns to the page the note was typed on: the box comes back empty.
     page.go_back()
     assert page.get_by_label("Your note").input_value() == ""
+    context.close()
+
+
+def test_the_note_box_counts_in_the_pages_language(live_server, browser, phone_game, app):
+    limit = app.config["NOTE_MAX_LENGTH"]
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    _open(page, live_server.url, phone_game["angel"])
+    page.goto(live_server.url + "/me/angel")
+    with page.expect_navigation():
+        page.locator("button[name=language][value=fr]").click()
+    page.goto(live_server.url + "/me/angel")
+    box = page.get_by_label("Votre mot")
+    box.fill("Bonjour")
+    assert page.locator("#note-count").inner_text() == f"{limit - 7} caractères restants"
+    box.fill("x" * (limit - 1))
+    assert page.locator("#note-count").inner_text() == "1 caractère restant"
     context.close()
 
 
