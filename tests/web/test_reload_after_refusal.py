@@ -95,6 +95,30 @@ def test_a_refused_in_person_kindness_survives_a_reload(app):
     assert "Mondays are better with you" not in browser.get("/me/angel/in-person").text
 
 
+def _box(page: str, box_id: str) -> str:
+    """The text inside the textarea with this id."""
+    return page.split(f'id="{box_id}"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
+
+
+def test_a_refused_form_keeps_its_text_in_its_own_box_not_the_other_forms(app):
+    """The note form and the in-person form both have a `message` box: what was typed in the
+    refused form is shown in that form only, and the other form's box stays empty."""
+    world = make_world(app, month_ahead=True)
+    browser = world.client(next(iter(world.people)))
+    typed = "Un petit mot pour toi, avec le thé."
+    data = {"instruction": "", "message": typed, "drop_off": "0"}
+    refused = browser.post("/me/angel/in-person", data=data)
+    assert refused.status_code == 400
+    assert typed in _box(refused.text, "in_person_message")
+    assert _box(refused.text, "message").strip() == ""
+    limit = app.config["NOTE_MAX_LENGTH"]
+    note = "A note too long " + "x" * limit
+    refused = browser.post("/me/angel/note", data={"message": note, "when": "next"})
+    assert refused.status_code == 400
+    assert note in _box(refused.text, "message")
+    assert _box(refused.text, "in_person_message").strip() == ""
+
+
 def test_refused_thanks_and_reports_survive_a_reload_in_their_own_box(app):
     """A thank-you or report refused for its length comes back, with its reason, in the box of
     the kindness it was for, when its address is asked again; the mortal's inbox still names

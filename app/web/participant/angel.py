@@ -33,9 +33,14 @@ SENT_IN_PERSON = {
 }
 
 
-def _note_form() -> NoteForm:
+# The page's other form, after one was posted: both have a `message` box, and the posted text
+# belongs only to the form it was typed in.
+UNPOSTED = {"formdata": None}
+
+
+def _note_form(**unposted) -> NoteForm:
     """The note form, with "the next round" and each day left in the game to choose from."""
-    form = NoteForm()
+    form = NoteForm(**unposted)
     form.when.choices = [SelectChoice("next", _("The next delivery round"))] + [
         SelectChoice(day.isoformat(), format_moment(day, "%A %-d %B"))
         for day in notes.delivery_days(g.me.game)
@@ -44,9 +49,9 @@ def _note_form() -> NoteForm:
     return form
 
 
-def _in_person_form() -> InPersonForm:
+def _in_person_form(**unposted) -> InPersonForm:
     """The in-person form, with the game's drop-off points to choose from."""
-    form = InPersonForm()
+    form = InPersonForm(**unposted)
     form.drop_off.choices = [SelectChoice(0, _("No item to leave"))] + [
         SelectChoice(point_id, name) for point_id, name in g.visit.drop_offs
     ]
@@ -109,7 +114,7 @@ def send_note():
                 "participant.angel",
             )
     kept.keep(message=form.message.data or "", when=form.when.data)
-    return _angel_page(form, _in_person_form(), 400)
+    return _angel_page(form, _in_person_form(**UNPOSTED), 400)
 
 
 @bp.post("/me/angel/in-person")
@@ -129,7 +134,7 @@ def request_in_person():
             kept.forget()
             return _in_person_sent(item)
     kept.keep(instruction=form.instruction.data or "", message=form.message.data or "")
-    return _angel_page(_note_form(), form, 400)
+    return _angel_page(_note_form(**UNPOSTED), form, 400)
 
 
 @bp.get("/me/angel/note")
