@@ -61,3 +61,28 @@ def test_the_example_rounds(request_in):
 def test_a_label_stored_in_english_before_is_shown_as_it_is(request_in, legacy):
     with force_locale("fr"):
         assert round_name(legacy) == (legacy or "")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    day=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+    at=st.builds(time, st.integers(0, 23), st.integers(0, 59)),
+)
+def test_a_sent_notes_confirmation_names_its_round_once_in_plain_french(request_in, day, at):
+    """The round's French name starts with "tournée" and may end with an abbreviated month
+    ("déc."): the sentences around it say neither "tournée" again nor a second full stop."""
+    from app.i18n import fast_gettext
+
+    label = round_label(Round(datetime.combine(day, at), day, at))
+    with force_locale("fr"):
+        name = round_name(label)
+        for sentence in (
+            "Your note is on its way: it arrives in the %(round)s.",
+            "Sent as a note: it arrives in the %(round)s.",
+        ):
+            said = fast_gettext(sentence, round=name)
+            assert name in said and said != sentence % {"round": name}
+            assert said.count("tournée") == 1, said
+            assert ".." not in said, said

@@ -149,6 +149,10 @@ def test_a_guess_is_another_active_participant_of_the_same_game(app):
     page = world.client(mortal).get("/me/guess").text
     options = re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)</option>', page)
     assert options[0] == ("0", "I&#39;d rather not guess")
+    reader = world.client(mortal)
+    reader.post("/me/language", data={"language": "fr"})
+    assert ">Je préfère ne pas deviner</option>" in reader.get("/me/guess").text
+    reader.post("/me/language", data={"language": "en"})
     active = {pid for pid in world.people if pid not in (mortal, leaver)}
     # One's own mortal, as one's page shows them, is left out: they cannot be one's angel.
     # While one's mortal is changing (the leave may have moved it), nobody is left out, so

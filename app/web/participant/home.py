@@ -41,7 +41,7 @@ def me():
 def _guess_form() -> GuessForm:
     """The guess form: everyone who could be my angel, and "I'd rather not guess"."""
     form = GuessForm()
-    form.guess.choices = [SelectChoice(0, "I'd rather not guess")] + [
+    form.guess.choices = [SelectChoice(0, _("I'd rather not guess"))] + [
         SelectChoice(pid, name) for pid, name in ending.guess_choices(g.me)
     ]
     if not form.is_submitted():
