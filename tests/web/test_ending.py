@@ -187,6 +187,10 @@ def test_a_guess_is_another_active_participant_of_the_same_game(app):
     )
     assert "Guesses can be made only while the game is running." in response.text
     assert participant(app, mortal).guess_id == friend
+    # No delivery round comes after the end: nobody's home promises a new mortal "from the
+    # next delivery round" (the leave above may have changed some).
+    for pid in active | {mortal}:
+        assert "from the next delivery round" not in world.client(pid).get("/me").text
 
 
 def test_stay_secret_toggles(app):

@@ -221,7 +221,12 @@ def test_late_joiners_move_three_angels_and_only_they_are_told(app, client):
     for angel in changed - {newcomer_id}:
         browser = participant_client(app, world.people[angel])
         new_mortal = world.people.get(after[angel])
-        assert "Your mortal is changing" in browser.get("/me/angel").text
+        pending = browser.get("/me/angel").text
+        assert "Your mortal is changing" in pending
+        # The game is running: the page says only when kindnesses can be sent again.
+        assert "has not started yet" not in pending
+        guess = browser.get("/me/guess").text
+        assert "None" not in guess and "your mortal will learn" in guess
         if new_mortal is not None:
             assert new_mortal.name not in browser.get("/me").text.split("Hello", 1)[1]
         with time_machine.travel(releases[angel], tick=False):
