@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import joinedload
 
+from app import config
 from app.domain import devices, roster
 from app.domain.states import GameState
 from app.extensions import db
@@ -202,6 +203,11 @@ def answer_link_requests(limit: int = 500) -> int:
     ).all()
     if not requests:
         return 0
+    if config.slips_mode(current_app):
+        # Nothing can be emailed: renewing would only stop the printed slips. Forgotten.
+        db.session.execute(delete(LinkRequest).where(LinkRequest.id.in_([i for i, _ in requests])))
+        db.session.commit()
+        return len(requests)
     people = (
         db.session.execute(
             select(Participant)

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
+from app import config
 from app.extensions import limiter
 from app.i18n import fast_gettext as _
 from app.i18n import lazy_gettext as _l
@@ -98,8 +109,12 @@ def _typed_form() -> JoinForm:
 @limiter.limit("20 per hour", methods=["POST"])
 @limiter.limit("3 per hour", key_func=_email_key, methods=["POST"])
 def lost_link():
-    """Email a fresh link; the answer is the same whether or not the address is known."""
+    """Email a fresh link; the answer is the same whether or not the address is known. Where
+    links are handed out on slips nothing can be emailed: the page says to ask for the slip
+    again, and nothing is asked for (a fresh link would only stop the printed one)."""
     form = LostLinkForm()
+    if config.slips_mode(current_app):
+        return render_template("public/lost_link.html", form=form)
     if form.validate_on_submit():
         links.ask_for_fresh_link(form.email.data)
         flash(str(LOST_LINK_SENT), "success")

@@ -32,6 +32,7 @@ from tests.helpers import (
     make_facilitator,
     make_game,
     make_running_game,
+    open_as_participant,
     pairings_of,
     participants_of,
     without_csrf,
@@ -503,3 +504,52 @@ def test_ordering_ignores_case_and_draw(app, client):
     login(client)
     _, names, _, _ = _slips(client, 1)
     assert [html.unescape(n) for n in names] == ["Adam Bell", "mia Cole", "zoë Ames"]
+
+
+def test_slips_mode_never_says_an_email_is_on_its_way(slips_app):
+    """Where links go out on slips, nothing is emailed: the draw, a new link, a lost link and
+    "sign out everywhere" say what really happens, and nobody's slip is stopped by a stranger
+    asking for a fresh link."""
+    from app.models import LinkRequest
+    from app.services import links
+
+    with slips_app.app_context():
+        draft_id = make_game(make_facilitator(), 4).id
+    client = slips_app.test_client()
+    login(client)
+    drawn = client.post(f"/games/{draft_id}/draw", follow_redirects=True).text
+    assert "4 private links to hand out on printed slips." in drawn
+    assert "on its way" not in drawn and "on their way" not in drawn
+    with slips_app.app_context():
+        people = participants_of(db.session.get(Game, draft_id))
+        first, second = people[0], people[1]
+        versions = {p.id: p.link_version for p in people}
+    editor = client.get(f"/games/{draft_id}/participants/{first.id}").text
+    assert "to hand out on a printed slip" in editor and "by email" not in editor
+    saved = client.post(
+        f"/games/{draft_id}/participants/{first.id}",
+        data={"name": first.name, "email": first.email},
+        follow_redirects=True,
+    ).text
+    assert "print their slip again" in html.unescape(saved) and "on its way" not in saved
+
+    stranger = slips_app.test_client()
+    lost = stranger.get("/lost-link").text
+    assert (
+        "Ask your organiser to print your slip again" in lost
+        and "<form" not in lost.split("<main", 1)[1].split("</main>", 1)[0]
+    )
+    stranger.post("/lost-link", data={"email": second.email})
+    with slips_app.app_context():
+        # Even a request left from before the service ran on slips changes no link.
+        db.session.add(LinkRequest(email_key=second.email_key))
+        db.session.commit()
+        links.answer_link_requests()
+        assert db.session.get(Participant, second.id).link_version == versions[second.id]
+        assert db.session.scalar(select(LinkRequest.id)) is None
+        pupil = db.session.get(Participant, second.id)
+    reader = slips_app.test_client()
+    open_as_participant(reader, slips_app, pupil)
+    home = html.unescape(reader.get("/me").text)
+    assert "ask your organiser to print you a new slip" in home and "emails you" not in home
+    assert reader.post("/me/sign-out-everywhere").status_code == 200

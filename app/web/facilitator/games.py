@@ -3,10 +3,11 @@ kindness ideas."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request
+from flask import abort, current_app, flash, render_template, request
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from app import config
 from app.domain.draw import SMALL_GAME
 from app.i18n import fast_gettext as _
 from app.services import ServiceError, games, setup
@@ -117,7 +118,13 @@ def draw(game_id: int):
 
 
 def _drawn_message(count: int) -> str:
-    """What the facilitator is told once names are drawn."""
+    """What the facilitator is told once names are drawn (in slips mode nothing is emailed)."""
+    if config.slips_mode(current_app):
+        return ngettext(
+            "Names drawn! %(num)d private link to hand out on a printed slip.",
+            "Names drawn! %(num)d private links to hand out on printed slips.",
+            count,
+        )
     return ngettext(
         "Names drawn! %(num)d invitation is on its way.",
         "Names drawn! %(num)d invitations are on their way.",

@@ -3,10 +3,11 @@ withdrawals from a running game, requests to join it."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from app import config
 from app.domain.limits import LIMITS
 from app.domain.roster import RosterProblem
 from app.i18n import fast_gettext as _
@@ -135,6 +136,12 @@ def _saved_message(game, person) -> str:
     """What the facilitator is told once someone's name or email is saved."""
     if game.is_draft:
         return _("Saved.")
+    if config.slips_mode(current_app):
+        return _(
+            "Saved. %(name)s has a new private link and the old one no longer works: print "
+            "their slip again.",
+            name=person.name,
+        )
     return _(
         "A new invitation is on its way to %(email)s; the old link no longer works.",
         email=person.email,
