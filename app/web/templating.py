@@ -65,11 +65,20 @@ class _Translate(NodeTransformer):
     def __init__(self, translations) -> None:
         self.translations = translations
 
-    def visit_Call(self, node: nodes.Call) -> nodes.Node:  # noqa: N802 - Jinja's visitor names
-        """The call's translation, if it is a gettext call on a fixed string alone."""
-        node = self.generic_visit(node)
-        if not (
-            isinstance(node.node, nodes.Name)
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802 - Jinja's names
+        """A `~` join keeps its gettext calls as calls. Translated in, Jinja would fold the join
+        into one plain string (`Concat.as_const` writes each part with str()), losing the
+        translation's Markup, and the text would be escaped again where it is written
+        ("&amp;lt;"). As calls, the join is made when the page is written, keeping it."""
+        node.nodes = [part if self._fixed_call(part) else self.visit(part) for part in node.nodes]
+        return node
+
+    @staticmethod
+    def _fixed_call(node: nodes.Node) -> bool:
+        """Whether `node` calls gettext on a fixed string alone."""
+        return (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Name)
             and node.node.name in _GETTEXT_NAMES
             and len(node.args) == 1
             and isinstance(node.args[0], nodes.Const)
@@ -77,7 +86,12 @@ class _Translate(NodeTransformer):
             and not node.kwargs
             and node.dyn_args is None
             and node.dyn_kwargs is None
-        ):
+        )
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:  # noqa: N802 - Jinja's visitor names
+        """The call's translation, if it is a gettext call on a fixed string alone."""
+        node = self.generic_visit(node)
+        if not self._fixed_call(node):
             return node
         text = self.translations.ugettext(node.args[0].value)
         if "%" in text:

@@ -21,7 +21,7 @@ from app.i18n import LANGUAGES, catalogue, current_language
 from app.models import Game, Participant
 from app.web import templating
 from app.web.time_filters import template_gettext
-from tests.helpers import login, open_as_participant, without_csrf
+from tests.helpers import login, make_facilitator, make_game, open_as_participant, without_csrf
 from tests.i18n.test_french_crawl import PARTICIPANT_PAGES
 from tests.web.test_crawl import A_FACILITATOR, _build, _same_site
 
@@ -63,6 +63,36 @@ def test_every_fixed_string_compiles_to_what_its_call_writes(app, language):
                 assert value == written and type(value) is type(written), (name, text)
                 checked += 1
     assert checked > 500
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_translation_joined_with_tilde_is_never_folded_into_plain_text(app, language):
+    """Jinja folds a `~` join of constants into one plain string (losing a translation's
+    Markup, so the text is escaped twice where it is written). No template's join holds a
+    compiled-in translation, and the roster hint that joins two reads escaped once."""
+    env = app.jinja_env
+    joins = 0
+    with app.test_request_context("/"), force_locale(language):
+        reset = templating._compiling.set(language)
+        try:
+            for path in sorted(TEMPLATES.rglob("*.*")):
+                name = path.relative_to(TEMPLATES).as_posix()
+                tree = env._parse(path.read_text(), name, str(path))
+                for join in tree.find_all(nodes.Concat):
+                    joins += 1
+                    assert not [
+                        part for part in join.nodes if isinstance(part, nodes.MarkSafeIfAutoescape)
+                    ], (name, join)
+        finally:
+            templating._compiling.reset(reset)
+    assert joins > 0
+    with app.app_context():
+        game_id = make_game(make_facilitator(*A_FACILITATOR), 3).id
+    organiser = app.test_client()
+    login(organiser, A_FACILITATOR[1])
+    page = organiser.get(f"/games/{game_id}", headers={"Accept-Language": language}).text
+    assert "&amp;lt;" not in page and "&amp;gt;" not in page
+    assert ("Name &lt;email&gt;" if language == "en" else "Nom &lt;e-mail&gt;") in page
 
 
 def _pages(app, language: str) -> dict[str, str]:
