@@ -107,10 +107,16 @@ def test_a_games_lists_stop_at_their_limit_with_a_clear_message(
         game_id = db.session.scalar(select(Game.id))
     for i in range(most):
         facilitator_client.post(f"/games/{game_id}/{path}", data={field: f"Entry {i}"})
-    refused = facilitator_client.post(
-        f"/games/{game_id}/{path}", data={field: "One too many"}, follow_redirects=True
-    )
-    assert f"A game can have up to {most} {kind}. Remove one first." in html.unescape(refused.text)
+    refused = facilitator_client.post(f"/games/{game_id}/{path}", data={field: "One too many"})
+    assert refused.status_code == 400
+    shown = html.unescape(refused.text)
+    assert f"A game can have up to {most} {kind}. Remove one first." in shown
+    # Said beside the box, which keeps what was typed and takes the focus.
+    box = re.search(rf'<input[^>]*name="{field}"[^>]*>', refused.text).group(0)
+    assert 'value="One too many"' in box and "autofocus" in box and 'aria-invalid="true"' in box
+    # Asked again at that address (Enter in the address bar): the game page, at the list.
+    again = facilitator_client.get(f"/games/{game_id}/{path}")
+    assert again.status_code == 302 and again.location.endswith(f"/games/{game_id}#{path}")
     model = DropOffPoint if path == "drop-offs" else GameIdea
     column = DropOffPoint.name if path == "drop-offs" else GameIdea.text
     with app.app_context():

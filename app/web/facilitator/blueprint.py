@@ -39,10 +39,12 @@ def render_game(
     status=200,
     late_form=None,
     typed_exclusion: dict | None = None,
+    drop_off_form: DropOffForm | None = None,
+    idea_form: IdeaForm | None = None,
 ):
     """The game page with one page of the roster (`?page=`, or a next/previous link's `?at=`;
-    searched by `?q=`); a refused roster, late-joiner or exclusion form is shown again with
-    what was typed and why."""
+    searched by `?q=`); a refused roster, late-joiner, exclusion, pick-up spot or idea form is
+    shown again with what was typed and why."""
     args = request.args
     people = roster.roster_of(game, args.get("page", 1, type=int), args.get("q"), args.get("at"))
     return render_template(
@@ -55,10 +57,10 @@ def render_game(
         typed_exclusion=typed_exclusion or {},
         exclusions=setup.exclusions_of(game) if game.is_draft else [],
         drop_offs=setup.drop_off_points(game),
-        drop_off_form=DropOffForm(),
+        drop_off_form=drop_off_form or DropOffForm(),
         late_form=late_form or LateJoinerForm(),
         game_ideas=setup.game_ideas(game),
-        idea_form=IdeaForm(),
+        idea_form=idea_form or IdeaForm(),
         open_reports=moderation.open_report_count(game),
         guesses=ending.guess_summary(game) if game.state == GameState.ENDED else None,
         min_count=ending.secret_crowd(),

@@ -132,17 +132,24 @@ def _drawn_message(count: int) -> str:
     )
 
 
-@bp.post("/games/<int:game_id>/drop-offs")
+@bp.route("/games/<int:game_id>/drop-offs", methods=["GET", "POST"])
 @login_required
 def add_drop_off(game_id: int):
-    """Name a drop-off point for items couriers collect."""
+    """Name a drop-off point for items couriers collect. Asked again after a refusal (Enter in
+    the address bar), the address shows the game page at its pick-up spots."""
     game = owned_game(game_id)
+    if request.method == "GET":
+        return to_game(game, "#drop-offs")
     form = DropOffForm()
+    if not form.validate_on_submit() and "csrf_token" in form.errors:
+        abort(400)
     try:
-        setup.add_drop_off(game, form.name.data if form.validate_on_submit() else "")
-        flash(_("Drop-off point added."), "success")
+        setup.add_drop_off(game, form.name.data or "")
     except ServiceError as exc:
-        flash(str(exc), "error")
+        # Shown beside the box, which keeps what was typed (and takes the focus).
+        form.name.errors = [str(exc)]
+        return render_game(game, status=400, drop_off_form=form)
+    flash(_("Pick-up spot added."), "success")
     return to_game(game, "#drop-offs")
 
 
@@ -156,19 +163,23 @@ def remove_drop_off(game_id: int, point_id: int):
     return to_game(game, "#drop-offs")
 
 
-@bp.post("/games/<int:game_id>/ideas")
+@bp.route("/games/<int:game_id>/ideas", methods=["GET", "POST"])
 @login_required
 def add_idea(game_id: int):
-    """Add a kindness idea for this game's angels."""
+    """Add a kindness idea for this game's angels (asked again: the game page at its ideas)."""
     game = owned_game(game_id)
+    if request.method == "GET":
+        return to_game(game, "#ideas")
     form = IdeaForm()
+    if not form.validate_on_submit() and "csrf_token" in form.errors:
+        abort(400)
     try:
-        if not form.validate_on_submit() and "csrf_token" in form.errors:
-            abort(400)
         setup.add_game_idea(game, form.text.data or "")
-        flash(_("Idea added. Angels see it among their suggestions."), "success")
     except ServiceError as exc:
-        flash(str(exc), "error")
+        # Shown beside the box, which keeps what was typed (and takes the focus).
+        form.text.errors = [str(exc)]
+        return render_game(game, status=400, idea_form=form)
+    flash(_("Idea added. Angels see it among their suggestions."), "success")
     return to_game(game, "#ideas")
 
 
