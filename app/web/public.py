@@ -27,8 +27,8 @@ bp = Blueprint("public", __name__)
 TYPED_KEY = "join_typed"
 
 LOST_LINK_SENT = _l(
-    "If that address belongs to a running game, a fresh link is on its way. "
-    "Check your inbox (and the spam folder) in a few minutes."
+    "If that address belongs to a running game, a fresh link comes by email with the game's "
+    "next delivery round. Look in your inbox (and the spam folder) after that round."
 )
 
 

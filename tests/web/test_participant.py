@@ -99,6 +99,16 @@ def test_logout_ends_the_session(app, client):
     assert client.get("/me").status_code == 404
 
 
+def test_logging_out_is_said_in_the_language_one_chose(app, client):
+    """An English browser whose player chose French is told in French: the page is the last
+    one of their session."""
+    _, people, _ = _game(app)
+    open_as_participant(client, app, next(iter(people.values())))
+    client.post("/me/language", data={"language": "fr"})
+    out = client.post("/me/logout", headers={"Accept-Language": "en"}).text
+    assert '<html lang="fr">' in out and "logged out" not in out
+
+
 def test_facilitator_playing_has_an_ordinary_link(app, client):
     with app.app_context():
         fran = make_facilitator()

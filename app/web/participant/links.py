@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
 from app.i18n import fast_gettext as _
-from app.services import ServiceError, links
+from app.services import ServiceError, links, pages
 from app.services import preferences as preferences_service
 from app.tokens import PREFERENCES_LINK_SALT, BadLink
 from app.web.forms import ActionForm
@@ -82,7 +82,11 @@ def logout():
     """
     if ActionForm().validate_on_submit():
         data = session.pop(SESSION_KEY, None)
-        links.end_session(data.get("s") if isinstance(data, dict) else None)
+        data = data if isinstance(data, dict) else {}
+        visit = pages.visit_for_session(data.get("id"), data.get("s"))
+        if visit is not None:
+            g.reader = visit.me  # "You are logged out" in the language they chose
+        links.end_session(data.get("s"))
     return render_template("participant/logged_out.html")
 
 
