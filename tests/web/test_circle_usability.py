@@ -198,8 +198,12 @@ def test_the_join_link_area_explains_itself_and_offers_copy_and_a_qr_code(app, c
     assert f">{url}</a>" in on
     assert 'data-copy-source="join-url"' in on and "hidden>Copy link</button>" in on
     assert "copy_link.js" in on
+    assert 'data-done="Copied. Paste it into a message or your class page."' in on
     assert re.search(r'<svg [^>]*class="qr"', on)
     assert "They go straight onto the roster" in on
+    # What the script says once it has copied is the page's language, as the page is.
+    french = client.get(f"/games/{game_id}", headers={"Accept-Language": "fr"}).text
+    assert 'data-done="Copié. Collez-le dans un message ou sur la page de votre classe."' in french
 
 
 def test_a_refused_join_keeps_what_was_typed_on_reload(app, client):
