@@ -625,6 +625,11 @@ def test_thanks_reach_the_angel_once_and_the_mortal_never_sees_who(app):
     assert "Thank you, this made my week" not in world.client(angel).get("/me/angel").text
     with time_machine.travel(released_at, tick=False):
         assert "“Thank you, this made my week”" in world.client(angel).get("/me/angel").text
+        # Quoted as the page's language quotes.
+        reader = world.client(angel)
+        reader.post("/me/language", data={"language": "fr"})
+        assert "« Thank you, this made my week »" in reader.get("/me/angel").text
+        reader.post("/me/language", data={"language": "en"})
     [mail] = mails(app, "thanks")
     assert mail.to_addr == world.email(angel)
     assert mail.next_attempt_at == released_at
