@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 
+from flask_babel import ngettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -147,15 +148,19 @@ def team_refusal(
             "valid circle. Please ask the organiser for help.",
             name=leaver,
         )
-    return _(
+    return ngettext(
         "“%(team)s” has %(size)d of the %(n)d people. Nobody may draw someone from their own "
-        "team, so each of them needs a mortal from another team, but only %(others)d people "
+        "team, so each of them needs a mortal from another team, but only %(num)d person is "
+        "not in “%(team)s”. Move some people to another team, add people from other teams, "
+        "or turn off “Nobody draws someone from their own team”.",
+        "“%(team)s” has %(size)d of the %(n)d people. Nobody may draw someone from their own "
+        "team, so each of them needs a mortal from another team, but only %(num)d people "
         "are not in “%(team)s”. Move some people to another team, add people from other "
         "teams, or turn off “Nobody draws someone from their own team”.",
+        len(people) - size,
         team=teams.shown[team],
         size=size,
         n=len(people),
-        others=len(people) - size,
     )
 
 

@@ -131,6 +131,14 @@ def test_without_the_option_teams_change_nothing(app):
         assert draw_preview(game).teams == 0
 
 
+def test_one_person_outside_the_team_is_said_in_the_singular(app):
+    with app.app_context():
+        game = _game_with_teams(["Red", "Red", "Red", "Blue"])
+        with app.test_request_context("/"):
+            said = draw_preview(game).team_problem
+        assert "but only 1 person is not in “Red”" in said and "1 people" not in said
+
+
 def test_a_team_over_half_is_refused_in_plain_words(app, client):
     with app.app_context():
         game = _game_with_teams(["Sales", "Sales", "Sales", "Design", ""])
