@@ -145,7 +145,10 @@ class GameForm(FlaskForm):
                     field.errors.append(translated(problem))
                     valid = False
             exchange, start, end = self.exchange_on, self.starts_on.data, self.ends_on.data
-            if problem := game_dates.exchange_problem(exchange.data, start, end):
+            # Between two dates that are themselves refused, "between …" would name an
+            # impossible range: the exchange day is checked once the dates are right.
+            dates_right = not (problems.starts_on or problems.ends_on)
+            if dates_right and (problem := game_dates.exchange_problem(exchange.data, start, end)):
                 exchange.errors.append(translated(problem))
                 valid = False
         return valid

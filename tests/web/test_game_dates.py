@@ -148,3 +148,14 @@ def test_a_game_begun_long_ago_can_still_be_edited_but_not_moved_far(app, facili
         assert errors_under(moved.text, "starts_on")
     with app.app_context():
         assert db.session.get(Game, game_id).name == "Renamed"
+
+
+def test_an_end_before_the_start_names_no_impossible_range_for_the_exchange_day(
+    app, facilitator_client
+):
+    start = date(2026, 12, 15)
+    data = dict(game_form(start, start - timedelta(days=10)), exchange_on=str(start))
+    page = facilitator_client.post("/games/new", data=data).text
+    assert errors_under(page, "ends_on")
+    assert errors_under(page, "exchange_on") == []
+    assert game_count(app) == 0
