@@ -101,6 +101,42 @@ def _checked_domain(domain: str) -> str | None:
         return None
 
 
+# The email checker's reasons (in English) that a roster's typos meet most, said in the
+# reader's language: the whole reason, or its fixed start followed by what it found. Any
+# other reason is shown as the checker wrote it.
+_EMAIL_DETAILS = (
+    N_("An email address must have an @-sign."),
+    N_("There must be something before the @-sign."),
+    N_("There must be something after the @-sign."),
+    N_("The part after the @-sign is not valid. It should have a period."),
+    N_("The part after the @-sign is not valid. It is not within a valid top-level domain."),
+    N_("An email address cannot have two periods in a row."),
+    N_("An email address cannot have a period immediately after the @-sign."),
+    N_("An email address cannot start with a period."),
+    N_("An email address cannot have a period immediately before the @-sign."),
+    N_("There can't be anything after the email address."),
+    N_("The email address contains an invalid character."),
+)
+_EMAIL_DETAIL_STARTS = {
+    "The email address contains invalid characters before the @-sign: ": N_(
+        "The email address contains invalid characters before the @-sign: %(found)s"
+    ),
+    "The part after the @-sign contains invalid characters: ": N_(
+        "The part after the @-sign contains invalid characters: %(found)s"
+    ),
+}
+
+
+def _email_detail(reason: str) -> Message | str:
+    """The email checker's reason, translatable when it is one the service knows."""
+    if reason in _EMAIL_DETAILS:
+        return Message(reason)
+    for start, msgid in _EMAIL_DETAIL_STARTS.items():
+        if reason.startswith(start):
+            return Message(msgid, found=reason[len(start) :])
+    return reason
+
+
 def check_email(email: str) -> str:
     """Return the normalised email, or raise ValueError with a reason a person can act on."""
     email = email.strip()
@@ -121,7 +157,7 @@ def check_email(email: str) -> str:
             Message(
                 N_("“%(email)s” is not a valid email address (%(detail)s)"),
                 email=email,
-                detail=str(exc),
+                detail=_email_detail(str(exc)),
             )
         ) from None
     return result.normalized
