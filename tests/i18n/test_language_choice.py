@@ -120,6 +120,23 @@ def test_a_participant_page_follows_the_game_until_they_switch(app):
     assert lang_of(_participant_client(app, ids[1]).get("/me", headers=ENGLISH)) == "fr"
 
 
+def test_the_switcher_comes_back_to_the_page_and_tab_it_was_pressed_on(app):
+    """From the smaller pages, back to them; from a refused form's own address (its text is
+    not kept by a switch), back to that form's tab, which the menu shows as the current one."""
+    _, _, ids = _game(app)
+    client = _participant_client(app, ids[0])
+    back = re.compile(r'name="back" value="([^"]*)"')
+    for path in ("/me/guess", "/me/rules", "/me/leave", "/me/preferences"):
+        page = client.get(path).text
+        [where] = back.findall(page)
+        switched = client.post("/me/language", data={"language": "en", "back": where})
+        assert switched.location.endswith(path), path
+    refused = client.post("/me/angel/note", data={"message": "", "when": "next"}).text
+    assert back.findall(refused) == ["participant.angel"]
+    current = re.findall(r'<a href="([^"]*)" aria-current="page"', refused)
+    assert current == ["/me/angel"]
+
+
 def test_the_switcher_refuses_a_language_it_does_not_offer_and_goes_back_only_home(app):
     _, _, ids = _game(app)
     client = _participant_client(app, ids[0])

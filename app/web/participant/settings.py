@@ -15,7 +15,18 @@ from app.web.participant.blueprint import bp, done, refused
 # The pages the language switcher may send a participant back to (no arguments, all GET).
 SWITCHER_PAGES = frozenset(
     "participant." + page
-    for page in ("me", "angel", "inbox", "deliveries", "hints", "journal", "preferences")
+    for page in (
+        "me",
+        "angel",
+        "inbox",
+        "deliveries",
+        "hints",
+        "journal",
+        "preferences",
+        "guess",
+        "rules",
+        "leave",
+    )
 )
 
 
