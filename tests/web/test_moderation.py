@@ -467,6 +467,8 @@ def test_reveal_needs_a_reason_and_then_names_the_sender_of_that_report_only(app
     page = world.moderation()
     item = report_item(page, report_id)
     assert f"Sender revealed: <strong>{sender.name}</strong>" in item
+    assert "The sender stays unknown." not in item
+    assert "The sender stays unknown." in report_item(page, other)
     # Only that report: not the other report of the same sender, not another sender's report.
     assert world.unmasked(report_item(page, same_sender)) == set()
     assert world.unmasked(report_item(page, other)) == set()
