@@ -194,6 +194,30 @@ def test_the_note_box_counts_in_the_pages_language(live_server, browser, phone_g
     context.close()
 
 
+def test_using_an_idea_keeps_a_half_written_note_unless_the_angel_agrees(
+    live_server, browser, phone_game
+):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    _open(page, live_server.url, phone_game["angel"])
+    page.goto(live_server.url + "/me/angel")
+    idea = page.locator("a[data-idea-box]")
+    box = page.locator("#" + idea.get_attribute("data-idea-box"))
+    text = idea.get_attribute("data-idea-text")
+    box.fill("Half a note I am still writing")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    idea.click()
+    assert box.input_value() == "Half a note I am still writing"
+    assert page.url.endswith("/me/angel")  # no reload
+    page.once("dialog", lambda dialog: dialog.accept())
+    idea.click()
+    assert box.input_value() == text
+    box.fill("")
+    idea.click()  # nothing typed: no question asked
+    assert box.input_value() == text
+    context.close()
+
+
 def test_the_note_box_works_without_javascript(live_server, browser, phone_game, app):
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()

@@ -762,7 +762,12 @@ VOID_INPUTS = {"hidden", "submit", "button", "reset", "image"}
 # them (the note box's "characters left" line, whose limit is the box's maxlength; the time
 # zone picker preselecting the browser's zone, without which the field keeps its default).
 # No inline script, nothing a page needs.
-ENHANCEMENTS = {"/static/counter.js", "/static/timezone.js", "/static/copy_link.js"}
+ENHANCEMENTS = {
+    "/static/counter.js",
+    "/static/timezone.js",
+    "/static/copy_link.js",
+    "/static/idea.js",
+}
 
 
 class PageCheck(HTMLParser):
