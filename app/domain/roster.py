@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -45,11 +45,13 @@ class RosterEntry:
 
 @dataclass(frozen=True)
 class RosterProblem:
-    """A line that could not be added, with its number, its original text and why."""
+    """A line that could not be added, with its number, its original text and why; `in_file`
+    when it is a row of an uploaded file rather than a line of the box."""
 
     line: int
     text: str
     reason: str
+    in_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,12 @@ def sniff_delimiter(header_line: str) -> str:
 def read_csv(data: bytes | str, known_keys: Iterable[str] = ()) -> RosterReading:
     """Read a CSV file with a header row naming `name` and `email` columns (any order, any case),
     and optionally a `team` column, in any encoding decode_upload reads, separated by any of
-    DELIMITERS."""
+    DELIMITERS. Its problems say they are the file's (`RosterProblem.in_file`)."""
+    reading = _read_csv(data, known_keys)
+    return RosterReading(reading.entries, tuple(replace(p, in_file=True) for p in reading.problems))
+
+
+def _read_csv(data: bytes | str, known_keys: Iterable[str]) -> RosterReading:
     if isinstance(data, bytes):
         data = decode_upload(data)
     data = data.lstrip("\ufeff")

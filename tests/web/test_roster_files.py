@@ -61,3 +61,23 @@ def test_a_file_that_cannot_be_read_never_claims_lines_are_in_the_box(client, ga
     assert "“email” column" in response.text
     textarea = response.text.split('name="lines"', 1)[1].split("</textarea>", 1)[0]
     assert textarea.split(">", 1)[1].strip() == ""
+
+
+def test_a_file_and_the_box_together_say_whose_line_is_whose(client, game_id):
+    """Lines of the box and rows of the file are told apart, and a file that could not be read
+    says so even when some of the box's lines came back."""
+    response = client.post(
+        f"/games/{game_id}/participants",
+        data={
+            "lines": "Oscar Wilde, oscar@invalid\nRosa Parks, rosa@example.org",
+            "csv_file": (io.BytesIO(b"Full Name;Mail\nZo;zoe@example.org\n"), "people.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200  # Rosa was added
+    text = response.text
+    assert "<strong>1 line needs fixing.</strong>" in text
+    assert "Nobody was added from this file." in text
+    problems = text.split('class="problems"', 1)[1].split("</ul>", 1)[0]
+    assert "<li>Line 1: <code>Oscar Wilde, oscar@invalid</code>" in problems
+    assert "<li>File, row 1: the first row" in problems

@@ -45,8 +45,11 @@ def _shown_again(game, *, problems=(), status=400, **forms):
     """The game page with a refused roster or late-joiner form, what it held kept for a GET of
     the same address (see app.web.kept)."""
     form = forms.get("roster_form") or forms.get("late_form")
-    problems = [RosterProblem(p.line, p.text, translated(p.reason)) for p in problems]
-    kept.keep(lines=form.lines.data or "", problems=[[p.line, p.text, p.reason] for p in problems])
+    problems = [RosterProblem(p.line, p.text, translated(p.reason), p.in_file) for p in problems]
+    kept.keep(
+        lines=form.lines.data or "",
+        problems=[[p.line, p.text, p.reason, p.in_file] for p in problems],
+    )
     return render_game(game, problems=problems, status=status, **forms)
 
 
