@@ -87,7 +87,7 @@ def test_csv_upload(client, app, game_id):
         f"/games/{game_id}/participants", data=data, content_type="multipart/form-data"
     )
     assert "Added 1 person" in response.text
-    assert "Line 3" in response.text and "Bad, bad" in response.text
+    assert "File, row 3" in response.text and "Bad, bad" in response.text
     assert names(app, game_id) == ["Aiko"]
 
 
