@@ -257,6 +257,8 @@ def test_slips_mode_keeps_no_mail_and_the_game_page_says_so(slips_app):
     assert "Links are handed out on slips: nobody is emailed." in page
     assert f'href="/games/{game_id}/slips"' in page
     assert "Invitations:" not in page
+    # No link is emailed here, so the page sends nobody to the lost-link page.
+    assert "lost their private link" not in page
 
 
 def test_email_mode_keeps_mail(app):
