@@ -25,7 +25,16 @@ from app.models import (
     Question,
     utcnow,
 )
-from app.services import couriers, links, moderation, paging, participants, responses, setup
+from app.services import (
+    couriers,
+    links,
+    moderation,
+    paging,
+    participants,
+    questions,
+    responses,
+    setup,
+)
 from app.services import inbox as inbox_service
 
 
@@ -105,15 +114,9 @@ def _visit_query(choices: bool, counts: bool, asked: bool):
             select(_rows_as_json(GameIdea.id, GameIdea.text))
             .where(GameIdea.game_id == Participant.game_id)
             .scalar_subquery(),
-            # The questions the angel may answer, as `questions.waiting_for` finds them: the
-            # mortal's, released to the angel, not answered, once the pairing is released.
+            # The questions the angel may answer, as `questions.waiting_for` finds them.
             select(_rows_as_json(Question.asked_at, Question.id, Question.public_id, Question.text))
-            .where(
-                Question.mortal_id == Pairing.mortal_id,
-                Pairing.released_at.is_(None) | (Pairing.released_at <= now),
-                Question.released_at <= now,
-                Question.answer.is_(None),
-            )
+            .where(Question.mortal_id == Pairing.mortal_id, *questions.answerable(now))
             .correlate(Pairing)
             .scalar_subquery(),
         )
@@ -184,13 +187,13 @@ def visit_for_session(
         own_ideas = sorted(tuple(r) for r in extra.pop(0) or ())
         # Oldest first (a moment as JSON sorts as it reads, in either database).
         waiting = [WaitingQuestion(*r[2:]) for r in sorted(extra.pop(0) or (), key=_by_time)]
-    questions = None
+    latest = None
     if asked:
-        questions = sorted(
+        latest = sorted(
             (r[-1] for r in rows if r[-1] is not None), key=lambda q: (q.asked_at, q.id)
         )[::-1]
     counted = tuple(extra) if counts else None
-    return Visit(me, page, hint, drop_offs, own_ideas, counted, questions, waiting)
+    return Visit(me, page, hint, drop_offs, own_ideas, counted, latest, waiting)
 
 
 def _by_time(row: list) -> tuple[str, int]:

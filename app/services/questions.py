@@ -120,6 +120,18 @@ def waiting_for(angel: Participant, now: datetime | None = None) -> list[Questio
     return list(db.session.execute(_waiting_statement(), params).scalars())
 
 
+def answerable(now):
+    """Where a question of the pairing's mortal (Question joined to Pairing on the mortal) is
+    one its angel may answer at `now`: the pairing released, the question released to the
+    angel, not answered yet. `waiting_for` and the Give page's visit (`pages._visit_query`)
+    both read it."""
+    return (
+        Pairing.released_at.is_(None) | (Pairing.released_at <= now),
+        Question.released_at <= now,
+        Question.answer.is_(None),
+    )
+
+
 @cache
 def _waiting_statement():
     """`waiting_for`'s statement, built once per process (the Give page runs it on every
@@ -128,12 +140,7 @@ def _waiting_statement():
     return (
         select(Question)
         .join(Pairing, Pairing.mortal_id == Question.mortal_id)
-        .where(
-            Pairing.angel_id == bindparam("angel_id"),
-            Pairing.released_at.is_(None) | (Pairing.released_at <= now),
-            Question.released_at <= now,
-            Question.answer.is_(None),
-        )
+        .where(Pairing.angel_id == bindparam("angel_id"), *answerable(now))
         .order_by(Question.asked_at, Question.id)
     )
 
