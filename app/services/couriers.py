@@ -152,12 +152,7 @@ def _courier_query(courier: Participant, now: datetime):
         .options(joinedload(Kindness.drop_off))
         .where(
             CourierRequest.courier_id == courier.id,
-            or_(  # comparisons, not IN (…): see open_request_count_query
-                *(
-                    CourierRequest.state == state
-                    for state in (CourierState.OFFERED, CourierState.ACCEPTED, CourierState.DONE)
-                )
-            ),
+            _state_is_one_of((CourierState.OFFERED, CourierState.ACCEPTED, CourierState.DONE)),
             _released(now),
         )
     )
@@ -206,13 +201,18 @@ def open_request_count(courier: Participant, now: datetime | None = None) -> int
     return db.session.execute(open_request_count_query(courier, now or utcnow())).scalar_one()
 
 
+def _state_is_one_of(states):
+    """A request's state is one of `states`: a comparison each, not IN (…), whose list
+    SQLAlchemy writes into the SQL at every run (its "expanding" parameter); Home counts open
+    requests on every visit, and the Deliver page lists them."""
+    return or_(*(CourierRequest.state == state for state in states))
+
+
 def open_request_count_query(courier: Participant, now: datetime):
     """The query behind `open_request_count`, for pages that count several things at once."""
     return select(func.count(CourierRequest.id)).where(
         CourierRequest.courier_id == courier.id,
-        # Each state its own comparison, not IN (…): an IN list is written into the SQL at
-        # every run (SQLAlchemy's "expanding" parameter), and Home counts this on every visit.
-        or_(*(CourierRequest.state == state for state in OPEN_COURIER_STATES)),
+        _state_is_one_of(OPEN_COURIER_STATES),
         _released(now),
     )
 
