@@ -29,10 +29,16 @@ class BadLink(Exception):
     """The link is tampered with, expired or malformed (callers never say which)."""
 
 
+def _keys() -> tuple:
+    """SECRET_KEY_FALLBACKS then SECRET_KEY (the signing key last), as itsdangerous takes them:
+    rotating keys keeps links."""
+    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    return (*fallbacks, current_app.config["SECRET_KEY"])
+
+
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     """Signs with SECRET_KEY; also accepts SECRET_KEY_FALLBACKS, so rotating keys keeps links."""
-    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
-    return _made_serializer((*fallbacks, current_app.config["SECRET_KEY"]), salt)
+    return _made_serializer(_keys(), salt)
 
 
 @lru_cache(maxsize=32)
@@ -59,8 +65,7 @@ def participant_link_tokens(
     the claim is serialised once for all salts (the payload does not depend on the salt, and
     serialising it was half the signing), and each salt's signer is made once, not per token.
     """
-    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
-    keys = (*fallbacks, current_app.config["SECRET_KEY"])
+    keys = _keys()
     payload = want_bytes(
         _made_serializer(keys, salts[0]).dump_payload({"p": public_id, "v": version})
     )

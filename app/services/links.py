@@ -203,25 +203,24 @@ def answer_link_requests(limit: int = 500) -> int:
     ).all()
     if not requests:
         return 0
-    if config.slips_mode(current_app):
-        # Nothing can be emailed: renewing would only stop the printed slips. Forgotten.
-        db.session.execute(delete(LinkRequest).where(LinkRequest.id.in_([i for i, _ in requests])))
-        db.session.commit()
-        return len(requests)
-    people = (
-        db.session.execute(
-            select(Participant)
-            .join(Game, Game.id == Participant.game_id)
-            .where(
-                Participant.email_key.in_({key for _, key in requests}),
-                Participant.active.is_(True),
-                Game.state == GameState.RUNNING,
+    # With links on slips nothing can be emailed: renewing would only stop the printed slips,
+    # so the requests are forgotten and nobody's link changes.
+    people: list[Participant] = []
+    if not config.slips_mode(current_app):
+        people = (
+            db.session.execute(
+                select(Participant)
+                .join(Game, Game.id == Participant.game_id)
+                .where(
+                    Participant.email_key.in_({key for _, key in requests}),
+                    Participant.active.is_(True),
+                    Game.state == GameState.RUNNING,
+                )
+                .order_by(Participant.id)
             )
-            .order_by(Participant.id)
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
     renew_links(people)
     db.session.execute(delete(LinkRequest).where(LinkRequest.id.in_([i for i, _ in requests])))
     db.session.commit()
