@@ -87,6 +87,15 @@ def _open(page, base: str, token: str) -> None:
         page.get_by_role("button", name="Open my page").click()
 
 
+def _give_page(browser, base: str, token: str, **options):
+    """A phone that opened this angel's link and is on their Give page: (context, page)."""
+    context = browser.new_context(viewport=PHONE, **options)
+    page = context.new_page()
+    _open(page, base, token)
+    page.goto(base + "/me/angel")
+    return context, page
+
+
 def test_no_page_scrolls_sideways_at_360_px_and_tabs_stay_on_one_line(
     live_server, browser, phone_game
 ):
@@ -156,10 +165,7 @@ def test_the_note_box_counts_down_stops_at_the_limit_and_is_empty_once_sent(
     live_server, browser, phone_game, app
 ):
     limit = app.config["NOTE_MAX_LENGTH"]
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    _open(page, live_server.url, phone_game["angel"])
-    page.goto(live_server.url + "/me/angel")
+    context, page = _give_page(browser, live_server.url, phone_game["angel"])
     box = page.get_by_label("Your note")
     assert box.get_attribute("maxlength") == str(limit)
     box.fill("Hello")
@@ -179,10 +185,7 @@ def test_the_note_box_counts_down_stops_at_the_limit_and_is_empty_once_sent(
 
 def test_the_note_box_counts_in_the_pages_language(live_server, browser, phone_game, app):
     limit = app.config["NOTE_MAX_LENGTH"]
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    _open(page, live_server.url, phone_game["angel"])
-    page.goto(live_server.url + "/me/angel")
+    context, page = _give_page(browser, live_server.url, phone_game["angel"])
     with page.expect_navigation():
         page.locator("button[name=language][value=fr]").click()
     page.goto(live_server.url + "/me/angel")
@@ -197,10 +200,7 @@ def test_the_note_box_counts_in_the_pages_language(live_server, browser, phone_g
 def test_using_an_idea_keeps_a_half_written_note_unless_the_angel_agrees(
     live_server, browser, phone_game
 ):
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    _open(page, live_server.url, phone_game["angel"])
-    page.goto(live_server.url + "/me/angel")
+    context, page = _give_page(browser, live_server.url, phone_game["angel"])
     idea = page.locator("a[data-idea-box]")
     box = page.locator("#" + idea.get_attribute("data-idea-box"))
     text = idea.get_attribute("data-idea-text")
@@ -219,10 +219,9 @@ def test_using_an_idea_keeps_a_half_written_note_unless_the_angel_agrees(
 
 
 def test_the_note_box_works_without_javascript(live_server, browser, phone_game, app):
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
-    page = context.new_page()
-    _open(page, live_server.url, phone_game["angel"])
-    page.goto(live_server.url + "/me/angel")
+    context, page = _give_page(
+        browser, live_server.url, phone_game["angel"], java_script_enabled=False
+    )
     assert page.locator("#note-count").is_hidden()
     page.get_by_label("Your note").fill("Sent without any script.")
     with page.expect_navigation():

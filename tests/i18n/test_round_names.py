@@ -14,6 +14,11 @@ from app.domain.delivery import Round, round_label
 from app.i18n import round_name
 
 PARTS = {"morning": "du matin", "afternoon": "de l’après-midi", "evening": "du soir"}
+# Any day of the service's years and any time of it: a round's moment.
+DAYS = st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31))
+TIMES = st.builds(time, st.integers(0, 23), st.integers(0, 59))
+# Hypothesis inside the `request_in` fixture's one request.
+IN_A_REQUEST = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 
 
 @pytest.fixture
@@ -27,13 +32,8 @@ def _part(at: time) -> str:
     return "morning" if at.hour < 12 else "afternoon" if at.hour < 17 else "evening"
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    day=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
-    at=st.builds(time, st.integers(0, 23), st.integers(0, 59)),
-)
+@settings(max_examples=80, **IN_A_REQUEST)
+@given(day=DAYS, at=TIMES)
 def test_a_stored_round_reads_in_each_language(request_in, day, at):
     """English reads as the label always did ("Sun 6 Dec, morning round"); French names the
     same day and part of the day in French, and neither gives the minute."""
@@ -63,13 +63,8 @@ def test_a_label_stored_in_english_before_is_shown_as_it_is(request_in, legacy):
         assert round_name(legacy) == (legacy or "")
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    day=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
-    at=st.builds(time, st.integers(0, 23), st.integers(0, 59)),
-)
+@settings(max_examples=60, **IN_A_REQUEST)
+@given(day=DAYS, at=TIMES)
 def test_a_sent_notes_confirmation_names_its_round_once_in_plain_french(request_in, day, at):
     """The round's French name starts with "tournée" and may end with an abbreviated month
     ("déc."): the sentences around it say neither "tournée" again nor a second full stop."""
