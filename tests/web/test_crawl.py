@@ -183,7 +183,10 @@ def _build(app, seed: int) -> World:
 
         b_messages = (
             db.session.execute(
-                select(OutboxMessage.id).where(OutboxMessage.game_id == game_b.id).limit(3)
+                select(OutboxMessage.id)
+                .where(OutboxMessage.game_id == game_b.id)
+                .order_by(OutboxMessage.id)  # PostgreSQL returns rows in no set order without it
+                .limit(3)
             )
             .scalars()
             .all()
@@ -353,6 +356,6 @@ def test_a_facilitator_crawling_everything_sees_no_other_game_and_no_pairing(tmp
 
     one = {_normalise(u, first): (s, _normalise(b, first)) for u, (s, b, _) in pages_1.items()}
     two = {_normalise(u, second): (s, _normalise(b, second)) for u, (s, b, _) in pages_2.items()}
-    assert one.keys() == two.keys()
+    assert one.keys() == two.keys(), sorted(one.keys() ^ two.keys())
     differing = [url for url in one if one[url] != two[url]]
     assert not differing, f"these pages depend on the draw: {differing}"
