@@ -321,7 +321,9 @@ def pairings_of(game: Game) -> dict[int, int]:
     """angel id -> mortal id for a drawn game (tests only: nothing in the app shows this)."""
     return dict(
         db.session.execute(
-            select(Pairing.angel_id, Pairing.mortal_id).where(Pairing.game_id == game.id)
+            select(Pairing.angel_id, Pairing.mortal_id)
+            .where(Pairing.game_id == game.id)
+            .order_by(Pairing.angel_id)
         ).all()
     )
 

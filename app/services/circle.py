@@ -40,7 +40,10 @@ from app.services.setup import check_room, read_roster
 def _cycle(game: Game) -> dict[int, int]:
     return dict(
         db.session.execute(
-            select(Pairing.angel_id, Pairing.mortal_id).where(Pairing.game_id == game.id)
+            select(Pairing.angel_id, Pairing.mortal_id)
+            .where(Pairing.game_id == game.id)
+            # In a set order, so a seeded edit redraws the same way on every database.
+            .order_by(Pairing.angel_id)
         ).all()
     )
 
@@ -362,12 +365,16 @@ def _cancel_around(game: Game, leaver: Participant, now, rng) -> list[OutboxMess
     )
     messages: list[OutboxMessage] = []
     for item in db.session.execute(
-        select(Kindness).where(Kindness.id.in_(carried), Kindness.state == KindnessState.ROUTING)
+        select(Kindness)
+        .where(Kindness.id.in_(carried), Kindness.state == KindnessState.ROUTING)
+        .order_by(Kindness.id)
     ).scalars():
         messages += route(item, now, rng)
     angels = {angel for _, angel in incoming}
     for person in db.session.execute(
-        select(Participant).where(Participant.id.in_(angels), Participant.active.is_(True))
+        select(Participant)
+        .where(Participant.id.in_(angels), Participant.active.is_(True))
+        .order_by(Participant.id)
     ).scalars():
         messages.append(
             notify(

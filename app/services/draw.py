@@ -115,9 +115,9 @@ def teams_of(game: Game) -> Teams | None:
     if not game.teams_apart:
         return None
     rows = db.session.execute(
-        select(Participant.id, Participant.team).where(
-            Participant.game_id == game.id, Participant.active.is_(True)
-        )
+        select(Participant.id, Participant.team)
+        .where(Participant.game_id == game.id, Participant.active.is_(True))
+        .order_by(Participant.id)
     ).all()
     shown = {roster.team_key(team): team for _pid, team in reversed(rows) if team}
     if not shown:

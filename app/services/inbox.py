@@ -120,6 +120,7 @@ def notify_mortals(mortal_ids: list[int], now: datetime) -> list[OutboxMessage]:
         )
         # notify reads each mortal's game: loaded here, not once per mortal.
         .options(joinedload(Participant.game))
+        .order_by(Participant.id)
     ).scalars():
         release_at = release_moment(mortal.game, "kindness-arrived", now)
         messages.append(notify(mortal, "kindness-arrived", release_at=release_at))

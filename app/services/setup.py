@@ -271,7 +271,7 @@ def drop_off_points(game: Game) -> list[DropOffPoint]:
         db.session.execute(
             select(DropOffPoint)
             .where(DropOffPoint.game_id == game.id, DropOffPoint.active.is_(True))
-            .order_by(DropOffPoint.name)
+            .order_by(DropOffPoint.name, DropOffPoint.id)
         ).scalars()
     )
 

@@ -70,7 +70,12 @@ def phone_game(app):
         db.session.commit()
         courier = next(p for p in people if p.id == offer.courier_id)
         couriers.accept(courier, offer.public_id)
-        message_id = db.session.execute(select(OutboxMessage.id).limit(1)).scalar_one()
+        message_id = db.session.execute(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.to_addr == LONG)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        ).scalar_one()
         code = db.session.get(Kindness, item.id).claim_code
         return {
             "game_id": game.id,

@@ -86,7 +86,10 @@ def _try(act: str, game: Game, people: list[Participant], rng: random.Random) ->
             notes.mark_left(angel, item.public_id, rng=rng)
     elif act == "decline":
         offer = db.session.execute(
-            select(CourierRequest).where(CourierRequest.state == "offered").limit(1)
+            select(CourierRequest)
+            .where(CourierRequest.state == "offered")
+            .order_by(CourierRequest.id)
+            .limit(1)
         ).scalar_one_or_none()
         if offer is not None:
             courier = db.session.get(Participant, offer.courier_id)
@@ -98,13 +101,16 @@ def _try(act: str, game: Game, people: list[Participant], rng: random.Random) ->
             select(Kindness)
             .outerjoin(Thanks, Thanks.kindness_id == Kindness.id)
             .where(Kindness.state == "delivered", Thanks.id.is_(None))
+            .order_by(Kindness.id)
             .limit(1)
         ).scalar_one_or_none()
         if note is not None:
             mortal = db.session.get(Participant, note.mortal_id)
             responses.thank(mortal, note.public_id, "Thank you!", rng=rng)
     elif act in ("warn", "mute"):
-        note = db.session.execute(select(Kindness).where(Kindness.state == "delivered")).first()
+        note = db.session.execute(
+            select(Kindness).where(Kindness.state == "delivered").order_by(Kindness.id)
+        ).first()
         if note is not None:
             note = note[0]
             report = Report(

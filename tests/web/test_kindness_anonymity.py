@@ -186,7 +186,9 @@ def build_world(app, people, seed: int, drop_offs: int) -> World:
         mortal = pairings_of(game)
         points = list(
             db.session.execute(
-                select(DropOffPoint.id).where(DropOffPoint.game_id == game.id)
+                select(DropOffPoint.id)
+                .where(DropOffPoint.game_id == game.id)
+                .order_by(DropOffPoint.id)
             ).scalars()
         )
         game_id = game.id

@@ -247,7 +247,10 @@ def _full_world(app, client):
                 )
             )
         first = db.session.execute(
-            select(Kindness).where(Kindness.mortal_id == mortal.id).limit(1)
+            select(Kindness)
+            .where(Kindness.mortal_id == mortal.id)
+            .order_by(Kindness.id)
+            .limit(1)
         ).scalar_one()
         db.session.add(
             Report(

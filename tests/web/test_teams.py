@@ -139,6 +139,12 @@ def test_one_person_outside_the_team_is_said_in_the_singular(app):
         assert "but only 1 person is not in “Red”" in said and "1 people" not in said
 
 
+def test_a_team_written_differently_is_named_as_its_first_member_wrote_it(app):
+    with app.app_context():
+        game = _game_with_teams(["Sales", "SALES ", " sales", "Design", ""])
+        assert "“Sales” has 3 of the 5 people" in draw_preview(game).team_problem
+
+
 def test_a_team_over_half_is_refused_in_plain_words(app, client):
     with app.app_context():
         game = _game_with_teams(["Sales", "Sales", "Sales", "Design", ""])

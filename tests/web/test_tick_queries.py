@@ -37,7 +37,7 @@ def _due_work(game_id: int, pids: list[int], notes: int, offers: int, gen: rando
                 "created_at": NOW - timedelta(days=1),
             }
         )
-    ids = db.session.execute(insert(Kindness).returning(Kindness.id), rows).scalars().all()
+    ids = db.session.execute(insert(Kindness).returning(Kindness.id, sort_by_parameter_order=True), rows).scalars().all()
     in_person = [(kid, row) for kid, row in zip(ids, rows, strict=True) if row["kind"] != "note"]
     if in_person:
         db.session.execute(
