@@ -149,7 +149,6 @@ def private_link(base_url: str, text: str) -> str:
 def test_whole_game_in_the_browser(app, smtp, live_server, browser, lang):
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
-    started = time.monotonic()
     say = Words(app, lang)
     game_name = "Kindness month"
 
@@ -399,4 +398,3 @@ def test_whole_game_in_the_browser(app, smtp, live_server, browser, lang):
 
     for context in (fac_context, angel_context, mortal_context):
         context.close()
-    assert time.monotonic() - started < 60, "the browser story should stay under a minute"

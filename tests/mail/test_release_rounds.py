@@ -232,7 +232,8 @@ def test_public_pages_only_queue_mail_so_their_timing_tells_nothing(app, hanging
         assert response.status_code == 200
         pages[label] = response.text
     assert not hanging_server.accepted, "a public page talked to the mail server"
-    assert max(timings.values()) < 1.0, timings
+    # Talking to the silent server would take the whole MAIL_TIMEOUT (10 s).
+    assert max(timings.values()) < 5.0, timings
     assert pages["known"].replace(known, "X") == pages["unknown"].replace(
         "nobody.here@example.org", "X"
     )

@@ -58,7 +58,8 @@ def test_a_tarpit_gets_the_budget_and_the_rest_waits_untried(app, smtp_server, r
         first = send_due(budget=BUDGET, timeout=TIMEOUT)
         elapsed = time.monotonic() - started
     # The budget, plus the message on the wire when it ran out, plus connecting and goodbye.
-    assert elapsed < BUDGET + DELAY + 1.5, f"the run took {elapsed:.2f}s"
+    # Sending all 30 would take 9 s; the budget, the message on the wire and some slack do not.
+    assert elapsed < BUDGET + DELAY + 3.0, f"the run took {elapsed:.2f}s"
     assert 0 < first.sent < PEOPLE
     assert first.out_of_time and first.errors == [] and first.retrying == 0
     assert first.released == PEOPLE - first.sent  # one claim took every due row

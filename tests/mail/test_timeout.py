@@ -27,7 +27,9 @@ def test_draw_returns_quickly_and_leaves_mail_queued(app, client, hanging_server
     elapsed = time.monotonic() - started
 
     assert response.status_code == 302
-    assert elapsed < 2.0, f"the draw took {elapsed:.2f}s"
+    # Waiting on the silent server would take the whole MAIL_TIMEOUT (10 s); half of it leaves
+    # a loaded machine room.
+    assert elapsed < 5.0, f"the draw took {elapsed:.2f}s"
     assert not hanging_server.accepted, "a request talked to the mail server"
     with app.app_context():
         assert db.session.get(Game, game_id).state == "running"
@@ -65,7 +67,8 @@ def test_the_page_load_tick_never_holds_up_a_page(app, client, hanging_server):
         started = time.monotonic()
         assert client.get(f"/games/{game_id}").status_code == 200
         slowest = max(slowest, time.monotonic() - started)
-    assert slowest < 1.5, f"a page waited {slowest:.2f}s"
+    # A page that waited would take the whole MAIL_TIMEOUT (3 s).
+    assert slowest < 2.5, f"a page waited {slowest:.2f}s"
     deadline = time.monotonic() + 10
     while not hanging_server.accepted and time.monotonic() < deadline:
         time.sleep(0.05)
