@@ -8,6 +8,7 @@ from hypothesis import settings
 from sqlalchemy import event
 
 from app.extensions import db
+from app.web import autotick
 from tests.helpers import (
     PASSWORD,
     app_settings,
@@ -47,8 +48,11 @@ flask_sqlalchemy.extension.SQLAlchemy._make_engine = _recorded_engine
 @pytest.fixture(autouse=True)
 def _close_engines():
     """Every engine a test's apps made (through a fixture or `create_app` itself) closes its
-    pooled connections when the test ends, so none outlives its test."""
+    pooled connections when the test ends, so none outlives its test. Periodic work a page
+    load started in the background finishes first: closing a connection under a thread that
+    is using it can crash the process."""
     yield
+    assert autotick.settle(), "periodic work started by a page load is still running"
     while _ENGINES:
         _ENGINES.pop().dispose()
     while _OPENED:

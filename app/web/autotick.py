@@ -14,7 +14,7 @@ import time
 from flask import Flask, current_app, request
 
 _lock = threading.Lock()
-_state = {"last_run": 0.0, "running": False}
+_state: dict = {"last_run": 0.0, "running": False, "thread": None}
 
 
 def init_app(app: Flask) -> None:
@@ -32,7 +32,18 @@ def _maybe_tick() -> None:
             return
         _state["running"], _state["last_run"] = True, now
     app = current_app._get_current_object()
-    threading.Thread(target=_run, args=(app,), name="angels-tick", daemon=True).start()
+    thread = threading.Thread(target=_run, args=(app,), name="angels-tick", daemon=True)
+    _state["thread"] = thread
+    thread.start()
+
+
+def settle(timeout: float = 30.0) -> bool:
+    """Wait for periodic work started by a page load to finish, before its database goes away
+    (an app being torn down). True when none is left running."""
+    thread = _state["thread"]
+    if thread is not None:
+        thread.join(timeout)
+    return not (thread is not None and thread.is_alive())
 
 
 def _run(app: Flask) -> None:
