@@ -53,6 +53,7 @@ def _close_engines():
     is using it can crash the process."""
     yield
     assert autotick.settle(), "periodic work started by a page load is still running"
+    autotick.forget()
     while _ENGINES:
         _ENGINES.pop().dispose()
     while _OPENED:

@@ -129,7 +129,9 @@ def test_the_sqlite_migration_lock_lets_one_process_in_at_a_time(tmp_path):
             "-c",
             "import fcntl, sys, time\n"
             "f = open(sys.argv[1], 'a+b'); fcntl.flock(f, fcntl.LOCK_EX)\n"
-            "print('held', flush=True); time.sleep(1.5)\n",
+            "print('held', flush=True); time.sleep(1.5)\n"
+            # The moment it lets go, on the clock every process shares.
+            "print(time.monotonic(), flush=True)\n",
             str(migration_lock_path(engine)),
         ],
         stdout=subprocess.PIPE,
@@ -137,14 +139,14 @@ def test_the_sqlite_migration_lock_lets_one_process_in_at_a_time(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        started = time.monotonic()
         with migration_lock(engine):
-            waited = time.monotonic() - started
+            got = time.monotonic()
+        released = float(holder.stdout.readline())
     finally:
         holder.wait(timeout=10)
         holder.stdout.close()
-    # The holder kept the lock for 1.5 s after saying so: this process waited its turn.
-    assert waited >= 1.0, f"got the lock after {waited:.2f} s while another process held it"
+    # This process got the lock only once the holder let go of it.
+    assert got >= released, f"got the lock {released - got:.2f} s before the holder let go"
     engine.dispose()
 
 

@@ -46,6 +46,12 @@ def settle(timeout: float = 30.0) -> bool:
     return not (thread is not None and thread.is_alive())
 
 
+def forget() -> None:
+    """Start afresh, as a new process would: the next page load may run the periodic work."""
+    with _lock:
+        _state.update(last_run=0.0, running=False, thread=None)
+
+
 def _run(app: Flask) -> None:
     """Run the periodic work in its own app context (its own database session)."""
     from app.extensions import db
